@@ -1,0 +1,1 @@
+"""Pure domain logic: job states and transitions, failure reasons, job specs."""

@@ -1,0 +1,73 @@
+"""Validated building blocks shared by the job specs: names, SMILES text, resources.
+
+Nothing a user types reaches a shell or a generated file unless it passes one of these
+allow-lists, so every string field here has a character set and a length bound.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+NAME_MAX = 100
+SMILES_MAX = 300
+
+# Letters (any script), digits and a few separators; no quotes, no shell or input-file syntax.
+_NAME_RE = re.compile(r"^[\w][\w .,()+\-]*$")
+# The SMILES alphabet (atoms, bonds, branches, rings, charges, stereo). `$` (quadruple bond)
+# is left out on purpose: no electrolyte needs it and it is a shell metacharacter.
+_SMILES_RE = re.compile(r"^[A-Za-z0-9@+\-\[\]()=#:/\\%.*]+$")
+
+
+def _check_text(value: str) -> str:
+    for ch in value:
+        cat = unicodedata.category(ch)
+        # Cc: control (newline, NUL...); Cf: format (bidi overrides, zero-width joiners).
+        if cat in ("Cc", "Cf", "Co", "Cs", "Cn"):
+            raise ValueError(f"contains a forbidden character U+{ord(ch):04X}")
+    return value
+
+
+def _check_name(value: str) -> str:
+    _check_text(value)
+    if value != value.strip():
+        raise ValueError("must not start or end with spaces")
+    if not _NAME_RE.match(value):
+        raise ValueError(
+            "may contain only letters, digits, spaces and . , ( ) + - _ and must start with a "
+            "letter or digit"
+        )
+    return value
+
+
+def _check_smiles(value: str) -> str:
+    _check_text(value)
+    if not _SMILES_RE.match(value):
+        raise ValueError("is not a SMILES string (unexpected character)")
+    return value
+
+
+JobName = Annotated[
+    str, Field(min_length=1, max_length=NAME_MAX), AfterValidator(_check_name)
+]
+Smiles = Annotated[
+    str, Field(min_length=1, max_length=SMILES_MAX), AfterValidator(_check_smiles)
+]
+
+
+class StrictModel(BaseModel):
+    """Base of every spec model: unknown fields are refused, values are not coerced silently."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=True)
+
+
+class ResourcesSpec(StrictModel):
+    """What a job asks of the cluster; the worker clamps it to its own configured limits."""
+
+    tasks: int = Field(default=1, ge=1, le=1024, description="MPI tasks")
+    cpus_per_task: int = Field(default=1, ge=1, le=128)
+    memory_mb: int = Field(default=2000, ge=100, le=2_000_000)
+    walltime_minutes: int = Field(default=60, ge=1, le=14 * 24 * 60)

@@ -1,0 +1,1 @@
+"""Simulation engines behind the `Engine` protocol, chosen by short name."""

@@ -1,0 +1,71 @@
+"""One exception root for Molyte; each error knows its HTTP status.
+
+Code below `api/` raises these; a single handler in `api/app.py` renders them as
+`{"detail": message}` with the error's status code.
+"""
+
+from __future__ import annotations
+
+
+class MolyteError(Exception):
+    """Something went wrong in Molyte."""
+
+    status_code: int = 500
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or (self.__doc__ or "Error").strip()
+        super().__init__(self.message)
+
+
+class BadRequest(MolyteError):
+    """The request is not valid."""
+
+    status_code = 400
+
+
+class InvalidInput(MolyteError):
+    """The input is not valid."""
+
+    status_code = 422
+
+
+class NotAuthenticated(MolyteError):
+    """Could not validate credentials"""
+
+    status_code = 401
+
+
+class Forbidden(MolyteError):
+    """You are not allowed to do this."""
+
+    status_code = 403
+
+
+class NotFound(MolyteError):
+    """Not found."""
+
+    status_code = 404
+
+
+class Conflict(MolyteError):
+    """The request conflicts with the current state."""
+
+    status_code = 409
+
+
+class TooManyRequests(MolyteError):
+    """Too many requests; try again later."""
+
+    status_code = 429
+
+
+class ConfigError(MolyteError):
+    """The configuration is not valid."""
+
+    status_code = 500
+
+
+class ExternalCommandError(MolyteError):
+    """An external program failed."""
+
+    status_code = 502

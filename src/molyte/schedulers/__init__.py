@@ -1,0 +1,1 @@
+"""Batch schedulers behind the `Scheduler` protocol, chosen by short name (`slurm`, `local`)."""

@@ -1,0 +1,1 @@
+"""Result storage behind the `ObjectStore` protocol, chosen by `MOLYTE_STORAGE_URL`."""
