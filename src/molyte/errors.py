@@ -69,3 +69,13 @@ class ExternalCommandError(MolyteError):
     """An external program failed."""
 
     status_code = 502
+
+
+class SpecInvalid(InvalidInput):
+    """The job spec is not valid."""
+
+    def __init__(self, errors: list[dict[str, object]]) -> None:
+        self.errors = errors
+        first = errors[0] if errors else {"loc": (), "msg": "invalid"}
+        loc = ".".join(str(p) for p in first.get("loc", ()))  # type: ignore[attr-defined]
+        super().__init__(f"{loc}: {first['msg']}")

@@ -92,3 +92,16 @@ DESCRIPTIONS: dict[FailureReason, str] = {
     FailureReason.CANCELLED: "The job was cancelled.",
     FailureReason.UNKNOWN: "The job failed for an unknown reason.",
 }
+
+# Failures after which the server puts the job back in the queue by itself (while attempts
+# remain): the job was fine, the machine was not. TIMEOUT and OUT_OF_MEMORY are not here:
+# they would happen again with the same resources.
+REQUEUE_REASONS = frozenset(
+    {
+        FailureReason.NODE_FAIL,
+        FailureReason.PREEMPTED,
+        FailureReason.BOOT_FAIL,
+        FailureReason.WORKER_LOST,
+        FailureReason.SCHEDULER_ERROR,
+    }
+)

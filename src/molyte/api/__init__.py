@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): one folder per feature, endpoints -> service -> repository."""

@@ -1,0 +1,1 @@
+"""Admin endpoints: users, worker tokens, workers, requeue and priority."""

@@ -1,0 +1,1 @@
+"""Accounts, login (JWT), worker tokens and who may call what."""

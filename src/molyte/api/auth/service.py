@@ -1,0 +1,189 @@
+"""Rules for accounts, login and worker tokens. Services never commit; the request scope does."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from molyte.api.auth import repository as repo
+from molyte.api.auth.principal import Principal, Role
+from molyte.api.auth.security import (
+    DUMMY_HASH,
+    create_access_token,
+    decode_access_token,
+    hash_password,
+    hash_worker_token,
+    looks_like_worker_token,
+    new_worker_token,
+    verify_password,
+)
+from molyte.db.models import User, WorkerToken
+from molyte.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+
+if TYPE_CHECKING:
+    from molyte.api.context import AppContext
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+TOKEN_NAME_RE = USERNAME_RE
+CACHE_SECONDS = 5.0  # how long a verified credential is trusted without a database look-up
+TOUCH_SECONDS = 60.0  # how often a worker token's last_used_at is written
+
+
+class _CredentialCache:
+    """Verified credentials for a few seconds, so hot worker calls skip the database.
+
+    Revocation and deactivation clear it in this process; other processes see them within
+    `CACHE_SECONDS`.
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[float, Principal]] = {}
+        self._touched: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Principal | None:
+        with self._lock:
+            item = self._items.get(key)
+        if item is None or item[0] < time.monotonic():
+            return None
+        return item[1]
+
+    def put(self, key: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._items) > 10_000:
+                self._items.clear()
+            self._items[key] = (time.monotonic() + CACHE_SECONDS, principal)
+
+    def should_touch(self, token_id: int) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._touched.get(token_id, 0.0) < TOUCH_SECONDS:
+                return False
+            self._touched[token_id] = now
+            return True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+credential_cache = _CredentialCache()
+
+
+def authenticate(db: Session, ctx: AppContext, token: str) -> Principal:
+    """The caller behind a bearer token (worker token or JWT); 401 for anything not valid."""
+    if looks_like_worker_token(token):
+        token_hash = hash_worker_token(token)
+        cached = credential_cache.get(token_hash)
+        if cached is not None:
+            return cached
+        row = repo.token_by_hash(db, token_hash)
+        if row is None or row.revoked:
+            raise NotAuthenticated()
+        if credential_cache.should_touch(row.id):
+            repo.touch_token(db, row.id, datetime.now(UTC))
+        principal = Principal(name=row.name, role=Role.WORKER, token_name=row.name)
+        credential_cache.put(token_hash, principal)
+        return principal
+    cached = credential_cache.get(token)
+    if cached is not None:
+        return cached
+    claims = decode_access_token(token, ctx.verification_keys)
+    user = repo.user_by_name(db, str(claims["sub"]))
+    if user is None or not user.active:
+        raise NotAuthenticated()
+    principal = Principal(name=user.username, role=Role(user.role), user_id=user.id)
+    credential_cache.put(token, principal)
+    return principal
+
+
+def login(db: Session, ctx: AppContext, username: str, password: str, client: str) -> str:
+    """A JWT for valid credentials; failures are counted per username and per client."""
+    keys = (f"user:{username}", f"client:{client}")
+    ctx.login_limiter.check(*keys)
+    user = repo.user_by_name(db, username)
+    ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
+    if user is None or not ok or not user.active:
+        ctx.login_limiter.failed(*keys)
+        raise NotAuthenticated("Incorrect username or password")
+    ctx.login_limiter.succeeded(keys[0])
+    return create_access_token(
+        user.username, user.role, ctx.signing_key, ctx.settings.access_token_minutes
+    )
+
+
+def check_password_policy(password: str, min_length: int, username: str) -> None:
+    if len(password) < min_length:
+        raise InvalidInput(f"Password must be at least {min_length} characters long")
+    if len(password) > 256:
+        raise InvalidInput("Password must be at most 256 characters long")
+    if password.lower() == username.lower():
+        raise InvalidInput("Password must differ from the username")
+    if password.isdigit() or password.isalpha():
+        raise InvalidInput("Password must mix letters with digits or symbols")
+
+
+def create_user(
+    db: Session, username: str, role: Role, password: str | None, min_length: int
+) -> tuple[User, str]:
+    """Create a user; without a password one is generated. Returns the user and the password."""
+    if not USERNAME_RE.match(username):
+        raise InvalidInput(
+            "Username must be 1-64 letters, digits, '_', '.' or '-' and start with a letter or digit"
+        )
+    if repo.user_by_name(db, username) is not None:
+        raise Conflict(f"User {username!r} already exists")
+    if password is None:
+        password = secrets.token_urlsafe(12) + "7"
+    check_password_policy(password, min_length, username)
+    user = User(username=username, password_hash=hash_password(password), role=role.value)
+    repo.add(db, user)
+    return user, password
+
+
+def deactivate_user(db: Session, user_id: int) -> User:
+    user = repo.user_by_id(db, user_id)
+    if user is None:
+        raise NotFound("User not found")
+    user.active = False
+    credential_cache.clear()
+    return user
+
+
+def list_users(db: Session) -> list[User]:
+    return repo.list_users(db)
+
+
+def create_worker_token(db: Session, name: str) -> tuple[WorkerToken, str]:
+    """A new worker token; the secret is returned once and stored only as a hash."""
+    if not TOKEN_NAME_RE.match(name):
+        raise InvalidInput("Token name must be 1-64 letters, digits, '_', '.' or '-'")
+    if repo.token_by_name(db, name) is not None:
+        raise Conflict(f"Worker token {name!r} already exists")
+    secret = new_worker_token()
+    row = WorkerToken(name=name, token_hash=hash_worker_token(secret))
+    repo.add(db, row)
+    return row, secret
+
+
+def revoke_worker_token(db: Session, name: str) -> WorkerToken:
+    row = repo.token_by_name(db, name)
+    if row is None:
+        raise NotFound(f"Worker token {name!r} not found")
+    row.revoked = True
+    credential_cache.clear()
+    return row
+
+
+def list_worker_tokens(db: Session) -> list[WorkerToken]:
+    return repo.list_tokens(db)
+
+
+def token_expiry(ctx: AppContext) -> timedelta:
+    return timedelta(minutes=ctx.settings.access_token_minutes)

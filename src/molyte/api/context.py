@@ -1,0 +1,27 @@
+"""What the running server holds: settings, database, store, wake-ups, metrics, caches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from molyte.api.auth.ratelimit import LoginLimiter
+from molyte.api.ops.metrics import Metrics
+from molyte.api.workers.notify import JobNotifier
+from molyte.config import ServerSettings
+from molyte.storage.base import ObjectStore
+
+
+@dataclass
+class AppContext:
+    settings: ServerSettings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    store: ObjectStore
+    notifier: JobNotifier
+    metrics: Metrics
+    login_limiter: LoginLimiter
+    signing_key: str
+    verification_keys: list[str] = field(default_factory=list)

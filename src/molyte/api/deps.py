@@ -1,0 +1,76 @@
+"""FastAPI dependencies: the request's database session (the request scope commits) and the
+authenticated caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from molyte.api.auth import service as auth_service
+from molyte.api.auth.principal import Principal
+from molyte.api.context import AppContext
+from molyte.errors import Forbidden, NotAuthenticated
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
+
+
+def get_ctx(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[AppContext, Depends(get_ctx)]
+
+
+def get_db(ctx: Ctx) -> Iterator[Session]:
+    """One session per request; committed when the handler returns, before the response."""
+    db = ctx.sessions()
+    try:
+        yield db
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    finally:
+        db.close()
+
+
+DB = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def get_principal(ctx: Ctx, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
+    if not token:
+        raise NotAuthenticated()
+    with ctx.sessions() as db:
+        principal = auth_service.authenticate(db, ctx, token)
+        db.commit()
+    return principal
+
+
+def get_user(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    """A signed-in person (USER or ADMIN); worker credentials are refused."""
+    if principal.token_name is not None or principal.role == "WORKER":
+        raise Forbidden("Worker credentials cannot be used for this endpoint")
+    return principal
+
+
+def get_admin(principal: Annotated[Principal, Depends(get_user)]) -> Principal:
+    if not principal.is_admin:
+        raise Forbidden("Only admins can do this")
+    return principal
+
+
+def get_worker(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    """A worker token, or a WORKER/ADMIN user (the seed's worker accounts log in as users)."""
+    if not principal.may_use_worker_api:
+        raise Forbidden("Only admin/worker users can fetch pending jobs")
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(get_user)]
+CurrentAdmin = Annotated[Principal, Depends(get_admin)]
+CurrentWorker = Annotated[Principal, Depends(get_worker)]

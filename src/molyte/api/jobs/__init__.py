@@ -1,0 +1,1 @@
+"""Users' jobs: submit, list, get, cancel, delete, results."""

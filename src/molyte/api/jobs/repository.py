@@ -1,0 +1,75 @@
+"""Queries on jobs, their events and result files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from molyte.db.models import Job, JobEvent, ResultFile
+
+
+def add(db: Session, obj: Job | JobEvent | ResultFile) -> None:
+    db.add(obj)
+
+
+def get(db: Session, job_id: int, *, for_update: bool = False) -> Job | None:
+    stmt = select(Job).where(Job.id == job_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=Job)
+    return db.scalar(stmt)
+
+
+def events(db: Session, job_id: int) -> list[JobEvent]:
+    return list(db.scalars(select(JobEvent).where(JobEvent.job_id == job_id).order_by(JobEvent.id)))
+
+
+def files(db: Session, job_id: int) -> list[ResultFile]:
+    return list(
+        db.scalars(select(ResultFile).where(ResultFile.job_id == job_id).order_by(ResultFile.name))
+    )
+
+
+def file_by_name(db: Session, job_id: int, name: str) -> ResultFile | None:
+    return db.scalar(select(ResultFile).where(ResultFile.job_id == job_id, ResultFile.name == name))
+
+
+def list_jobs(
+    db: Session,
+    *,
+    owner_id: int | None,
+    state: str | None,
+    job_type: str | None,
+    q: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[Job], int]:
+    """One page of jobs, newest first, and the total matching count."""
+    filters = []
+    if owner_id is not None:
+        filters.append(Job.owner_id == owner_id)
+    if state:
+        filters.append(Job.state == state)
+    if job_type:
+        filters.append(Job.type == job_type)
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        filters.append(Job.name.ilike(f"%{escaped}%", escape="\\"))
+    total = db.scalar(select(func.count()).select_from(Job).where(*filters)) or 0
+    rows = db.scalars(
+        select(Job).where(*filters).order_by(Job.created_at.desc(), Job.id.desc())
+        .limit(limit).offset(offset)
+    ).all()
+    return rows, total
+
+
+def delete_job(db: Session, job: Job) -> None:
+    db.execute(delete(JobEvent).where(JobEvent.job_id == job.id))
+    db.execute(delete(ResultFile).where(ResultFile.job_id == job.id))
+    db.delete(job)
+
+
+def count_by_state(db: Session) -> dict[tuple[str, str], int]:
+    rows = db.execute(select(Job.type, Job.state, func.count()).group_by(Job.type, Job.state))
+    return {(t, s): n for t, s, n in rows}

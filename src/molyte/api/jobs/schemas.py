@@ -1,0 +1,116 @@
+"""Request and response bodies of the job API (DESIGN.md, "HTTP contract")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from molyte.db.models import Job, JobEvent
+from molyte.domain.common import JobName
+from molyte.domain.failures import DESCRIPTIONS, FailureReason
+from molyte.domain.states import JobState, JobType
+
+PRIORITY_MIN, PRIORITY_MAX = -10, 10
+
+
+class JobCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: JobType
+    name: JobName
+    priority: int = Field(default=0, ge=PRIORITY_MIN, le=PRIORITY_MAX)
+    spec: dict[str, Any]
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    time: datetime
+    from_: JobState | None = Field(alias="from", serialization_alias="from")
+    to: JobState
+    actor: str
+    message: str | None = None
+
+
+class JobOut(BaseModel):
+    id: int
+    type: JobType
+    name: str
+    state: JobState
+    priority: int
+    spec: dict[str, Any]
+    owner: str
+    worker: str | None
+    scheduler_job_id: str | None
+    progress: float | None
+    failure_reason: str | None
+    failure_description: str | None
+    log_tail: str | None
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+    events: list[EventOut] = Field(default_factory=list)
+
+
+class JobList(BaseModel):
+    items: list[JobOut]
+    total: int
+
+
+class FileOut(BaseModel):
+    name: str
+    size: int
+    sha256: str
+    url: str
+
+
+class ResultsOut(BaseModel):
+    files: list[FileOut]
+    summary: dict[str, Any] | None
+    zip_url: str | None = None
+
+
+class ValidationOut(BaseModel):
+    ok: bool
+    preview: dict[str, Any]
+
+
+def event_out(event: JobEvent) -> EventOut:
+    return EventOut(
+        time=event.time,
+        **{"from": event.from_state},
+        to=JobState(event.to_state),
+        actor=event.actor,
+        message=event.message,
+    )
+
+
+def job_out(job: Job, events: list[JobEvent] | None = None) -> JobOut:
+    reason = job.failure_reason
+    description = None
+    if reason is not None:
+        try:
+            description = DESCRIPTIONS[FailureReason(reason)]
+        except ValueError:
+            description = None
+    return JobOut(
+        id=job.id,
+        type=JobType(job.type),
+        name=job.name,
+        state=JobState(job.state),
+        priority=job.priority,
+        spec=job.spec,
+        owner=job.owner.username,
+        worker=job.worker_name,
+        scheduler_job_id=job.scheduler_job_id,
+        progress=job.progress,
+        failure_reason=reason,
+        failure_description=description,
+        log_tail=job.log_tail,
+        attempts=job.attempts,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        events=[event_out(e) for e in events or []],
+    )

@@ -1,0 +1,1 @@
+"""Result files: upload instructions for workers, registration, download URLs, zip."""

@@ -1,0 +1,1 @@
+"""The worker API: pending list, leased claims with long poll, status, heartbeat, results."""

@@ -1,0 +1,93 @@
+"""`/api/v1/workers`: the polling worker's API. Thin handlers; rules live in `service`."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
+
+from molyte.api.context import AppContext
+from molyte.api.deps import DB, Ctx, CurrentWorker
+from molyte.api.auth.principal import Principal
+from molyte.api.jobs.schemas import JobOut, job_out
+from molyte.api.workers import repository as repo
+from molyte.api.workers import service
+from molyte.api.workers.schemas import (
+    ClaimRequest,
+    Heartbeat,
+    HeartbeatReply,
+    LeasedJob,
+    StatusUpdate,
+)
+from molyte.db.models import Job
+from molyte.domain.states import JobType
+
+router = APIRouter(prefix="/workers", tags=["workers"])
+
+
+def leased(job: Job) -> LeasedJob:
+    assert job.lease_token is not None and job.lease_expires_at is not None
+    return LeasedJob(
+        id=job.id,
+        type=JobType(job.type),
+        name=job.name,
+        priority=job.priority,
+        spec=job.spec,
+        engine=job.engine,
+        attempts=job.attempts,
+        lease_token=job.lease_token,
+        lease_expires_at=job.lease_expires_at.isoformat(),
+    )
+
+
+@router.get("/jobs/pending")
+def pending(
+    worker: CurrentWorker,
+    db: DB,
+    job_type: JobType | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 10,
+) -> list[JobOut]:
+    """Claimable jobs, read-only (the seed's polling call)."""
+    types = [job_type.value] if job_type else [t.value for t in JobType]
+    return [job_out(j) for j in repo.pending(db, types, limit)]
+
+
+def _claim_once(ctx: AppContext, principal: Principal, body: ClaimRequest) -> list[LeasedJob]:
+    with ctx.sessions() as db:
+        jobs = service.claim(db, ctx.settings, principal, body)
+        out = [leased(j) for j in jobs]
+        db.commit()
+    return out
+
+
+@router.post("/jobs/claim")
+async def claim(body: ClaimRequest, worker: CurrentWorker, ctx: Ctx) -> list[LeasedJob]:
+    """Lease jobs; with `wait_seconds`, hold the request until a job arrives (long poll)."""
+    started = time.monotonic()
+    deadline = started + min(body.wait_seconds, ctx.settings.claim_max_wait_seconds)
+    while True:
+        seen = ctx.notifier.generation
+        jobs = await run_in_threadpool(_claim_once, ctx, worker, body)
+        remaining = deadline - time.monotonic()
+        if jobs or remaining <= 0:
+            ctx.metrics.observe_claim(len(jobs), time.monotonic() - started)
+            return jobs
+        await ctx.notifier.wait(seen, remaining)
+
+
+@router.put("/jobs/{job_id}/status")
+def status(job_id: int, body: StatusUpdate, worker: CurrentWorker, db: DB, ctx: Ctx) -> JobOut:
+    job = service.report_status(db, ctx.settings, worker, job_id, body)
+    if job.state == "PENDING":
+        ctx.notifier.notify_on_commit(db, job.type)
+    ctx.metrics.observe_status(job)
+    return job_out(job)
+
+
+@router.post("/heartbeat")
+def heartbeat(body: Heartbeat, worker: CurrentWorker, db: DB, ctx: Ctx) -> HeartbeatReply:
+    cancel = service.heartbeat(db, ctx.settings, worker, body)
+    ctx.metrics.heartbeats.labels(body.name).inc()
+    return HeartbeatReply(cancel=cancel, lease_seconds=ctx.settings.lease_seconds)

@@ -1,0 +1,90 @@
+"""Request and response bodies of the worker API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from molyte.domain.failures import FailureReason
+from molyte.domain.states import JobState, JobType
+
+ShortName = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+]
+Hostname = Annotated[
+    str, StringConstraints(max_length=255, pattern=r"^[A-Za-z0-9_.:-]*$")
+]
+LeaseToken = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClaimRequest(Strict):
+    job_types: list[JobType] = Field(default_factory=lambda: [JobType.MD, JobType.QC],
+                                     min_length=1)
+    engines: list[ShortName] | None = Field(default=None, max_length=32)
+    partitions: list[ShortName] | None = Field(default=None, max_length=32)
+    limit: int = Field(default=1, ge=1, le=1000)
+    wait_seconds: float = Field(default=0, ge=0, le=60)
+    worker_name: ShortName | None = None
+
+
+class LeasedJob(BaseModel):
+    id: int
+    type: JobType
+    name: str
+    priority: int
+    spec: dict[str, Any]
+    engine: str | None
+    attempts: int
+    lease_token: str
+    lease_expires_at: str
+
+
+class StatusUpdate(Strict):
+    lease_token: LeaseToken
+    state: JobState
+    scheduler_job_id: Annotated[
+        str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9_.;:-]+$")
+    ] | None = None
+    progress: float | None = Field(default=None, ge=0, le=1)
+    message: str | None = Field(default=None, max_length=2000)
+    failure_reason: FailureReason | None = None
+    log_tail: str | None = Field(default=None, max_length=20_000)
+
+
+class RunningJob(Strict):
+    job_id: int
+    lease_token: LeaseToken
+
+
+class Heartbeat(Strict):
+    name: ShortName
+    hostname: Hostname = ""
+    version: Annotated[str, StringConstraints(max_length=64)] = ""
+    capacity: int = Field(default=1, ge=0, le=100_000)
+    job_types: list[JobType] = Field(default_factory=list)
+    engines: list[ShortName] = Field(default_factory=list, max_length=32)
+    partitions: list[ShortName] = Field(default_factory=list, max_length=32)
+    running: list[RunningJob] = Field(default_factory=list, max_length=100_000)
+
+
+class HeartbeatReply(BaseModel):
+    cancel: list[int]
+    lease_seconds: float
+
+
+class WorkerOut(BaseModel):
+    name: str
+    hostname: str
+    version: str
+    state: str
+    last_heartbeat: str | None
+    running: int
+    capacity: int
+    job_types: list[str]
+    engines: list[str]
+    partitions: list[str]

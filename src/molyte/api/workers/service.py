@@ -1,0 +1,167 @@
+"""Rules of the worker protocol: leased claims with fencing, status reports, heartbeats, and
+the sweeper that applies lease expiry."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from molyte.api.auth.principal import Principal
+from molyte.api.jobs import repository as jobs_repo
+from molyte.api.jobs.lifecycle import move
+from molyte.api.workers import repository as repo
+from molyte.api.workers.schemas import ClaimRequest, Heartbeat, StatusUpdate
+from molyte.config import ServerSettings
+from molyte.db.models import Job, Worker
+from molyte.domain.failures import REQUEUE_REASONS, FailureReason
+from molyte.domain.states import WORKER_REPORTABLE, JobState
+from molyte.errors import Conflict, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+
+
+def claim(
+    db: Session, settings: ServerSettings, principal: Principal, body: ClaimRequest
+) -> list[Job]:
+    """Lease up to `body.limit` jobs to the caller (one atomic statement)."""
+    now = datetime.now(UTC)
+    worker = body.worker_name or principal.name
+    return repo.claim(
+        db,
+        worker=worker,
+        actor=principal.actor,
+        job_types=[t.value for t in body.job_types],
+        engines=body.engines,
+        partitions=body.partitions,
+        limit=min(body.limit, settings.max_claim_limit),
+        now=now,
+        lease_expires_at=now + timedelta(seconds=settings.lease_seconds),
+        postgres=settings.is_postgres,
+    )
+
+
+def _held_job(db: Session, job_id: int, lease_token: str) -> Job:
+    """The job, locked, if `lease_token` is its current lease; else 409 and nothing changes."""
+    job = jobs_repo.get(db, job_id, for_update=True)
+    if job is None:
+        raise NotFound("Job not found")
+    if job.lease_token is None or job.lease_token != lease_token:
+        raise Conflict("Stale lease token: the job is no longer leased to you")
+    return job
+
+
+def report_status(
+    db: Session, settings: ServerSettings, principal: Principal, job_id: int, body: StatusUpdate
+) -> Job:
+    """Apply a worker's status report; stale token or illegal transition -> 409."""
+    if body.state not in WORKER_REPORTABLE:
+        raise Conflict(f"Workers cannot move a job to {body.state}")
+    if body.state is JobState.FAILED and body.failure_reason is None:
+        raise InvalidInput("failure_reason is required when state is FAILED")
+    job = _held_job(db, job_id, body.lease_token)
+    now = datetime.now(UTC)
+    current = JobState(job.state)
+    new = body.state
+    reason = body.failure_reason
+    requeue = (
+        new is JobState.FAILED
+        and reason in REQUEUE_REASONS
+        and job.attempts < settings.max_attempts
+    )
+    if requeue:
+        new = JobState.PENDING
+    if new is not current:
+        message = body.message
+        if requeue:
+            message = f"{reason}: requeued (attempt {job.attempts} of {settings.max_attempts})"
+        move(db, job, new, actor=principal.actor, message=message, now=now)
+    elif body.message is None and body.progress is None and body.scheduler_job_id is None:
+        # A repeated report (a retried call) changes nothing.
+        return job
+    if new is not JobState.PENDING:
+        if body.scheduler_job_id is not None:
+            job.scheduler_job_id = body.scheduler_job_id
+        if body.progress is not None:
+            job.progress = body.progress
+        if new is JobState.COMPLETED:
+            job.progress = 1.0
+        if new is JobState.FAILED:
+            job.failure_reason = (reason or FailureReason.UNKNOWN).value
+        if new.leased:
+            job.lease_expires_at = now + timedelta(seconds=settings.lease_seconds)
+    if body.log_tail is not None:
+        job.log_tail = body.log_tail
+    job.updated_at = now
+    return job
+
+
+def heartbeat(
+    db: Session, settings: ServerSettings, principal: Principal, body: Heartbeat
+) -> list[int]:
+    """Record the worker, extend the leases it still holds, and say which jobs to cancel."""
+    now = datetime.now(UTC)
+    worker = repo.worker_by_name(db, body.name)
+    if worker is None:
+        worker = Worker(name=body.name)
+        repo.add_worker(db, worker)
+    worker.hostname = body.hostname
+    worker.version = body.version
+    worker.capacity = body.capacity
+    worker.job_types = [t.value for t in body.job_types]
+    worker.engines = list(body.engines)
+    worker.partitions = list(body.partitions)
+    worker.running = len(body.running)
+    worker.online = True
+    worker.last_heartbeat = now
+    pairs = [(r.job_id, r.lease_token) for r in body.running]
+    repo.extend_leases(db, pairs, body.name, now + timedelta(seconds=settings.lease_seconds))
+    tokens = dict(pairs)
+    cancel = []
+    known = set()
+    for job_id, state, token in repo.lease_states(db, list(tokens)):
+        known.add(job_id)
+        # Cancelled by a user, finished elsewhere, or leased to someone else (fenced).
+        if token != tokens[job_id] or not JobState(state).leased:
+            cancel.append(job_id)
+    cancel.extend(j for j in tokens if j not in known)  # deleted jobs
+    return sorted(set(cancel))
+
+
+def sweep(db: Session, settings: ServerSettings, now: datetime | None = None) -> dict[str, int]:
+    """Apply lease expiry and mark silent workers offline; returns what it did."""
+    now = now or datetime.now(UTC)
+    done = {"requeued": 0, "failed": 0, "offline": 0}
+    grace = timedelta(seconds=settings.grace_seconds)
+    for job in repo.expired_leases(db, now):
+        assert job.lease_expires_at is not None
+        state = JobState(job.state)
+        if state.in_scheduler and now < job.lease_expires_at + grace:
+            continue  # its worker may still come back and re-attach
+        if job.attempts >= settings.max_attempts:
+            move(db, job, JobState.FAILED, actor="sweeper",
+                 message=f"lease expired; {job.attempts} attempts used", now=now)
+            job.failure_reason = FailureReason.MAX_ATTEMPTS.value
+            done["failed"] += 1
+        else:
+            move(db, job, JobState.PENDING, actor="sweeper",
+                 message=f"lease of {job.worker_name} expired in {state}; requeued", now=now)
+            done["requeued"] += 1
+        log.info("lease expired", extra={"job_id": job.id, "action": "sweep"})
+    done["offline"] = repo.mark_offline(
+        db, now - timedelta(seconds=settings.worker_offline_seconds)
+    )
+    return done
+
+
+def workers_view(db: Session, settings: ServerSettings) -> list[tuple[Worker, bool, int]]:
+    """Each worker with its online state (recent heartbeat) and its leased jobs."""
+    now = datetime.now(UTC)
+    counts = repo.running_counts(db)
+    offline_after = timedelta(seconds=settings.worker_offline_seconds)
+    out = []
+    for w in repo.list_workers(db):
+        online = w.last_heartbeat is not None and now - w.last_heartbeat < offline_after
+        out.append((w, online, counts.get(w.name, 0)))
+    return out

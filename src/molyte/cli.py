@@ -1,0 +1,171 @@
+"""The `molyte` command (DESIGN.md, "Command line")."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from molyte import __version__
+
+app = typer.Typer(help="Molyte: electrolyte simulations on an HPC cluster.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="Worker tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="worker-token")
+
+ROLES = ("admin", "user", "worker")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _session():  # type: ignore[no-untyped-def]
+    from molyte.config import get_settings
+    from molyte.db.session import make_engine, make_session_factory
+
+    settings = get_settings()
+    return make_session_factory(make_engine(settings.resolved_database_url))()
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations."""
+    from molyte.config import get_settings
+    from molyte.db.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.resolved_database_url)
+    typer.echo("database is up to date")
+
+
+@user_app.command("create")
+def user_create(
+    name: str,
+    role: Annotated[str, typer.Option(help="admin, user or worker (any case)")] = "user",
+    password: Annotated[str | None, typer.Option(help="generated and printed when omitted")] = None,
+) -> None:
+    """Create a user. Without --password one is generated and printed as `password: PW`."""
+    from molyte.api.auth import service
+    from molyte.api.auth.principal import Role
+    from molyte.config import get_settings
+    from molyte.errors import MolyteError
+
+    if role.lower() not in ROLES:
+        _fail(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    settings = get_settings()
+    with _session() as db:
+        try:
+            user, pw = service.create_user(
+                db, name, Role(role.upper()), password, settings.password_min_length
+            )
+        except MolyteError as exc:
+            _fail(exc.message)
+        db.commit()
+    typer.echo(f"created {user.role} {user.username}")
+    if password is None:
+        typer.echo(f"password: {pw}")
+
+
+@token_app.command("create")
+def token_create(name: str) -> None:
+    """Create a worker token; the token is printed alone on the last line, once."""
+    from molyte.api.auth import service
+    from molyte.errors import MolyteError
+
+    with _session() as db:
+        try:
+            _row, secret = service.create_worker_token(db, name)
+        except MolyteError as exc:
+            _fail(exc.message)
+        db.commit()
+    typer.echo(f"created worker token {name}; store it now, it is not shown again:")
+    typer.echo(secret)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List worker tokens (never their secrets)."""
+    from molyte.api.auth import service
+
+    with _session() as db:
+        rows = service.list_worker_tokens(db)
+    typer.echo(f"{'NAME':<24} {'CREATED':<26} {'LAST USED':<26} STATUS")
+    for t in rows:
+        used = t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "-"
+        status = "revoked" if t.revoked else "active"
+        typer.echo(f"{t.name:<24} {t.created_at.isoformat(timespec='seconds'):<26} {used:<26} {status}")
+
+
+@token_app.command("revoke")
+def token_revoke(name: str) -> None:
+    """Revoke a worker token; workers using it get 401 from then on."""
+    from molyte.api.auth import service
+    from molyte.errors import MolyteError
+
+    with _session() as db:
+        try:
+            service.revoke_worker_token(db, name)
+        except MolyteError as exc:
+            _fail(exc.message)
+        db.commit()
+    typer.echo(f"revoked worker token {name}")
+
+
+def _configure_logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
+    )
+
+
+@app.command()
+def server(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+) -> None:
+    """Run the API server (and the built UI)."""
+    import uvicorn
+
+    _configure_logging()
+    if workers > 1:
+        uvicorn.run("molyte.api.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, proxy_headers=True)
+    else:
+        from molyte.api.app import create_app
+
+        uvicorn.run(create_app(), host=host, port=port, proxy_headers=True)
+
+
+@app.command()
+def up(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    data_dir: Annotated[Path, typer.Option(help="database, results and work dirs")] = Path(
+        ".molyte"
+    ),
+) -> None:
+    """Everything on embedded defaults in one process: SQLite, local store, a local worker."""
+    from molyte.embedded import run_embedded
+
+    _configure_logging()
+    os.environ.setdefault("MOLYTE_DATA_DIR", str(data_dir))
+    run_embedded(host, port, data_dir)
+
+
+def main() -> None:
+    app()

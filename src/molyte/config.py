@@ -1,0 +1,119 @@
+"""Settings: one typed object per process.
+
+`ServerSettings` comes from the environment (prefix `MOLYTE_`). The worker's settings come from
+its YAML file (see `molyte.worker.config`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from molyte.errors import ConfigError
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "CHANGE_ME", "<secret>"}
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class ServerSettings(BaseSettings):
+    """The API server's settings, from `MOLYTE_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="MOLYTE_", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path(".molyte")
+    database_url: str = ""
+    storage_url: str = ""
+    secret_key: str = ""
+    # Previous signing keys still accepted for verifying tokens (key rotation), comma separated.
+    previous_secret_keys: str = ""
+
+    access_token_minutes: int = Field(default=12 * 60, ge=1)
+    lease_seconds: float = Field(default=600, gt=0)
+    grace_seconds: float = Field(default=1800, ge=0)
+    worker_offline_seconds: float = Field(default=900, gt=0)
+    sweep_interval_seconds: float = Field(default=10, gt=0)
+    max_attempts: int = Field(default=3, ge=1)
+    claim_max_wait_seconds: float = Field(default=60, ge=0)
+    max_claim_limit: int = Field(default=200, ge=1)
+
+    login_max_failures: int = Field(default=10, ge=1)
+    login_window_seconds: float = Field(default=300, gt=0)
+    password_min_length: int = Field(default=8, ge=1)
+
+    result_url_seconds: int = Field(default=900, ge=10)
+    multipart_threshold_bytes: int = Field(default=64 * 1024 * 1024, ge=5 * 1024 * 1024)
+    multipart_part_bytes: int = Field(default=64 * 1024 * 1024, ge=5 * 1024 * 1024)
+    max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+
+    cors_origins: str = ""  # comma separated; empty: same origin only
+    serve_ui: bool = True
+
+    @model_validator(mode="after")
+    def _production_secrets(self) -> Self:
+        if self.env is Environment.PRODUCTION:
+            if self.secret_key in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
+                raise ConfigError(
+                    "MOLYTE_SECRET_KEY must be set to a random value of at least 32 characters "
+                    "in production"
+                )
+            if not self.database_url:
+                raise ConfigError("MOLYTE_DATABASE_URL must be set in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The SQLAlchemy URL; a plain `postgresql://` URL is given the psycopg 3 driver."""
+        url = self.database_url or f"sqlite:///{(self.data_dir / 'molyte.db').resolve()}"
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url.removeprefix("postgres://")
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return url
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or f"file://{(self.data_dir / 'objects').resolve()}"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.resolved_database_url.startswith("postgresql")
+
+    @property
+    def signing_key(self) -> str:
+        """The secret key; on the embedded default it is generated once and kept on disk."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+    @property
+    def verification_keys(self) -> list[str]:
+        return [self.signing_key] + [k for k in self.previous_secret_keys.split(",") if k]
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+
+@lru_cache
+def get_settings() -> ServerSettings:
+    """The process's settings (read once)."""
+    return ServerSettings()

@@ -1,0 +1,27 @@
+"""Alembic environment: migrations run online against the URL given by `molyte db upgrade`."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import pool
+
+from molyte.db.models import Base
+from molyte.db.session import make_engine
+
+config = context.config
+url = config.get_main_option("sqlalchemy.url") or ""
+engine = make_engine(url) if url.startswith("sqlite") else None
+if engine is None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url, poolclass=pool.NullPool)
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=url.startswith("sqlite"),
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()

@@ -1,0 +1,157 @@
+"""Helpers shared by the tests: settings, free ports, a live server, API helpers."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from molyte.api.app import create_app
+from molyte.api.auth import service as auth_service
+from molyte.api.auth.principal import Role
+from molyte.api.context import AppContext
+from molyte.config import Environment, ServerSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+PASSWORD = "s3cret-pass"
+
+
+def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> ServerSettings:
+    values: dict[str, object] = {
+        "env": Environment.TEST,
+        "data_dir": tmp_path / "data",
+        "database_url": database_url,
+        "storage_url": f"file://{tmp_path / 'objects'}",
+        "secret_key": secrets.token_urlsafe(40),
+        "lease_seconds": 30,
+        "grace_seconds": 30,
+        "sweep_interval_seconds": 3600,  # tests call the sweeper themselves
+        "login_max_failures": 5,
+    }
+    values.update(overrides)
+    return ServerSettings(**values)  # type: ignore[arg-type]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """uvicorn serving an app on 127.0.0.1 in a thread of the test process."""
+
+    def __init__(self, app: object) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")  # type: ignore[arg-type]
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("live server did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+@dataclass
+class Api:
+    app: FastAPI
+    client: TestClient
+    ctx: AppContext
+    settings: ServerSettings
+    admin: dict[str, str]
+    alice: dict[str, str]
+    bob: dict[str, str]
+    worker: dict[str, str]
+    worker_token: str
+
+    def submit(self, headers: dict[str, str], body: dict[str, Any] | None = None) -> dict[str, Any]:
+        r = self.client.post("/api/v1/jobs", json=body or qc_body(), headers=headers)
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    def claim(self, limit: int = 1, **extra: Any) -> list[dict[str, Any]]:
+        body = {"job_types": ["MD", "QC"], "limit": limit, "wait_seconds": 0, **extra}
+        r = self.client.post("/api/v1/workers/jobs/claim", json=body, headers=self.worker)
+        assert r.status_code == 200, r.text
+        return list(r.json())
+
+    def status(self, job: dict[str, Any], state: str, **extra: Any) -> Any:
+        body = {"lease_token": job["lease_token"], "state": state, **extra}
+        return self.client.put(
+            f"/api/v1/workers/jobs/{job['id']}/status", json=body, headers=self.worker
+        )
+
+    def job(self, job_id: int, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        r = self.client.get(f"/api/v1/jobs/{job_id}", headers=headers or self.admin)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+
+def example(name: str) -> dict[str, Any]:
+    return dict(json.loads((EXAMPLES / name).read_text()))
+
+
+def qc_body(name: str = "water opt") -> dict[str, Any]:
+    body = example("qc-job.json")
+    body["name"] = name
+    return body
+
+
+def md_body(name: str = "LiPF6 in EC") -> dict[str, Any]:
+    body = example("md-job.json")
+    body["name"] = name
+    return body
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    r = client.post("/api/v1/auth/login", data={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def build_api(settings: ServerSettings) -> Iterator[Api]:
+    app = create_app(settings)
+    ctx: AppContext = app.state.ctx
+    with ctx.sessions() as db:
+        for name, role in (("admin", Role.ADMIN), ("alice", Role.USER), ("bob", Role.USER)):
+            auth_service.create_user(db, name, role, PASSWORD, 8)
+        _row, token = auth_service.create_worker_token(db, "cluster-a")
+        db.commit()
+    auth_service.credential_cache.clear()
+    with TestClient(app) as client:
+        yield Api(
+            app=app,
+            client=client,
+            ctx=ctx,
+            settings=settings,
+            admin=login(client, "admin"),
+            alice=login(client, "alice"),
+            bob=login(client, "bob"),
+            worker={"Authorization": f"Bearer {token}"},
+            worker_token=token,
+        )
