@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import quote
 
 from molyte.errors import InvalidInput
 
@@ -106,3 +107,10 @@ def check_part_number(part_number: int) -> int:
     if isinstance(part_number, bool) or not 1 <= part_number <= MAX_PART_NUMBER:
         raise InvalidInput(f"part number must be between 1 and {MAX_PART_NUMBER}")
     return part_number
+
+
+def content_disposition(filename: str) -> str:
+    """An `attachment` header value for a validated file name (RFC 6266 with UTF-8 form)."""
+    name = validate_result_name(filename)
+    ascii_name = name.encode("ascii", "replace").decode("ascii").replace('"', "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"

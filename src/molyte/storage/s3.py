@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -28,10 +28,10 @@ from molyte.storage.base import ObjectInfo, PresignedRequest, UploadedPart
 from molyte.storage.keys import (
     check_part_number,
     check_sha256_hex,
+    content_disposition,
     filename_of,
     validate_key,
     validate_prefix,
-    validate_result_name,
 )
 from molyte.storage.retry import RetryPolicy, StoreUnavailableError, retry_call
 
@@ -74,13 +74,6 @@ def sha256_base64_to_hex(value: str) -> str | None:
     except (binascii.Error, ValueError):
         return None
     return raw.hex() if len(raw) == 32 else None
-
-
-def content_disposition(filename: str) -> str:
-    """An `attachment` header value for a validated file name (RFC 6266 with UTF-8 form)."""
-    name = validate_result_name(filename)
-    ascii_name = name.encode("ascii", "replace").decode("ascii").replace('"', "_")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def is_transient(error: BaseException) -> bool:
