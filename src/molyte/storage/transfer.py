@@ -1,0 +1,206 @@
+"""Worker side: send a result file to where the server's upload instructions say.
+
+Bytes are streamed from disk in 1 MiB chunks (a 256 MiB trajectory never sits in memory).
+Connection errors, timeouts, 429 and 5xx are retried with exponential backoff and full jitter;
+each retry re-reads the same bytes from the same offset, and a PUT of the same bytes to the same
+key or part number replaces what was there, so a retry can never duplicate or mix data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx
+
+from molyte.errors import InvalidInput, MolyteError
+from molyte.storage.keys import result_key, validate_result_name
+from molyte.storage.retry import RetryPolicy, StoreUnavailableError, retry_call
+from molyte.storage.s3 import S3Store
+
+CHUNK_BYTES = 1024 * 1024
+logger = logging.getLogger(__name__)
+
+
+class UploadRefusedError(MolyteError):
+    """The object store refused an upload."""
+
+    status_code = 502
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _TransientStatusError(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+def _is_transient(error: BaseException) -> bool:
+    return isinstance(error, httpx.TransportError | _TransientStatusError)
+
+
+def sha256_file(path: Path) -> tuple[int, str]:
+    """The size in bytes and hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with Path(path).open("rb") as source:
+        for chunk in iter(lambda: source.read(CHUNK_BYTES), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def file_chunks(path: Path, offset: int, length: int) -> Iterator[bytes]:
+    """`length` bytes of a file from `offset`, in chunks of at most 1 MiB."""
+    with Path(path).open("rb") as source:
+        source.seek(offset)
+        remaining = length
+        while remaining > 0:
+            chunk = source.read(min(CHUNK_BYTES, remaining))
+            if not chunk:
+                raise InvalidInput(f"{path} became shorter while it was being uploaded")
+            remaining -= len(chunk)
+            yield chunk
+
+
+def _put(
+    http: httpx.Client,
+    url: str,
+    path: Path,
+    offset: int,
+    length: int,
+    headers: Mapping[str, str],
+    policy: RetryPolicy,
+    sleep: Callable[[float], None],
+) -> str:
+    """PUT one byte range with retries; returns the response's ETag (quotes removed)."""
+
+    def attempt() -> str:
+        request = http.build_request(
+            "PUT",
+            url,
+            content=file_chunks(path, offset, length),
+            headers={**headers, "Content-Length": str(length)},
+        )
+        # Presigned URLs carry their own authorisation; S3 refuses a second one in a header,
+        # and the worker's bearer token must never travel to a third-party host.
+        request.headers.pop("Authorization", None)
+        response = http.send(request)
+        response.read()
+        if response.status_code >= 500 or response.status_code == 429:
+            raise _TransientStatusError(response.status_code)
+        if response.status_code >= 300:
+            raise UploadRefusedError(
+                f"upload refused with HTTP {response.status_code}: {response.text[:300]}",
+                response.status_code,
+            )
+        etag: str = response.headers.get("ETag", "")
+        return etag.strip().strip('"')
+
+    try:
+        return retry_call(attempt, _is_transient, policy, "upload", sleep)
+    except (httpx.TransportError, _TransientStatusError) as error:
+        raise StoreUnavailableError(
+            f"the object store stayed unavailable for {policy.attempts} attempts"
+        ) from error
+
+
+def put_with_instructions(
+    http: httpx.Client,
+    instructions: Mapping[str, Any],
+    path: Path,
+    base_url: str,
+    retry: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[dict[str, Any]]:
+    """Upload `path` as the server's upload response says; return `[{part_number, etag}]`
+    for `uploads/complete` (empty for a single PUT). Relative URLs are joined to `base_url`."""
+    policy = retry or RetryPolicy()
+    size = Path(path).stat().st_size
+    if not instructions.get("multipart"):
+        headers = {str(k): str(v) for k, v in dict(instructions.get("headers") or {}).items()}
+        signed_length = headers.pop("Content-Length", None)
+        if signed_length is not None and int(signed_length) != size:
+            raise InvalidInput(
+                f"{path} has {size} bytes but the upload was signed for {signed_length}"
+            )
+        url = urljoin(base_url, str(instructions["url"]))
+        _put(http, url, path, 0, size, headers, policy, sleep)
+        return []
+    part_size = int(instructions["part_size"])
+    parts = sorted(instructions["parts"], key=lambda p: int(p["part_number"]))
+    if (len(parts) - 1) * part_size >= size or len(parts) * part_size < size:
+        raise InvalidInput(f"{path} has {size} bytes, which does not fit {len(parts)} parts")
+    uploaded = []
+    for part in parts:
+        number = int(part["part_number"])
+        offset = (number - 1) * part_size
+        length = min(part_size, size - offset)
+        url = urljoin(base_url, str(part["url"]))
+        etag = _put(http, url, path, offset, length, {}, policy, sleep)
+        uploaded.append({"part_number": number, "etag": etag})
+    return uploaded
+
+
+def upload_result(
+    http: httpx.Client,
+    base_url: str,
+    job_id: int,
+    lease_token: str,
+    path: Path,
+    name: str | None = None,
+    retry: RetryPolicy | None = None,
+) -> dict[str, Any]:
+    """Ask the server for upload URLs, send the file, complete a multipart upload; return the
+    `{name, size, sha256}` entry for `POST /workers/jobs/{id}/results`."""
+    policy = retry or RetryPolicy()
+    name = validate_result_name(name or Path(path).name)
+    size, sha256 = sha256_file(path)
+    root = base_url.rstrip("/")
+    root = root if root.endswith("/api/v1") else root + "/api/v1"
+    api = f"{root}/workers/jobs/{job_id}"
+
+    def post(url: str, body: dict[str, Any]) -> dict[str, Any]:
+        def attempt() -> dict[str, Any]:
+            response = http.post(url, json=body)
+            if response.status_code >= 500 or response.status_code == 429:
+                raise _TransientStatusError(response.status_code)
+            response.raise_for_status()
+            result: dict[str, Any] = response.json()
+            return result
+
+        return retry_call(attempt, _is_transient, policy, "upload request")
+
+    instructions = post(
+        f"{api}/uploads", {"lease_token": lease_token, "name": name, "size": size, "sha256": sha256}
+    )
+    parts = put_with_instructions(http, instructions, path, base_url, policy)
+    if instructions.get("multipart"):
+        post(
+            f"{api}/uploads/complete",
+            {
+                "lease_token": lease_token,
+                "name": name,
+                "upload_id": instructions["upload_id"],
+                "parts": parts,
+            },
+        )
+    return {"name": name, "size": size, "sha256": sha256}
+
+
+def upload_direct(
+    store: S3Store, job_id: int, path: Path, name: str | None = None
+) -> dict[str, Any]:
+    """Upload straight to S3/COS with the worker's own `cos:` keys; return the results entry."""
+    name = validate_result_name(name or Path(path).name)
+    size, sha256 = sha256_file(path)
+    store.put(result_key(job_id, name), path)
+    return {"name": name, "size": size, "sha256": sha256}

@@ -1,0 +1,144 @@
+"""What the server's worker endpoints call: upload instructions, multipart completion,
+registration checks and the short-lived links of `GET /jobs/{id}/results`.
+
+Each function takes the store and plain values and returns the JSON body of the contract, so
+the endpoints stay thin and the rules live here, next to the stores they depend on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from molyte.errors import InvalidInput
+from molyte.storage.base import ObjectStore, UploadedPart
+from molyte.storage.keys import (
+    check_part_number,
+    check_sha256_hex,
+    result_key,
+    result_prefix,
+    validate_result_name,
+)
+from molyte.storage.signing import UrlSigner
+from molyte.storage.zipstream import presign_zip_url
+
+MIB = 1024 * 1024
+DEFAULT_MULTIPART_THRESHOLD = 64 * MIB
+DEFAULT_PART_SIZE = 16 * MIB
+MIN_PART_SIZE = 5 * MIB  # S3's floor for every part but the last
+MAX_PARTS = 10_000
+MAX_OBJECT_BYTES = 5 * 1024**4  # S3's largest object
+DEFAULT_UPLOAD_EXPIRES = 3600
+DEFAULT_DOWNLOAD_EXPIRES = 900
+STORAGE_URL_PREFIX = "/api/v1/storage"
+
+
+def _check_size(size: Any) -> int:
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= MAX_OBJECT_BYTES:
+        raise InvalidInput(f"size must be an integer from 0 to {MAX_OBJECT_BYTES} bytes")
+    return size
+
+
+def part_size_for(size: int, part_size: int = DEFAULT_PART_SIZE) -> int:
+    """The part size for a multipart upload of `size` bytes: at least 5 MiB, at most 10000 parts."""
+    if part_size < MIN_PART_SIZE:
+        raise InvalidInput(f"part size must be at least {MIN_PART_SIZE} bytes")
+    return max(part_size, math.ceil(size / MAX_PARTS))
+
+
+def upload_instructions(
+    store: ObjectStore,
+    job_id: int,
+    name: str,
+    size: int,
+    sha256: str,
+    expires_seconds: int = DEFAULT_UPLOAD_EXPIRES,
+    multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
+    part_size: int = DEFAULT_PART_SIZE,
+) -> dict[str, Any]:
+    """The body of `POST /workers/jobs/{id}/uploads`: one bound PUT, or presigned parts."""
+    key = result_key(job_id, name)
+    _check_size(size)
+    sha = check_sha256_hex(sha256)
+    if size <= multipart_threshold:
+        request = store.presign_upload(key, size, sha, expires_seconds)
+        return {
+            "name": name,
+            "key": key,
+            "multipart": False,
+            "url": request.url,
+            "headers": dict(request.headers),
+            "expires_in": expires_seconds,
+        }
+    chosen = part_size_for(size, part_size)
+    upload_id = store.create_multipart(key)
+    parts = [
+        {"part_number": number, "url": store.presign_part(key, upload_id, number, expires_seconds)}
+        for number in range(1, math.ceil(size / chosen) + 1)
+    ]
+    return {
+        "name": name,
+        "key": key,
+        "multipart": True,
+        "upload_id": upload_id,
+        "part_size": chosen,
+        "parts": parts,
+        "expires_in": expires_seconds,
+    }
+
+
+def complete_upload(
+    store: ObjectStore,
+    job_id: int,
+    name: str,
+    upload_id: str,
+    parts: Sequence[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """The body of `POST /workers/jobs/{id}/uploads/complete`: assemble `[{part_number, etag}]`."""
+    key = result_key(job_id, name)
+    if not isinstance(upload_id, str) or not upload_id:
+        raise InvalidInput("upload_id must be a non-empty string")
+    try:
+        uploaded = [
+            UploadedPart(check_part_number(int(p["part_number"])), str(p["etag"])) for p in parts
+        ]
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput("each part needs an integer part_number and an etag") from None
+    store.complete_multipart(key, upload_id, uploaded)
+    return {"name": name, "key": key}
+
+
+def verify_results(
+    store: ObjectStore, job_id: int, files: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Check each `{name, size, sha256}` arrived intact (else InvalidInput); return with keys."""
+    names = [validate_result_name(str(f.get("name", ""))) for f in files]
+    if len(set(names)) != len(names):
+        raise InvalidInput("result names must be unique")
+    checked = []
+    for entry, name in zip(files, names, strict=True):
+        key = result_key(job_id, name)
+        info = store.verify(key, _check_size(entry.get("size")), str(entry.get("sha256", "")))
+        checked.append({"name": name, "key": key, "size": info.size, "sha256": info.sha256})
+    return checked
+
+
+def result_links(
+    store: ObjectStore,
+    signer: UrlSigner,
+    job_id: int,
+    files: Sequence[Mapping[str, Any]],
+    expires_seconds: int = DEFAULT_DOWNLOAD_EXPIRES,
+    url_prefix: str = STORAGE_URL_PREFIX,
+) -> dict[str, Any]:
+    """`files` with a short-lived `url` each, and `zip_url` for all of them as one zip."""
+    linked = []
+    for entry in files:
+        name = validate_result_name(str(entry["name"]))
+        url = store.presign_get(result_key(job_id, name), expires_seconds, filename=name)
+        linked.append({"name": name, "size": entry["size"], "sha256": entry["sha256"], "url": url})
+    zip_url = presign_zip_url(
+        signer, url_prefix, result_prefix(job_id), expires_seconds, f"job-{job_id}-results.zip"
+    )
+    return {"files": linked, "zip_url": zip_url}
