@@ -133,7 +133,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     for router in (auth_router, jobs_router, workers_router, admin_router, library_router):
         app.include_router(router, prefix=API_PREFIX)
-    _include_storage_routes(app)
+    _include_storage_routes(app, ctx)
     app.include_router(ops_router)
     _serve_ui(app)
 
@@ -164,10 +164,14 @@ def _store_origin(settings: ServerSettings) -> str:
     return endpoint or "https://*.amazonaws.com https://*.myqcloud.com"
 
 
-def _include_storage_routes(app: FastAPI) -> None:
-    from molyte.api.storage.endpoints import router as storage_router
+def _include_storage_routes(app: FastAPI, ctx: AppContext) -> None:
+    """The local store's signed download/upload URLs are served by the API itself."""
+    from molyte.storage.local import LocalStore
 
-    app.include_router(storage_router, prefix=API_PREFIX)
+    if isinstance(ctx.store, LocalStore):
+        from molyte.api.storage.endpoints import router as storage_router
+
+        app.include_router(storage_router, prefix=API_PREFIX)
 
 
 def _serve_ui(app: FastAPI) -> None:

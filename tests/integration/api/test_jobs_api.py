@@ -1,0 +1,122 @@
+"""The users' job API on SQLite and PostgreSQL: submit, list, get, cancel, delete, isolation."""
+
+from __future__ import annotations
+
+from support import Api, md_body, qc_body
+from sqlalchemy import func, select
+
+from molyte.db.models import Job
+
+
+def job_count(api: Api) -> int:
+    with api.ctx.sessions() as db:
+        return int(db.scalar(select(func.count()).select_from(Job)) or 0)
+
+
+def test_submit_returns_job_with_first_event(api: Api) -> None:
+    job = api.submit(api.alice, md_body("first"))
+    assert job["state"] == "PENDING"
+    assert job["type"] == "MD"
+    assert job["owner"] == "alice"
+    assert job["priority"] == 0
+    assert job["attempts"] == 0
+    assert [(e["from"], e["to"], e["actor"]) for e in job["events"]] == [
+        (None, "PENDING", "user:alice")
+    ]
+    # the stored spec is the validated one, defaults filled in
+    assert job["spec"]["temperature"] == 298.15
+    assert job_count(api) == 1
+
+
+def test_me_and_login_errors(api: Api) -> None:
+    me = api.client.get("/api/v1/auth/me", headers=api.alice).json()
+    assert me["username"] == "alice" and me["role"] == "USER"
+    r = api.client.post("/api/v1/auth/login", data={"username": "alice", "password": "wrong-pw1"})
+    assert r.status_code == 401
+    assert r.json()["detail"] == "Incorrect username or password"
+
+
+def test_list_filters_search_and_pagination(api: Api) -> None:
+    for i in range(5):
+        api.submit(api.alice, md_body(f"md run {i}"))
+    for i in range(3):
+        api.submit(api.alice, qc_body(f"qc calc {i}"))
+    api.submit(api.bob, qc_body("bob own"))
+
+    page = api.client.get("/api/v1/jobs", params={"limit": 3}, headers=api.alice).json()
+    assert page["total"] == 8 and len(page["items"]) == 3
+    assert page["items"][0]["name"] == "qc calc 2"  # newest first
+    rest = api.client.get("/api/v1/jobs", params={"limit": 3, "offset": 6},
+                          headers=api.alice).json()
+    assert [j["name"] for j in rest["items"]] == ["md run 1", "md run 0"]
+
+    qc = api.client.get("/api/v1/jobs", params={"type": "QC"}, headers=api.alice).json()
+    assert qc["total"] == 3 and {j["type"] for j in qc["items"]} == {"QC"}
+    found = api.client.get("/api/v1/jobs", params={"q": "run 3"}, headers=api.alice).json()
+    assert [j["name"] for j in found["items"]] == ["md run 3"]
+    # LIKE wildcards in the search are literal
+    assert api.client.get("/api/v1/jobs", params={"q": "%"}, headers=api.alice).json()["total"] == 0
+    pending = api.client.get("/api/v1/jobs", params={"state": "PENDING"},
+                             headers=api.alice).json()
+    assert pending["total"] == 8
+    # admins see everyone's jobs
+    assert api.client.get("/api/v1/jobs", headers=api.admin).json()["total"] == 9
+
+
+def test_another_users_job_is_404(api: Api) -> None:
+    job = api.submit(api.alice)
+    for path in (f"/api/v1/jobs/{job['id']}", f"/api/v1/jobs/{job['id']}/results"):
+        r = api.client.get(path, headers=api.bob)
+        assert r.status_code == 404
+        assert r.json()["detail"] == "Job not found"
+    assert api.client.post(f"/api/v1/jobs/{job['id']}/cancel", headers=api.bob).status_code == 404
+    assert api.job(job["id"])["state"] == "PENDING"
+    assert api.client.get(f"/api/v1/jobs/{job['id']}", headers=api.admin).status_code == 200
+
+
+def test_cancel_pending_job_and_delete(api: Api) -> None:
+    job = api.submit(api.alice)
+    r = api.client.delete(f"/api/v1/jobs/{job['id']}", headers=api.alice)
+    assert r.status_code == 409  # not finished yet
+    r = api.client.post(f"/api/v1/jobs/{job['id']}/cancel", headers=api.alice)
+    assert r.status_code == 200
+    assert r.json()["state"] == "CANCELLED"
+    assert [e["to"] for e in r.json()["events"]] == ["PENDING", "CANCELLED"]
+    again = api.client.post(f"/api/v1/jobs/{job['id']}/cancel", headers=api.alice)
+    assert again.status_code == 409
+    assert api.client.delete(f"/api/v1/jobs/{job['id']}", headers=api.alice).status_code == 204
+    assert api.client.get(f"/api/v1/jobs/{job['id']}", headers=api.alice).status_code == 404
+    assert job_count(api) == 0
+
+
+def test_priority_limits(api: Api) -> None:
+    body = qc_body()
+    body["priority"] = 7
+    r = api.client.post("/api/v1/jobs", json=body, headers=api.alice)
+    assert r.status_code == 403
+    assert "priority" in r.json()["detail"]
+    body["priority"] = 5
+    assert api.client.post("/api/v1/jobs", json=body, headers=api.alice).status_code == 201
+    body["priority"] = 10
+    assert api.client.post("/api/v1/jobs", json=body, headers=api.admin).status_code == 201
+    body["priority"] = 11
+    r = api.client.post("/api/v1/jobs", json=body, headers=api.admin)
+    assert r.status_code == 422
+
+
+def test_results_empty_before_completion(api: Api) -> None:
+    job = api.submit(api.alice)
+    r = api.client.get(f"/api/v1/jobs/{job['id']}/results", headers=api.alice)
+    assert r.status_code == 200
+    assert r.json() == {"files": [], "summary": None, "zip_url": None}
+
+
+def test_health_and_metrics(api: Api) -> None:
+    api.submit(api.alice)
+    assert api.client.get("/healthz").json()["status"] == "ok"
+    text = api.client.get("/metrics").text
+    assert 'molyte_jobs{state="PENDING",type="QC"} 1.0' in text
+    assert "molyte_http_request_duration_seconds_bucket" in text
+    names = [ln.split("{")[0].split(" ")[0] for ln in text.splitlines()
+             if ln and not ln.startswith("#")]
+    assert names and all(n.startswith("molyte_") for n in names)
