@@ -1,0 +1,62 @@
+# Molyte: `make up` runs the platform on this machine; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+UI_STAMP := src/molyte/web/static/index.html
+# Debian packages the engines and the tests need (installed only when missing).
+APT_PACKAGES := xtb chromium
+
+.PHONY: up test test-unit test-integration test-e2e lint bench ui install system-deps services-up services-down clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -U pip
+	$(VENV)/bin/pip install -q -e '.[dev,engines]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+ui:
+	@if [ -f frontend/package.json ]; then \
+	  cd frontend && (npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error) && npm run build; \
+	fi
+
+up: install system-deps ui
+	$(VENV)/bin/molyte up
+
+services-up: system-deps
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@if [ -x scripts/slurm.sh ]; then scripts/slurm.sh start; fi
+
+services-down:
+	@if [ -x scripts/slurm.sh ]; then scripts/slurm.sh stop; fi
+
+test: install ui services-up
+	@set -o pipefail; status=0; \
+	$(PY) -m pytest tests -q -p no:randomly --timeout=600 -ra || status=$$?; \
+	$(MAKE) --no-print-directory services-down; \
+	if [ -f frontend/package.json ]; then (cd frontend && npm test) || status=1; fi; \
+	exit $$status
+
+test-unit: install
+	$(PY) -m pytest tests/unit -q
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+
+bench: install services-up
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .molyte frontend/node_modules src/molyte/web/static

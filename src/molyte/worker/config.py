@@ -1,0 +1,157 @@
+"""The worker's YAML config, read exactly as cluster admins already write it (DESIGN.md,
+"Worker configuration"), plus an optional `scheduler:` section.
+
+Unknown keys and wrong types are refused at start with the key's path. Secrets may come from
+the environment instead of the file: MOLYTE_WORKER_TOKEN, MOLYTE_COS_SECRET_ID,
+MOLYTE_COS_SECRET_KEY.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from molyte.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+ModuleName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+/-]*$",
+                                              max_length=128)]
+SlurmName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+                                             max_length=64)]
+WorkerName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+                                              max_length=64)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ApiSection(Section):
+    base_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$")]
+    worker_token: str = ""
+    poll_interval: float = Field(default=10, gt=0, le=3600)
+    verify_ssl: bool = True
+    ca_bundle: Path | None = None
+    timeout: float = Field(default=30, gt=0, le=600)
+
+
+class CosSection(Section):
+    secret_id: str = ""
+    secret_key: str = ""
+    region: str = ""
+    bucket: str = ""
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.secret_id and self.secret_key and self.region and self.bucket)
+
+
+class LocalSection(Section):
+    md_work_dir: Path = Path("~/molyte/md")
+    qc_work_dir: Path = Path("~/molyte/qc")
+    lammps_bin: str = "lmp"
+    gaussian_bin: str = "g16"
+    xtb_bin: str = "xtb"
+    mpirun: str = "mpirun"
+    conda_env: ModuleName | None = None
+    log_file: Path | None = None
+    log_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    log_backups: int = Field(default=5, ge=0, le=100)
+
+
+class WorkerSection(Section):
+    name: WorkerName
+    max_concurrent_jobs: int = Field(default=4, ge=1, le=10_000)
+    heartbeat_interval: float = Field(default=60, gt=0, le=3600)
+    job_types: list[Literal["MD", "QC"]] = Field(default_factory=lambda: ["MD", "QC"])
+
+
+class SchedulerSection(Section):
+    type: Literal["slurm", "local"] = "slurm"
+    partition: SlurmName | None = None
+    account: SlurmName | None = None
+    qos: SlurmName | None = None
+    modules: list[ModuleName] = Field(default_factory=list)
+    extra_directives: list[str] = Field(default_factory=list)
+    max_tasks: int = Field(default=64, ge=1)
+    max_walltime_minutes: int = Field(default=7 * 24 * 60, ge=1)
+    max_memory_mb: int = Field(default=256_000, ge=100)
+    local_max_parallel: int = Field(default=2, ge=1)
+
+
+class WorkerConfig(Section):
+    api: ApiSection
+    worker: WorkerSection
+    cos: CosSection | None = None
+    local: LocalSection = LocalSection()
+    scheduler: SchedulerSection = SchedulerSection()
+
+    @model_validator(mode="after")
+    def _secrets_from_env(self) -> Self:
+        token = os.environ.get("MOLYTE_WORKER_TOKEN")
+        if token:
+            self.api.worker_token = token
+        if not self.api.worker_token:
+            raise ValueError("api.worker_token is missing (or set MOLYTE_WORKER_TOKEN)")
+        sid, skey = os.environ.get("MOLYTE_COS_SECRET_ID"), os.environ.get("MOLYTE_COS_SECRET_KEY")
+        if sid or skey:
+            cos = self.cos or CosSection()
+            self.cos = cos.model_copy(update={"secret_id": sid or cos.secret_id,
+                                              "secret_key": skey or cos.secret_key})
+        return self
+
+    @property
+    def verify(self) -> bool | str:
+        """What httpx's `verify` takes: a CA bundle path, or a bool."""
+        if self.api.ca_bundle is not None:
+            return str(self.api.ca_bundle.expanduser())
+        return self.api.verify_ssl
+
+    def work_dir(self, job_type: str) -> Path:
+        base = self.local.md_work_dir if job_type == "MD" else self.local.qc_work_dir
+        return base.expanduser()
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc if not re.fullmatch(r"function-after\[.*\]", str(p)))
+
+
+def parse_config(data: object, source: str = "config") -> WorkerConfig:
+    """Validate a parsed YAML document; errors name the key's path (e.g. `api.verify_ssl`)."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping with api: and worker:")
+    try:
+        cfg = WorkerConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{_path(e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"{source}: {problems}") from None
+    if not cfg.api.verify_ssl and cfg.api.ca_bundle is None:
+        log.warning("api.verify_ssl is false: the server's TLS certificate is NOT checked")
+    return cfg
+
+
+def load_config(path: Path) -> WorkerConfig:
+    """Read and validate the worker's YAML file."""
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    return parse_config(data, str(path))

@@ -1,0 +1,368 @@
+"""The worker loop: heartbeat, claim (long poll), prepare, submit, follow, collect, upload, report.
+
+One thread, one pass per cycle. The scheduler is asked about every tracked job in a single
+call per cycle. A job's stage advances only after the server acknowledged the report, so a
+failed call is simply made again next cycle, and a restart resumes from the saved stage.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import random
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from molyte import __version__
+from molyte.domain.failures import FailureReason
+from molyte.engines.base import Engine, EngineContext, EngineResult, Resources
+from molyte.errors import MolyteError
+from molyte.schedulers.base import BatchJob, BatchState, BatchStatus, Scheduler
+from molyte.worker.client import CredentialsRefused, LeaseLost, ServerUnavailable, WorkerClient
+from molyte.worker.config import WorkerConfig
+from molyte.worker.state import LocalState, TrackedJob
+
+log = logging.getLogger(__name__)
+LOG_TAIL_BYTES = 4000
+EngineResolver = Callable[[Mapping[str, Any]], Engine]
+Uploader = Callable[[TrackedJob, Path], dict[str, Any]]
+
+
+@dataclass
+class Stats:
+    """Counters a test or an operator can read."""
+
+    cycles: int = 0
+    claimed: int = 0
+    submitted: int = 0
+    completed: int = 0
+    failed: int = 0
+    dropped: int = 0
+
+
+class Worker:
+    """Claims jobs and carries each through the scheduler to its results."""
+
+    def __init__(
+        self,
+        config: WorkerConfig,
+        client: WorkerClient,
+        scheduler: Scheduler,
+        engines: Mapping[str, Engine],
+        *,
+        ctx: EngineContext | None = None,
+        uploader: Uploader | None = None,
+        state: LocalState | None = None,
+    ) -> None:
+        self.cfg = config
+        self.client = client
+        self.scheduler = scheduler
+        self.engines = dict(engines)
+        self.ctx = ctx or EngineContext(
+            python=sys.executable,
+            lammps_bin=config.local.lammps_bin,
+            gaussian_bin=config.local.gaussian_bin,
+            xtb_bin=config.local.xtb_bin,
+            mpirun=config.local.mpirun,
+        )
+        self.upload = uploader or self._upload_via_server
+        state_file = config.work_dir("MD") / ".molyte-worker.sqlite"
+        self.state = state or LocalState(state_file, client.base_url, config.worker.name)
+        self.tracked: dict[int, TrackedJob] = {t.job_id: t for t in self.state.load()}
+        self.stop_event = threading.Event()
+        self.stats = Stats()
+        self.lease_seconds = 600.0
+        self._next_heartbeat = 0.0
+        self._backoff = 0.0
+        if self.tracked:
+            log.info("re-attaching to %d jobs from the local state", len(self.tracked))
+
+    # -- what we can run -------------------------------------------------------------------
+    @property
+    def job_types(self) -> list[str]:
+        types = {e.job_type.value for e in self.engines.values()}
+        return [t for t in self.cfg.worker.job_types if t in types]
+
+    def engine_for(self, job_type: str, spec: Mapping[str, Any]) -> Engine:
+        """The engine for a job: MD -> lammps; QC -> its engine, `auto` -> Gaussian, else PySCF."""
+        if job_type == "MD":
+            name = "lammps"
+        else:
+            name = str(spec.get("engine", "auto"))
+            if name == "auto":
+                name = "gaussian" if "gaussian" in self.engines else "pyscf"
+        engine = self.engines.get(name)
+        if engine is None:
+            raise MolyteError(f"engine {name!r} is not available on this worker")
+        return engine
+
+    # -- the loop --------------------------------------------------------------------------
+    def run(self) -> None:
+        """Run until `stop()` (SIGTERM): Slurm jobs keep running; state stays on disk."""
+        log.info("worker %s started: types=%s engines=%s", self.cfg.worker.name,
+                 self.job_types, sorted(self.engines))
+        while not self.stop_event.is_set():
+            try:
+                self.cycle()
+                self._backoff = 0.0
+            except CredentialsRefused as exc:
+                log.error("the server refused the worker token: %s", exc)
+                self._sleep_backoff()
+            except ServerUnavailable as exc:
+                log.warning("server unavailable: %s", exc)
+                self._sleep_backoff()
+        log.info("worker %s stopped", self.cfg.worker.name)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def _sleep_backoff(self) -> None:
+        self._backoff = min(max(1.0, self._backoff * 2), 60.0)
+        self.stop_event.wait(self._backoff * random.uniform(0.5, 1.0))  # noqa: S311 - jitter
+
+    def cycle(self, claim_wait: float | None = None) -> None:
+        """One pass: heartbeat when due, follow tracked jobs, claim up to capacity."""
+        self.stats.cycles += 1
+        if time.monotonic() >= self._next_heartbeat:
+            self.heartbeat()
+        self.follow()
+        free = self.cfg.worker.max_concurrent_jobs - len(self.tracked)
+        wait = self.cfg.api.poll_interval if claim_wait is None else claim_wait
+        if self.tracked:
+            wait = min(wait, 5.0)
+        wait = max(0.0, min(wait, self._next_heartbeat - time.monotonic()))
+        if free > 0 and self.job_types and not self.stop_event.is_set():
+            jobs = self.client.claim(
+                worker_name=self.cfg.worker.name,
+                job_types=self.job_types,
+                engines=sorted(self.engines),
+                partitions=[self.cfg.scheduler.partition] if self.cfg.scheduler.partition else None,
+                limit=free,
+                wait_seconds=min(wait, 60.0),
+            )
+            for job in jobs:
+                self.stats.claimed += 1
+                self.start(job)
+        elif wait > 0:
+            self.stop_event.wait(wait)
+
+    def heartbeat(self) -> None:
+        reply = self.client.heartbeat({
+            "name": self.cfg.worker.name,
+            "hostname": socket.gethostname()[:255],
+            "version": __version__,
+            "capacity": self.cfg.worker.max_concurrent_jobs,
+            "job_types": self.job_types,
+            "engines": sorted(self.engines),
+            "partitions": [self.cfg.scheduler.partition] if self.cfg.scheduler.partition else [],
+            "running": [{"job_id": t.job_id, "lease_token": t.lease_token}
+                        for t in self.tracked.values()],
+        })
+        self.lease_seconds = float(reply.get("lease_seconds", self.lease_seconds))
+        interval = min(self.cfg.worker.heartbeat_interval, self.lease_seconds / 3)
+        self._next_heartbeat = time.monotonic() + interval
+        for job_id in reply.get("cancel", []):
+            job = self.tracked.get(int(job_id))
+            if job is not None:
+                log.info("job %s cancelled on the server: cancelling its batch job", job_id,
+                         extra={"job_id": job_id, "action": "cancel"})
+                self._drop(job, cancel=True)
+
+    # -- one job ---------------------------------------------------------------------------
+    def start(self, leased: Mapping[str, Any]) -> None:
+        """Prepare the inputs, render and submit the batch script, report QUEUED."""
+        job_id, job_type = int(leased["id"]), str(leased["type"])
+        token = str(leased["lease_token"])
+        workdir = self.cfg.work_dir(job_type) / f"job-{job_id}"
+        try:
+            engine = self.engine_for(job_type, leased["spec"])
+        except MolyteError as exc:
+            self._fail_untracked(job_id, token, FailureReason.ENGINE_UNAVAILABLE, exc.message)
+            return
+        job = TrackedJob(job_id, job_type, engine.name, token, workdir, None, "CLAIMED")
+        self.tracked[job_id] = job
+        self.state.save(job)
+        try:
+            workdir.mkdir(parents=True, exist_ok=True)
+            plan = engine.prepare(dict(leased["spec"]), workdir, self.ctx)
+            script = self.scheduler.render(self._batch_job(job_id, workdir, plan.commands,
+                                                           plan.resources, plan.env))
+            script_path = workdir / "job.sh"
+            script_path.write_text(script)
+        except OSError as exc:
+            reason = (FailureReason.DISK_FULL if exc.errno in (errno.ENOSPC, errno.EDQUOT)
+                      else FailureReason.BUILD_FAILED)
+            self._fail(job, reason, f"preparing the inputs failed: {exc}")
+            return
+        except MolyteError as exc:
+            self._fail(job, FailureReason.INVALID_INPUT, exc.message)
+            return
+        except Exception as exc:  # an engine's own bug must not stop the worker
+            log.exception("preparing job %s failed", job_id, extra={"job_id": job_id})
+            self._fail(job, FailureReason.BUILD_FAILED, f"{exc.__class__.__name__}: {exc}")
+            return
+        job.stage = "SUBMITTING"
+        self.state.save(job)
+        try:
+            job.scheduler_id = self.scheduler.submit(script_path, workdir)
+        except MolyteError as exc:
+            self._fail(job, FailureReason.SUBMIT_FAILED, exc.message)
+            return
+        self.stats.submitted += 1
+        self.state.save(job)
+        log.info("job %s submitted as %s", job_id, job.scheduler_id,
+                 extra={"job_id": job_id, "action": "submit"})
+        self._report(job, "QUEUED", scheduler_job_id=job.scheduler_id)
+
+    def _batch_job(
+        self, job_id: int, workdir: Path, commands: list[list[str]], res: Resources,
+        env: dict[str, str],
+    ) -> BatchJob:
+        s = self.cfg.scheduler
+        clamped = replace(
+            res,
+            tasks=min(res.tasks, s.max_tasks),
+            walltime_minutes=min(res.walltime_minutes, s.max_walltime_minutes),
+            memory_mb=min(res.memory_mb, s.max_memory_mb),
+        )
+        return BatchJob(
+            job_id=job_id, workdir=workdir, commands=commands, resources=clamped, env=env,
+            partition=s.partition, account=s.account, qos=s.qos, modules=list(s.modules),
+            conda_env=self.cfg.local.conda_env, extra_directives=list(s.extra_directives),
+        )
+
+    def follow(self) -> None:
+        """Ask the scheduler about every tracked job at once and move each along."""
+        in_scheduler = {t.scheduler_id: t for t in self.tracked.values()
+                        if t.scheduler_id and t.stage in ("SUBMITTING", "QUEUED", "RUNNING")}
+        statuses = self.scheduler.status(list(in_scheduler)) if in_scheduler else {}
+        for job in list(self.tracked.values()):
+            if self.stop_event.is_set():
+                return
+            try:
+                self._advance(job, statuses)
+            except LeaseLost as exc:
+                log.warning("job %s is no longer ours (%s): dropping it", job.job_id, exc,
+                            extra={"job_id": job.job_id, "action": "fenced"})
+                self._drop(job, cancel=True)
+
+    def _advance(self, job: TrackedJob, statuses: Mapping[str, BatchStatus]) -> None:
+        if job.stage == "SUBMITTING" and job.scheduler_id:
+            self._report(job, "QUEUED", scheduler_job_id=job.scheduler_id)
+            return
+        if job.stage == "CLAIMED":
+            # Claimed but never submitted (we died while preparing): nothing runs, so let the
+            # lease expire and the server requeue it, rather than guess at a half-built dir.
+            log.info("job %s was never submitted; leaving it to lease expiry", job.job_id)
+            self._forget(job)
+            return
+        if job.stage in ("QUEUED", "RUNNING"):
+            status = statuses.get(job.scheduler_id or "", BatchStatus(BatchState.UNKNOWN))
+            if status.state is BatchState.RUNNING and job.stage == "QUEUED":
+                self._report(job, "RUNNING")
+            elif status.state.finished or status.state is BatchState.UNKNOWN:
+                if status.state is BatchState.UNKNOWN and not self._finished_on_disk(job):
+                    return  # not yet visible to the scheduler, or lost: the lease decides
+                job.failure_reason = (status.failure_reason.value
+                                      if status.failure_reason else None)
+                self._report(job, "POSTPROCESSING")
+        if job.stage == "POSTPROCESSING":
+            self._finish(job)
+
+    def _finished_on_disk(self, job: TrackedJob) -> bool:
+        return (job.workdir / ".molyte-exit-code").exists()
+
+    def _finish(self, job: TrackedJob) -> None:
+        """Collect, upload and report COMPLETED or FAILED."""
+        engine = self.engines.get(job.engine)
+        result: EngineResult
+        if engine is None:
+            result = EngineResult({}, [], FailureReason.ENGINE_UNAVAILABLE, "engine missing")
+        else:
+            try:
+                result = engine.collect(job.workdir)
+            except Exception as exc:
+                log.exception("collecting job %s failed", job.job_id, extra={"job_id": job.job_id})
+                result = EngineResult({}, [], FailureReason.ANALYSIS_FAILED, str(exc))
+        scheduler_reason = FailureReason(job.failure_reason) if job.failure_reason else None
+        reason = scheduler_reason or result.failure_reason
+        if reason is not None:
+            self._fail(job, reason, result.message or reason.value)
+            return
+        files = []
+        for path in result.files:
+            files.append(self.upload(job, path))
+        self.client.register_results(job.job_id, job.lease_token, files, result.summary)
+        self._report(job, "COMPLETED", message=f"{len(files)} result files")
+        self.stats.completed += 1
+        self._forget(job)
+
+    def _upload_via_server(self, job: TrackedJob, path: Path) -> dict[str, Any]:
+        from molyte.storage.transfer import upload_result
+
+        try:
+            return upload_result(self.client.http, self.client.base_url, job.job_id,
+                                 job.lease_token, path)
+        except MolyteError as exc:
+            if exc.status_code == 409:
+                raise LeaseLost(exc.message) from exc
+            raise ServerUnavailable(f"upload of {path.name} failed: {exc.message}") from exc
+
+    # -- reports and cleanup ----------------------------------------------------------------
+    def _report(self, job: TrackedJob, state: str, **fields: Any) -> None:
+        self.client.status(job.job_id, job.lease_token, state, **fields)
+        job.stage = state
+        if state in ("COMPLETED", "FAILED", "CANCELLED"):
+            self._forget(job)
+        else:
+            self.state.save(job)
+
+    def _fail(self, job: TrackedJob, reason: FailureReason, message: str) -> None:
+        log.info("job %s failed: %s", job.job_id, reason,
+                 extra={"job_id": job.job_id, "action": "fail"})
+        self.client.status(job.job_id, job.lease_token, "FAILED", failure_reason=reason.value,
+                           message=message[:2000], log_tail=self._log_tail(job.workdir))
+        self.stats.failed += 1
+        self._forget(job)
+
+    def _fail_untracked(self, job_id: int, token: str, reason: FailureReason, msg: str) -> None:
+        try:
+            self.client.status(job_id, token, "FAILED", failure_reason=reason.value, message=msg)
+        except LeaseLost:
+            pass
+
+    def _drop(self, job: TrackedJob, *, cancel: bool) -> None:
+        """Stop following a job that is no longer ours; cancel its batch job; upload nothing."""
+        if cancel and job.scheduler_id:
+            try:
+                self.scheduler.cancel(job.scheduler_id)
+            except MolyteError as exc:
+                log.warning("cancelling batch job %s failed: %s", job.scheduler_id, exc)
+        self.stats.dropped += 1
+        self._forget(job)
+
+    def _forget(self, job: TrackedJob) -> None:
+        self.tracked.pop(job.job_id, None)
+        self.state.drop(job.job_id)
+
+    @staticmethod
+    def _log_tail(workdir: Path) -> str | None:
+        """The end of the batch job's output, for the user's failure view."""
+        candidates = sorted(workdir.glob("slurm-*.out")) + sorted(workdir.glob("*.log"))
+        candidates += sorted(workdir.glob("job.out"))
+        for path in candidates:
+            try:
+                with path.open("rb") as fh:
+                    fh.seek(0, 2)
+                    size = fh.tell()
+                    fh.seek(max(0, size - LOG_TAIL_BYTES))
+                    return fh.read().decode("utf-8", "replace")
+            except OSError:
+                continue
+        return None

@@ -1,0 +1,80 @@
+"""The worker's in-flight jobs, kept in a small SQLite file so a restart re-attaches to them.
+
+Keyed by the server URL and the worker name, so one work dir can serve several configs.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    server TEXT NOT NULL,
+    worker TEXT NOT NULL,
+    job_id INTEGER NOT NULL,
+    job_type TEXT NOT NULL,
+    engine TEXT NOT NULL,
+    lease_token TEXT NOT NULL,
+    workdir TEXT NOT NULL,
+    scheduler_id TEXT,
+    stage TEXT NOT NULL,
+    failure_reason TEXT,
+    PRIMARY KEY (server, worker, job_id)
+)
+"""
+
+
+@dataclass
+class TrackedJob:
+    job_id: int
+    job_type: str
+    engine: str
+    lease_token: str
+    workdir: Path
+    scheduler_id: str | None
+    # Last state the server acknowledged: CLAIMED, QUEUED, RUNNING, POSTPROCESSING;
+    # or SUBMITTING between sbatch and the record of its id.
+    stage: str
+    failure_reason: str | None = None
+
+
+class LocalState:
+    """A table of tracked jobs; every change is committed at once (it must survive kill -9)."""
+
+    def __init__(self, path: Path, server: str, worker: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(SCHEMA)
+        self._lock = threading.Lock()
+        self.server, self.worker = server, worker
+
+    def load(self) -> list[TrackedJob]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT job_id, job_type, engine, lease_token, workdir, scheduler_id, stage, "
+                "failure_reason FROM jobs WHERE server = ? AND worker = ? ORDER BY job_id",
+                (self.server, self.worker),
+            ).fetchall()
+        return [TrackedJob(r[0], r[1], r[2], r[3], Path(r[4]), r[5], r[6], r[7]) for r in rows]
+
+    def save(self, job: TrackedJob) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (self.server, self.worker, job.job_id, job.job_type, job.engine, job.lease_token,
+                 str(job.workdir), job.scheduler_id, job.stage, job.failure_reason),
+            )
+
+    def drop(self, job_id: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "DELETE FROM jobs WHERE server = ? AND worker = ? AND job_id = ?",
+                (self.server, self.worker, job_id),
+            )
+
+    def close(self) -> None:
+        self._db.close()
