@@ -1,0 +1,140 @@
+import hashlib
+from pathlib import Path
+
+import httpx
+import pytest
+
+from molyte.errors import InvalidInput
+from molyte.storage.retry import RetryPolicy, StoreUnavailableError
+from molyte.storage.transfer import UploadRefusedError, put_with_instructions, sha256_file
+
+FAST = RetryPolicy(attempts=4, base_delay=0.0, max_delay=0.0)
+
+
+def make_file(tmp_path: Path, size: int) -> Path:
+    path = tmp_path / "data.bin"
+    path.write_bytes(bytes(i % 251 for i in range(size)))
+    return path
+
+
+def test_sha256_file(tmp_path: Path) -> None:
+    path = make_file(tmp_path, 3 * 1024 * 1024 + 5)
+    assert sha256_file(path) == (3 * 1024 * 1024 + 5, hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def test_single_put_joins_url_sends_signed_headers_and_no_bearer(tmp_path: Path) -> None:
+    path = make_file(tmp_path, 1000)
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        request.read()
+        seen.append(request)
+        return httpx.Response(200, headers={"ETag": '"abc"'})
+
+    http = httpx.Client(
+        transport=httpx.MockTransport(handler), headers={"Authorization": "Bearer t"}
+    )
+    instructions = {
+        "multipart": False,
+        "url": "/api/v1/storage/objects/results/1/data.bin?expires=1&signature=s",
+        "headers": {"Content-Length": "1000", "x-amz-checksum-sha256": "q"},
+    }
+    assert put_with_instructions(http, instructions, path, "https://molyte.example/api/v1") == []
+    (request,) = seen
+    assert (
+        str(request.url)
+        == "https://molyte.example/api/v1/storage/objects/results/1/data.bin?expires=1&signature=s"
+    )
+    assert request.headers["content-length"] == "1000"
+    assert request.headers["x-amz-checksum-sha256"] == "q"
+    assert "authorization" not in request.headers
+    assert "transfer-encoding" not in request.headers
+    assert request.content == path.read_bytes()
+
+
+def test_multipart_sends_each_byte_range_and_returns_etags(tmp_path: Path) -> None:
+    path = make_file(tmp_path, 2500)
+    data = path.read_bytes()
+    received: dict[int, bytes] = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        number = int(request.url.path.rsplit("/", 1)[-1])
+        received[number] = request.read()
+        return httpx.Response(200, headers={"ETag": f'"etag-{number}"'})
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    instructions = {
+        "multipart": True,
+        "upload_id": "u",
+        "part_size": 1000,
+        "parts": [{"part_number": n, "url": f"http://s3.local/b/k/{n}"} for n in (3, 1, 2)],
+    }
+    parts = put_with_instructions(http, instructions, path, "http://server")
+    assert parts == [{"part_number": n, "etag": f"etag-{n}"} for n in (1, 2, 3)]
+    assert received == {1: data[:1000], 2: data[1000:2000], 3: data[2000:]}
+
+
+def test_transient_failures_are_retried_with_the_same_bytes(tmp_path: Path) -> None:
+    path = make_file(tmp_path, 300)
+    bodies: list[bytes] = []
+    outcomes = iter(["connect", 503, 429, 200])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        outcome = next(outcomes)
+        if outcome == "connect":
+            raise httpx.ConnectError("refused", request=request)
+        bodies.append(request.read())
+        return httpx.Response(int(outcome))
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    instructions = {"multipart": False, "url": "http://s3/b/k", "headers": {}}
+    waits: list[float] = []
+    put_with_instructions(http, instructions, path, "http://server", FAST, waits.append)
+    assert bodies == [path.read_bytes()] * 3
+    assert len(waits) == 3
+
+
+def test_refusals_and_exhaustion(tmp_path: Path) -> None:
+    path = make_file(tmp_path, 10)
+    calls: list[int] = []
+
+    def forbidden(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(403, text="expired")
+
+    instructions = {"multipart": False, "url": "http://s3/b/k", "headers": {}}
+    with pytest.raises(UploadRefusedError, match="403") as caught:
+        put_with_instructions(
+            httpx.Client(transport=httpx.MockTransport(forbidden)),
+            instructions,
+            path,
+            "http://s",
+            FAST,
+            lambda _: None,
+        )
+    assert caught.value.status == 403 and calls == [1]
+
+    down = httpx.MockTransport(lambda request: httpx.Response(502))
+    with pytest.raises(StoreUnavailableError):
+        put_with_instructions(
+            httpx.Client(transport=down), instructions, path, "http://s", FAST, lambda _: None
+        )
+
+
+def test_instructions_that_do_not_fit_the_file_are_refused(tmp_path: Path) -> None:
+    path = make_file(tmp_path, 10)
+    http = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    with pytest.raises(InvalidInput, match="signed for 11"):
+        put_with_instructions(
+            http,
+            {"multipart": False, "url": "/x", "headers": {"Content-Length": "11"}},
+            path,
+            "http://s",
+        )
+    with pytest.raises(InvalidInput, match="does not fit"):
+        put_with_instructions(
+            http,
+            {"multipart": True, "part_size": 5, "parts": [{"part_number": 1, "url": "/p"}]},
+            path,
+            "http://s",
+        )
