@@ -74,7 +74,8 @@ def test_bound_upload_signs_length_and_checksum() -> None:
 def test_transient_errors() -> None:
     def client_error(status: int, code: str) -> ClientError:
         return ClientError(
-            {"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "PutObject"
+            {"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}},  # type: ignore[typeddict-item]
+            "PutObject",
         )
 
     assert is_transient(EndpointConnectionError(endpoint_url="http://x"))

@@ -1,12 +1,18 @@
 import hashlib
+import tracemalloc
 from pathlib import Path
 
 import httpx
 import pytest
 
-from molyte.errors import InvalidInput
+from molyte.errors import Conflict, InvalidInput
 from molyte.storage.retry import RetryPolicy, StoreUnavailableError
-from molyte.storage.transfer import UploadRefusedError, put_with_instructions, sha256_file
+from molyte.storage.transfer import (
+    UploadRefusedError,
+    put_with_instructions,
+    sha256_file,
+    upload_result,
+)
 
 FAST = RetryPolicy(attempts=4, base_delay=0.0, max_delay=0.0)
 
@@ -77,14 +83,14 @@ def test_multipart_sends_each_byte_range_and_returns_etags(tmp_path: Path) -> No
 def test_transient_failures_are_retried_with_the_same_bytes(tmp_path: Path) -> None:
     path = make_file(tmp_path, 300)
     bodies: list[bytes] = []
-    outcomes = iter(["connect", 503, 429, 200])
+    outcomes = iter([0, 503, 429, 200])  # 0: the connection is refused
 
     def handler(request: httpx.Request) -> httpx.Response:
         outcome = next(outcomes)
-        if outcome == "connect":
+        if outcome == 0:
             raise httpx.ConnectError("refused", request=request)
         bodies.append(request.read())
-        return httpx.Response(int(outcome))
+        return httpx.Response(outcome)
 
     http = httpx.Client(transport=httpx.MockTransport(handler))
     instructions = {"multipart": False, "url": "http://s3/b/k", "headers": {}}
@@ -138,3 +144,39 @@ def test_instructions_that_do_not_fit_the_file_are_refused(tmp_path: Path) -> No
             path,
             "http://s",
         )
+
+
+def test_a_large_file_is_streamed_not_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "big.bin"
+    with path.open("wb") as out:
+        for _ in range(48):
+            out.write(b"\x5a" * (1024 * 1024))
+    received = hashlib.sha256()
+
+    class HashingTransport(httpx.BaseTransport):
+        # MockTransport reads the whole body first; this one consumes it as a server would.
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            assert isinstance(request.stream, httpx.SyncByteStream)
+            for chunk in request.stream:
+                received.update(chunk)
+            return httpx.Response(200)
+
+    http = httpx.Client(transport=HashingTransport())
+    instructions = {"multipart": False, "url": "http://s3/b/k", "headers": {}}
+    tracemalloc.start()
+    put_with_instructions(http, instructions, path, "http://s")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert received.hexdigest() == sha256_file(path)[1]
+    assert peak < 8 * 1024 * 1024  # a 48 MiB file never sits in memory
+
+
+def test_stale_lease_raises_conflict(tmp_path: Path) -> None:
+    path = make_file(tmp_path, 10)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(409, json={"detail": "stale lease token"})
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    with pytest.raises(Conflict, match="stale lease token"):
+        upload_result(http, "http://server", 5, "old-token", path)
