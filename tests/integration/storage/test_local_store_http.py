@@ -225,6 +225,11 @@ def test_tampered_expired_or_stripped_urls_are_refused(
             http.put(base_url + _with(put_url.url, sha256=None), content=b"abd").status_code == 403
         )
         assert http.put(base_url + put_url.url, content=b"abc").status_code == 200
+        unbound = store.presign_put("results/24/any.txt", 60)
+        assert http.put(base_url + unbound, content=b"any bytes").status_code == 200
+        assert (
+            http.put(base_url + _with(unbound, size="9"), content=b"any bytes").status_code == 403
+        )
         part = store.presign_part("results/24/p", store.create_multipart("results/24/p"), 1, 60)
         assert http.put(base_url + part.replace("/1?", "/2?"), content=b"x").status_code == 403
         expired_zip = store.signer.sign("GET", ["zip", "results/24/", "z.zip"], expired_at)
