@@ -3,6 +3,7 @@ import hashlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from molyte.errors import ConfigError
@@ -83,3 +84,9 @@ def test_transient_errors() -> None:
     assert is_transient(client_error(400, "RequestTimeout"))
     assert not is_transient(client_error(403, "AccessDenied"))
     assert not is_transient(ValueError())
+    wrapped = S3UploadFailedError("upload failed")
+    wrapped.__cause__ = client_error(500, "InternalError")
+    assert is_transient(wrapped)
+    refused = S3UploadFailedError("upload failed")
+    refused.__cause__ = client_error(403, "AccessDenied")
+    assert not is_transient(refused)
