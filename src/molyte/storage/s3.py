@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
+from boto3.exceptions import RetriesExceededError, S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
@@ -78,7 +79,9 @@ def sha256_base64_to_hex(value: str) -> str | None:
 
 def is_transient(error: BaseException) -> bool:
     """Whether a boto error is an outage worth retrying (connection trouble, 5xx, throttling)."""
-    if isinstance(error, ConnectionError | HTTPClientError):
+    if isinstance(error, S3UploadFailedError) and error.__cause__ is not None:
+        return is_transient(error.__cause__)  # upload_file wraps the ClientError
+    if isinstance(error, ConnectionError | HTTPClientError | RetriesExceededError):
         return True
     if isinstance(error, ClientError):
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
@@ -160,8 +163,12 @@ class S3Store:
         """Run a boto call with retries on top of botocore's; outages -> StoreUnavailableError."""
         try:
             return retry_call(action, is_transient, self.retry, what)
-        except (ConnectionError, HTTPClientError) as error:
+        except (ConnectionError, HTTPClientError, RetriesExceededError) as error:
             raise StoreUnavailableError(f"object store unreachable during {what}") from error
+        except S3UploadFailedError as error:
+            if is_transient(error):
+                raise StoreUnavailableError(f"object store failed during {what}") from error
+            raise
         except ClientError as error:
             if is_transient(error):
                 raise StoreUnavailableError(f"object store failed during {what}") from error

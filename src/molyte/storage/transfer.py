@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from molyte.errors import InvalidInput, MolyteError
+from molyte.errors import Conflict, InvalidInput, MolyteError
 from molyte.storage.keys import result_key, validate_result_name
 from molyte.storage.retry import RetryPolicy, StoreUnavailableError, retry_call
 from molyte.storage.s3 import S3Store
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 
 class UploadRefusedError(MolyteError):
-    """The object store refused an upload."""
+    """The object store or the server refused an upload."""
 
     status_code = 502
 
@@ -160,7 +160,9 @@ def upload_result(
     retry: RetryPolicy | None = None,
 ) -> dict[str, Any]:
     """Ask the server for upload URLs, send the file, complete a multipart upload; return the
-    `{name, size, sha256}` entry for `POST /workers/jobs/{id}/results`."""
+    `{name, size, sha256}` entry for `POST /workers/jobs/{id}/results`.
+
+    A stale lease token (409) raises Conflict: the worker must then drop the job's results."""
     policy = retry or RetryPolicy()
     name = validate_result_name(name or Path(path).name)
     size, sha256 = sha256_file(path)
@@ -173,7 +175,14 @@ def upload_result(
             response = http.post(url, json=body)
             if response.status_code >= 500 or response.status_code == 429:
                 raise _TransientStatusError(response.status_code)
-            response.raise_for_status()
+            if response.status_code == 409:
+                raise Conflict(f"the server refused the upload: {response.text[:300]}")
+            if response.status_code >= 300:
+                raise UploadRefusedError(
+                    f"upload request refused with HTTP {response.status_code}: "
+                    f"{response.text[:300]}",
+                    response.status_code,
+                )
             result: dict[str, Any] = response.json()
             return result
 

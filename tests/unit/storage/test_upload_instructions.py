@@ -1,0 +1,86 @@
+import hashlib
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from molyte.errors import InvalidInput
+from molyte.storage.local import LocalStore
+from molyte.storage.memory import MemoryStore
+from molyte.storage.signing import UrlSigner
+from molyte.storage.uploads import (
+    MIB,
+    complete_upload,
+    part_size_for,
+    result_links,
+    upload_instructions,
+    verify_results,
+)
+
+SHA = "ab" * 32
+
+
+def test_small_file_gets_one_bound_put(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path, UrlSigner("k"))
+    body = upload_instructions(store, 9, "log.lammps", 1000, SHA, expires_seconds=120)
+    assert body["multipart"] is False
+    assert body["key"] == "results/9/log.lammps"
+    assert body["headers"] == {"Content-Length": "1000"}
+    assert body["expires_in"] == 120
+    query = parse_qs(urlsplit(body["url"]).query)
+    assert query["size"] == ["1000"] and query["sha256"] == [SHA]
+
+
+def test_large_file_gets_parts_covering_it(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path, UrlSigner("k"))
+    size = 12 * MIB + 1
+    body = upload_instructions(
+        store, 9, "traj.dcd", size, SHA, multipart_threshold=5 * MIB, part_size=5 * MIB
+    )
+    assert body["multipart"] is True and body["part_size"] == 5 * MIB
+    assert [p["part_number"] for p in body["parts"]] == [1, 2, 3]
+    assert body["parts"][0]["url"].startswith(f"/api/v1/storage/multipart/{body['upload_id']}/1?")
+    assert store.upload_key(body["upload_id"]) == "results/9/traj.dcd"
+    # exactly at the threshold is still a single PUT
+    assert (
+        upload_instructions(store, 9, "x", 5 * MIB, SHA, multipart_threshold=5 * MIB)["multipart"]
+        is False
+    )
+
+
+def test_part_size_grows_to_stay_within_10000_parts() -> None:
+    assert part_size_for(100 * MIB) == 16 * MIB
+    assert part_size_for(1024**4) == 109_951_163  # ceil(1 TiB / 10000)
+    with pytest.raises(InvalidInput):
+        part_size_for(10 * MIB, 4 * MIB)
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "sha"),
+    [("../x", 1, SHA), ("ok", -1, SHA), ("ok", True, SHA), ("ok", 1, "zz"), (".env", 1, SHA)],
+)
+def test_bad_requests_are_refused(name: str, size: int, sha: str) -> None:
+    with pytest.raises(InvalidInput):
+        upload_instructions(MemoryStore(), 1, name, size, sha)
+
+
+def test_complete_verify_and_links_on_memory_store() -> None:
+    store = MemoryStore()
+    body = upload_instructions(store, 3, "t.bin", 10, SHA, multipart_threshold=4)
+    assert body["multipart"] is True
+    etag = store.put_part(body["key"], body["upload_id"], 1, b"0123456789")
+    with pytest.raises(InvalidInput, match="part_number"):
+        complete_upload(store, 3, "t.bin", body["upload_id"], [{"etag": etag}])
+    complete_upload(store, 3, "t.bin", body["upload_id"], [{"part_number": 1, "etag": etag}])
+    digest = hashlib.sha256(b"0123456789").hexdigest()
+    files = [{"name": "t.bin", "size": 10, "sha256": digest}]
+    assert verify_results(store, 3, files) == [
+        {"name": "t.bin", "key": "results/3/t.bin", "size": 10, "sha256": digest}
+    ]
+    with pytest.raises(InvalidInput, match="unique"):
+        verify_results(store, 3, files * 2)
+    with pytest.raises(InvalidInput, match="does not match"):
+        verify_results(store, 3, [{"name": "t.bin", "size": 11, "sha256": digest}])
+    links = result_links(store, UrlSigner("k"), 3, files)
+    assert links["files"][0]["url"].startswith("memory://results/3/t.bin?")
+    assert links["zip_url"].startswith("/api/v1/storage/zip/results/3/?filename=job-3-results.zip")
