@@ -15,6 +15,7 @@ import pytest
 from molyte.domain.failures import FailureReason as F
 from molyte.errors import ExternalCommandError
 from molyte.schedulers.base import BatchState as S
+from molyte.schedulers.base import BatchStatus
 from molyte.schedulers.slurm import (
     parse_sacct,
     parse_sbatch,
@@ -29,8 +30,8 @@ def read(name: str) -> str:
     return (DATA / name).read_text()
 
 
-def summary(parsed: dict[str, object]) -> dict[str, tuple[object, object, object]]:
-    return {k: (v.state, v.failure_reason, v.exit_code) for k, v in parsed.items()}  # type: ignore[attr-defined]
+def summary(parsed: dict[str, BatchStatus]) -> dict[str, tuple[object, object, object]]:
+    return {k: (v.state, v.failure_reason, v.exit_code) for k, v in parsed.items()}
 
 
 def test_sbatch_parsable_id() -> None:
