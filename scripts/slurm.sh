@@ -73,10 +73,12 @@ install_missing() {
     done
     (( ${#missing[@]} == 0 )) && return 0
     log "installing ${missing[*]}"
+    # Wait for a dpkg lock another installer holds instead of failing at once.
+    local apt=(apt-get -q -o DPkg::Lock::Timeout=300)
     # A fresh machine may have empty package lists: update once, then retry.
-    apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null >/dev/null \
-        || { apt-get update -q </dev/null >/dev/null \
-             && apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null >/dev/null; }
+    "${apt[@]}" install -y --no-install-recommends "${missing[@]}" </dev/null >/dev/null \
+        || { "${apt[@]}" update </dev/null >/dev/null \
+             && "${apt[@]}" install -y --no-install-recommends "${missing[@]}" </dev/null >/dev/null; }
 }
 
 # --- munge -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ Each job has a folder `<state_dir>/local-<n>/` holding everything about it, so a
 - `exit_code`    written by the wrapper when the script has ended
 - `timed_out`    the wrapper killed the script at its time limit
 - `cancelled`    `cancel` was asked for
+- `launch_error` the wrapper could not be started (e.g. the work dir vanished)
 
 A job runs under a small wrapper process (`python -m molyte.schedulers.local JOBDIR`) in its own
 session, so it outlives the worker; the wrapper enforces the time limit by killing the script's
@@ -223,15 +224,22 @@ class LocalScheduler:
             p for p in (package_root, env.get("PYTHONPATH", "")) if p
         )
         with open(jobdir / "wrapper.log", "ab") as wrapper_log:
-            child = subprocess.Popen(
-                [self._python, "-m", "molyte.schedulers.local", str(jobdir)],
-                cwd=record["workdir"],
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=wrapper_log,
-                start_new_session=True,
-            )
+            try:
+                child = subprocess.Popen(
+                    [self._python, "-m", "molyte.schedulers.local", str(jobdir)],
+                    cwd=record["workdir"],
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=wrapper_log,
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                # E.g. the work dir was deleted while the job waited: fail it, not the caller.
+                _write_atomic(jobdir / "launch_error", f"{exc}\n")
+                _write_atomic(jobdir / "exit_code", "127\n")
+                log.warning("could not start %s: %s", job_id, exc, extra={"action": "start"})
+                return
         ticks = _process_start_ticks(child.pid)
         _write_atomic(jobdir / "wrapper", f"{child.pid} {ticks}\n")
         self._children[job_id] = child
@@ -273,6 +281,8 @@ class LocalScheduler:
             code = int(exit_text)
             if cancelled:
                 return BatchStatus(BatchState.CANCELLED, FailureReason.CANCELLED, code, "CANCELLED")
+            if (jobdir / "launch_error").exists():
+                return BatchStatus(BatchState.FAILED, FailureReason.SUBMIT_FAILED, code, "LAUNCH")
             if (jobdir / "timed_out").exists():
                 return BatchStatus(BatchState.FAILED, FailureReason.TIMEOUT, code, "TIMEOUT")
             if code == 0:

@@ -159,3 +159,31 @@ def test_a_new_scheduler_reattaches_after_the_worker_is_killed(
     assert seen[0].state == S.RUNNING
     assert (seen[-1].state, seen[-1].exit_code) == (S.COMPLETED, 0)
     assert (work / "local-1.out").read_text() == "survived\n"
+
+
+def test_a_queued_job_whose_work_dir_vanished_fails(
+    tmp_path: Path, state_dir: Path, poll: Poll
+) -> None:
+    scheduler = LocalScheduler(state_dir, max_running=1)
+    first = scheduler.submit(write_job(tmp_path / "a", [["sleep", "0.5"]]), tmp_path / "a")
+    second = scheduler.submit(write_job(tmp_path / "b", [["true"]]), tmp_path / "b")
+    (tmp_path / "b" / "job.sh").unlink()
+    (tmp_path / "b").rmdir()
+    final = poll(scheduler, second, lambda s: s.state.finished, 30)[-1]
+    assert (final.state, final.failure_reason) == (S.FAILED, F.SUBMIT_FAILED)
+    assert scheduler.status([first])[first].state == S.COMPLETED
+
+
+def test_a_killed_wrapper_is_reported_lost(tmp_path: Path, state_dir: Path, poll: Poll) -> None:
+    scheduler = LocalScheduler(state_dir)
+    work = tmp_path / "w"
+    job_id = scheduler.submit(write_job(work, [["sleep", "120"]]), work)
+    poll(scheduler, job_id, lambda _: (state_dir / job_id / "script.pgid").exists(), 10)
+    wrapper_pid = int((state_dir / job_id / "wrapper").read_text().split()[0])
+    script_pgid = int((state_dir / job_id / "script.pgid").read_text())
+    os.kill(wrapper_pid, signal.SIGKILL)
+    try:
+        final = poll(scheduler, job_id, lambda s: s.state.finished, 10)[-1]
+        assert (final.state, final.failure_reason) == (S.FAILED, F.SCHEDULER_ERROR)
+    finally:
+        os.killpg(script_pgid, signal.SIGKILL)
