@@ -1,0 +1,137 @@
+"""The bash body every batch script shares, and the checks that keep it safe.
+
+Both schedulers render the same body: `set -euo pipefail`, `module load`, conda activation,
+exported environment, then the job's commands with every word quoted. The commands run in a
+subshell whose exit status is written to `EXIT_STATUS_FILE`, so the worker can tell "the script
+failed" (file present, non-zero) from "the scheduler killed or lost the job" (file missing).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from molyte.errors import ConfigError
+from molyte.schedulers.base import BatchJob
+
+EXIT_STATUS_FILE = "molyte-exit-status"
+
+# Absolute paths of plain characters only: they appear in #SBATCH lines, which sbatch parses
+# with its own (not a shell's) idea of quoting.
+_PATH_RE = re.compile(r"^/[A-Za-z0-9_./+@:-]*$")
+_SLURM_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$")
+_MODULE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+/-]*$")
+_CONDA_ENV_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*|/[A-Za-z0-9_./+@-]+)$")
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DIRECTIVE_RE = re.compile(r"^--[a-z][a-z-]*(=[A-Za-z0-9_:.,/@+-]+)?$")
+# Options the worker relies on; a configured directive may not override them.
+_RESERVED_DIRECTIVES = frozenset({"--job-name", "--chdir", "--output", "--error", "--wrap"})
+_MAX_TEXT = 4096
+
+
+def check_path(path: Path, what: str) -> str:
+    """`path` as text when it is absolute and made of plain characters; else `ConfigError`."""
+    text = str(path)
+    if not _PATH_RE.match(text) or ".." in path.parts:
+        raise ConfigError(
+            f"{what} {text!r} must be an absolute path of letters, digits and _ . / + @ : -"
+        )
+    return text
+
+
+def check_slurm_name(value: str, what: str) -> str:
+    """A partition, account or QoS name (comma lists allowed); else `ConfigError`."""
+    if not _SLURM_NAME_RE.match(value):
+        raise ConfigError(f"{what} {value!r} may contain only letters, digits, _ . - and commas")
+    return value
+
+
+def check_directive(directive: str) -> str:
+    """An extra `#SBATCH` option such as `--constraint=avx2`; else `ConfigError`."""
+    if not _DIRECTIVE_RE.match(directive):
+        raise ConfigError(
+            f"extra directive {directive!r} is not of the form --option or --option=value "
+            "(value of letters, digits and _ : . , / @ + -)"
+        )
+    option = directive.split("=", 1)[0]
+    if option in _RESERVED_DIRECTIVES:
+        raise ConfigError(f"extra directive {option} is set by Molyte and may not be overridden")
+    return directive
+
+
+def _check_word(word: str, what: str) -> str:
+    if "\x00" in word or "\n" in word or "\r" in word:
+        raise ConfigError(f"{what} {word[:40]!r} contains a NUL or line break")
+    if len(word) > _MAX_TEXT:
+        raise ConfigError(f"{what} is longer than {_MAX_TEXT} characters")
+    return word
+
+
+def check_resources(job: BatchJob) -> None:
+    """Refuse resources no scheduler could honour (zero or negative counts)."""
+    res = job.resources
+    for name, value in (
+        ("tasks", res.tasks),
+        ("cpus_per_task", res.cpus_per_task),
+        ("memory_mb", res.memory_mb),
+        ("walltime_minutes", res.walltime_minutes),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(f"resource {name} must be a positive integer, not {value!r}")
+    if not isinstance(job.job_id, int) or isinstance(job.job_id, bool) or job.job_id < 1:
+        raise ConfigError(f"job id must be a positive integer, not {job.job_id!r}")
+
+
+def render_body(job: BatchJob) -> list[str]:
+    """The lines after the header: environment set-up, then the quoted commands."""
+    workdir = check_path(job.workdir, "work directory")
+    if not job.commands:
+        raise ConfigError(f"job {job.job_id} has no commands to run")
+    lines = ["set -euo pipefail", f"cd -- {shlex.quote(workdir)}"]
+    for module in job.modules:
+        if not _MODULE_RE.match(module):
+            raise ConfigError(
+                f"module name {module!r} may contain only letters, digits and _ . + / -"
+            )
+        lines.append(f"module load {module}")
+    if job.conda_env is not None:
+        if not _CONDA_ENV_RE.match(job.conda_env):
+            raise ConfigError(
+                f"conda environment {job.conda_env!r} must be a name or an absolute path"
+            )
+        # The conda_env setting applies only where conda is installed (DESIGN.md).
+        lines += [
+            "if command -v conda >/dev/null 2>&1; then",
+            '    eval "$(conda shell.bash hook)"',
+            f"    conda activate {shlex.quote(job.conda_env)}",
+            "fi",
+        ]
+    for name, value in job.env.items():
+        if not _ENV_NAME_RE.match(name):
+            raise ConfigError(f"environment variable name {name!r} is not valid")
+        lines.append(f"export {name}={shlex.quote(_check_word(value, f'value of {name}'))}")
+    # errexit works in the subshell only because nothing tests its status (no `||`); the
+    # parent switches errexit off around it so it can record the status.
+    lines += ["set +e", "(", "    set -e"]
+    for argv in job.commands:
+        if not argv:
+            raise ConfigError(f"job {job.job_id} has an empty command")
+        lines.append("    " + " ".join(shlex.quote(_check_word(w, "command word")) for w in argv))
+    lines += [
+        ")",
+        "status=$?",
+        "set -e",
+        f'printf "%d\\n" "$status" > {EXIT_STATUS_FILE}',
+        'exit "$status"',
+    ]
+    return lines
+
+
+def read_exit_status(workdir: Path) -> int | None:
+    """The exit status the script recorded for its commands, or None if they never finished."""
+    try:
+        text = (workdir / EXIT_STATUS_FILE).read_text().strip()
+    except FileNotFoundError:
+        return None
+    return int(text) if text.isdigit() else None
