@@ -33,7 +33,7 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Ser
         "env": Environment.TEST,
         "data_dir": tmp_path / "data",
         "database_url": database_url,
-        "storage_url": "memory://",
+        "storage_url": f"file://{tmp_path / 'objects'}",
         "secret_key": secrets.token_urlsafe(40),
         "lease_seconds": 30,
         "grace_seconds": 30,

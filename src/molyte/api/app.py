@@ -28,12 +28,15 @@ from molyte.api.ops.endpoints import router as ops_router
 from molyte.api.ops.metrics import Metrics
 from molyte.api.workers import service as workers_service
 from molyte.api.workers.endpoints import router as workers_router
+from molyte.api.results.endpoints import router as results_router
+from molyte.api.storage.endpoints import router as storage_router
 from molyte.api.workers.notify import JobNotifier
 from molyte.config import ServerSettings, get_settings
 from molyte.db.models import Job
 from molyte.db.session import make_engine, make_session_factory
 from molyte.errors import MolyteError, SpecInvalid
 from molyte.storage.registry import store_from_url
+from molyte.storage.signing import UrlSigner
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -62,6 +65,7 @@ def build_context(settings: ServerSettings) -> AppContext:
         login_limiter=LoginLimiter(settings.login_max_failures, settings.login_window_seconds),
         signing_key=signing_key,
         verification_keys=settings.verification_keys,
+        url_signer=UrlSigner(signing_key),
     )
 
 
@@ -131,7 +135,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
 
-    for router in (auth_router, jobs_router, workers_router, admin_router, library_router):
+    for router in (
+        auth_router, jobs_router, workers_router, results_router, admin_router, library_router
+    ):
         app.include_router(router, prefix=API_PREFIX)
     _include_storage_routes(app, ctx)
     app.include_router(ops_router)
@@ -165,13 +171,10 @@ def _store_origin(settings: ServerSettings) -> str:
 
 
 def _include_storage_routes(app: FastAPI, ctx: AppContext) -> None:
-    """The local store's signed download/upload URLs are served by the API itself."""
-    from molyte.storage.local import LocalStore
-
-    if isinstance(ctx.store, LocalStore):
-        from molyte.api.storage.endpoints import router as storage_router
-
-        app.include_router(storage_router, prefix=API_PREFIX)
+    """Signed URLs served by the API itself: the local store's objects, and result zips."""
+    app.state.store = ctx.store
+    app.state.url_signer = ctx.url_signer
+    app.include_router(storage_router, prefix=API_PREFIX)
 
 
 def _serve_ui(app: FastAPI) -> None:

@@ -12,6 +12,7 @@ from molyte.api.ops.metrics import Metrics
 from molyte.api.workers.notify import JobNotifier
 from molyte.config import ServerSettings
 from molyte.storage.base import ObjectStore
+from molyte.storage.signing import UrlSigner
 
 
 @dataclass
@@ -24,4 +25,5 @@ class AppContext:
     metrics: Metrics
     login_limiter: LoginLimiter
     signing_key: str
+    url_signer: UrlSigner
     verification_keys: list[str] = field(default_factory=list)

@@ -24,6 +24,7 @@ from molyte.domain.failures import FailureReason
 from molyte.engines.base import Engine, EngineContext, EngineResult, Resources
 from molyte.errors import MolyteError
 from molyte.schedulers.base import BatchJob, BatchState, BatchStatus, Scheduler
+from molyte.schedulers.script import EXIT_STATUS_FILE
 from molyte.worker.client import CredentialsRefused, LeaseLost, ServerUnavailable, WorkerClient
 from molyte.worker.config import WorkerConfig
 from molyte.worker.state import LocalState, TrackedJob
@@ -276,7 +277,7 @@ class Worker:
             self._finish(job)
 
     def _finished_on_disk(self, job: TrackedJob) -> bool:
-        return (job.workdir / ".molyte-exit-code").exists()
+        return (job.workdir / EXIT_STATUS_FILE).exists()
 
     def _finish(self, job: TrackedJob) -> None:
         """Collect, upload and report COMPLETED or FAILED."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from molyte.api.auth import repository as auth_repo
 from molyte.api.deps import DB, Ctx, CurrentUser
@@ -18,7 +18,7 @@ from molyte.api.jobs.schemas import (
     ValidationOut,
     job_out,
 )
-from molyte.api.results.urls import download_url, zip_url
+from molyte.api.results.urls import links
 from molyte.domain.states import JobState, JobType
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -76,13 +76,11 @@ def delete(job_id: int, user: CurrentUser, db: DB, ctx: Ctx) -> Response:
 
 
 @router.get("/{job_id}/results")
-def results(job_id: int, user: CurrentUser, db: DB, ctx: Ctx, request: Request) -> ResultsOut:
+def results(job_id: int, user: CurrentUser, db: DB, ctx: Ctx) -> ResultsOut:
     job, files = service.results(db, user, job_id)
+    linked = links(ctx, job.id, files)
     return ResultsOut(
-        files=[
-            FileOut(name=f.name, size=f.size, sha256=f.sha256, url=download_url(ctx, f))
-            for f in files
-        ],
+        files=[FileOut(**f) for f in linked["files"]],
         summary=job.summary,
-        zip_url=zip_url(ctx, job.id) if files else None,
+        zip_url=linked["zip_url"] if files else None,
     )

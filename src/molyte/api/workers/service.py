@@ -42,7 +42,7 @@ def claim(
     )
 
 
-def _held_job(db: Session, job_id: int, lease_token: str) -> Job:
+def held_job(db: Session, job_id: int, lease_token: str) -> Job:
     """The job, locked, if `lease_token` is its current lease; else 409 and nothing changes."""
     job = jobs_repo.get(db, job_id, for_update=True)
     if job is None:
@@ -60,7 +60,7 @@ def report_status(
         raise Conflict(f"Workers cannot move a job to {body.state}")
     if body.state is JobState.FAILED and body.failure_reason is None:
         raise InvalidInput("failure_reason is required when state is FAILED")
-    job = _held_job(db, job_id, body.lease_token)
+    job = held_job(db, job_id, body.lease_token)
     now = datetime.now(UTC)
     current = JobState(job.state)
     new = body.state

@@ -1,0 +1,39 @@
+"""`/api/v1/workers/jobs/{id}/uploads|results`: thin handlers for result transfer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from molyte.api.deps import DB, Ctx, CurrentWorker
+from molyte.api.results import service
+from molyte.api.results.schemas import CompleteRequest, RegisterRequest, UploadRequest
+
+router = APIRouter(prefix="/workers/jobs", tags=["workers"])
+
+
+@router.post("/{job_id}/uploads")
+def request_upload(
+    job_id: int, body: UploadRequest, worker: CurrentWorker, db: DB, ctx: Ctx
+) -> dict[str, Any]:
+    """A presigned PUT (or multipart part URLs) for one result file of a job we lease."""
+    return dict(service.upload_instructions(db, ctx, job_id, body))
+
+
+@router.post("/{job_id}/uploads/complete")
+def complete_upload(
+    job_id: int, body: CompleteRequest, worker: CurrentWorker, db: DB, ctx: Ctx
+) -> dict[str, Any]:
+    return dict(service.complete_upload(db, ctx, job_id, body))
+
+
+@router.post("/{job_id}/results")
+def register_results(
+    job_id: int, body: RegisterRequest, worker: CurrentWorker, db: DB, ctx: Ctx
+) -> dict[str, Any]:
+    """Register uploaded files after checking their size and checksum in the store."""
+    total = service.register(db, ctx, job_id, body)
+    ctx.metrics.upload_bytes.inc(total)
+    return {"registered": len(body.files), "bytes": total}
