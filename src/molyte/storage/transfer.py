@@ -126,8 +126,11 @@ def put_with_instructions(
     policy = retry or RetryPolicy()
     size = Path(path).stat().st_size
     if not instructions.get("multipart"):
-        headers = {str(k): str(v) for k, v in dict(instructions.get("headers") or {}).items()}
-        signed_length = headers.pop("Content-Length", None)
+        given = dict(instructions.get("headers") or {})
+        headers = {str(k): str(v) for k, v in given.items() if str(k).lower() != "content-length"}
+        signed_length = next(
+            (str(v) for k, v in given.items() if str(k).lower() == "content-length"), None
+        )
         if signed_length is not None and int(signed_length) != size:
             raise InvalidInput(
                 f"{path} has {size} bytes but the upload was signed for {signed_length}"
@@ -137,6 +140,9 @@ def put_with_instructions(
         return []
     part_size = int(instructions["part_size"])
     parts = sorted(instructions["parts"], key=lambda p: int(p["part_number"]))
+    numbers = [int(p["part_number"]) for p in parts]
+    if numbers != list(range(1, len(parts) + 1)):
+        raise InvalidInput("upload parts must be numbered 1, 2, 3, ... without gaps")
     if (len(parts) - 1) * part_size >= size or len(parts) * part_size < size:
         raise InvalidInput(f"{path} has {size} bytes, which does not fit {len(parts)} parts")
     uploaded = []

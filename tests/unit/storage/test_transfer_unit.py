@@ -137,6 +137,17 @@ def test_instructions_that_do_not_fit_the_file_are_refused(tmp_path: Path) -> No
             path,
             "http://s",
         )
+    with pytest.raises(InvalidInput, match="without gaps"):
+        put_with_instructions(
+            http,
+            {
+                "multipart": True,
+                "part_size": 5,
+                "parts": [{"part_number": n, "url": "/p"} for n in (1, 3)],
+            },
+            path,
+            "http://s",
+        )
     with pytest.raises(InvalidInput, match="does not fit"):
         put_with_instructions(
             http,
