@@ -20,6 +20,8 @@ from fastapi.testclient import TestClient
 from molyte.api.app import create_app
 from molyte.api.auth import service as auth_service
 from molyte.api.auth.principal import Role
+from molyte.api.auth.security import create_access_token, hash_password
+from molyte.db.models import User
 from molyte.api.context import AppContext
 from molyte.config import Environment, ServerSettings
 
@@ -134,12 +136,27 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[s
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
+_PASSWORD_HASH: list[str] = []
+
+
+def password_hash() -> str:
+    """One argon2 hash of PASSWORD per test run (hashing is slow by design)."""
+    if not _PASSWORD_HASH:
+        _PASSWORD_HASH.append(hash_password(PASSWORD))
+    return _PASSWORD_HASH[0]
+
+
+def bearer(ctx: AppContext, username: str, role: str) -> dict[str, str]:
+    token = create_access_token(username, role, ctx.signing_key, 60)
+    return {"Authorization": f"Bearer {token}"}
+
+
 def build_api(settings: ServerSettings) -> Iterator[Api]:
     app = create_app(settings)
     ctx: AppContext = app.state.ctx
     with ctx.sessions() as db:
         for name, role in (("admin", Role.ADMIN), ("alice", Role.USER), ("bob", Role.USER)):
-            auth_service.create_user(db, name, role, PASSWORD, 8)
+            db.add(User(username=name, password_hash=password_hash(), role=role.value))
         _row, token = auth_service.create_worker_token(db, "cluster-a")
         db.commit()
     auth_service.credential_cache.clear()
@@ -149,9 +166,9 @@ def build_api(settings: ServerSettings) -> Iterator[Api]:
             client=client,
             ctx=ctx,
             settings=settings,
-            admin=login(client, "admin"),
-            alice=login(client, "alice"),
-            bob=login(client, "bob"),
+            admin=bearer(ctx, "admin", "ADMIN"),
+            alice=bearer(ctx, "alice", "USER"),
+            bob=bearer(ctx, "bob", "USER"),
             worker={"Authorization": f"Bearer {token}"},
             worker_token=token,
         )
