@@ -35,7 +35,9 @@ alive() {
 
 # pid_of PIDFILE: the PID written in a daemon's own pid file, or nothing.
 pid_of() {
-    [[ -r "$1" ]] && tr -dc '0-9' <"$1" || true
+    if [[ -r "$1" ]]; then
+        tr -dc '0-9' <"$1"
+    fi
 }
 
 # running NAME PIDFILE: the daemon NAME runs with the PID of its pid file.
