@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from molyte.domain.failures import FailureReason as F
-from molyte.errors import ExternalCommandError, InvalidInput
+from molyte.errors import ConfigError, ExternalCommandError, InvalidInput
 from molyte.schedulers.base import BatchState as S
 from molyte.schedulers.fake import RecordingRunner
 from molyte.schedulers.runner import CommandResult
@@ -159,3 +159,12 @@ def test_cancel_failure_raises() -> None:
     )
     with pytest.raises(ExternalCommandError, match="permission denied"):
         SlurmScheduler(runner).cancel("5")
+
+
+def test_submit_refuses_unsafe_paths_before_running_anything() -> None:
+    runner = RecordingRunner()
+    with pytest.raises(ConfigError, match="work directory"):
+        SlurmScheduler(runner).submit(Path("/w x/job.sh"), Path("/w x"))
+    with pytest.raises(ConfigError, match="batch script"):
+        SlurmScheduler(runner).submit(Path("job.sh"), Path("/w"))
+    assert runner.calls == []
