@@ -126,12 +126,18 @@ class LocalScheduler:
         return job_id
 
     def status(self, ids: Sequence[str]) -> dict[str, BatchStatus]:
-        """The state of every id (starting queued jobs a slot has freed for first)."""
-        for job_id in ids:
-            self._check_id(job_id)
+        """The state of every id (starting queued jobs a slot has freed for first).
+
+        An id that is not a local job id is reported UNKNOWN.
+        """
         self._reap()
         self._start_queued()
-        return {job_id: self._status_of(job_id) for job_id in ids}
+        return {
+            job_id: self._status_of(job_id)
+            if _ID_RE.match(job_id)
+            else BatchStatus(BatchState.UNKNOWN)
+            for job_id in ids
+        }
 
     def cancel(self, scheduler_id: str) -> None:
         """Stop a job: a queued one never starts, a running one's process group is killed."""

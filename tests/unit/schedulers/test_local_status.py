@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from molyte.domain.failures import FailureReason as F
+from molyte.errors import InvalidInput
 from molyte.schedulers.base import BatchState as S
-from molyte.schedulers.local import JobFiles, local_status
+from molyte.schedulers.local import JobFiles, LocalScheduler, local_status
 
 QUEUED = JobFiles(
     exit_code=None,
@@ -48,3 +50,16 @@ ENDED = replace(RUNNING, wrapper_alive=False)
 def test_local_state_table(files: JobFiles, expected: tuple[object, object, object]) -> None:
     status = local_status(files)
     assert (status.state, status.failure_reason, status.exit_code) == expected
+
+
+def test_ids_outside_the_state_dir_are_unknown_and_not_cancellable(tmp_path: Path) -> None:
+    (tmp_path / "secret").mkdir()
+    scheduler = LocalScheduler(tmp_path / "state")
+    result = scheduler.status(["../secret", "local-1", "12"])
+    assert {k: v.state for k, v in result.items()} == {
+        "../secret": S.UNKNOWN,
+        "local-1": S.UNKNOWN,
+        "12": S.UNKNOWN,
+    }
+    with pytest.raises(InvalidInput):
+        scheduler.cancel("../secret")
