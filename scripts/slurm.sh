@@ -35,7 +35,9 @@ alive() {
 
 # pid_of PIDFILE: the PID written in a daemon's own pid file, or nothing.
 pid_of() {
-    [[ -r "$1" ]] && tr -dc '0-9' <"$1" || true
+    if [[ -r "$1" ]]; then
+        tr -dc '0-9' <"$1"
+    fi
 }
 
 # running NAME PIDFILE: the daemon NAME runs with the PID of its pid file.
@@ -143,6 +145,10 @@ write_slurm_conf() {
         "$HERE/slurm.conf.in" >/etc/slurm/slurm.conf
 }
 
+ctld_up() {
+    scontrol ping 2>/dev/null | grep -q ' is UP$'
+}
+
 node_state() {
     { sinfo -h -N -o %T 2>/dev/null || true; } | head -n 1
 }
@@ -165,7 +171,7 @@ start_slurm() {
             write_slurm_conf accounting_storage/none
         fi
         /usr/sbin/slurmctld
-        wait_for 20 scontrol ping || die "slurmctld does not answer (see /var/log/slurm/slurmctld.log)"
+        wait_for 20 ctld_up || die "slurmctld does not answer (see /var/log/slurm/slurmctld.log)"
         record slurmctld /run/slurmctld.pid
     fi
     if ! running slurmd /run/slurmd.pid; then

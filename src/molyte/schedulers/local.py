@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -125,12 +126,18 @@ class LocalScheduler:
         return job_id
 
     def status(self, ids: Sequence[str]) -> dict[str, BatchStatus]:
-        """The state of every id (starting queued jobs a slot has freed for first)."""
-        for job_id in ids:
-            self._check_id(job_id)
+        """The state of every id (starting queued jobs a slot has freed for first).
+
+        An id that is not a local job id is reported UNKNOWN.
+        """
         self._reap()
         self._start_queued()
-        return {job_id: self._status_of(job_id) for job_id in ids}
+        return {
+            job_id: self._status_of(job_id)
+            if _ID_RE.match(job_id)
+            else BatchStatus(BatchState.UNKNOWN)
+            for job_id in ids
+        }
 
     def cancel(self, scheduler_id: str) -> None:
         """Stop a job: a queued one never starts, a running one's process group is killed."""
@@ -273,33 +280,66 @@ class LocalScheduler:
         jobdir = self._jobdir(job_id)
         if not jobdir.is_dir():
             return BatchStatus(BatchState.UNKNOWN)
-        cancelled = (jobdir / "cancelled").exists()
         exit_text = (
-            (jobdir / "exit_code").read_text().strip() if (jobdir / "exit_code").exists() else None
+            (jobdir / "exit_code").read_text().strip() if (jobdir / "exit_code").exists() else ""
         )
-        if exit_text is not None:
-            code = int(exit_text)
-            if cancelled:
-                return BatchStatus(BatchState.CANCELLED, FailureReason.CANCELLED, code, "CANCELLED")
-            if (jobdir / "launch_error").exists():
-                return BatchStatus(BatchState.FAILED, FailureReason.SUBMIT_FAILED, code, "LAUNCH")
-            if (jobdir / "timed_out").exists():
-                return BatchStatus(BatchState.FAILED, FailureReason.TIMEOUT, code, "TIMEOUT")
-            if code == 0:
-                return BatchStatus(BatchState.COMPLETED, None, 0, "COMPLETED")
-            return BatchStatus(BatchState.FAILED, FailureReason.SCRIPT_FAILED, code, "FAILED")
-        if not (jobdir / "started").exists():
-            return BatchStatus(BatchState.PENDING, raw_state="PENDING")
-        if self._wrapper_pid(jobdir) is not None:
-            return BatchStatus(BatchState.RUNNING, raw_state="RUNNING")
-        if cancelled:
-            return BatchStatus(BatchState.CANCELLED, FailureReason.CANCELLED, None, "CANCELLED")
-        if not (jobdir / "wrapper").exists():
-            age = time.time() - (jobdir / "started").stat().st_mtime
-            if age < START_GRACE_SECONDS:
-                return BatchStatus(BatchState.RUNNING, raw_state="STARTING")
-        # The wrapper is gone without recording an exit code (killed, or the machine rebooted).
-        return BatchStatus(BatchState.FAILED, FailureReason.SCHEDULER_ERROR, None, "LOST")
+        started = jobdir / "started"
+        return local_status(
+            JobFiles(
+                exit_code=int(exit_text) if exit_text.isdigit() else None,
+                started=started.exists(),
+                cancelled=(jobdir / "cancelled").exists(),
+                timed_out=(jobdir / "timed_out").exists(),
+                launch_error=(jobdir / "launch_error").exists(),
+                wrapper_recorded=(jobdir / "wrapper").exists(),
+                wrapper_alive=self._wrapper_pid(jobdir) is not None,
+                seconds_since_start=time.time() - started.stat().st_mtime
+                if started.exists()
+                else 0.0,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class JobFiles:
+    """What a job's folder says, read at one moment."""
+
+    exit_code: int | None
+    started: bool
+    cancelled: bool
+    timed_out: bool
+    launch_error: bool
+    wrapper_recorded: bool
+    wrapper_alive: bool
+    seconds_since_start: float
+
+
+def local_status(f: JobFiles) -> BatchStatus:
+    """A local job's state from its folder's files (pure)."""
+    if f.exit_code is not None:
+        if f.cancelled:
+            return BatchStatus(
+                BatchState.CANCELLED, FailureReason.CANCELLED, f.exit_code, "CANCELLED"
+            )
+        if f.launch_error:
+            return BatchStatus(
+                BatchState.FAILED, FailureReason.SUBMIT_FAILED, f.exit_code, "LAUNCH"
+            )
+        if f.timed_out:
+            return BatchStatus(BatchState.FAILED, FailureReason.TIMEOUT, f.exit_code, "TIMEOUT")
+        if f.exit_code == 0:
+            return BatchStatus(BatchState.COMPLETED, None, 0, "COMPLETED")
+        return BatchStatus(BatchState.FAILED, FailureReason.SCRIPT_FAILED, f.exit_code, "FAILED")
+    if not f.started:
+        return BatchStatus(BatchState.PENDING, raw_state="PENDING")
+    if f.wrapper_alive:
+        return BatchStatus(BatchState.RUNNING, raw_state="RUNNING")
+    if f.cancelled:
+        return BatchStatus(BatchState.CANCELLED, FailureReason.CANCELLED, None, "CANCELLED")
+    if not f.wrapper_recorded and f.seconds_since_start < START_GRACE_SECONDS:
+        return BatchStatus(BatchState.RUNNING, raw_state="STARTING")
+    # The wrapper is gone without recording an exit code (killed, or the machine rebooted).
+    return BatchStatus(BatchState.FAILED, FailureReason.SCHEDULER_ERROR, None, "LOST")
 
 
 # --- the wrapper process -----------------------------------------------------------------------

@@ -248,10 +248,14 @@ class SlurmScheduler:
         return job_id
 
     def status(self, ids: Sequence[str]) -> dict[str, BatchStatus]:
-        """One squeue call for all ids; one sacct or scontrol call for those it forgot."""
-        wanted = list(dict.fromkeys(check_job_id(i) for i in ids))
+        """One squeue call for all ids; one sacct or scontrol call for those it forgot.
+
+        An id that is not a Slurm id (digits) is never sent to Slurm and is reported UNKNOWN.
+        """
+        unknown = BatchStatus(BatchState.UNKNOWN)
+        wanted = list(dict.fromkeys(i for i in ids if _JOB_ID_RE.match(i)))
         if not wanted:
-            return {}
+            return {i: unknown for i in ids}
         found = self._squeue(wanted)
         missing = [i for i in wanted if i not in found]
         from_sacct = None
@@ -262,8 +266,7 @@ class SlurmScheduler:
         elif missing:
             known = self._scontrol()
             found.update({i: known[i] for i in missing if i in known})
-        unknown = BatchStatus(BatchState.UNKNOWN)
-        return {i: found.get(i, unknown) for i in wanted}
+        return {i: found.get(i, unknown) for i in ids}
 
     def cancel(self, scheduler_id: str) -> None:
         """`scancel`; a job Slurm no longer knows needs no cancelling."""

@@ -67,6 +67,8 @@ exit "$status"
 
 def test_render_gives_the_expected_script() -> None:
     assert render_script(JOB) == EXPECTED
+    syntax = subprocess.run(["bash", "-n"], input=EXPECTED, text=True, capture_output=True)
+    assert (syntax.returncode, syntax.stderr) == (0, "")
 
 
 def test_render_leaves_out_unset_options() -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from molyte.domain.failures import FailureReason as F
-from molyte.errors import ExternalCommandError, InvalidInput
+from molyte.errors import ConfigError, ExternalCommandError, InvalidInput
 from molyte.schedulers.base import BatchState as S
+from molyte.schedulers.base import BatchStatus
 from molyte.schedulers.fake import RecordingRunner
 from molyte.schedulers.runner import CommandResult
 from molyte.schedulers.slurm import SlurmScheduler
@@ -114,14 +115,20 @@ def test_no_ids_no_calls() -> None:
     assert runner.calls == []
 
 
-@pytest.mark.parametrize("bad", ["--all", "1;2", "", "12 13", "-1"])
-def test_ids_that_are_not_slurm_ids_are_refused(bad: str) -> None:
+@pytest.mark.parametrize("bad", ["--all", "1;2", "", "12 13", "-1", "local-3"])
+def test_ids_that_are_not_slurm_ids_never_reach_slurm(bad: str) -> None:
     runner = RecordingRunner()
-    with pytest.raises(InvalidInput):
-        SlurmScheduler(runner).status([bad])
+    assert SlurmScheduler(runner).status([bad]) == {bad: BatchStatus(S.UNKNOWN)}
     with pytest.raises(InvalidInput):
         SlurmScheduler(runner).cancel(bad)
     assert runner.calls == []
+
+
+def test_a_bad_id_does_not_hide_the_others() -> None:
+    runner = RecordingRunner({"squeue": CommandResult(0, "4|RUNNING|None|0\n", "")})
+    result = SlurmScheduler(runner).status(["--all", "4"])
+    assert runner.calls[0][2] == "--jobs=4"
+    assert (result["--all"].state, result["4"].state) == (S.UNKNOWN, S.RUNNING)
 
 
 def test_submit_runs_sbatch_parsable_and_reads_the_id() -> None:
@@ -159,3 +166,12 @@ def test_cancel_failure_raises() -> None:
     )
     with pytest.raises(ExternalCommandError, match="permission denied"):
         SlurmScheduler(runner).cancel("5")
+
+
+def test_submit_refuses_unsafe_paths_before_running_anything() -> None:
+    runner = RecordingRunner()
+    with pytest.raises(ConfigError, match="work directory"):
+        SlurmScheduler(runner).submit(Path("/w x/job.sh"), Path("/w x"))
+    with pytest.raises(ConfigError, match="batch script"):
+        SlurmScheduler(runner).submit(Path("job.sh"), Path("/w"))
+    assert runner.calls == []
