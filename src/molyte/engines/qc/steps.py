@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from molyte.domain.qc_spec import QCSpec, RedoxKind, SolvationModel, Task
+from molyte.domain.qc_spec import QCSpec, RedoxKind, Task
 from molyte.engines.qc.geometry import Atom, place_ion
 
 HARTREE_TO_EV = 27.211386245988  # CODATA 2018
@@ -154,6 +154,15 @@ def _compound(spec: QCSpec, results: dict[str, dict[str, Any]]) -> dict[str, Any
     }
 
 
-def needs_solvent(spec: QCSpec) -> bool:
-    """True when the spec asks for an implicit solvent."""
-    return spec.solvation.model is not SolvationModel.NONE
+def start_from_results(spec: QCSpec, step: Step, results: dict[str, dict[str, Any]]) -> Step:
+    """`step` starting from an earlier step's optimised geometry when one exists: the complex
+    from the optimised solvent (ion re-placed), the N+-1 state from the optimised N state."""
+    source = {"complex": "solvent", "oxidized": "initial", "reduced": "initial"}.get(step.name)
+    earlier = results.get(source or "")
+    if not earlier or not earlier.get("normal_termination") or not earlier.get("geometry"):
+        return step
+    atoms: list[Atom] = [(str(a[0]), a[1], a[2], a[3]) for a in earlier["geometry"]]
+    if step.name == "complex":
+        assert spec.ion is not None
+        atoms = place_ion(atoms, spec.ion)
+    return Step(step.name, step.task, step.charge, step.multiplicity, tuple(atoms))
