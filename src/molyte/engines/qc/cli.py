@@ -16,7 +16,9 @@ from molyte.engines.qc.io import SUMMARY_FILE, find_executable
 from molyte.engines.qc.xtb import parse_xtb_output
 from molyte.errors import MolyteError
 
-qc_app = typer.Typer(help="Quantum chemistry: build inputs and parse outputs.", no_args_is_help=True)
+qc_app = typer.Typer(
+    help="Quantum chemistry: build inputs and parse outputs.", no_args_is_help=True
+)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -87,7 +89,9 @@ def parse_output(path: Path) -> dict[str, Any]:
 
 
 @qc_app.command()
-def parse(file: Path = typer.Argument(..., help="Gaussian .log/.out, xtb output or run dir")) -> None:
+def parse(
+    file: Path = typer.Argument(..., help="Gaussian .log/.out, xtb output or run dir"),
+) -> None:
     """Print the parsed summary as JSON (energies in hartree, frequencies in cm-1)."""
     try:
         summary = parse_output(file)

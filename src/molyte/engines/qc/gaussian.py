@@ -209,7 +209,7 @@ def task_from_route(route: str) -> str:
 def parse_gaussian_log(path: Path) -> dict[str, Any]:
     """The summary of one Gaussian log: the step keys plus engine, task, method, basis and
     solvation as read from the log. Energies in hartree, orbitals in eV, dipole in Debye."""
-    import cclib
+    from cclib.io.ccio import ccread
     from cclib.parser.utils import convertor
 
     text = path.read_text(errors="replace")
@@ -230,7 +230,7 @@ def parse_gaussian_log(path: Path) -> dict[str, Any]:
         "failure_reason": None if failure is None else failure.value,
     }
     try:
-        data = cclib.io.ccread(str(path))
+        data = ccread(str(path))
     except Exception as exc:  # cclib raises many kinds on a truncated or error log
         summary["message"] = f"cclib could not read the log: {exc}"
         return summary

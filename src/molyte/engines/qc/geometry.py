@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 from molyte.domain.qc_spec import MoleculeSpec, parse_xyz_atoms
 from molyte.errors import InvalidInput
@@ -31,24 +32,24 @@ def initial_geometry(molecule: MoleculeSpec) -> list[Atom]:
 def embed_smiles(smiles: str) -> list[Atom]:
     """3D coordinates for a SMILES with hydrogens, from ETKDG then an MMFF (or UFF) relaxation."""
     from rdkit import Chem, rdBase
-    from rdkit.Chem import AllChem
+    from rdkit.Chem import rdDistGeom, rdForceFieldHelpers
 
     with rdBase.BlockLogs():
         mol = Chem.MolFromSmiles(smiles)
     if mol is None:
         raise InvalidInput(f"RDKit cannot parse SMILES {smiles!r}")
     mol = Chem.AddHs(mol)
-    params = AllChem.ETKDGv3()
+    params: Any = rdDistGeom.ETKDGv3()
     params.randomSeed = EMBED_SEED
-    if AllChem.EmbedMolecule(mol, params) != 0:
+    if rdDistGeom.EmbedMolecule(mol, params) != 0:
         params.useRandomCoords = True
-        if AllChem.EmbedMolecule(mol, params) != 0:
+        if rdDistGeom.EmbedMolecule(mol, params) != 0:
             raise InvalidInput(f"RDKit could not build 3D coordinates for {smiles!r}")
     if mol.GetNumAtoms() > 1:
-        if AllChem.MMFFHasAllMoleculeParams(mol):
-            AllChem.MMFFOptimizeMolecule(mol, maxIters=2000)
-        elif AllChem.UFFHasAllMoleculeParams(mol):
-            AllChem.UFFOptimizeMolecule(mol, maxIters=2000)
+        if rdForceFieldHelpers.MMFFHasAllMoleculeParams(mol):
+            rdForceFieldHelpers.MMFFOptimizeMolecule(mol, maxIters=2000)
+        elif rdForceFieldHelpers.UFFHasAllMoleculeParams(mol):
+            rdForceFieldHelpers.UFFOptimizeMolecule(mol, maxIters=2000)
     conf = mol.GetConformer()
     atoms: list[Atom] = []
     for atom in mol.GetAtoms():
@@ -68,16 +69,17 @@ def place_ion(atoms: list[Atom], ion: str) -> list[Atom]:
     element = atoms[donors[0]][0]
     candidates = [i for i in donors if atoms[i][0] == element]
     donor = min(candidates, key=lambda i: (len(_neighbours(atoms, i)), i))
-    d = atoms[donor]
+    d = _xyz(atoms[donor])
     away = [0.0, 0.0, 0.0]
     for j in _neighbours(atoms, donor):
+        n = _xyz(atoms[j])
         for k in range(3):
-            away[k] += d[k + 1] - atoms[j][k + 1]
+            away[k] += d[k] - n[k]
     norm = math.sqrt(sum(c * c for c in away))
     if norm < 1e-6:  # a lone atom or a symmetric site: any direction will do
         away, norm = [0.0, 0.0, 1.0], 1.0
     r = ION_CONTACT[ion]
-    pos = [d[k + 1] + r * away[k] / norm for k in range(3)]
+    pos = [d[k] + r * away[k] / norm for k in range(3)]
     return [*atoms, (ion, round(pos[0], 6), round(pos[1], 6), round(pos[2], 6))]
 
 
@@ -88,9 +90,13 @@ def _neighbours(atoms: list[Atom], i: int) -> list[int]:
         if j == i:
             continue
         limit = 1.3 if "H" in (b[0], atoms[i][0]) else 1.9
-        if math.dist(atoms[i][1:], b[1:]) < limit:
+        if math.dist(_xyz(atoms[i]), _xyz(b)) < limit:
             out.append(j)
     return out
+
+
+def _xyz(atom: Atom) -> tuple[float, float, float]:
+    return (atom[1], atom[2], atom[3])
 
 
 def xyz_text(atoms: list[Atom], comment: str = "") -> str:
@@ -111,7 +117,9 @@ def read_xyz(path: Path) -> list[Atom]:
             continue
         count = int(lines[i].split()[0])
         block = lines[i + 2 : i + 2 + count]
-        frames.append([(p[0], float(p[1]), float(p[2]), float(p[3])) for p in map(str.split, block)])
+        frames.append(
+            [(p[0], float(p[1]), float(p[2]), float(p[3])) for p in map(str.split, block)]
+        )
         i += 2 + count
     if not frames:
         raise InvalidInput(f"{path.name} holds no XYZ frame")

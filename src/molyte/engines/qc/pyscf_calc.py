@@ -71,7 +71,7 @@ def run_pyscf(params: dict[str, Any], log_path: Path) -> dict[str, Any]:
     lib.num_threads(params["threads"])
     try:
         _calculate(params, log_path, summary)
-    except _StepFailed as failed:
+    except _StepFailedError as failed:
         summary["failure_reason"] = failed.reason.value
         summary["message"] = str(failed)
     except (RuntimeError, KeyError, ValueError, OSError) as exc:
@@ -83,7 +83,7 @@ def run_pyscf(params: dict[str, Any], log_path: Path) -> dict[str, Any]:
     return summary
 
 
-class _StepFailed(Exception):
+class _StepFailedError(Exception):
     def __init__(self, reason: FailureReason, message: str) -> None:
         super().__init__(message)
         self.reason = reason
@@ -154,7 +154,7 @@ def _converged_scf(mf: Any) -> Any:
     mf = mf.newton()
     mf.kernel()
     if not mf.converged:
-        raise _StepFailed(FailureReason.SCF_NOT_CONVERGED, "the SCF did not converge")
+        raise _StepFailedError(FailureReason.SCF_NOT_CONVERGED, "the SCF did not converge")
     return mf
 
 
@@ -169,7 +169,7 @@ def _calculate(params: dict[str, Any], log_path: Path, summary: dict[str, Any]) 
         prefix = str(log_path.with_suffix("")) + "_geomopt"
         conv, mol_eq = geometric_solver.kernel(mf, maxsteps=MAX_OPT_STEPS, prefix=prefix)
         if not conv:
-            raise _StepFailed(
+            raise _StepFailedError(
                 FailureReason.OPT_NOT_CONVERGED,
                 f"the optimisation did not converge in {MAX_OPT_STEPS} steps",
             )
@@ -191,9 +191,7 @@ def _calculate(params: dict[str, Any], log_path: Path, summary: dict[str, Any]) 
         freqs = [float(f) for f in modes["freq_wavenumber"]]
         summary["frequencies_cm1"] = freqs
         summary["imaginary_frequencies"] = [f for f in freqs if f < 0]
-        result = thermo.thermo(
-            mf, modes["freq_au"], params["temperature_k"], params["pressure_pa"]
-        )
+        result = thermo.thermo(mf, modes["freq_au"], params["temperature_k"], params["pressure_pa"])
         summary["free_energy_hartree"] = float(result["G_tot"][0])
         summary["zero_point_energy_hartree"] = float(result["ZPE"][0])
 

@@ -27,7 +27,10 @@ AU_TO_DEBYE = 2.541746473  # e*bohr in Debye (CODATA 2018)
 
 _FAILURES: list[tuple[re.Pattern[str], FailureReason]] = [
     (re.compile(r"FAILED TO CONVERGE GEOMETRY OPTIMIZATION"), FailureReason.OPT_NOT_CONVERGED),
-    (re.compile(r"did not converge|SCC iterations? did not", re.I), FailureReason.SCF_NOT_CONVERGED),
+    (
+        re.compile(r"did not converge|SCC iterations? did not", re.I),
+        FailureReason.SCF_NOT_CONVERGED,
+    ),
     (re.compile(r"could not allocate|out of memory", re.I), FailureReason.QC_MEMORY),
 ]
 
@@ -126,11 +129,11 @@ def _is_linear(atoms: list[tuple[str, float, float, float]]) -> bool:
     """True when every atom lies on the line through the first two (within 1e-3 Angstrom)."""
     if len(atoms) < 3:
         return True
-    a, b = atoms[0][1:], atoms[1][1:]
+    a, b = (atoms[0][1], atoms[0][2], atoms[0][3]), (atoms[1][1], atoms[1][2], atoms[1][3])
     axis = [b[k] - a[k] for k in range(3)]
     length = math.sqrt(sum(c * c for c in axis))
     for atom in atoms[2:]:
-        v = [atom[k + 1] - a[k] for k in range(3)]
+        v = [atom[1] - a[0], atom[2] - a[1], atom[3] - a[2]]
         cross = [
             axis[1] * v[2] - axis[2] * v[1],
             axis[2] * v[0] - axis[0] * v[2],
@@ -141,7 +144,9 @@ def _is_linear(atoms: list[tuple[str, float, float, float]]) -> bool:
     return True
 
 
-def _from_json(data: dict[str, Any], atoms: list[tuple[str, float, float, float]]) -> dict[str, Any]:
+def _from_json(
+    data: dict[str, Any], atoms: list[tuple[str, float, float, float]]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "total energy" in data:
         out["scf_energy_hartree"] = float(data["total energy"])
