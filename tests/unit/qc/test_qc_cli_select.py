@@ -133,7 +133,10 @@ def test_auto_engine_choice(tmp_path: Path) -> None:
     assert resolve_engine_name(xtb, gaussian_available=True) == "xtb"
     no_g16 = EngineContext(python=sys.executable, gaussian_bin=str(tmp_path / "none"))
     assert select_engine(auto, no_g16).name == "pyscf"
-    assert select_engine(auto, EngineContext(sys.executable, gaussian_bin=_fake_g16(tmp_path))).name == "gaussian"
+    assert (
+        select_engine(auto, EngineContext(sys.executable, gaussian_bin=_fake_g16(tmp_path))).name
+        == "gaussian"
+    )
     named = QCSpec.model_validate({"molecule": {"smiles": "O"}, "engine": "gaussian"})
     with pytest.raises(InvalidInput, match="gaussian is not available"):
         select_engine(named, no_g16)

@@ -15,8 +15,7 @@ from molyte.engines.qc.steps import (
     empty_step_summary,
     plan_steps,
 )
-from molyte.engines.qc.xtb import parse_xtb, xtb_command
-from molyte.engines.qc.xtb import parse_xtb_output
+from molyte.engines.qc.xtb import parse_xtb, parse_xtb_output, xtb_command
 
 XTB = Path(__file__).parents[2] / "data" / "qc" / "xtb_ec_ohess"
 
@@ -64,7 +63,8 @@ def test_li_sits_on_the_carbonyl_oxygen_of_ec() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "other", "charge", "sign"), [("oxidation", "oxidized", 1, 1), ("reduction", "reduced", -1, -1)]
+    ("kind", "other", "charge", "sign"),
+    [("oxidation", "oxidized", 1, 1), ("reduction", "reduced", -1, -1)],
 )
 def test_redox_potential_vs_li(kind: str, other: str, charge: int, sign: int) -> None:
     spec = QCSpec.model_validate(
