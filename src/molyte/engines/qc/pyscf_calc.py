@@ -23,6 +23,9 @@ XC_NAMES = {"B3LYP": "b3lyp", "PBE0": "pbe0", "M06-2X": "m062x", "PBE": "pbe", "
 TEMPERATURE_K = 298.15
 PRESSURE_PA = 101325.0
 MAX_OPT_STEPS = 100
+# Gaussian runs 3-21G and the 6-31G family with Cartesian d shells (6D), the convention these
+# basis sets were fitted with; doing the same makes PySCF and Gaussian energies comparable.
+CARTESIAN_BASES = ("3-21G", "6-31G", "6-31G*", "6-31G**", "6-31+G*", "6-31+G**")
 
 
 def pyscf_params(spec: QCSpec, step: Step) -> dict[str, Any]:
@@ -47,6 +50,7 @@ def pyscf_params(spec: QCSpec, step: Step) -> dict[str, Any]:
         "method": spec.method,
         "xc": XC_NAMES.get(spec.method),
         "basis": spec.basis,
+        "cartesian": spec.basis in CARTESIAN_BASES,
         "disp": "d3bj" if spec.dispersion.value == "GD3BJ" else None,
         "solvent": solvent,
         "max_memory_mb": int(spec.resources.memory_mb * 0.9),
@@ -74,7 +78,7 @@ def run_pyscf(params: dict[str, Any], log_path: Path) -> dict[str, Any]:
     except _StepFailedError as failed:
         summary["failure_reason"] = failed.reason.value
         summary["message"] = str(failed)
-    except (RuntimeError, KeyError, ValueError, OSError) as exc:
+    except Exception as exc:  # PySCF raises plain RuntimeError/KeyError/... for input problems
         reason = _classify(exc)
         summary["failure_reason"] = reason.value
         summary["message"] = f"{type(exc).__name__}: {exc}"
@@ -90,15 +94,15 @@ class _StepFailedError(Exception):
 
 
 def _classify(exc: Exception) -> FailureReason:
+    from pyscf.lib.exceptions import BasisNotFoundError
+
     text = str(exc).lower()
-    if "basis" in text:
+    if isinstance(exc, BasisNotFoundError):
         return FailureReason.BASIS_NOT_FOUND
-    if "scf" in text and "conver" in text:
-        return FailureReason.SCF_NOT_CONVERGED
-    if "spin" in text or "electron" in text:
-        return FailureReason.WRONG_CHARGE_MULTIPLICITY
     if isinstance(exc, MemoryError):
         return FailureReason.QC_MEMORY
+    if "spin" in text and "electron" in text:  # "Electron number 9 and spin 0 are not consistent"
+        return FailureReason.WRONG_CHARGE_MULTIPLICITY
     return FailureReason.UNKNOWN
 
 
@@ -109,6 +113,7 @@ def _build_mol(params: dict[str, Any], atoms: list[list[Any]], log_path: Path) -
     mol.atom = [(a[0], (a[1], a[2], a[3])) for a in atoms]
     mol.unit = "Angstrom"
     mol.basis = params["basis"]
+    mol.cart = params["cartesian"]
     mol.charge = params["charge"]
     mol.spin = params["spin"]
     mol.max_memory = params["max_memory_mb"]
