@@ -148,3 +148,14 @@ def test_collect_of_a_real_log(tmp_path: Path) -> None:
     assert {p.name for p in result.files} >= {"input.log", "summary.json", "final.xyz"}
     assert (work / "final.xyz").read_text().splitlines()[0] == "3"
     assert os.access(work / "summary.json", os.R_OK)
+
+
+def test_prepare_refuses_a_bad_spec_with_invalid_input(tmp_path: Path) -> None:
+    from molyte.errors import InvalidInput
+
+    ctx = EngineContext(python="python3", gaussian_bin=_fake_g16(tmp_path))
+    with pytest.raises(InvalidInput, match=r"molecule: .*multiplicity 2 is impossible"):
+        GaussianEngine().prepare(
+            {**WATER, "molecule": {"smiles": "O", "multiplicity": 2}}, tmp_path / "job", ctx
+        )
+    assert not (tmp_path / "job").exists()

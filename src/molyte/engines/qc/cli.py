@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from pydantic import ValidationError
 
 from molyte.domain.qc_spec import QCSpec
 from molyte.engines.qc.engines import render_input, resolve_engine_name
 from molyte.engines.qc.gaussian import parse_gaussian_log
-from molyte.engines.qc.io import SUMMARY_FILE, find_executable
+from molyte.engines.qc.io import SUMMARY_FILE, find_executable, validate_spec
 from molyte.engines.qc.xtb import parse_xtb_output
 from molyte.errors import MolyteError
 
@@ -40,14 +39,7 @@ def load_spec(path: Path) -> QCSpec:
         if data.get("type", "QC") != "QC":
             raise MolyteError(f"{path} is a {data.get('type')} job request, not QC")
         data = data["spec"]
-    try:
-        return QCSpec.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'spec'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise MolyteError(f"invalid QC spec: {problems}") from exc
+    return validate_spec(data)
 
 
 @qc_app.command()

@@ -23,6 +23,7 @@ from molyte.engines.qc.io import (
     find_executable,
     load_run_input,
     step_from_json,
+    validate_spec,
     write_results,
     write_run_input,
 )
@@ -42,7 +43,7 @@ class _RunnerEngine:
 
     def prepare(self, spec: dict[str, Any], workdir: Path, ctx: EngineContext) -> RunPlan:
         """Write `qc_input.json` and `input.xyz`; the plan runs the runner module in `workdir`."""
-        qc = QCSpec.model_validate(spec)
+        qc = validate_spec(spec)
         self._check(qc)
         atoms = initial_geometry(qc.molecule)
         steps = plan_steps(qc, atoms)

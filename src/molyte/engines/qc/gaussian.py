@@ -36,6 +36,7 @@ from molyte.engines.qc.io import (
     load_run_input,
     scheduler_timeout,
     step_from_json,
+    validate_spec,
     write_results,
     write_run_input,
 )
@@ -306,7 +307,7 @@ class GaussianEngine:
 
     def prepare(self, spec: dict[str, Any], workdir: Path, ctx: EngineContext) -> RunPlan:
         """Write one `.gjf` per step and `qc_input.json`; the plan runs Gaussian on each."""
-        qc = QCSpec.model_validate(spec)
+        qc = validate_spec(spec)
         if qc.method not in METHOD_KEYWORDS:
             raise InvalidInput(f"method {qc.method} does not run on Gaussian")
         if qc.basis in ("def2-SVPD", "def2-TZVPD"):
@@ -319,7 +320,7 @@ class GaussianEngine:
     ) -> RunPlan | None:
         """Rewrite the inputs of the steps that failed for the next attempt; None when the
         repair policy gives up. Steps that already ended normally are not run again."""
-        qc = QCSpec.model_validate(spec)
+        qc = validate_spec(spec)
         state = load_run_input(workdir)
         nxt = repair(Attempt(**state["attempt"]), failure)
         if nxt is None:

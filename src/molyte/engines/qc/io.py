@@ -10,6 +10,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from molyte.domain.failures import FailureReason
 from molyte.domain.qc_spec import QCSpec, Task
 from molyte.engines.base import EngineResult
@@ -22,6 +24,18 @@ SUMMARY_FILE = "summary.json"
 FINAL_XYZ = "final.xyz"
 # How Slurm marks a job it killed at its time limit, in the job's stdout/stderr.
 _TIME_LIMIT_MARK = "DUE TO TIME LIMIT"
+
+
+def validate_spec(spec: dict[str, Any]) -> QCSpec:
+    """The validated QC spec; InvalidInput naming each bad field otherwise."""
+    try:
+        return QCSpec.model_validate(spec)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'spec'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise InvalidInput(f"invalid QC spec: {problems}") from exc
 
 
 def find_executable(program: str) -> str | None:

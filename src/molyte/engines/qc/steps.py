@@ -13,6 +13,8 @@ A plain task (`sp`, `opt`, `opt_freq`) is one step named `molecule`. The compoun
   of the standard hydrogen electrode is 4.44 V (IUPAC, Trasatti 1986) and Li/Li+ lies at
   -3.04 V vs SHE, so E(vs Li/Li+) = E_abs - 4.44 V + 3.04 V = E_abs - 1.40 V.
   The N+-1 state takes multiplicity 2 from a singlet, else one less unpaired electron.
+  With xtb the numbers are raw GFN2-xTB free energies, which overestimate ionisation energies
+  by several eV (xtb's own IP/EA mode adds an empirical shift): use them for trends only.
 """
 
 from __future__ import annotations
