@@ -104,3 +104,30 @@ def test_xtb_li_binding_energy_of_ethylene_carbonate(tmp_path: Path) -> None:
     assert -80 < s["binding_energy_kcal_mol"] < -30
     assert s["charge"] == 1 and len(s["geometry"]) == 11
     assert set(s["steps"]) == {"solvent", "ion", "complex"}
+
+
+def test_pyscf_li_water_binding_energy(tmp_path: Path) -> None:
+    spec = {
+        "molecule": {"smiles": "O"},
+        "task": "binding_energy",
+        "ion": "Li",
+        "method": "HF",
+        "basis": "3-21G",
+        "engine": "pyscf",
+    }
+    result, elapsed = _run("pyscf", spec, tmp_path)
+    s = result.summary
+    assert result.ok, result.message
+    assert elapsed < 60
+    # Li+-OH2 binds by about -34 kcal/mol; HF/3-21G overbinds (no BSSE correction)
+    assert -75 < s["binding_energy_kcal_mol"] < -25
+    steps = s["steps"]
+    assert steps["ion"]["scf_energy_hartree"] == pytest.approx(-7.1873, abs=2e-3)  # HF/3-21G Li+
+    complex_geometry = s["geometry"]
+    assert [a[0] for a in complex_geometry] == ["O", "H", "H", "Li"]
+    o, li = complex_geometry[0], complex_geometry[3]
+    assert sum((o[k] - li[k]) ** 2 for k in (1, 2, 3)) ** 0.5 == pytest.approx(1.8, abs=0.15)
+    assert s["binding_energy_kcal_mol"] == pytest.approx(
+        (s["scf_energy_hartree"] - steps["ion"]["scf_energy_hartree"]
+         - steps["solvent"]["scf_energy_hartree"]) * 627.5094740631
+    )  # fmt: skip
