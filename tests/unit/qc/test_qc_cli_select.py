@@ -140,3 +140,20 @@ def test_auto_engine_choice(tmp_path: Path) -> None:
     named = QCSpec.model_validate({"molecule": {"smiles": "O"}, "engine": "gaussian"})
     with pytest.raises(InvalidInput, match="gaussian is not available"):
         select_engine(named, no_g16)
+
+
+def test_runner_engine_collect_without_summary(tmp_path: Path) -> None:
+    engine = QC_ENGINES["pyscf"]
+    spec = {"molecule": {"smiles": "O"}, "method": "HF", "basis": "STO-3G", "engine": "pyscf"}
+    plan = engine.prepare(spec, tmp_path, EngineContext(python="/opt/py/bin/python"))
+    assert plan.commands == [["/opt/py/bin/python", "-m", "molyte.engines.qc.run", "."]]
+    assert plan.env["OMP_NUM_THREADS"] == "1"
+    assert engine.collect(tmp_path).failure_reason is not None
+    assert engine.collect(tmp_path).failure_reason.value == "SCRIPT_FAILED"
+    (tmp_path / "summary.json").unlink()
+    (tmp_path / "slurm-7.out").write_text(
+        "*** JOB 7 ON n1 CANCELLED AT 2024 DUE TO TIME LIMIT ***\n"
+    )
+    result = engine.collect(tmp_path)
+    assert result.failure_reason is not None and result.failure_reason.value == "TIMEOUT"
+    assert (tmp_path / "summary.json").exists()

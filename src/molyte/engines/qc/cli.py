@@ -64,10 +64,10 @@ def parse_output(path: Path) -> dict[str, Any]:
         path = path / SUMMARY_FILE
     if not path.is_file():
         raise MolyteError(f"{path} does not exist")
-    head = path.read_text(errors="replace")[:20_000]
     if path.suffix == ".json":
-        data: dict[str, Any] = json.loads(head if len(head) < 20_000 else path.read_text())
+        data: dict[str, Any] = json.loads(path.read_text())
         return data
+    head = path.read_text(errors="replace")[:20_000]
     if "Gaussian, Inc." in head or "Entering Gaussian System" in head:
         return parse_gaussian_log(path)
     if "x T B" in head or "xtb version" in head:

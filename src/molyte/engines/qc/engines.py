@@ -22,6 +22,7 @@ from molyte.engines.qc.io import (
     engine_result,
     find_executable,
     load_run_input,
+    scheduler_timeout,
     step_from_json,
     validate_spec,
     write_results,
@@ -74,7 +75,8 @@ class _RunnerEngine:
             qc = QCSpec.model_validate(state["spec"])
             steps = [step_from_json(s) for s in state["steps"]]
             first = empty_step_summary(steps[0])
-            first["failure_reason"] = "SCRIPT_FAILED"
+            timed_out = scheduler_timeout(workdir)
+            first["failure_reason"] = "TIMEOUT" if timed_out else "SCRIPT_FAILED"
             first["message"] = "the runner wrote no summary.json (killed or crashed)"
             summary = combine(qc, self.name, steps, {steps[0].name: first})
             write_results(workdir, summary)

@@ -21,6 +21,7 @@ from typing import Any
 from molyte.domain.failures import FailureReason
 from molyte.domain.qc_spec import (
     ELEMENTS,
+    NOT_IN_GAUSSIAN,
     SOLVENT_TABLE,
     QCSpec,
     SolvationModel,
@@ -310,7 +311,7 @@ class GaussianEngine:
         qc = validate_spec(spec)
         if qc.method not in METHOD_KEYWORDS:
             raise InvalidInput(f"method {qc.method} does not run on Gaussian")
-        if qc.basis in ("def2-SVPD", "def2-TZVPD"):
+        if qc.basis in NOT_IN_GAUSSIAN:
             raise InvalidInput(f"basis {qc.basis} is not built into Gaussian")
         steps = plan_steps(qc, initial_geometry(qc.molecule))
         return self._write(qc, steps, workdir, ctx, Attempt(), set())
