@@ -12,6 +12,7 @@ import pytest
 
 import molyte
 from molyte.engines.base import EngineContext, EngineResult
+from molyte.engines.qc.cli import parse_output
 from molyte.engines.qc.engines import QC_ENGINES
 from molyte.engines.qc.io import find_executable
 
@@ -65,6 +66,8 @@ def test_pyscf_water_opt_freq_from_the_example_job(tmp_path: Path) -> None:
     assert {"summary.json", "final.xyz", "qc_input.json", "molecule.log"} <= names
     assert (tmp_path / "final.xyz").read_text().splitlines()[0] == "3"
     assert json.loads((tmp_path / "summary.json").read_text()) == s
+    # `molyte qc parse` on the PySCF log reads the runner's summary beside it
+    assert parse_output(tmp_path / "molecule.log")["scf_energy_hartree"] == s["scf_energy_hartree"]
 
 
 needs_xtb = pytest.mark.skipif(find_executable("xtb") is None, reason="xtb is not installed")

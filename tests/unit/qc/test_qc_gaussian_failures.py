@@ -144,6 +144,7 @@ def test_collect_of_a_real_log(tmp_path: Path) -> None:
     result = engine.collect(work)
     assert result.ok
     assert result.summary["scf_energy_hartree"] == pytest.approx(-74.9663496977)
+    assert result.summary["dipole_vector_debye"] == pytest.approx([0.0, 0.0, -1.7068])
     assert result.summary["engine"] == "gaussian"
     assert {p.name for p in result.files} >= {"input.log", "summary.json", "final.xyz"}
     assert (work / "final.xyz").read_text().splitlines()[0] == "3"

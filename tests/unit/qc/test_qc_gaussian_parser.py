@@ -46,6 +46,8 @@ def test_frequency_log() -> None:
     assert s["imaginary_frequencies"] == []
     # "Sum of electronic and thermal Free Energies=  -382.164915"
     assert s["free_energy_hartree"] == pytest.approx(-382.164915, abs=1e-6)
+    # "Zero-point correction=  0.177132 (Hartree/Particle)"
+    assert s["zero_point_energy_hartree"] == pytest.approx(0.177132, abs=1e-6)
     assert s["scf_energy_hartree"] == pytest.approx(-382.308266602, abs=1e-9)
 
 

@@ -10,7 +10,7 @@ geometry. Keys (values are null when a calculation does not produce them):
 - `normal_termination` (bool; false if any step failed), `failure_reason` (a
   `molyte.domain.failures.FailureReason` value or null), `message`
 - `scf_energy_hartree` (final SCF/total energy), `free_energy_hartree` (electronic energy plus
-  thermal free-energy correction at 298.15 K, 1 atm; opt_freq only)
+  thermal free-energy correction at 298.15 K, 1 atm; opt_freq only), `zero_point_energy_hartree`
 - `homo_ev`, `lumo_ev`, `gap_ev` (over both spins), `dipole_debye` (magnitude) and
   `dipole_vector_debye`, `mulliken_charges` (one per atom)
 - `frequencies_cm1` (3N-6 harmonic frequencies, imaginary ones as negative numbers),

@@ -270,6 +270,8 @@ def parse_gaussian_log(path: Path) -> dict[str, Any]:
         summary["imaginary_frequencies"] = [f for f in freqs if f < 0]
     if "freeenergy" in attrs:
         summary["free_energy_hartree"] = float(attrs["freeenergy"])
+    if "zpve" in attrs:
+        summary["zero_point_energy_hartree"] = float(attrs["zpve"])
     if "atomcoords" in attrs:
         coords = attrs["atomcoords"][-1]
         summary["geometry"] = [
@@ -378,7 +380,11 @@ class GaussianEngine:
             if log.exists():
                 files.append(log)
                 parsed = parse_gaussian_log(log)
-                result.update({k: parsed[k] for k in result if k in parsed})
+                # Keep the planned charge, multiplicity and geometry where the log has none
+                # (a run that stopped before printing them).
+                result.update({k: v for k, v in parsed.items() if k in result and v is not None})
+                result["normal_termination"] = parsed["normal_termination"]
+                result["failure_reason"] = parsed["failure_reason"]
                 if not parsed["geometry"]:
                     result["geometry"] = [list(a) for a in step.atoms]
             else:

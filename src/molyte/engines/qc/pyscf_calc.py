@@ -7,15 +7,12 @@ one step in-process (the runner module calls it on the compute node) and returns
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
 from molyte.domain.failures import FailureReason
 from molyte.domain.qc_spec import SOLVENT_TABLE, QCSpec, SolvationModel, Task
 from molyte.engines.qc.steps import HARTREE_TO_EV, Step, empty_step_summary
-
-log = logging.getLogger(__name__)
 
 # libxc names of the spec's functionals as PySCF spells them (B3LYP is the VWN-RPA variant,
 # the same as Gaussian's, since PySCF 2.3).
