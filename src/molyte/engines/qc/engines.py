@@ -11,7 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from molyte.domain.qc_spec import NOT_IN_GAUSSIAN, XTB_METHOD, QCEngineName, QCSpec
+from molyte.domain.qc_spec import (
+    NOT_IN_GAUSSIAN,
+    NOT_IN_PYSCF,
+    XTB_METHOD,
+    QCEngineName,
+    QCSpec,
+)
 from molyte.domain.states import JobType
 from molyte.engines.base import Engine, EngineContext, EngineResult, Resources, RunPlan
 from molyte.engines.qc.gaussian import Attempt, GaussianEngine, build_gjf
@@ -107,8 +113,8 @@ class PyscfEngine(_RunnerEngine):
     def _check(self, spec: QCSpec) -> None:
         if spec.method == XTB_METHOD:
             raise InvalidInput(f"method {XTB_METHOD} runs on engine xtb, not pyscf")
-        if spec.method == "wB97X-D":
-            raise InvalidInput("method wB97X-D is not available in PySCF")
+        if spec.method in NOT_IN_PYSCF:
+            raise InvalidInput(f"method {spec.method} is not available in PySCF")
 
 
 class XtbEngine(_RunnerEngine):
