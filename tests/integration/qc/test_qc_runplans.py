@@ -158,3 +158,9 @@ def test_xtb_oxidation_potential_in_implicit_solvent(tmp_path: Path) -> None:
     assert s["redox_potential_absolute_v"] > 5
     assert s["redox_potential_v"] == pytest.approx(s["redox_potential_absolute_v"] - 1.40)
     assert "Li/Li+" in s["redox_reference"]
+    assert s["solvation"] == {
+        "model": "pcm",
+        "solvent": "acetone",
+        "epsilon": None,
+        "engine_model": "ALPB",
+    }

@@ -5,8 +5,9 @@ geometry. Keys (values are null when a calculation does not produce them):
 
 - `engine` ("gaussian" | "pyscf" | "xtb"), `task` ("sp" | "opt" | "opt_freq" |
   "binding_energy" | "redox"), `method`, `basis` (null for xtb), `dispersion`,
-  `solvation` `{model: "none"|"pcm"|"smd", solvent, epsilon}` (xtb runs a named solvent in
-  its ALPB model), `charge`, `multiplicity`
+  `solvation` `{model: "none"|"pcm"|"smd", solvent, epsilon, engine_model}` (`engine_model`
+  is what the engine ran: IEFPCM/SMD in Gaussian, IEF-PCM/SMD in PySCF, ALPB in xtb),
+  `charge`, `multiplicity`
 - `normal_termination` (bool; false if any step failed), `failure_reason` (a
   `molyte.domain.failures.FailureReason` value or null), `message`
 - `scf_energy_hartree` (final SCF/total energy), `free_energy_hartree` (electronic energy plus

@@ -75,13 +75,22 @@ def plan_steps(spec: QCSpec, atoms: list[Atom]) -> list[Step]:
     return [Step("molecule", spec.task, mol.charge, mol.multiplicity, tuple(atoms))]
 
 
-def solvation_summary(spec: QCSpec) -> dict[str, Any]:
-    """The solvation settings as the summary reports them."""
+# The implicit-solvent model each engine actually runs for the spec's pcm / smd.
+ENGINE_SOLVATION_MODELS = {
+    "gaussian": {"pcm": "IEFPCM", "smd": "SMD"},
+    "pyscf": {"pcm": "IEF-PCM", "smd": "SMD"},
+    "xtb": {"pcm": "ALPB", "smd": "ALPB"},
+}
+
+
+def solvation_summary(spec: QCSpec, engine: str) -> dict[str, Any]:
+    """The solvation settings as the summary reports them, with the engine's own model name."""
     solv = spec.solvation
     return {
         "model": solv.model.value,
         "solvent": solv.solvent,
         "epsilon": solv.epsilon,
+        "engine_model": ENGINE_SOLVATION_MODELS[engine].get(solv.model.value),
     }
 
 
@@ -119,7 +128,7 @@ def combine(
         "method": spec.method,
         "basis": None if engine == "xtb" else spec.basis,
         "dispersion": spec.dispersion.value,
-        "solvation": solvation_summary(spec),
+        "solvation": solvation_summary(spec, engine),
     }
     summary.update(results.get(main.name) or empty_step_summary(main))
     failed = [s.name for s in steps if not (results.get(s.name) or {}).get("normal_termination")]
