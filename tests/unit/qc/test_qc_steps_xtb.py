@@ -173,3 +173,13 @@ def test_xyz_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "a.xyz"
     path.write_text(xyz_text(atoms, "c"))
     assert read_xyz(path) == atoms
+
+
+def test_missing_xtb_binary_is_named(tmp_path: Path) -> None:
+    from molyte.engines.qc.xtb import run_xtb_step
+
+    spec = QCSpec.model_validate({"molecule": {"smiles": "O"}, "method": "GFN2-xTB"})
+    step = plan_steps(spec, embed_smiles("O"))[0]
+    s = run_xtb_step(str(tmp_path / "no-xtb"), spec, step, tmp_path / "molecule")
+    assert s["failure_reason"] == "ENGINE_UNAVAILABLE"
+    assert s["normal_termination"] is False

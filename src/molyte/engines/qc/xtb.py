@@ -56,15 +56,23 @@ def step_xyz(step: Step) -> str:
 def run_xtb_step(xtb_bin: str, spec: QCSpec, step: Step, stepdir: Path) -> dict[str, Any]:
     """Run one step in `stepdir` (xtb writes fixed file names in its working dir) and parse it."""
     stepdir.mkdir(parents=True, exist_ok=True)
+    for stale in ("xtbout.json", "xtbopt.xyz"):  # from an earlier try in the same dir
+        (stepdir / stale).unlink(missing_ok=True)
     (stepdir / STEP_INPUT).write_text(step_xyz(step))
     argv = xtb_command(xtb_bin, spec, step)
     threads = str(spec.resources.cpus_per_task)
     env = {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "OMP_STACKSIZE": "1G"}
-    with (stepdir / STEP_LOG).open("w") as out:
-        proc = subprocess.run(
-            argv, cwd=stepdir, stdout=out, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, **env}, check=False,
-        )  # fmt: skip
+    try:
+        with (stepdir / STEP_LOG).open("w") as out:
+            proc = subprocess.run(
+                argv, cwd=stepdir, stdout=out, stderr=subprocess.PIPE, text=True,
+                env={**os.environ, **env}, check=False,
+            )  # fmt: skip
+    except FileNotFoundError:
+        missing = empty_step_summary(step)
+        missing["failure_reason"] = FailureReason.ENGINE_UNAVAILABLE.value
+        missing["message"] = f"xtb program {xtb_bin!r} not found on this node"
+        return missing
     (stepdir / "xtb.err").write_text(proc.stderr)
     # Copies beside the summary, named by step, so result files have unique names.
     for name in (STEP_LOG, "xtbout.json"):
