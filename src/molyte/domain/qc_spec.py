@@ -12,7 +12,7 @@ import re
 from enum import StrEnum
 from typing import NamedTuple, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from molyte.domain.common import ResourcesSpec, Smiles, StrictModel
 
@@ -165,39 +165,68 @@ def smiles_nuclear_charge(smiles: str) -> tuple[int, int]:
 
 
 class MoleculeSpec(StrictModel):
+    """A molecule by SMILES (RDKit adds hydrogens) or XYZ, with its charge and multiplicity.
+
+    Fields are validated in order, so the checks of `charge` and `multiplicity` see the
+    already validated structure and an error names the field at fault."""
+
     smiles: Smiles | None = None
     xyz: str | None = Field(default=None, max_length=20_000)
     charge: int = Field(default=0, ge=-4, le=4)
     multiplicity: int = Field(default=1, ge=1, le=6)
+
+    @field_validator("smiles")
+    @classmethod
+    def _smiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            smiles_nuclear_charge(value)
+        return value
 
     @field_validator("xyz")
     @classmethod
     def _xyz(cls, value: str | None) -> str | None:
         return None if value is None else _check_xyz(value)
 
+    @field_validator("charge")
+    @classmethod
+    def _charge(cls, value: int, info: ValidationInfo) -> int:
+        smiles = info.data.get("smiles")
+        if smiles is not None:
+            formal = smiles_nuclear_charge(smiles)[1]
+            if formal != value:
+                raise ValueError(f"charge {value} does not match the SMILES formal charge {formal}")
+        return value
+
+    @field_validator("multiplicity")
+    @classmethod
+    def _multiplicity(cls, value: int, info: ValidationInfo) -> int:
+        protons = _protons(info.data.get("smiles"), info.data.get("xyz"))
+        charge = info.data.get("charge")
+        if protons is not None and charge is not None:
+            check_charge_multiplicity(protons, charge, value)
+        return value
+
     @model_validator(mode="after")
-    def _electrons(self) -> Self:
+    def _one_of(self) -> Self:
         if (self.smiles is None) == (self.xyz is None):
             raise ValueError("give exactly one of smiles or xyz")
-        if self.smiles is not None:
-            protons, formal = smiles_nuclear_charge(self.smiles)
-            if formal != self.charge:
-                raise ValueError(
-                    f"charge {self.charge} does not match the SMILES formal charge {formal}"
-                )
-        else:
-            assert self.xyz is not None
-            protons = sum(ATOMIC_NUMBERS[a[0]] for a in parse_xyz_atoms(self.xyz))
-        check_charge_multiplicity(protons, self.charge, self.multiplicity)
         return self
 
     @property
     def electrons(self) -> int:
         """Number of electrons of the molecule with its charge."""
-        if self.smiles is not None:
-            return smiles_nuclear_charge(self.smiles)[0] - self.charge
-        assert self.xyz is not None
-        return sum(ATOMIC_NUMBERS[a[0]] for a in parse_xyz_atoms(self.xyz)) - self.charge
+        protons = _protons(self.smiles, self.xyz)
+        assert protons is not None
+        return protons - self.charge
+
+
+def _protons(smiles: str | None, xyz: str | None) -> int | None:
+    """Sum of atomic numbers of a validated SMILES (with hydrogens) or XYZ block."""
+    if smiles is not None:
+        return smiles_nuclear_charge(smiles)[0]
+    if xyz is not None:
+        return sum(ATOMIC_NUMBERS[a[0]] for a in parse_xyz_atoms(xyz))
+    return None
 
 
 def check_charge_multiplicity(protons: int, charge: int, multiplicity: int) -> None:

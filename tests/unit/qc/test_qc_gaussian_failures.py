@@ -155,7 +155,7 @@ def test_prepare_refuses_a_bad_spec_with_invalid_input(tmp_path: Path) -> None:
     from molyte.errors import InvalidInput
 
     ctx = EngineContext(python="python3", gaussian_bin=_fake_g16(tmp_path))
-    with pytest.raises(InvalidInput, match=r"molecule: .*multiplicity 2 is impossible"):
+    with pytest.raises(InvalidInput, match=r"molecule\.multiplicity: .*2 is impossible"):
         GaussianEngine().prepare(
             {**WATER, "molecule": {"smiles": "O", "multiplicity": 2}}, tmp_path / "job", ctx
         )
