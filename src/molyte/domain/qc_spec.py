@@ -172,8 +172,8 @@ class MoleculeSpec(StrictModel):
 
     smiles: Smiles | None = None
     xyz: str | None = Field(default=None, max_length=20_000)
-    charge: int = Field(default=0, ge=-4, le=4)
-    multiplicity: int = Field(default=1, ge=1, le=6)
+    charge: int = Field(default=0, ge=-4, le=4, validate_default=True)
+    multiplicity: int = Field(default=1, ge=1, le=6, validate_default=True)
 
     @field_validator("smiles")
     @classmethod
@@ -195,6 +195,9 @@ class MoleculeSpec(StrictModel):
             formal = smiles_nuclear_charge(smiles)[1]
             if formal != value:
                 raise ValueError(f"charge {value} does not match the SMILES formal charge {formal}")
+        protons = _protons(smiles, info.data.get("xyz"))
+        if protons is not None and protons - value < 0:
+            raise ValueError(f"charge {value} leaves a negative number of electrons")
         return value
 
     @field_validator("multiplicity")

@@ -45,8 +45,10 @@ def test_charge_and_multiplicity_against_electrons(molecule: dict[str, Any], ok:
         QCSpec.model_validate(spec)
     else:
         errors = _errors(spec)
-        assert errors[0][0] in (("molecule", "charge"), ("molecule", "multiplicity"))
-        assert errors[0][0][1] in errors[0][1]  # the message names the field too
+        field = errors[0][0][1]
+        assert errors[0][0] == ("molecule", field)
+        assert field in ("charge", "multiplicity")
+        assert field in errors[0][1]  # the message names the field too
 
 
 def test_invalid_smiles_is_refused() -> None:
@@ -112,3 +114,9 @@ def test_compound_tasks_validate() -> None:
         }
     )
     assert redox.redox is RedoxKind.REDUCTION
+
+
+def test_default_charge_is_checked_against_the_smiles() -> None:
+    errors = _errors({"molecule": {"smiles": "[Li+]"}})
+    assert errors[0][0] == ("molecule", "charge")
+    assert "formal charge 1" in errors[0][1]
