@@ -32,6 +32,8 @@ SOLVENTS = (
 # Minnesota Solvent Descriptor Database (Winget et al., comp.chem.umn.edu/solvation/mnsddb.pdf),
 # the values Gaussian and PySCF use. xtb's ALPB model has no ethanol.
 class SolventNames(NamedTuple):
+    """One solvent's keyword in Gaussian, name in PySCF's SMD table, ALPB name in xtb, epsilon."""
+
     gaussian: str
     pyscf: str
     xtb: str | None
@@ -273,6 +275,8 @@ class SolvationSpec(StrictModel):
 
 
 class QCSpec(StrictModel):
+    """What a QC job computes: the molecule, the task, the level of theory and the engine."""
+
     molecule: MoleculeSpec
     task: Task = Task.OPT
     method: str = "B3LYP"

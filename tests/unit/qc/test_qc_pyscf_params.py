@@ -66,3 +66,15 @@ def test_methods_pyscf_cannot_run(method: str) -> None:
     qc = QCSpec.model_validate({"molecule": {"smiles": "O"}, "method": method})
     with pytest.raises(ValueError, match="not available in PySCF"):
         pyscf_params(qc, plan_steps(qc, initial_geometry(qc.molecule))[0])
+
+
+def test_every_solvent_is_known_to_each_program() -> None:
+    from pyscf.solvent.smd import solvent_db
+
+    from molyte.domain.qc_spec import SOLVENT_TABLE, SOLVENTS
+
+    assert set(SOLVENT_TABLE) == set(SOLVENTS)
+    for names in SOLVENT_TABLE.values():
+        assert names.pyscf in solvent_db
+        # the dielectric constant Molyte gives PCM is PySCF's own SMD value
+        assert solvent_db[names.pyscf][5] == pytest.approx(names.epsilon, abs=1e-3)
