@@ -1,5 +1,6 @@
 """Compound-task steps and arithmetic, ion placement, and the xtb parser on captured output."""
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -183,3 +184,13 @@ def test_missing_xtb_binary_is_named(tmp_path: Path) -> None:
     s = run_xtb_step(str(tmp_path / "no-xtb"), spec, step, tmp_path / "molecule")
     assert s["failure_reason"] == "ENGINE_UNAVAILABLE"
     assert s["normal_termination"] is False
+
+
+def test_xtb_imaginary_frequency_is_flagged() -> None:
+    """A saddle point: xtb lists the imaginary mode as a negative number before the ~0 ones."""
+    spec = QCSpec.model_validate({"molecule": {"smiles": "O"}, "method": "GFN2-xTB"})
+    step = plan_steps(spec, embed_smiles("O"))[0]
+    data = {"vibrational frequencies/rcm": [-250.5, -0.01, 0.0, 0.0, 0.01, 0.02, 0.03, 3600, 3700]}
+    s = parse_xtb(step, " * finished run on x\n", "", json.dumps(data), list(step.atoms))
+    assert s["frequencies_cm1"] == [-250.5, 3600.0, 3700.0]
+    assert s["imaginary_frequencies"] == [-250.5]
