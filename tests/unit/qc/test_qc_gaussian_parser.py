@@ -44,6 +44,9 @@ def test_frequency_log() -> None:
     assert freqs[:3] == pytest.approx([53.1981, 84.7415, 149.4005])
     assert freqs[-1] == pytest.approx(3548.3320)
     assert s["imaginary_frequencies"] == []
+    # "IR Intensities ---  0.0342  0.0000  0.3727 ..."
+    assert len(s["ir_intensities"]) == 54
+    assert s["ir_intensities"][:3] == pytest.approx([0.0342, 0.0, 0.3727])
     # "Sum of electronic and thermal Free Energies=  -382.164915"
     assert s["free_energy_hartree"] == pytest.approx(-382.164915, abs=1e-6)
     # "Zero-point correction=  0.177132 (Hartree/Particle)"

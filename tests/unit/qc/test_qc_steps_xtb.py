@@ -147,6 +147,11 @@ def test_xtb_parser_on_captured_output() -> None:
     assert s["frequencies_cm1"][0] == pytest.approx(105.00704615)
     assert s["frequencies_cm1"][-1] == pytest.approx(2987.50858877)
     assert s["imaginary_frequencies"] == []
+    # "IR intensities (km mol-1)": mode 7 is 0.00; the C=O stretch (1752 cm-1) is 1147.47
+    assert len(s["ir_intensities"]) == 24
+    assert s["ir_intensities"][0] == pytest.approx(0.0, abs=1e-2)
+    carbonyl = s["frequencies_cm1"].index(pytest.approx(1752.1125252))
+    assert s["ir_intensities"][carbonyl] == pytest.approx(1147.47, abs=0.01)
     assert s["dipole_debye"] == pytest.approx(7.484)
     assert len(s["mulliken_charges"]) == 10
     assert sum(s["mulliken_charges"]) == pytest.approx(0.0, abs=1e-6)

@@ -15,7 +15,8 @@ geometry. Keys (values are null when a calculation does not produce them):
 - `homo_ev`, `lumo_ev`, `gap_ev` (over both spins), `dipole_debye` (magnitude) and
   `dipole_vector_debye`, `mulliken_charges` (one per atom)
 - `frequencies_cm1` (3N-6 harmonic frequencies, imaginary ones as negative numbers),
-  `imaginary_frequencies` (the negative ones)
+  `imaginary_frequencies` (the negative ones), `ir_intensities` (km/mol, one per frequency;
+  Gaussian and xtb only)
 - `geometry`: `[[element, x, y, z], ...]` in Angstrom
 - compound tasks: `steps` `{step name: the keys above for that step}`; the top-level keys are
   those of the main step (the complex for binding_energy, the N-electron state for redox), plus

@@ -268,6 +268,8 @@ def parse_gaussian_log(path: Path) -> dict[str, Any]:
         freqs = [float(f) for f in attrs["vibfreqs"]]
         summary["frequencies_cm1"] = freqs
         summary["imaginary_frequencies"] = [f for f in freqs if f < 0]
+        if "vibirs" in attrs:
+            summary["ir_intensities"] = [float(i) for i in attrs["vibirs"]]
     if "freeenergy" in attrs:
         summary["free_energy_hartree"] = float(attrs["freeenergy"])
     if "zpve" in attrs:

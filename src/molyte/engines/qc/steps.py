@@ -109,6 +109,7 @@ def empty_step_summary(step: Step) -> dict[str, Any]:
         "mulliken_charges": None,
         "frequencies_cm1": [],
         "imaginary_frequencies": [],
+        "ir_intensities": None,
         "free_energy_hartree": None,
         "zero_point_energy_hartree": None,
         "geometry": [list(a) for a in step.atoms],

@@ -177,9 +177,12 @@ def _from_json(
         # magnitude: translations and rotations, which it reports as ~0 cm-1.
         trivial = 5 if _is_linear(atoms) else 6
         order = sorted(range(len(freqs)), key=lambda i: abs(freqs[i]))
-        kept = sorted(float(freqs[i]) for i in order[trivial:])
-        out["frequencies_cm1"] = kept
-        out["imaginary_frequencies"] = [f for f in kept if f < 0]
+        kept = sorted(order[trivial:], key=lambda i: freqs[i])
+        out["frequencies_cm1"] = [float(freqs[i]) for i in kept]
+        out["imaginary_frequencies"] = [f for f in out["frequencies_cm1"] if f < 0]
+        intensities = data.get("IR intensities/amu")  # km/mol, despite the key's name
+        if intensities and len(intensities) == len(freqs):
+            out["ir_intensities"] = [float(intensities[i]) for i in kept]
     return out
 
 
