@@ -164,3 +164,19 @@ def test_xtb_oxidation_potential_in_implicit_solvent(tmp_path: Path) -> None:
         "epsilon": None,
         "engine_model": "ALPB",
     }
+
+
+def test_pyscf_named_failure_reaches_collect(tmp_path: Path) -> None:
+    """A basis without iodine: the runner exits 0 and `collect` names BASIS_NOT_FOUND."""
+    spec = {
+        "molecule": {"xyz": "I 0 0 0\nI 0 0 2.67"},
+        "task": "sp",
+        "method": "HF",
+        "basis": "6-31G*",
+        "engine": "pyscf",
+    }
+    result, _ = _run("pyscf", spec, tmp_path)
+    assert result.failure_reason is not None
+    assert result.failure_reason.value == "BASIS_NOT_FOUND"
+    assert result.summary["normal_termination"] is False
+    assert "I in 6-31G*" in (result.message or "")
