@@ -14,7 +14,7 @@ import molyte
 from molyte.engines.base import EngineContext, EngineResult
 from molyte.engines.qc.cli import parse_output
 from molyte.engines.qc.engines import QC_ENGINES
-from molyte.engines.qc.io import find_executable
+from molyte.engines.qc.workdir import find_executable
 
 ROOT = Path(__file__).parents[3]
 SRC = Path(molyte.__file__).parents[1]

@@ -11,7 +11,7 @@ import typer
 from molyte.domain.qc_spec import QCSpec
 from molyte.engines.qc.engines import render_input, resolve_engine_name
 from molyte.engines.qc.gaussian import parse_gaussian_log
-from molyte.engines.qc.io import SUMMARY_FILE, find_executable, validate_spec
+from molyte.engines.qc.workdir import SUMMARY_FILE, find_executable, validate_spec
 from molyte.engines.qc.xtb import parse_xtb_output
 from molyte.errors import MolyteError
 

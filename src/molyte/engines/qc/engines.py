@@ -22,7 +22,9 @@ from molyte.domain.states import JobType
 from molyte.engines.base import Engine, EngineContext, EngineResult, Resources, RunPlan
 from molyte.engines.qc.gaussian import Attempt, GaussianEngine, build_gjf
 from molyte.engines.qc.geometry import initial_geometry, xyz_text
-from molyte.engines.qc.io import (
+from molyte.engines.qc.pyscf_calc import pyscf_params
+from molyte.engines.qc.steps import combine, empty_step_summary, plan_steps
+from molyte.engines.qc.workdir import (
     INPUT_FILE,
     SUMMARY_FILE,
     engine_result,
@@ -34,8 +36,6 @@ from molyte.engines.qc.io import (
     write_results,
     write_run_input,
 )
-from molyte.engines.qc.pyscf_calc import pyscf_params
-from molyte.engines.qc.steps import combine, empty_step_summary, plan_steps
 from molyte.engines.qc.xtb import step_xyz, xtb_command
 from molyte.errors import InvalidInput
 

@@ -30,7 +30,8 @@ from molyte.domain.qc_spec import (
 from molyte.domain.states import JobType
 from molyte.engines.base import EngineContext, EngineResult, Resources, RunPlan
 from molyte.engines.qc.geometry import initial_geometry
-from molyte.engines.qc.io import (
+from molyte.engines.qc.steps import Step, combine, empty_step_summary, plan_steps
+from molyte.engines.qc.workdir import (
     INPUT_FILE,
     engine_result,
     find_executable,
@@ -41,7 +42,6 @@ from molyte.engines.qc.io import (
     write_results,
     write_run_input,
 )
-from molyte.engines.qc.steps import Step, combine, empty_step_summary, plan_steps
 from molyte.errors import InvalidInput
 
 # Route keywords for the spec's methods (Gaussian spells several functionals differently).

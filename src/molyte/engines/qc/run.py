@@ -19,8 +19,8 @@ from typing import Any
 
 from molyte.domain.failures import FailureReason
 from molyte.domain.qc_spec import QCSpec
-from molyte.engines.qc.io import load_run_input, step_from_json, write_results
 from molyte.engines.qc.steps import Step, combine, empty_step_summary, start_from_results
+from molyte.engines.qc.workdir import load_run_input, step_from_json, write_results
 from molyte.errors import MolyteError
 
 
