@@ -180,3 +180,20 @@ def test_pyscf_named_failure_reaches_collect(tmp_path: Path) -> None:
     assert result.failure_reason.value == "BASIS_NOT_FOUND"
     assert result.summary["normal_termination"] is False
     assert "I in 6-31G*" in (result.message or "")
+
+
+def test_pyscf_b3lyp_matches_gaussian_conventions(tmp_path: Path) -> None:
+    """B3LYP (VWN-RPA) with Cartesian d shells in 6-31G*: the Gaussian 16 water minimum,
+    E = -76.40895 hartree (NIST CCCBDB, B3LYP/6-31G*)."""
+    spec = {
+        "molecule": {"smiles": "O"},
+        "task": "opt",
+        "method": "B3LYP",
+        "basis": "6-31G*",
+        "engine": "pyscf",
+    }
+    result, elapsed = _run("pyscf", spec, tmp_path)
+    assert result.ok, result.message
+    assert elapsed < 60
+    assert result.summary["scf_energy_hartree"] == pytest.approx(-76.40895, abs=1e-4)
+    assert result.summary["frequencies_cm1"] == []
