@@ -1,0 +1,29 @@
+"""Quantum chemistry engines: Gaussian 16 (`gaussian`), PySCF (`pyscf`) and xtb (`xtb`).
+
+Every engine writes the same `summary.json` in the work dir, and `final.xyz` with the final
+geometry. Keys (values are null when a calculation does not produce them):
+
+- `engine` ("gaussian" | "pyscf" | "xtb"), `task` ("sp" | "opt" | "opt_freq" |
+  "binding_energy" | "redox"), `method`, `basis` (null for xtb), `dispersion`,
+  `solvation` `{model: "none"|"pcm"|"smd", solvent, epsilon, engine_model}` (`engine_model`
+  is what the engine ran: IEFPCM/SMD in Gaussian, IEF-PCM/SMD in PySCF, ALPB in xtb),
+  `charge`, `multiplicity`
+- `normal_termination` (bool; false if any step failed), `failure_reason` (a
+  `molyte.domain.failures.FailureReason` value or null), `message`
+- `scf_energy_hartree` (final SCF/total energy), `free_energy_hartree` (electronic energy plus
+  thermal free-energy correction at 298.15 K, 1 atm; opt_freq only), `zero_point_energy_hartree`
+- `homo_ev`, `lumo_ev`, `gap_ev` (over both spins), `dipole_debye` (magnitude) and
+  `dipole_vector_debye`, `mulliken_charges` (one per atom)
+- `frequencies_cm1` (3N-6 harmonic frequencies, imaginary ones as negative numbers),
+  `imaginary_frequencies` (the negative ones), `ir_intensities` (km/mol, one per frequency;
+  Gaussian and xtb only)
+- `geometry`: `[[element, x, y, z], ...]` in Angstrom
+- compound tasks: `steps` `{step name: the keys above for that step}`; the top-level keys are
+  those of the main step (the complex for binding_energy, the N-electron state for redox), plus
+  `binding_energy_kcal_mol`, `binding_energy_hartree`, `binding_energy_definition`, or
+  `redox_potential_v` (vs Li/Li+), `redox_potential_absolute_v`, `redox_delta_g_ev`,
+  `redox_kind`, `redox_reference` (see `molyte.engines.qc.steps` for the reference potential).
+
+Entry points: `QC_ENGINES`, `select_engine`, `engines_available` (`engines.py`), the runner
+`python -m molyte.engines.qc.run DIR` (`run.py`) and the `molyte qc` commands (`cli.py`).
+"""
