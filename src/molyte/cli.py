@@ -167,5 +167,47 @@ def up(
     run_embedded(host, port, data_dir)
 
 
+@app.command()
+def worker(
+    config: Annotated[Path, typer.Option("--config", help="the worker's YAML file")],
+    check: Annotated[bool, typer.Option("--check", help="test the setup and exit")] = False,
+) -> None:
+    """Run the polling worker (on a cluster's login node), or check its setup."""
+    from molyte.errors import ConfigError
+    from molyte.worker.config import load_config
+
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        _fail(exc.message, code=2)
+    if check:
+        from molyte.worker.check import run_checks
+
+        checks = run_checks(cfg)
+        for c in checks:
+            mark = "ok  " if c.ok else ("FAIL" if c.required else "warn")
+            typer.echo(f"[{mark}] {c.name}: {c.detail}")
+        failed = [c for c in checks if c.required and not c.ok]
+        raise typer.Exit(1 if failed else 0)
+    from molyte.worker.app import configure_logging, run_worker
+
+    configure_logging(cfg)
+    run_worker(cfg)
+
+
+def _register_engine_commands() -> None:
+    from molyte.engines.qc.cli import qc_app
+
+    app.add_typer(qc_app, name="qc", help="Quantum chemistry inputs and outputs.")
+    try:
+        from molyte.engines.md.cli import md_app
+    except ImportError:
+        return
+    app.add_typer(md_app, name="md", help="Molecular dynamics inputs.")
+
+
+_register_engine_commands()
+
+
 def main() -> None:
     app()

@@ -97,7 +97,10 @@ class Worker:
         else:
             name = str(spec.get("engine", "auto"))
             if name == "auto":
-                name = "gaussian" if "gaussian" in self.engines else "pyscf"
+                from molyte.domain.qc_spec import QCSpec
+                from molyte.engines.qc.engines import resolve_engine_name
+
+                name = resolve_engine_name(QCSpec.model_validate(spec), "gaussian" in self.engines)
         engine = self.engines.get(name)
         if engine is None:
             raise MolyteError(f"engine {name!r} is not available on this worker")
@@ -293,6 +296,8 @@ class Worker:
                 result = EngineResult({}, [], FailureReason.ANALYSIS_FAILED, str(exc))
         scheduler_reason = FailureReason(job.failure_reason) if job.failure_reason else None
         reason = scheduler_reason or result.failure_reason
+        if scheduler_reason is FailureReason.SCRIPT_FAILED and result.failure_reason is not None:
+            reason = result.failure_reason  # the engine read the log: a named failure is better
         if reason is not None:
             self._fail(job, reason, result.message or reason.value)
             return

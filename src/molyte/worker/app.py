@@ -1,0 +1,104 @@
+"""Build and run a worker from its config: engines, scheduler, client, logging, signals."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from molyte.engines.base import EngineContext
+from molyte.engines.registry import available_engines
+from molyte.schedulers.base import Scheduler
+from molyte.schedulers.registry import get_scheduler
+from molyte.worker.client import WorkerClient
+from molyte.worker.config import WorkerConfig
+from molyte.worker.loop import Uploader, Worker
+from molyte.worker.state import TrackedJob
+
+log = logging.getLogger(__name__)
+
+
+def engine_context(cfg: WorkerConfig) -> EngineContext:
+    return EngineContext(
+        python=sys.executable,
+        lammps_bin=cfg.local.lammps_bin,
+        gaussian_bin=cfg.local.gaussian_bin,
+        xtb_bin=cfg.local.xtb_bin,
+        mpirun=cfg.local.mpirun,
+    )
+
+
+def make_scheduler(cfg: WorkerConfig) -> Scheduler:
+    if cfg.scheduler.type == "local":
+        return get_scheduler(
+            "local",
+            state_dir=cfg.work_dir("MD") / ".local-scheduler",
+            max_running=cfg.scheduler.local_max_parallel,
+        )
+    return get_scheduler("slurm")
+
+
+def direct_uploader(cfg: WorkerConfig) -> Uploader | None:
+    """With `cos:` keys the worker uploads straight to the bucket (the older setup)."""
+    if cfg.cos is None or not cfg.cos.usable:
+        return None
+    from molyte.storage.s3 import S3Store
+    from molyte.storage.transfer import upload_direct
+
+    store = S3Store.from_cos(cfg.cos.secret_id, cfg.cos.secret_key, cfg.cos.region,
+                             cfg.cos.bucket)
+
+    def upload(job: TrackedJob, path: Path) -> dict[str, Any]:
+        return upload_direct(store, job.job_id, path)
+
+    return upload
+
+
+def build_worker(cfg: WorkerConfig) -> Worker:
+    ctx = engine_context(cfg)
+    engines = available_engines(ctx, cfg.worker.job_types)
+    if not engines:
+        log.error("no engine is available on this machine: the worker will claim nothing")
+    client = WorkerClient(cfg.api.base_url, cfg.api.worker_token, verify=cfg.verify,
+                          timeout=cfg.api.timeout)
+    for job_type in ("MD", "QC"):
+        cfg.work_dir(job_type).mkdir(parents=True, exist_ok=True)
+    return Worker(cfg, client, make_scheduler(cfg), engines, ctx=ctx,
+                  uploader=direct_uploader(cfg))
+
+
+def configure_logging(cfg: WorkerConfig, level: int = logging.INFO) -> None:
+    """Log to stderr, and to `local.log_file` with size-based rotation when it is set."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if cfg.local.log_file is not None:
+        path = cfg.local.log_file.expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.handlers.RotatingFileHandler(
+            path, maxBytes=cfg.local.log_max_bytes, backupCount=cfg.local.log_backups))
+    logging.basicConfig(
+        level=level, handlers=handlers, force=True,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    # httpx logs every request URL at INFO; presigned URLs carry signatures.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def run_worker(cfg: WorkerConfig) -> None:
+    """Run in the foreground until SIGTERM or SIGINT; batch jobs keep running after exit."""
+    worker = build_worker(cfg)
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: finishing the current call, then stopping", signum)
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        worker.run()
+    finally:
+        worker.client.close()
+        worker.state.close()

@@ -1,0 +1,101 @@
+"""The real worker loop against a live server, with the local scheduler and a test engine."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from support import Api, LiveServer, build_api, make_settings, md_body, qc_body
+from worker_harness import test_worker, worker_config
+
+from molyte.worker.loop import Worker
+
+
+@pytest.fixture
+def live(tmp_path: Path, database_url: str) -> Iterator[tuple[Api, LiveServer]]:
+    for api in build_api(make_settings(database_url, tmp_path, lease_seconds=6)):
+        with LiveServer(api.app) as server:
+            yield api, server
+
+
+def run_until(worker: Worker, done: Any, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        worker.cycle(claim_wait=0.2)
+        if done():
+            return
+    raise AssertionError("condition not reached in time")
+
+
+def test_jobs_run_to_completed_with_results(live: tuple[Api, LiveServer], tmp_path: Path) -> None:
+    api, server = live
+    md = api.submit(api.alice, md_body())
+    qc = api.submit(api.alice, qc_body())
+    worker = test_worker(worker_config(server.url, api.worker_token, tmp_path / "work"))
+    run_until(worker, lambda: all(api.job(j["id"])["state"] == "COMPLETED" for j in (md, qc)))
+    job = api.job(md["id"])
+    assert [e["to"] for e in job["events"]][:3] == ["PENDING", "CLAIMED", "QUEUED"]
+    assert [e["to"] for e in job["events"]][-2:] == ["POSTPROCESSING", "COMPLETED"]
+    assert job["scheduler_job_id"].startswith("local-")
+    assert job["worker"] == "test-worker"
+    res = api.client.get(f"/api/v1/jobs/{md['id']}/results", headers=api.alice).json()
+    assert [f["name"] for f in res["files"]] == ["result.txt"]
+    assert res["summary"]["engine"] == "script"
+    body = httpx.get(server.url + res["files"][0]["url"]).content
+    assert body == b"molyte\n"
+    assert worker.tracked == {} and worker.stats.completed == 2
+
+
+def test_user_cancel_reaches_the_scheduler(live: tuple[Api, LiveServer], tmp_path: Path) -> None:
+    api, server = live
+    job = api.submit(api.alice)
+    worker = test_worker(worker_config(server.url, api.worker_token, tmp_path / "work"), 60)
+    run_until(worker, lambda: api.job(job["id"])["state"] in ("QUEUED", "RUNNING"))
+    [tracked] = worker.tracked.values()
+    api.client.post(f"/api/v1/jobs/{job['id']}/cancel", headers=api.alice)
+    worker._next_heartbeat = 0  # the next cycle heartbeats and learns of the cancel
+    run_until(worker, lambda: not worker.tracked)
+    status = worker.scheduler.status([tracked.scheduler_id or ""])
+    assert status[tracked.scheduler_id or ""].state.value == "CANCELLED"
+    final = api.job(job["id"])
+    assert final["state"] == "CANCELLED"
+    assert not (tracked.workdir / "result.txt").exists()
+
+
+def test_stale_lease_cancels_batch_job_and_uploads_nothing(
+    live: tuple[Api, LiveServer], tmp_path: Path
+) -> None:
+    api, server = live
+    job = api.submit(api.alice)
+    worker = test_worker(worker_config(server.url, api.worker_token, tmp_path / "work"), 3)
+    run_until(worker, lambda: api.job(job["id"])["state"] in ("QUEUED", "RUNNING"))
+    [tracked] = worker.tracked.values()
+    # An admin requeues it and another worker takes it over: our token is now stale.
+    api.client.post(f"/api/v1/admin/jobs/{job['id']}/requeue", headers=api.admin)
+    [other] = api.claim(worker_name="other")
+    run_until(worker, lambda: not worker.tracked, timeout=30)
+    assert worker.stats.dropped == 1
+    state = worker.scheduler.status([tracked.scheduler_id or ""])[tracked.scheduler_id or ""]
+    assert state.state.value == "CANCELLED"
+    res = api.client.get(f"/api/v1/jobs/{job['id']}/results", headers=api.alice).json()
+    assert res["files"] == []
+    assert api.job(job["id"])["state"] == "CLAIMED" and other["lease_token"]
+
+
+def test_bad_engine_fails_job_with_reason(live: tuple[Api, LiveServer], tmp_path: Path) -> None:
+    api, server = live
+    body = qc_body()
+    body["spec"]["engine"] = "xtb"
+    body["spec"]["method"] = "GFN2-xTB"
+    job = api.submit(api.alice, body)
+    worker = test_worker(worker_config(server.url, api.worker_token, tmp_path / "work"))
+    # The worker does not advertise xtb, so it never claims the job.
+    for _ in range(3):
+        worker.cycle(claim_wait=0)
+    assert api.job(job["id"])["state"] == "PENDING"
+    assert worker.stats.claimed == 0
