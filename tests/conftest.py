@@ -4,6 +4,8 @@ the API app in-process, and a live server on loopback."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from molyte.db.migrate import upgrade
 
+SLURM_SH = Path(__file__).resolve().parents[1] / "scripts" / "slurm.sh"
 PG_ADMIN_URL = os.environ.get("MOLYTE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TABLES = ("job_events", "result_files", "jobs", "workers", "worker_tokens", "users")
 
@@ -90,3 +93,17 @@ def pg_url(pg_database: str) -> str:
     return pg_database
 
 
+
+
+@pytest.fixture(scope="session")
+def slurm() -> Iterator[None]:
+    """A running single-node Slurm, started by scripts/slurm.sh (and stopped if it started it)."""
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        pytest.skip("the test Slurm is installed with apt-get and needs root")
+    already_running = subprocess.run([SLURM_SH, "status"], capture_output=True).returncode == 0
+    started = subprocess.run([SLURM_SH, "start"], capture_output=True, text=True, timeout=600)
+    if started.returncode != 0:
+        pytest.fail(f"scripts/slurm.sh start failed:\n{started.stderr}")
+    yield
+    if not already_running:
+        subprocess.run([SLURM_SH, "stop"], capture_output=True, timeout=120, check=True)

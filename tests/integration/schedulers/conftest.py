@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
 from molyte.schedulers.base import BatchStatus, Scheduler
-
-ROOT = Path(__file__).resolve().parents[3]
-SLURM_SH = ROOT / "scripts" / "slurm.sh"
-
-
-@pytest.fixture(scope="session")
-def slurm() -> Iterator[None]:
-    """A running single-node Slurm, started by scripts/slurm.sh (and stopped if it started it)."""
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        pytest.skip("the test Slurm is installed with apt-get and needs root")
-    already_running = subprocess.run([SLURM_SH, "status"], capture_output=True).returncode == 0
-    started = subprocess.run([SLURM_SH, "start"], capture_output=True, text=True, timeout=600)
-    if started.returncode != 0:
-        pytest.fail(f"scripts/slurm.sh start failed:\n{started.stderr}")
-    yield
-    if not already_running:
-        subprocess.run([SLURM_SH, "stop"], capture_output=True, timeout=120, check=True)
-
 
 WaitFor = Callable[[Scheduler, str, Callable[[BatchStatus], bool], float], list[BatchStatus]]
 
