@@ -1,0 +1,13 @@
+import { lazy, Suspense } from "react";
+import type { Viewer3DProps } from "./Viewer3D";
+
+const Viewer3D = lazy(() => import("./Viewer3D"));
+
+/** The 3D viewer, with 3Dmol.js fetched only when a structure is first shown. */
+export function LazyViewer(props: Viewer3DProps) {
+  return (
+    <Suspense fallback={<div className="viewer placeholder" aria-busy="true" />}>
+      <Viewer3D {...props} />
+    </Suspense>
+  );
+}

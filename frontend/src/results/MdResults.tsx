@@ -1,0 +1,243 @@
+import { useMemo, useState } from "react";
+import type { ResultFile } from "../api/types";
+import { useI18n } from "../i18n/I18nContext";
+import { formatNumber } from "../jobs/format";
+import { parseCsv } from "./csv";
+import { useFileTexts } from "./useFileTexts";
+import { LazyPlot } from "./LazyPlot";
+import { LazyViewer } from "./LazyViewer";
+import { msdSeries, rdfSeries, thermoQuantities, thermoSeries, thermoX } from "./mdPlots";
+import { arr, num, obj, otherScalars, shellShares, str, type Summary } from "./summary";
+
+const KNOWN_KEYS = new Set([
+  "engine", "density", "composition", "box_length", "rdf", "solvation_shell", "diffusion",
+  "conductivity", "transference_number",
+]);
+
+const wanted = (name: string) => name === "thermo.csv" || name === "final.pdb" || /^(rdf|msd).*\.csv$/i.test(name);
+
+/** MD results: the numbers table, thermo/density/RDF/MSD plots and the final frame in 3D. */
+export function MdResults({ summary, files }: { summary: Summary; files: ResultFile[] }) {
+  const { t } = useI18n();
+  const { texts, errors, loading } = useFileTexts(files, wanted);
+  const thermo = useMemo(() => (texts["thermo.csv"] ? parseCsv(texts["thermo.csv"]) : null), [texts]);
+  const quantities = thermo ? thermoQuantities(thermo).filter((q) => q !== "density") : [];
+  const [quantity, setQuantity] = useState("temp");
+  const shownQuantity = quantities.includes(quantity) ? quantity : (quantities[0] ?? "");
+  const xLabel = thermo && thermoX(thermo).label === "step" ? t("plot.step") : t("plot.timePs");
+
+  const thermoPlot = useMemo(() => (thermo && shownQuantity ? [thermoSeries(thermo, shownQuantity)] : []), [thermo, shownQuantity]);
+  const densityPlot = useMemo(() => {
+    if (!thermo || !thermo.header.includes("density")) return [];
+    const series = [thermoSeries(thermo, "density")];
+    const mean = num(obj(summary.density)?.mean);
+    const xs = series[0]!.x;
+    if (mean !== undefined && xs.length > 1) series.push({ label: t("md.mean"), x: xs, y: xs.map(() => mean), dashed: true });
+    return series;
+  }, [thermo, summary, t]);
+  const rdfPlot = useMemo(() => rdfSeries(texts, summary), [texts, summary]);
+  const msdPlot = useMemo(() => msdSeries(texts), [texts]);
+
+  const density = obj(summary.density);
+  const conductivity = obj(summary.conductivity);
+  const others = otherScalars(summary, KNOWN_KEYS);
+
+  return (
+    <div className="results-body">
+      <section className="card">
+        <h3>{t("results.numbers")}</h3>
+        <table className="numbers" data-testid="md-numbers">
+          <tbody>
+            {density && (
+              <tr>
+                <th scope="row">{t("md.density")}</th>
+                <td data-testid="value-density">
+                  {formatNumber(density.mean)}
+                  {num(density.std) !== undefined && ` ± ${formatNumber(density.std, 2)}`} {str(density.unit) ?? "g/cm³"}
+                </td>
+              </tr>
+            )}
+            {num(summary.box_length) !== undefined && (
+              <tr>
+                <th scope="row">{t("md.boxLength")}</th>
+                <td>{formatNumber(summary.box_length)} Å</td>
+              </tr>
+            )}
+            {conductivity && (
+              <tr>
+                <th scope="row">{t("md.conductivity")}</th>
+                <td data-testid="value-conductivity">
+                  {formatNumber(conductivity.value)} {str(conductivity.unit) ?? ""}
+                  {str(conductivity.method) && <span className="muted"> ({str(conductivity.method)})</span>}
+                </td>
+              </tr>
+            )}
+            {num(summary.transference_number) !== undefined && (
+              <tr>
+                <th scope="row">{t("md.transference")}</th>
+                <td>{formatNumber(summary.transference_number, 3)}</td>
+              </tr>
+            )}
+            {shellShares(obj(summary.solvation_shell)).map(([kind, share]) => (
+              <tr key={kind}>
+                <th scope="row">{t("md.shell", { kind })}</th>
+                <td>{share}</td>
+              </tr>
+            ))}
+            {str(summary.engine) && (
+              <tr>
+                <th scope="row">{t("results.engine")}</th>
+                <td>{str(summary.engine)}</td>
+              </tr>
+            )}
+            {others.map(([key, value]) => (
+              <tr key={key}>
+                <th scope="row">{key}</th>
+                <td>{typeof value === "number" ? formatNumber(value) : String(value)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+
+        <DiffusionTable summary={summary} />
+        <RdfTable summary={summary} />
+        <Composition summary={summary} />
+      </section>
+
+      {loading && <p className="loading">{t("results.loadingFiles")}</p>}
+      {Object.entries(errors).map(([name, message]) => (
+        <p key={name} className="error">{t("results.fileFailed", { name, error: message })}</p>
+      ))}
+
+      <div className="plots">
+        {thermo && thermoPlot.length > 0 && (
+          <section className="card">
+            <div className="section-head">
+              <h3>{t("plot.thermo")}</h3>
+              <label className="inline">
+                <span>{t("plot.quantity")}</span>
+                <select value={shownQuantity} onChange={(e) => setQuantity(e.target.value)} data-testid="thermo-quantity">
+                  {quantities.map((q) => (
+                    <option key={q} value={q}>{q}</option>
+                  ))}
+                </select>
+              </label>
+            </div>
+            <LazyPlot testId="plot-thermo" title={shownQuantity} xLabel={xLabel} yLabel={shownQuantity} series={thermoPlot} />
+          </section>
+        )}
+        {densityPlot.length > 0 && (
+          <section className="card">
+            <h3>{t("md.density")}</h3>
+            <LazyPlot testId="plot-density" title={t("md.density")} xLabel={xLabel} yLabel={str(density?.unit) ?? "g/cm³"} series={densityPlot} />
+          </section>
+        )}
+        {rdfPlot.length > 0 && (
+          <section className="card">
+            <h3>{t("plot.rdf")}</h3>
+            <LazyPlot testId="plot-rdf" title={t("plot.rdf")} xLabel="r (Å)" yLabel="g(r)" y2Label={t("plot.cn")} series={rdfPlot} />
+          </section>
+        )}
+        {msdPlot.length > 0 && (
+          <section className="card">
+            <h3>{t("plot.msd")}</h3>
+            <LazyPlot testId="plot-msd" title={t("plot.msd")} xLabel={t("plot.timePs")} yLabel="MSD (Å²)" series={msdPlot} />
+          </section>
+        )}
+      </div>
+
+      {texts["final.pdb"] && (
+        <section className="card">
+          <h3>{t("results.finalFrame")}</h3>
+          <LazyViewer data={texts["final.pdb"]} format="pdb" bySpecies />
+        </section>
+      )}
+    </div>
+  );
+}
+
+function DiffusionTable({ summary }: { summary: Summary }) {
+  const { t } = useI18n();
+  const rows = arr(summary.diffusion).map(obj).filter((row): row is Summary => row !== undefined);
+  if (rows.length === 0) return null;
+  return (
+    <>
+      <h4>{t("md.diffusion")}</h4>
+      <table className="numbers" data-testid="diffusion-table">
+        <thead>
+          <tr>
+            <th scope="col">{t("md.species")}</th>
+            <th scope="col" className="num">D</th>
+            <th scope="col">{t("md.unit")}</th>
+            <th scope="col">{t("md.fitWindow")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row, index) => {
+            const window = arr(row.fit_window_ps).filter((v): v is number => typeof v === "number");
+            return (
+              <tr key={index}>
+                <td>{str(row.species) ?? "—"}</td>
+                <td className="num">{formatNumber(row.D)}</td>
+                <td>{str(row.unit) ?? ""}</td>
+                <td>{window.length === 2 ? `${window[0]}–${window[1]} ps` : "—"}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+function RdfTable({ summary }: { summary: Summary }) {
+  const { t } = useI18n();
+  const rows = arr(summary.rdf).map(obj).filter((row): row is Summary => row !== undefined);
+  if (rows.length === 0) return null;
+  return (
+    <>
+      <h4>{t("md.rdfCoordination")}</h4>
+      <table className="numbers" data-testid="rdf-table">
+        <thead>
+          <tr>
+            <th scope="col">{t("md.pair")}</th>
+            <th scope="col" className="num">{t("md.firstPeak")}</th>
+            <th scope="col" className="num">{t("md.cutoff")}</th>
+            <th scope="col" className="num">{t("md.coordination")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row, index) => (
+            <tr key={index}>
+              <td>{str(row.pair) ?? str(row.file) ?? "—"}</td>
+              <td className="num">{formatNumber(row.first_peak_r, 3)}</td>
+              <td className="num">{formatNumber(row.cutoff, 3)}</td>
+              <td className="num">{formatNumber(row.coordination, 3)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+function Composition({ summary }: { summary: Summary }) {
+  const { t } = useI18n();
+  const composition = obj(summary.composition);
+  if (!composition || Object.keys(composition).length === 0) return null;
+  return (
+    <>
+      <h4>{t("md.composition")}</h4>
+      <table className="numbers" data-testid="composition-table">
+        <tbody>
+          {Object.entries(composition).map(([key, value]) => (
+            <tr key={key}>
+              <th scope="row">{key}</th>
+              <td>{typeof value === "number" ? formatNumber(value) : typeof value === "string" ? value : JSON.stringify(value)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
