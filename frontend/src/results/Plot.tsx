@@ -11,10 +11,13 @@ export interface PlotSeries {
   /** Draw against the right-hand axis (its label is `y2Label`). */
   right?: boolean;
   dashed?: boolean;
+  /** Series with the same colour index share a colour (e.g. g(r) and CN of one pair). */
+  colorIndex?: number;
 }
 
 export interface PlotProps {
   testId: string;
+  /** Names the chart for screen readers; the card around it shows the visible heading. */
   title: string;
   xLabel: string;
   yLabel: string;
@@ -43,7 +46,6 @@ export default function Plot({ testId, title, xLabel, yLabel, y2Label, series, k
     const hasRight = series.some((s) => s.right);
     const sticks = kind === "sticks" ? uPlot.paths.bars?.({ size: [0.01, 3, 2] }) : undefined;
     const options: Options = {
-      title,
       width: Math.max(element.clientWidth, 240),
       height,
       scales: { x: { time: false } },
@@ -58,7 +60,7 @@ export default function Plot({ testId, title, xLabel, yLabel, y2Label, series, k
         { label: xLabel },
         ...series.map((s, i) => ({
           label: s.label,
-          stroke: COLORS[i % COLORS.length],
+          stroke: COLORS[(s.colorIndex ?? i) % COLORS.length],
           width: kind === "sticks" ? 2 : 1.5,
           scale: s.right ? "y2" : "y",
           dash: s.dashed ? [6, 4] : undefined,
@@ -77,7 +79,7 @@ export default function Plot({ testId, title, xLabel, yLabel, y2Label, series, k
       observer.disconnect();
       chart.destroy();
     };
-  }, [series, title, xLabel, yLabel, y2Label, kind, height]);
+  }, [series, xLabel, yLabel, y2Label, kind, height]);
 
   return <div className="plot" data-testid={testId} ref={holder} role="img" aria-label={title} />;
 }

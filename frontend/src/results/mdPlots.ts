@@ -46,14 +46,16 @@ export function rdfLabel(fileName: string, summary: Record<string, unknown>): st
 /** g(r) of each RDF file (left axis) and its running coordination number (right axis, dashed). */
 export function rdfSeries(texts: Record<string, string>, summary: Record<string, unknown>): PlotSeries[] {
   const series: PlotSeries[] = [];
+  let pair = 0;
   for (const [name, text] of Object.entries(texts).sort()) {
     if (!/^rdf.*\.csv$/i.test(name)) continue;
     const table = parseCsv(text);
     const label = rdfLabel(name, summary);
+    const colorIndex = pair++;
     const [r, g] = xySeries(table, "r", "g");
-    if (r.length > 0) series.push({ label: `g(r) ${label}`, x: r, y: g });
+    if (r.length > 0) series.push({ label: `g(r) ${label}`, x: r, y: g, colorIndex });
     const [rc, cn] = xySeries(table, "r", "cn");
-    if (rc.length > 0) series.push({ label: `CN ${label}`, x: rc, y: cn, right: true, dashed: true });
+    if (rc.length > 0) series.push({ label: `CN ${label}`, x: rc, y: cn, right: true, dashed: true, colorIndex });
   }
   return series;
 }

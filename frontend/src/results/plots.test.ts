@@ -21,8 +21,8 @@ describe("MD plot series", () => {
     const texts = { "rdf_Li-O.csv": "r,g,cn\n1.9,0.0,0.0\n2.1,8.5,1.2\n", "thermo.csv": "x" };
     const summary = { rdf: [{ pair: "Li+ – O(EC)", file: "rdf_Li-O.csv" }] };
     expect(rdfSeries(texts, summary)).toEqual([
-      { label: "g(r) Li+ – O(EC)", x: [1.9, 2.1], y: [0, 8.5] },
-      { label: "CN Li+ – O(EC)", x: [1.9, 2.1], y: [0, 1.2], right: true, dashed: true },
+      { label: "g(r) Li+ – O(EC)", x: [1.9, 2.1], y: [0, 8.5], colorIndex: 0 },
+      { label: "CN Li+ – O(EC)", x: [1.9, 2.1], y: [0, 1.2], right: true, dashed: true, colorIndex: 0 },
     ]);
   });
 
