@@ -52,7 +52,9 @@ afterEach(() => {
 describe("sign-in", () => {
   it("posts the form, keeps the token and opens the job list", async () => {
     const calls = installFakeServer({
-      "POST /api/v1/auth/login": () => ({ json: { access_token: "tok-1", token_type: "bearer", expires_in: 3600 } }),
+      "POST /api/v1/auth/login": () => ({
+        json: { access_token: "tok-1", token_type: "bearer", expires_in: 3600 },
+      }),
       "GET /api/v1/auth/me": () => ({ json: ME }),
       "GET /api/v1/jobs": () => ({ json: { items: [job(7, "RUNNING"), job(8, "COMPLETED")], total: 2 } }),
     });
@@ -64,7 +66,9 @@ describe("sign-in", () => {
 
     await screen.findByTestId("job-row-7");
     expect(calls.find((c) => c.path === "/api/v1/auth/login")!.body).toBe("username=alice&password=secret");
-    expect(calls.find((c) => c.path.startsWith("/api/v1/jobs"))!.headers.get("Authorization")).toBe("Bearer tok-1");
+    expect(calls.find((c) => c.path.startsWith("/api/v1/jobs"))!.headers.get("Authorization")).toBe(
+      "Bearer tok-1",
+    );
     expect(sessionStorage.getItem("molyte.token")).toBe("tok-1");
     expect(container.querySelector('[data-testid="job-row-7"] [data-state="RUNNING"]')).not.toBeNull();
     expect(container.querySelector('[data-testid="job-row-8"] [data-state="COMPLETED"]')).not.toBeNull();
@@ -109,12 +113,29 @@ describe("new MD job", () => {
               status: 422,
               json: {
                 detail: [
-                  { loc: ["body", "spec", "salts", 0, "concentration"], msg: "Input should be greater than 0", type: "greater_than" },
-                  { loc: ["body", "spec"], msg: "Value error, give salt_pairs or box_length, not both", type: "value_error" },
+                  {
+                    loc: ["body", "spec", "salts", 0, "concentration"],
+                    msg: "Input should be greater than 0",
+                    type: "greater_than",
+                  },
+                  {
+                    loc: ["body", "spec"],
+                    msg: "Value error, give salt_pairs or box_length, not both",
+                    type: "value_error",
+                  },
                 ],
               },
             }
-          : { json: { ok: true, preview: { counts: { "Li+": 20, "PF6-": 20, EC: 90, DMC: 76 }, box_length: 32.1, atoms: 2466 } } },
+          : {
+              json: {
+                ok: true,
+                preview: {
+                  counts: { "Li+": 20, "PF6-": 20, EC: 90, DMC: 76 },
+                  box_length: 32.1,
+                  atoms: 2466,
+                },
+              },
+            },
     });
     renderAt("/jobs/new/md");
     const concentration = await screen.findByLabelText("Concentration (mol/L)");
@@ -154,7 +175,13 @@ describe("new MD job", () => {
     expect(await screen.findByTestId("job-name")).toBeTruthy();
     const submitted = JSON.parse(calls.find((c) => c.method === "POST" && c.path === "/api/v1/jobs")!.body);
     expect(submitted.spec.preset).toBe("standard");
-    expect(submitted.spec.stages).toEqual({ minimize: true, npt_ps: 1000, anneal_ps: 0, anneal_temperature: 400, nvt_ps: 3000 });
+    expect(submitted.spec.stages).toEqual({
+      minimize: true,
+      npt_ps: 1000,
+      anneal_ps: 0,
+      anneal_temperature: 400,
+      nvt_ps: 3000,
+    });
   });
 });
 
@@ -183,8 +210,20 @@ describe("job detail", () => {
           log_tail: "Step 1000 ...\nDUE TO TIME LIMIT",
           events: [
             { time: "2026-11-29T10:00:00Z", from: null, to: "PENDING", actor: "alice", message: "submitted" },
-            { time: "2026-11-29T10:00:05Z", from: "PENDING", to: "CLAIMED", actor: "hpc-login1", message: null },
-            { time: "2026-11-29T11:00:05Z", from: "RUNNING", to: "FAILED", actor: "hpc-login1", message: "slurm TIMEOUT" },
+            {
+              time: "2026-11-29T10:00:05Z",
+              from: "PENDING",
+              to: "CLAIMED",
+              actor: "hpc-login1",
+              message: null,
+            },
+            {
+              time: "2026-11-29T11:00:05Z",
+              from: "RUNNING",
+              to: "FAILED",
+              actor: "hpc-login1",
+              message: "slurm TIMEOUT",
+            },
           ],
         },
       }),
@@ -195,7 +234,11 @@ describe("job detail", () => {
     expect(screen.getByTestId("failure-description").textContent).toBe("The job ran past its time limit.");
     expect(screen.getByTestId("log-tail").textContent).toContain("DUE TO TIME LIMIT");
     expect(screen.getByTestId("job-scheduler-id").textContent).toBe("123456");
-    expect(screen.getAllByTestId("timeline-event").map((e) => e.getAttribute("data-to"))).toEqual(["PENDING", "CLAIMED", "FAILED"]);
+    expect(screen.getAllByTestId("timeline-event").map((e) => e.getAttribute("data-to"))).toEqual([
+      "PENDING",
+      "CLAIMED",
+      "FAILED",
+    ]);
   });
 });
 

@@ -18,7 +18,8 @@ function RequireAuth({ children }: { children: ReactNode }) {
   const { t } = useI18n();
   const location = useLocation();
   if (user === undefined) return <p className="loading">{t("common.loading")}</p>;
-  if (user === null) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  if (user === null)
+    return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
   return <>{children}</>;
 }
 
@@ -46,9 +47,30 @@ export function AppRoutes() {
         <Route path="/jobs/new/md" element={<NewMdJobPage />} />
         <Route path="/jobs/new/qc" element={<NewQcJobPage />} />
         <Route path="/jobs/:id" element={<JobDetailPage />} />
-        <Route path="/admin/workers" element={<RequireAdmin><WorkersPage /></RequireAdmin>} />
-        <Route path="/admin/users" element={<RequireAdmin><UsersPage /></RequireAdmin>} />
-        <Route path="/admin/tokens" element={<RequireAdmin><TokensPage /></RequireAdmin>} />
+        <Route
+          path="/admin/workers"
+          element={
+            <RequireAdmin>
+              <WorkersPage />
+            </RequireAdmin>
+          }
+        />
+        <Route
+          path="/admin/users"
+          element={
+            <RequireAdmin>
+              <UsersPage />
+            </RequireAdmin>
+          }
+        />
+        <Route
+          path="/admin/tokens"
+          element={
+            <RequireAdmin>
+              <TokensPage />
+            </RequireAdmin>
+          }
+        />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

@@ -51,12 +51,26 @@ export function TokensPage() {
   return (
     <div className="page">
       <h1>{t("tokens.title")}</h1>
-      <form className="card inline-form wrap" onSubmit={create} aria-label={t("tokens.create")} data-testid="token-form">
+      <form
+        className="card inline-form wrap"
+        onSubmit={create}
+        aria-label={t("tokens.create")}
+        data-testid="token-form"
+      >
         <div className="field">
           <label htmlFor="token-name">{t("tokens.name")}</label>
-          <input id="token-name" name="token-name" autoComplete="off" required value={name} onChange={(e) => setName(e.target.value)} />
+          <input
+            id="token-name"
+            name="token-name"
+            autoComplete="off"
+            required
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
         </div>
-        <button type="submit" className="primary">{t("tokens.create")}</button>
+        <button type="submit" className="primary">
+          {t("tokens.create")}
+        </button>
       </form>
       {created && (
         <section className="card token-once" role="status" data-testid="new-token">
@@ -65,15 +79,30 @@ export function TokensPage() {
           </p>
           <div className="copy-line">
             <code data-testid="new-token-value">{created.token}</code>
-            <button type="button" className="secondary small" onClick={() => void copy()} data-testid="copy-token">
+            <button
+              type="button"
+              className="secondary small"
+              onClick={() => void copy()}
+              data-testid="copy-token"
+            >
               {copied ? t("tokens.copied") : t("tokens.copy")}
             </button>
           </div>
-          <button type="button" className="link" onClick={() => setCreated(null)}>{t("tokens.dismiss")}</button>
+          <button type="button" className="link" onClick={() => setCreated(null)}>
+            {t("tokens.dismiss")}
+          </button>
         </section>
       )}
-      {error && <p className="error" role="alert">{error}</p>}
-      {tokens.error != null && <p className="error" role="alert">{errorMessage(tokens.error)}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {tokens.error != null && (
+        <p className="error" role="alert">
+          {errorMessage(tokens.error)}
+        </p>
+      )}
       {tokens.data && (
         <div className="table-wrap">
           <table className="responsive" data-testid="tokens-table">
@@ -83,7 +112,9 @@ export function TokensPage() {
                 <th scope="col">{t("jobs.created")}</th>
                 <th scope="col">{t("tokens.lastUsed")}</th>
                 <th scope="col">{t("users.status")}</th>
-                <th scope="col"><span className="visually-hidden">{t("jobs.actions")}</span></th>
+                <th scope="col">
+                  <span className="visually-hidden">{t("jobs.actions")}</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -99,7 +130,12 @@ export function TokensPage() {
                   </td>
                   <td className="row-actions">
                     {!token.revoked && (
-                      <button type="button" className="danger small" onClick={() => void revoke(token)} aria-label={t("tokens.revokeToken", { name: token.name })}>
+                      <button
+                        type="button"
+                        className="danger small"
+                        onClick={() => void revoke(token)}
+                        aria-label={t("tokens.revokeToken", { name: token.name })}
+                      >
                         {t("tokens.revoke")}
                       </button>
                     )}

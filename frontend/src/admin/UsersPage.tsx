@@ -48,28 +48,64 @@ export function UsersPage() {
   return (
     <div className="page">
       <h1>{t("users.title")}</h1>
-      <form className="card inline-form wrap" onSubmit={create} aria-label={t("users.create")} data-testid="user-form">
+      <form
+        className="card inline-form wrap"
+        onSubmit={create}
+        aria-label={t("users.create")}
+        data-testid="user-form"
+      >
         <div className="field">
           <label htmlFor="new-username">{t("login.username")}</label>
-          <input id="new-username" name="new-username" autoComplete="off" required value={username} onChange={(e) => setUsername(e.target.value)} />
+          <input
+            id="new-username"
+            name="new-username"
+            autoComplete="off"
+            required
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor="new-password">{t("login.password")}</label>
-          <input id="new-password" name="new-password" type="password" autoComplete="new-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+          <input
+            id="new-password"
+            name="new-password"
+            type="password"
+            autoComplete="new-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor="new-role">{t("users.role")}</label>
           <select id="new-role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
             {ROLES.map((r) => (
-              <option key={r} value={r}>{t(`role.${r}`)}</option>
+              <option key={r} value={r}>
+                {t(`role.${r}`)}
+              </option>
             ))}
           </select>
         </div>
-        <button type="submit" className="primary">{t("users.create")}</button>
+        <button type="submit" className="primary">
+          {t("users.create")}
+        </button>
       </form>
-      {error && <p className="error" role="alert">{error}</p>}
-      {message && <p className="notice" role="status">{message}</p>}
-      {users.error != null && <p className="error" role="alert">{errorMessage(users.error)}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {message && (
+        <p className="notice" role="status">
+          {message}
+        </p>
+      )}
+      {users.error != null && (
+        <p className="error" role="alert">
+          {errorMessage(users.error)}
+        </p>
+      )}
       {users.data && (
         <div className="table-wrap">
           <table className="responsive" data-testid="users-table">
@@ -79,7 +115,9 @@ export function UsersPage() {
                 <th scope="col">{t("users.role")}</th>
                 <th scope="col">{t("users.status")}</th>
                 <th scope="col">{t("jobs.created")}</th>
-                <th scope="col"><span className="visually-hidden">{t("jobs.actions")}</span></th>
+                <th scope="col">
+                  <span className="visually-hidden">{t("jobs.actions")}</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -95,7 +133,12 @@ export function UsersPage() {
                   <td data-label={t("jobs.created")}>{formatTime(user.created_at, locale)}</td>
                   <td className="row-actions">
                     {user.active && (
-                      <button type="button" className="danger small" onClick={() => void deactivate(user)} aria-label={t("users.deactivateUser", { name: user.username })}>
+                      <button
+                        type="button"
+                        className="danger small"
+                        onClick={() => void deactivate(user)}
+                        aria-label={t("users.deactivateUser", { name: user.username })}
+                      >
                         {t("users.deactivate")}
                       </button>
                     )}

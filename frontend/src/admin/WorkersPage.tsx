@@ -14,7 +14,11 @@ export function WorkersPage() {
   return (
     <div className="page">
       <h1>{t("workers.title")}</h1>
-      {workers.error != null && <p className="error" role="alert">{errorMessage(workers.error)}</p>}
+      {workers.error != null && (
+        <p className="error" role="alert">
+          {errorMessage(workers.error)}
+        </p>
+      )}
       {workers.data && workers.data.length === 0 && <p className="empty card">{t("workers.none")}</p>}
       {workers.data && workers.data.length > 0 && (
         <div className="table-wrap">

@@ -25,9 +25,7 @@ export function fieldId(path: string): string {
 export function Field({ path, label, errors, hint, className, children }: FieldProps) {
   const id = fieldId(path);
   const hasError = Boolean(errors && errors.length > 0);
-  const described = [hint ? `${id}-hint` : null, hasError ? `${id}-error` : null]
-    .filter(Boolean)
-    .join(" ");
+  const described = [hint ? `${id}-hint` : null, hasError ? `${id}-error` : null].filter(Boolean).join(" ");
   return (
     <div className={`field${hasError ? " invalid" : ""}${className ? ` ${className}` : ""}`}>
       <label htmlFor={id}>{label}</label>

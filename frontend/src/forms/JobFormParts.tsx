@@ -20,18 +20,37 @@ interface NamePriorityProps {
 }
 
 /** Job name (optional: a name is suggested) and priority. */
-export function NamePriorityFields({ name, placeholder, priority, errors, onName, onPriority }: NamePriorityProps) {
+export function NamePriorityFields({
+  name,
+  placeholder,
+  priority,
+  errors,
+  onName,
+  onPriority,
+}: NamePriorityProps) {
   const { t } = useI18n();
   return (
     <div className="grid two">
       <Field path="name" label={t("form.name")} errors={errors.name} hint={t("form.nameHint")}>
         {(control) => (
-          <input {...control} name="name" value={name} maxLength={100} placeholder={placeholder} onChange={(e) => onName(e.target.value)} />
+          <input
+            {...control}
+            name="name"
+            value={name}
+            maxLength={100}
+            placeholder={placeholder}
+            onChange={(e) => onName(e.target.value)}
+          />
         )}
       </Field>
       <Field path="priority" label={t("form.priority")} errors={errors.priority}>
         {(control) => (
-          <select {...control} name="priority" value={priority} onChange={(e) => onPriority(Number(e.target.value))}>
+          <select
+            {...control}
+            name="priority"
+            value={priority}
+            onChange={(e) => onPriority(Number(e.target.value))}
+          >
             {PRIORITIES.map((option) => (
               <option key={option.value} value={option.value}>
                 {t(option.key)}
@@ -67,7 +86,12 @@ export function ResourcesFieldset({
       <FieldErrorsFor errors={errors} path="resources" />
       <div className="grid four">
         {fields.map((field) => (
-          <Field key={field.key} path={`resources.${field.key}`} label={field.label} errors={errors[`resources.${field.key}`]}>
+          <Field
+            key={field.key}
+            path={`resources.${field.key}`}
+            label={field.label}
+            errors={errors[`resources.${field.key}`]}
+          >
             {(control) => (
               <input
                 {...control}

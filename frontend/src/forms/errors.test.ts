@@ -25,8 +25,16 @@ describe("mapValidationErrors", () => {
 
   it("puts each message next to its field", () => {
     const detail = [
-      { loc: ["body", "spec", "salts", 0, "concentration"], msg: "Input should be greater than 0", type: "greater_than" },
-      { loc: ["body", "spec", "temperature"], msg: "Input should be less than or equal to 1000", type: "less_than_equal" },
+      {
+        loc: ["body", "spec", "salts", 0, "concentration"],
+        msg: "Input should be greater than 0",
+        type: "greater_than",
+      },
+      {
+        loc: ["body", "spec", "temperature"],
+        msg: "Input should be less than or equal to 1000",
+        type: "less_than_equal",
+      },
     ];
     expect(mapValidationErrors(detail, known)).toEqual({
       "salts.0.concentration": ["Input should be greater than 0"],
@@ -41,7 +49,11 @@ describe("mapValidationErrors", () => {
 
   it("collects model-level and unknown errors under the empty key", () => {
     const detail = [
-      { loc: ["body", "spec"], msg: "Value error, give salt_pairs or box_length, not both", type: "value_error" },
+      {
+        loc: ["body", "spec"],
+        msg: "Value error, give salt_pairs or box_length, not both",
+        type: "value_error",
+      },
       { loc: ["body", "spec", "mystery"], msg: "Extra inputs are not permitted", type: "extra_forbidden" },
     ];
     expect(mapValidationErrors(detail, known)).toEqual({

@@ -6,7 +6,14 @@ import { mapValidationErrors, type FieldErrors } from "./errors";
 export interface LiveValidation {
   errors: FieldErrors;
   preview: ValidateResponse["preview"] | null;
+  /** True while the server has not yet judged the current form. */
   checking: boolean;
+}
+
+interface Verdict {
+  body: string;
+  errors: FieldErrors;
+  preview: ValidateResponse["preview"] | null;
 }
 
 const DEBOUNCE_MS = 400;
@@ -16,33 +23,26 @@ const DEBOUNCE_MS = 400;
  * verdict: field errors (keyed by field path) and the preview of the system.
  */
 export function useLiveValidation(body: unknown, knownFields: readonly string[]): LiveValidation {
-  const [state, setState] = useState<LiveValidation>({ errors: {}, preview: null, checking: false });
+  const [verdict, setVerdict] = useState<Verdict | null>(null);
   const bodyText = JSON.stringify(body);
   const fieldsText = knownFields.join("|");
 
   useEffect(() => {
     const controller = new AbortController();
-    setState((previous) => ({ ...previous, checking: true }));
     const timer = window.setTimeout(() => {
       api<ValidateResponse>("/jobs/validate", {
         method: "POST",
         json: JSON.parse(bodyText) as unknown,
         signal: controller.signal,
       })
-        .then((response) =>
-          setState({ errors: {}, preview: response?.preview ?? null, checking: false }),
-        )
+        .then((response) => setVerdict({ body: bodyText, errors: {}, preview: response?.preview ?? null }))
         .catch((error: unknown) => {
           if (controller.signal.aborted) return;
-          if (error instanceof ApiError && error.status === 422) {
-            setState({
-              errors: mapValidationErrors(error.detail, fieldsText.split("|")),
-              preview: null,
-              checking: false,
-            });
-          } else {
-            setState({ errors: { "": [errorMessage(error)] }, preview: null, checking: false });
-          }
+          const errors =
+            error instanceof ApiError && error.status === 422
+              ? mapValidationErrors(error.detail, fieldsText.split("|"))
+              : { "": [errorMessage(error)] };
+          setVerdict({ body: bodyText, errors, preview: null });
         });
     }, DEBOUNCE_MS);
     return () => {
@@ -51,5 +51,10 @@ export function useLiveValidation(body: unknown, knownFields: readonly string[])
     };
   }, [bodyText, fieldsText]);
 
-  return state;
+  // Until the new verdict arrives, the last one stays on screen (no flicker while typing).
+  return {
+    errors: verdict?.errors ?? {},
+    preview: verdict?.preview ?? null,
+    checking: verdict?.body !== bodyText,
+  };
 }

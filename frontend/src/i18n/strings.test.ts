@@ -15,7 +15,9 @@ describe("translations", () => {
 
   it("fills placeholders", () => {
     expect(format(STRINGS.en["jobs.pageOf"], { page: 2, pages: 5, total: 93 })).toBe("Page 2 of 5 (93 jobs)");
-    expect(format(STRINGS.zh["jobs.pageOf"], { page: 2, pages: 5, total: 93 })).toBe("第 2 / 5 页（共 93 个作业）");
+    expect(format(STRINGS.zh["jobs.pageOf"], { page: 2, pages: 5, total: 93 })).toBe(
+      "第 2 / 5 页（共 93 个作业）",
+    );
     expect(format("{missing}", {})).toBe("{missing}");
   });
 });

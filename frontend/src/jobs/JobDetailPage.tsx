@@ -49,7 +49,13 @@ function JobDetail({ id }: { id: string }) {
     return <NotFound message={t("job.notFound")} />;
   }
   if (!data) {
-    return job.error ? <p className="error" role="alert">{errorMessage(job.error)}</p> : <p className="loading">{t("common.loading")}</p>;
+    return job.error ? (
+      <p className="error" role="alert">
+        {errorMessage(job.error)}
+      </p>
+    ) : (
+      <p className="loading">{t("common.loading")}</p>
+    );
   }
 
   const act = async (path: string, options: { method?: string; json?: unknown } = {}) => {
@@ -87,7 +93,12 @@ function JobDetail({ id }: { id: string }) {
         <div className="actions">
           <StateBadge state={data.state} />
           {!isTerminal && (
-            <button type="button" className="danger" data-testid="cancel-job" onClick={() => void act(`/jobs/${data.id}/cancel`)}>
+            <button
+              type="button"
+              className="danger"
+              data-testid="cancel-job"
+              onClick={() => void act(`/jobs/${data.id}/cancel`)}
+            >
               {t("jobs.cancel")}
             </button>
           )}
@@ -95,7 +106,12 @@ function JobDetail({ id }: { id: string }) {
             (confirmDelete ? (
               <span className="confirm">
                 {t("job.deleteConfirm")}
-                <button type="button" className="danger small" data-testid="delete-confirm" onClick={() => void remove()}>
+                <button
+                  type="button"
+                  className="danger small"
+                  data-testid="delete-confirm"
+                  onClick={() => void remove()}
+                >
                   {t("job.delete")}
                 </button>
                 <button type="button" className="secondary small" onClick={() => setConfirmDelete(false)}>
@@ -103,13 +119,22 @@ function JobDetail({ id }: { id: string }) {
                 </button>
               </span>
             ) : (
-              <button type="button" className="secondary" data-testid="delete-job" onClick={() => setConfirmDelete(true)}>
+              <button
+                type="button"
+                className="secondary"
+                data-testid="delete-job"
+                onClick={() => setConfirmDelete(true)}
+              >
                 {t("job.delete")}
               </button>
             ))}
         </div>
       </div>
-      {actionError && <p className="error" role="alert">{actionError}</p>}
+      {actionError && (
+        <p className="error" role="alert">
+          {actionError}
+        </p>
+      )}
 
       {progress != null && !isTerminal && (
         <div className="progress-line">
@@ -123,13 +148,19 @@ function JobDetail({ id }: { id: string }) {
         <section className="card failure" data-testid="failure" role="alert">
           <h2>{t("job.failed")}</h2>
           <p>
-            {data.failure_reason && <code className="reason" data-testid="failure-reason">{data.failure_reason}</code>}{" "}
+            {data.failure_reason && (
+              <code className="reason" data-testid="failure-reason">
+                {data.failure_reason}
+              </code>
+            )}{" "}
             <span data-testid="failure-description">{failureText(data, language)}</span>
           </p>
           {data.log_tail && (
             <>
               <h3>{t("job.logTail")}</h3>
-              <pre className="log" data-testid="log-tail" tabIndex={0}>{data.log_tail}</pre>
+              <pre className="log" data-testid="log-tail" tabIndex={0}>
+                {data.log_tail}
+              </pre>
             </>
           )}
         </section>
@@ -168,12 +199,25 @@ function JobDetail({ id }: { id: string }) {
         </section>
       </div>
 
-      {resultsWanted && <ResultsSection key={data.state} job={data} load={loadResults} quietErrors={data.state === "FAILED"} />}
+      {resultsWanted && (
+        <ResultsSection
+          key={data.state}
+          job={data}
+          load={loadResults}
+          quietErrors={data.state === "FAILED"}
+        />
+      )}
     </div>
   );
 }
 
-function AdminActions({ job, onAction }: { job: Job; onAction: (path: string, options?: { json?: unknown }) => Promise<void> }) {
+function AdminActions({
+  job,
+  onAction,
+}: {
+  job: Job;
+  onAction: (path: string, options?: { json?: unknown }) => Promise<void>;
+}) {
   const { t } = useI18n();
   const [priority, setPriority] = useState(job.priority);
   const canRequeue = job.state !== "PENDING" && job.state !== "COMPLETED";
@@ -183,18 +227,30 @@ function AdminActions({ job, onAction }: { job: Job; onAction: (path: string, op
       <div className="inline-form">
         <label htmlFor="admin-priority">{t("form.priority")}</label>
         <select id="admin-priority" value={priority} onChange={(e) => setPriority(Number(e.target.value))}>
-          {[...new Set([...PRIORITIES.map((p) => p.value), job.priority])].sort((a, b) => a - b).map((value) => (
-            <option key={value} value={value}>
-              {t(priorityKey(value))} ({value})
-            </option>
-          ))}
+          {[...new Set([...PRIORITIES.map((p) => p.value), job.priority])]
+            .sort((a, b) => a - b)
+            .map((value) => (
+              <option key={value} value={value}>
+                {t(priorityKey(value))} ({value})
+              </option>
+            ))}
         </select>
-        <button type="button" className="secondary small" data-testid="set-priority" onClick={() => void onAction(`/admin/jobs/${job.id}/priority`, { json: { priority } })}>
+        <button
+          type="button"
+          className="secondary small"
+          data-testid="set-priority"
+          onClick={() => void onAction(`/admin/jobs/${job.id}/priority`, { json: { priority } })}
+        >
           {t("job.setPriority")}
         </button>
       </div>
       {canRequeue && (
-        <button type="button" className="secondary small" data-testid="requeue-job" onClick={() => void onAction(`/admin/jobs/${job.id}/requeue`)}>
+        <button
+          type="button"
+          className="secondary small"
+          data-testid="requeue-job"
+          onClick={() => void onAction(`/admin/jobs/${job.id}/requeue`)}
+        >
           {t("job.requeue")}
         </button>
       )}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api, errorMessage, query } from "../api/client";
 import { JOB_STATES, TERMINAL_STATES, type Job, type JobPage } from "../api/types";
@@ -34,12 +34,14 @@ export function JobListPage() {
     setParams(next, { replace: key === "q" });
   };
 
-  // The search box updates the address (and the query) once typing pauses.
-  useEffect(() => {
-    if (search === q) return;
-    const timer = window.setTimeout(() => setFilter("q", search.trim()), 300);
-    return () => window.clearTimeout(timer);
-  }, [search]);
+  // The search box updates the address (and so the query) once typing pauses.
+  const searchTimer = useRef<number | undefined>(undefined);
+  useEffect(() => () => window.clearTimeout(searchTimer.current), []);
+  const typeSearch = (value: string) => {
+    setSearch(value);
+    window.clearTimeout(searchTimer.current);
+    searchTimer.current = window.setTimeout(() => setFilter("q", value.trim()), 300);
+  };
 
   const cancel = async (job: Job) => {
     setActionError(null);
@@ -60,28 +62,59 @@ export function JobListPage() {
       <div className="page-head">
         <h1>{t("jobs.title")}</h1>
         <div className="actions">
-          <Link className="button primary" to="/jobs/new/md">{t("nav.newMd")}</Link>
-          <Link className="button secondary" to="/jobs/new/qc">{t("nav.newQc")}</Link>
+          <Link className="button primary" to="/jobs/new/md">
+            {t("nav.newMd")}
+          </Link>
+          <Link className="button secondary" to="/jobs/new/qc">
+            {t("nav.newQc")}
+          </Link>
         </div>
       </div>
 
-      <form className="filters" role="search" onSubmit={(e) => { e.preventDefault(); setFilter("q", search.trim()); }}>
+      <form
+        className="filters"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          window.clearTimeout(searchTimer.current);
+          setFilter("q", search.trim());
+        }}
+      >
         <div className="field">
           <label htmlFor="filter-q">{t("jobs.search")}</label>
-          <input id="filter-q" type="search" name="q" value={search} placeholder={t("jobs.searchPlaceholder")} onChange={(e) => setSearch(e.target.value)} />
+          <input
+            id="filter-q"
+            type="search"
+            name="q"
+            value={search}
+            placeholder={t("jobs.searchPlaceholder")}
+            onChange={(e) => typeSearch(e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor="filter-state">{t("jobs.state")}</label>
-          <select id="filter-state" name="state" value={state} onChange={(e) => setFilter("state", e.target.value)}>
+          <select
+            id="filter-state"
+            name="state"
+            value={state}
+            onChange={(e) => setFilter("state", e.target.value)}
+          >
             <option value="">{t("jobs.allStates")}</option>
             {JOB_STATES.map((s) => (
-              <option key={s} value={s}>{t(`state.${s}`)}</option>
+              <option key={s} value={s}>
+                {t(`state.${s}`)}
+              </option>
             ))}
           </select>
         </div>
         <div className="field">
           <label htmlFor="filter-type">{t("jobs.type")}</label>
-          <select id="filter-type" name="type" value={type} onChange={(e) => setFilter("type", e.target.value)}>
+          <select
+            id="filter-type"
+            name="type"
+            value={type}
+            onChange={(e) => setFilter("type", e.target.value)}
+          >
             <option value="">{t("jobs.allTypes")}</option>
             <option value="MD">MD</option>
             <option value="QC">QC</option>
@@ -89,8 +122,16 @@ export function JobListPage() {
         </div>
       </form>
 
-      {jobs.error != null && <p className="error" role="alert">{errorMessage(jobs.error)}</p>}
-      {actionError && <p className="error" role="alert">{actionError}</p>}
+      {jobs.error != null && (
+        <p className="error" role="alert">
+          {errorMessage(jobs.error)}
+        </p>
+      )}
+      {actionError && (
+        <p className="error" role="alert">
+          {actionError}
+        </p>
+      )}
 
       {jobs.loading && !jobs.data ? (
         <p className="loading">{t("common.loading")}</p>
@@ -111,7 +152,9 @@ export function JobListPage() {
                 <th scope="col">{t("form.priority")}</th>
                 {user?.role === "ADMIN" && <th scope="col">{t("jobs.owner")}</th>}
                 <th scope="col">{t("jobs.created")}</th>
-                <th scope="col"><span className="visually-hidden">{t("jobs.actions")}</span></th>
+                <th scope="col">
+                  <span className="visually-hidden">{t("jobs.actions")}</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -122,7 +165,9 @@ export function JobListPage() {
                     <Link to={`/jobs/${job.id}`}>{job.name}</Link>
                   </td>
                   <td data-label={t("jobs.type")}>{job.type}</td>
-                  <td data-label={t("jobs.state")}><StateBadge state={job.state} /></td>
+                  <td data-label={t("jobs.state")}>
+                    <StateBadge state={job.state} />
+                  </td>
                   <td data-label={t("jobs.progress")}>
                     {job.progress != null ? `${Math.round(job.progress * 100)} %` : "—"}
                   </td>
@@ -131,7 +176,13 @@ export function JobListPage() {
                   <td data-label={t("jobs.created")}>{formatTime(job.created_at, locale)}</td>
                   <td className="row-actions">
                     {!TERMINAL_STATES.has(job.state) && (
-                      <button type="button" className="danger small" data-testid={`cancel-${job.id}`} onClick={() => void cancel(job)} aria-label={t("jobs.cancelJob", { name: job.name })}>
+                      <button
+                        type="button"
+                        className="danger small"
+                        data-testid={`cancel-${job.id}`}
+                        onClick={() => void cancel(job)}
+                        aria-label={t("jobs.cancelJob", { name: job.name })}
+                      >
                         {t("jobs.cancel")}
                       </button>
                     )}
@@ -144,11 +195,21 @@ export function JobListPage() {
       )}
 
       <nav className="pagination" aria-label={t("jobs.pages")}>
-        <button type="button" className="secondary small" disabled={page <= 1} onClick={() => setFilter("page", String(page - 1))}>
+        <button
+          type="button"
+          className="secondary small"
+          disabled={page <= 1}
+          onClick={() => setFilter("page", String(page - 1))}
+        >
           {t("jobs.previous")}
         </button>
         <span data-testid="page-info">{t("jobs.pageOf", { page, pages, total })}</span>
-        <button type="button" className="secondary small" disabled={page >= pages} onClick={() => setFilter("page", String(page + 1))}>
+        <button
+          type="button"
+          className="secondary small"
+          disabled={page >= pages}
+          onClick={() => setFilter("page", String(page + 1))}
+        >
           {t("jobs.next")}
         </button>
       </nav>

@@ -21,10 +21,19 @@ describe("formatting", () => {
 
 describe("failureText", () => {
   it("prefers the server's plain words in English", () => {
-    expect(failureText({ failure_reason: "TIMEOUT", failure_description: "Ran past 60 min." }, "en")).toBe("Ran past 60 min.");
-    expect(failureText({ failure_reason: "TIMEOUT", failure_description: null }, "en")).toBe("The job ran past its time limit.");
+    expect(failureText({ failure_reason: "TIMEOUT", failure_description: "Ran past 60 min." }, "en")).toBe(
+      "Ran past 60 min.",
+    );
+    expect(failureText({ failure_reason: "TIMEOUT", failure_description: null }, "en")).toBe(
+      "The job ran past its time limit.",
+    );
   });
   it("translates known reasons to Chinese", () => {
-    expect(failureText({ failure_reason: "SCF_NOT_CONVERGED", failure_description: "The SCF did not converge." }, "zh")).toBe("SCF 未收敛。");
+    expect(
+      failureText(
+        { failure_reason: "SCF_NOT_CONVERGED", failure_description: "The SCF did not converge." },
+        "zh",
+      ),
+    ).toBe("SCF 未收敛。");
   });
 });

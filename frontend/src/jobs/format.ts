@@ -25,7 +25,8 @@ export function formatBytes(bytes: number | null | undefined): string {
 /** A number with `digits` significant digits, or "—" for anything that is not a finite number. */
 export function formatNumber(value: unknown, digits = 4): string {
   if (typeof value !== "number" || !Number.isFinite(value)) return "—";
-  if (value !== 0 && (Math.abs(value) >= 1e6 || Math.abs(value) < 1e-3)) return value.toExponential(digits - 1);
+  if (value !== 0 && (Math.abs(value) >= 1e6 || Math.abs(value) < 1e-3))
+    return value.toExponential(digits - 1);
   return String(Number(value.toPrecision(digits)));
 }
 

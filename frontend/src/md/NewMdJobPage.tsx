@@ -61,7 +61,8 @@ export function NewMdJobPage() {
       const job = await api<Job>("/jobs", { method: "POST", json: body });
       navigate(`/jobs/${job.id}`);
     } catch (error) {
-      if (error instanceof ApiError && error.status === 422) setSubmitErrors(mapValidationErrors(error.detail, paths));
+      if (error instanceof ApiError && error.status === 422)
+        setSubmitErrors(mapValidationErrors(error.detail, paths));
       else setSubmitErrors({ "": [errorMessage(error)] });
     } finally {
       setSubmitting(false);
@@ -75,7 +76,11 @@ export function NewMdJobPage() {
   return (
     <div className="page">
       <h1>{t("md.title")}</h1>
-      {library.error != null && <p className="error" role="alert">{t("md.libraryFailed", { error: errorMessage(library.error) })}</p>}
+      {library.error != null && (
+        <p className="error" role="alert">
+          {t("md.libraryFailed", { error: errorMessage(library.error) })}
+        </p>
+      )}
       <form className="job-form" data-testid="md-form" onSubmit={submit} noValidate>
         <div className="form-main">
           <section className="card">
@@ -102,14 +107,39 @@ export function NewMdJobPage() {
             {form.salts.map((salt, index) => (
               <div className="row-item" key={index} data-testid={`salt-row-${index}`}>
                 <div className="grid row-grid">
-                  <Field path={`salts.${index}.name`} label={t("md.salt")} errors={errors[`salts.${index}.name`]} hint={describeSalt(salts, salt.name)}>
+                  <Field
+                    path={`salts.${index}.name`}
+                    label={t("md.salt")}
+                    errors={errors[`salts.${index}.name`]}
+                    hint={describeSalt(salts, salt.name)}
+                  >
                     {(control) => (
-                      <input {...control} list="salt-library" autoComplete="off" placeholder={t("md.searchLibrary")} value={salt.name} onChange={(e) => setSalt(index, { name: e.target.value })} />
+                      <input
+                        {...control}
+                        list="salt-library"
+                        autoComplete="off"
+                        placeholder={t("md.searchLibrary")}
+                        value={salt.name}
+                        onChange={(e) => setSalt(index, { name: e.target.value })}
+                      />
                     )}
                   </Field>
-                  <Field path={`salts.${index}.concentration`} label={t("md.concentration")} errors={errors[`salts.${index}.concentration`]}>
+                  <Field
+                    path={`salts.${index}.concentration`}
+                    label={t("md.concentration")}
+                    errors={errors[`salts.${index}.concentration`]}
+                  >
                     {(control) => (
-                      <input {...control} type="number" inputMode="decimal" step="0.1" min="0" max="10" value={salt.concentration} onChange={(e) => setSalt(index, { concentration: e.target.value })} />
+                      <input
+                        {...control}
+                        type="number"
+                        inputMode="decimal"
+                        step="0.1"
+                        min="0"
+                        max="10"
+                        value={salt.concentration}
+                        onChange={(e) => setSalt(index, { concentration: e.target.value })}
+                      />
                     )}
                   </Field>
                   <RemoveButton
@@ -142,11 +172,19 @@ export function NewMdJobPage() {
               ))}
             </datalist>
             <div className="field" role="radiogroup" aria-labelledby="ratio-type-label">
-              <span id="ratio-type-label" className="label">{t("md.ratioType")}</span>
+              <span id="ratio-type-label" className="label">
+                {t("md.ratioType")}
+              </span>
               <div className="segmented">
                 {RATIO_TYPES.map((type) => (
                   <label key={type} className={form.ratio_type === type ? "selected" : ""}>
-                    <input type="radio" name="ratio_type" value={type} checked={form.ratio_type === type} onChange={() => update({ ratio_type: type })} />
+                    <input
+                      type="radio"
+                      name="ratio_type"
+                      value={type}
+                      checked={form.ratio_type === type}
+                      onChange={() => update({ ratio_type: type })}
+                    />
                     {t(`md.ratio.${type}`)}
                   </label>
                 ))}
@@ -158,28 +196,68 @@ export function NewMdJobPage() {
                 <div className="grid row-grid solvent">
                   <Field path={`solvents.${index}.kind`} label={t("md.source")}>
                     {(control) => (
-                      <select {...control} value={solvent.kind} onChange={(e) => setSolvent(index, { kind: e.target.value as SolventRow["kind"] })}>
+                      <select
+                        {...control}
+                        value={solvent.kind}
+                        onChange={(e) => setSolvent(index, { kind: e.target.value as SolventRow["kind"] })}
+                      >
                         <option value="library">{t("md.fromLibrary")}</option>
                         <option value="smiles">{t("md.fromSmiles")}</option>
                       </select>
                     )}
                   </Field>
                   {solvent.kind === "library" ? (
-                    <Field path={`solvents.${index}.name`} label={t("md.solvent")} errors={errors[`solvents.${index}.name`]} hint={describeSolvent(solvents, solvent.name)}>
+                    <Field
+                      path={`solvents.${index}.name`}
+                      label={t("md.solvent")}
+                      errors={errors[`solvents.${index}.name`]}
+                      hint={describeSolvent(solvents, solvent.name)}
+                    >
                       {(control) => (
-                        <input {...control} list="solvent-library" autoComplete="off" placeholder={t("md.searchLibrary")} value={solvent.name} onChange={(e) => setSolvent(index, { name: e.target.value })} />
+                        <input
+                          {...control}
+                          list="solvent-library"
+                          autoComplete="off"
+                          placeholder={t("md.searchLibrary")}
+                          value={solvent.name}
+                          onChange={(e) => setSolvent(index, { name: e.target.value })}
+                        />
                       )}
                     </Field>
                   ) : (
-                    <Field path={`solvents.${index}.smiles`} label="SMILES" errors={errors[`solvents.${index}.smiles`]}>
+                    <Field
+                      path={`solvents.${index}.smiles`}
+                      label="SMILES"
+                      errors={errors[`solvents.${index}.smiles`]}
+                    >
                       {(control) => (
-                        <input {...control} className="mono" autoComplete="off" spellCheck={false} placeholder="COC(=O)OC" value={solvent.smiles} onChange={(e) => setSolvent(index, { smiles: e.target.value })} />
+                        <input
+                          {...control}
+                          className="mono"
+                          autoComplete="off"
+                          spellCheck={false}
+                          placeholder="COC(=O)OC"
+                          value={solvent.smiles}
+                          onChange={(e) => setSolvent(index, { smiles: e.target.value })}
+                        />
                       )}
                     </Field>
                   )}
-                  <Field path={`solvents.${index}.ratio`} label={t("md.ratio")} errors={errors[`solvents.${index}.ratio`]}>
+                  <Field
+                    path={`solvents.${index}.ratio`}
+                    label={t("md.ratio")}
+                    errors={errors[`solvents.${index}.ratio`]}
+                  >
                     {(control) => (
-                      <input {...control} type="number" inputMode="decimal" step="0.1" min="0" value={solvent.ratio} onChange={(e) => setSolvent(index, { ratio: e.target.value })} />
+                      <input
+                        {...control}
+                        type="number"
+                        inputMode="decimal"
+                        step="0.1"
+                        min="0"
+                        value={solvent.ratio}
+                        onChange={(e) => setSolvent(index, { ratio: e.target.value })}
+                      />
                     )}
                   </Field>
                   <RemoveButton
@@ -196,7 +274,11 @@ export function NewMdJobPage() {
               type="button"
               className="secondary small"
               disabled={form.solvents.length >= MAX_SOLVENTS}
-              onClick={() => update({ solvents: [...form.solvents, { kind: "library", name: "", smiles: "", ratio: "1" }] })}
+              onClick={() =>
+                update({
+                  solvents: [...form.solvents, { kind: "library", name: "", smiles: "", ratio: "1" }],
+                })
+              }
             >
               {t("md.addSolvent")}
             </button>
@@ -205,11 +287,19 @@ export function NewMdJobPage() {
           <fieldset className="card">
             <legend>{t("md.system")}</legend>
             <div className="field" role="radiogroup" aria-labelledby="size-mode-label">
-              <span id="size-mode-label" className="label">{t("md.sizeBy")}</span>
+              <span id="size-mode-label" className="label">
+                {t("md.sizeBy")}
+              </span>
               <div className="segmented">
                 {(["salt_pairs", "box_length"] as const).map((mode) => (
                   <label key={mode} className={form.size_mode === mode ? "selected" : ""}>
-                    <input type="radio" name="size_mode" value={mode} checked={form.size_mode === mode} onChange={() => update({ size_mode: mode })} />
+                    <input
+                      type="radio"
+                      name="size_mode"
+                      value={mode}
+                      checked={form.size_mode === mode}
+                      onChange={() => update({ size_mode: mode })}
+                    />
                     {t(mode === "salt_pairs" ? "md.saltPairs" : "md.boxLength")}
                   </label>
                 ))}
@@ -217,13 +307,48 @@ export function NewMdJobPage() {
             </div>
             <div className="grid four">
               {form.size_mode === "salt_pairs" ? (
-                <NumberField path="salt_pairs" label={t("md.saltPairs")} value={form.salt_pairs} errors={errors} step="1" onChange={(salt_pairs) => update({ salt_pairs })} />
+                <NumberField
+                  path="salt_pairs"
+                  label={t("md.saltPairs")}
+                  value={form.salt_pairs}
+                  errors={errors}
+                  step="1"
+                  onChange={(salt_pairs) => update({ salt_pairs })}
+                />
               ) : (
-                <NumberField path="box_length" label={t("md.boxLengthA")} value={form.box_length} errors={errors} step="1" onChange={(box_length) => update({ box_length })} />
+                <NumberField
+                  path="box_length"
+                  label={t("md.boxLengthA")}
+                  value={form.box_length}
+                  errors={errors}
+                  step="1"
+                  onChange={(box_length) => update({ box_length })}
+                />
               )}
-              <NumberField path="temperature" label={t("md.temperature")} value={form.temperature} errors={errors} step="1" onChange={(temperature) => update({ temperature })} />
-              <NumberField path="pressure" label={t("md.pressure")} value={form.pressure} errors={errors} step="0.1" onChange={(pressure) => update({ pressure })} />
-              <NumberField path="timestep" label={t("md.timestep")} value={form.timestep} errors={errors} step="0.5" onChange={(timestep) => update({ timestep })} />
+              <NumberField
+                path="temperature"
+                label={t("md.temperature")}
+                value={form.temperature}
+                errors={errors}
+                step="1"
+                onChange={(temperature) => update({ temperature })}
+              />
+              <NumberField
+                path="pressure"
+                label={t("md.pressure")}
+                value={form.pressure}
+                errors={errors}
+                step="0.1"
+                onChange={(pressure) => update({ pressure })}
+              />
+              <NumberField
+                path="timestep"
+                label={t("md.timestep")}
+                value={form.timestep}
+                errors={errors}
+                step="0.5"
+                onChange={(timestep) => update({ timestep })}
+              />
             </div>
           </fieldset>
 
@@ -233,11 +358,25 @@ export function NewMdJobPage() {
               {PRESETS.map((preset) => {
                 const stages = PRESET_STAGES[preset];
                 return (
-                  <label key={preset} className={`preset${form.preset === preset ? " selected" : ""}`} data-testid={`preset-${preset}`}>
-                    <input type="radio" name="preset" value={preset} checked={form.preset === preset} onChange={() => update(applyPreset(form, preset))} />
+                  <label
+                    key={preset}
+                    className={`preset${form.preset === preset ? " selected" : ""}`}
+                    data-testid={`preset-${preset}`}
+                  >
+                    <input
+                      type="radio"
+                      name="preset"
+                      value={preset}
+                      checked={form.preset === preset}
+                      onChange={() => update(applyPreset(form, preset))}
+                    />
                     <strong>{t(`md.preset.${preset}`)}</strong>
                     <span className="muted small-text">
-                      {t("md.presetStages", { npt: stages.npt_ps, anneal: stages.anneal_ps, nvt: stages.nvt_ps })}
+                      {t("md.presetStages", {
+                        npt: stages.npt_ps,
+                        anneal: stages.anneal_ps,
+                        nvt: stages.nvt_ps,
+                      })}
                     </span>
                   </label>
                 );
@@ -246,13 +385,45 @@ export function NewMdJobPage() {
             <FieldErrorsFor errors={errors} path="preset" />
             <FieldErrorsFor errors={errors} path="stages" />
             <div className="grid four">
-              <NumberField path="stages.npt_ps" label={t("md.nptPs")} value={form.stages.npt_ps} errors={errors} step="10" onChange={(npt_ps) => setStages({ npt_ps })} />
-              <NumberField path="stages.anneal_ps" label={t("md.annealPs")} value={form.stages.anneal_ps} errors={errors} step="10" onChange={(anneal_ps) => setStages({ anneal_ps })} />
-              <NumberField path="stages.anneal_temperature" label={t("md.annealT")} value={form.stages.anneal_temperature} errors={errors} step="10" onChange={(anneal_temperature) => setStages({ anneal_temperature })} />
-              <NumberField path="stages.nvt_ps" label={t("md.nvtPs")} value={form.stages.nvt_ps} errors={errors} step="10" onChange={(nvt_ps) => setStages({ nvt_ps })} />
+              <NumberField
+                path="stages.npt_ps"
+                label={t("md.nptPs")}
+                value={form.stages.npt_ps}
+                errors={errors}
+                step="10"
+                onChange={(npt_ps) => setStages({ npt_ps })}
+              />
+              <NumberField
+                path="stages.anneal_ps"
+                label={t("md.annealPs")}
+                value={form.stages.anneal_ps}
+                errors={errors}
+                step="10"
+                onChange={(anneal_ps) => setStages({ anneal_ps })}
+              />
+              <NumberField
+                path="stages.anneal_temperature"
+                label={t("md.annealT")}
+                value={form.stages.anneal_temperature}
+                errors={errors}
+                step="10"
+                onChange={(anneal_temperature) => setStages({ anneal_temperature })}
+              />
+              <NumberField
+                path="stages.nvt_ps"
+                label={t("md.nvtPs")}
+                value={form.stages.nvt_ps}
+                errors={errors}
+                step="10"
+                onChange={(nvt_ps) => setStages({ nvt_ps })}
+              />
             </div>
             <label className="checkbox">
-              <input type="checkbox" checked={form.stages.minimize} onChange={(e) => setStages({ minimize: e.target.checked })} />
+              <input
+                type="checkbox"
+                checked={form.stages.minimize}
+                onChange={(e) => setStages({ minimize: e.target.checked })}
+              />
               {t("md.minimize")}
             </label>
             {stagesEdited && (
@@ -266,18 +437,47 @@ export function NewMdJobPage() {
             <details className="advanced">
               <summary>{t("md.advanced")}</summary>
               <div className="grid three">
-                <NumberField path="ion_charge_scale" label={t("md.chargeScale")} value={form.ion_charge_scale} errors={errors} step="0.05" onChange={(ion_charge_scale) => update({ ion_charge_scale })} />
-                <NumberField path="thermo_interval" label={t("md.thermoInterval")} value={form.thermo_interval} errors={errors} step="100" onChange={(thermo_interval) => update({ thermo_interval })} />
-                <NumberField path="dump_interval" label={t("md.dumpInterval")} value={form.dump_interval} errors={errors} step="1000" onChange={(dump_interval) => update({ dump_interval })} />
+                <NumberField
+                  path="ion_charge_scale"
+                  label={t("md.chargeScale")}
+                  value={form.ion_charge_scale}
+                  errors={errors}
+                  step="0.05"
+                  onChange={(ion_charge_scale) => update({ ion_charge_scale })}
+                />
+                <NumberField
+                  path="thermo_interval"
+                  label={t("md.thermoInterval")}
+                  value={form.thermo_interval}
+                  errors={errors}
+                  step="100"
+                  onChange={(thermo_interval) => update({ thermo_interval })}
+                />
+                <NumberField
+                  path="dump_interval"
+                  label={t("md.dumpInterval")}
+                  value={form.dump_interval}
+                  errors={errors}
+                  step="1000"
+                  onChange={(dump_interval) => update({ dump_interval })}
+                />
               </div>
             </details>
           </fieldset>
 
-          <ResourcesFieldset resources={form.resources} errors={errors} onChange={(resources) => update({ resources })} />
+          <ResourcesFieldset
+            resources={form.resources}
+            errors={errors}
+            onChange={(resources) => update({ resources })}
+          />
         </div>
 
         <aside className="form-side">
-          <SystemSummary preview={live.preview} checking={live.checking} valid={Object.keys(errors).length === 0} />
+          <SystemSummary
+            preview={live.preview}
+            checking={live.checking}
+            valid={Object.keys(errors).length === 0}
+          />
           <GeneralErrors errors={errors} />
           <button type="submit" className="primary wide" data-testid="submit-job" disabled={submitting}>
             {submitting ? t("form.submitting") : t("form.submit")}
@@ -302,9 +502,24 @@ function describeSolvent(library: LibrarySolvent[], name: string): string | unde
   return `${solvent.full_name ?? solvent.name}${density}`;
 }
 
-function RemoveButton({ disabled, label, onClick }: { disabled: boolean; label: string; onClick: () => void }) {
+function RemoveButton({
+  disabled,
+  label,
+  onClick,
+}: {
+  disabled: boolean;
+  label: string;
+  onClick: () => void;
+}) {
   return (
-    <button type="button" className="icon-button remove" aria-label={label} title={label} disabled={disabled} onClick={onClick}>
+    <button
+      type="button"
+      className="icon-button remove"
+      aria-label={label}
+      title={label}
+      disabled={disabled}
+      onClick={onClick}
+    >
       ×
     </button>
   );
@@ -323,7 +538,15 @@ function NumberField({ path, label, value, errors, step, onChange }: NumberField
   return (
     <Field path={path} label={label} errors={errors[path]}>
       {(control) => (
-        <input {...control} name={path} type="number" inputMode="decimal" step={step} value={value} onChange={(e) => onChange(e.target.value)} />
+        <input
+          {...control}
+          name={path}
+          type="number"
+          inputMode="decimal"
+          step={step}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
       )}
     </Field>
   );

@@ -22,14 +22,18 @@ export function SystemSummary({ preview, checking, valid }: Props) {
               <thead>
                 <tr>
                   <th scope="col">{t("md.species")}</th>
-                  <th scope="col" className="num">{t("md.count")}</th>
+                  <th scope="col" className="num">
+                    {t("md.count")}
+                  </th>
                 </tr>
               </thead>
               <tbody>
                 {counts.map(([species, count]) => (
                   <tr key={species}>
                     <td>{species}</td>
-                    <td className="num" data-testid={`count-${species}`}>{count}</td>
+                    <td className="num" data-testid={`count-${species}`}>
+                      {count}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -58,10 +62,19 @@ export function SystemSummary({ preview, checking, valid }: Props) {
 /** "Checking…", "Ready to submit" or "Fix the marked fields". */
 export function ValidationStatus({ checking, valid }: { checking: boolean; valid: boolean }) {
   const { t } = useI18n();
-  if (checking) return <p className="status muted" data-testid="validation-status">{t("form.checking")}</p>;
+  if (checking)
+    return (
+      <p className="status muted" data-testid="validation-status">
+        {t("form.checking")}
+      </p>
+    );
   return valid ? (
-    <p className="status ok" data-testid="validation-status">{t("form.valid")}</p>
+    <p className="status ok" data-testid="validation-status">
+      {t("form.valid")}
+    </p>
   ) : (
-    <p className="status bad" data-testid="validation-status">{t("form.invalid")}</p>
+    <p className="status bad" data-testid="validation-status">
+      {t("form.invalid")}
+    </p>
   );
 }

@@ -73,7 +73,13 @@ describe("presets and stages", () => {
   it("fills the stage fields when a preset is chosen", () => {
     const form = applyPreset(initialMdForm(), "accurate");
     expect(form.preset).toBe("accurate");
-    expect(form.stages).toEqual({ minimize: true, npt_ps: "2000", anneal_ps: "500", anneal_temperature: "400", nvt_ps: "10000" });
+    expect(form.stages).toEqual({
+      minimize: true,
+      npt_ps: "2000",
+      anneal_ps: "500",
+      anneal_temperature: "400",
+      nvt_ps: "10000",
+    });
   });
 
   it("sends no stages while they equal the preset", () => {

@@ -131,9 +131,7 @@ export function stagesToSend(
     anneal_temperature: numberValue(stages.anneal_temperature),
     nvt_ps: numberValue(stages.nvt_ps),
   };
-  const unchanged = (Object.keys(values) as (keyof Stages)[]).every(
-    (key) => values[key] === defaults[key],
-  );
+  const unchanged = (Object.keys(values) as (keyof Stages)[]).every((key) => values[key] === defaults[key]);
   return unchanged ? undefined : values;
 }
 

@@ -46,17 +46,29 @@ export function NewQcJobPage() {
       const job = await api<Job>("/jobs", { method: "POST", json: body });
       navigate(`/jobs/${job.id}`);
     } catch (error) {
-      if (error instanceof ApiError && error.status === 422) setSubmitErrors(mapValidationErrors(error.detail, QC_FIELD_PATHS));
+      if (error instanceof ApiError && error.status === 422)
+        setSubmitErrors(mapValidationErrors(error.detail, QC_FIELD_PATHS));
       else setSubmitErrors({ "": [errorMessage(error)] });
     } finally {
       setSubmitting(false);
     }
   };
 
-  const select = <K extends keyof QcFormState>(key: K, path: string, label: string, options: readonly string[], labelOf?: (value: string) => string) => (
+  const select = <K extends keyof QcFormState>(
+    key: K,
+    path: string,
+    label: string,
+    options: readonly string[],
+    labelOf?: (value: string) => string,
+  ) => (
     <Field path={path} label={label} errors={errors[path]}>
       {(control) => (
-        <select {...control} name={path} value={String(form[key])} onChange={(e) => update({ [key]: e.target.value } as Partial<QcFormState>)}>
+        <select
+          {...control}
+          name={path}
+          value={String(form[key])}
+          onChange={(e) => update({ [key]: e.target.value } as Partial<QcFormState>)}
+        >
           {options.map((option) => (
             <option key={option} value={option}>
               {labelOf ? labelOf(option) : option}
@@ -89,33 +101,92 @@ export function NewQcJobPage() {
             <div className="segmented" role="radiogroup" aria-label={t("qc.inputAs")}>
               {(["smiles", "xyz"] as const).map((input) => (
                 <label key={input} className={form.input === input ? "selected" : ""}>
-                  <input type="radio" name="input" value={input} checked={form.input === input} onChange={() => update({ input })} />
+                  <input
+                    type="radio"
+                    name="input"
+                    value={input}
+                    checked={form.input === input}
+                    onChange={() => update({ input })}
+                  />
                   {input === "smiles" ? "SMILES" : "XYZ"}
                 </label>
               ))}
             </div>
             {form.input === "smiles" ? (
               <div className="molecule-input">
-                <Field path="molecule.smiles" label="SMILES" errors={errors["molecule.smiles"]} className="grow">
+                <Field
+                  path="molecule.smiles"
+                  label="SMILES"
+                  errors={errors["molecule.smiles"]}
+                  className="grow"
+                >
                   {(control) => (
-                    <input {...control} name="smiles" className="mono" autoComplete="off" spellCheck={false} value={form.smiles} onChange={(e) => update({ smiles: e.target.value })} />
+                    <input
+                      {...control}
+                      name="smiles"
+                      className="mono"
+                      autoComplete="off"
+                      spellCheck={false}
+                      value={form.smiles}
+                      onChange={(e) => update({ smiles: e.target.value })}
+                    />
                   )}
                 </Field>
                 <Depiction smiles={form.smiles} />
               </div>
             ) : (
-              <Field path="molecule.xyz" label={t("qc.xyz")} errors={errors["molecule.xyz"]} hint={t("qc.xyzHint")}>
+              <Field
+                path="molecule.xyz"
+                label={t("qc.xyz")}
+                errors={errors["molecule.xyz"]}
+                hint={t("qc.xyzHint")}
+              >
                 {(control) => (
-                  <textarea {...control} name="xyz" className="mono" rows={8} spellCheck={false} value={form.xyz} placeholder={"O 0.000 0.000 0.117\nH 0.000 0.757 -0.469\nH 0.000 -0.757 -0.469"} onChange={(e) => update({ xyz: e.target.value })} />
+                  <textarea
+                    {...control}
+                    name="xyz"
+                    className="mono"
+                    rows={8}
+                    spellCheck={false}
+                    value={form.xyz}
+                    placeholder={"O 0.000 0.000 0.117\nH 0.000 0.757 -0.469\nH 0.000 -0.757 -0.469"}
+                    onChange={(e) => update({ xyz: e.target.value })}
+                  />
                 )}
               </Field>
             )}
             <div className="grid two">
               <Field path="molecule.charge" label={t("qc.charge")} errors={errors["molecule.charge"]}>
-                {(control) => <input {...control} name="charge" type="number" step="1" min="-4" max="4" value={form.charge} onChange={(e) => update({ charge: e.target.value })} />}
+                {(control) => (
+                  <input
+                    {...control}
+                    name="charge"
+                    type="number"
+                    step="1"
+                    min="-4"
+                    max="4"
+                    value={form.charge}
+                    onChange={(e) => update({ charge: e.target.value })}
+                  />
+                )}
               </Field>
-              <Field path="molecule.multiplicity" label={t("qc.multiplicity")} errors={errors["molecule.multiplicity"]}>
-                {(control) => <input {...control} name="multiplicity" type="number" step="1" min="1" max="6" value={form.multiplicity} onChange={(e) => update({ multiplicity: e.target.value })} />}
+              <Field
+                path="molecule.multiplicity"
+                label={t("qc.multiplicity")}
+                errors={errors["molecule.multiplicity"]}
+              >
+                {(control) => (
+                  <input
+                    {...control}
+                    name="multiplicity"
+                    type="number"
+                    step="1"
+                    min="1"
+                    max="6"
+                    value={form.multiplicity}
+                    onChange={(e) => update({ multiplicity: e.target.value })}
+                  />
+                )}
               </Field>
             </div>
           </fieldset>
@@ -123,12 +194,18 @@ export function NewQcJobPage() {
           <fieldset className="card">
             <legend>{t("qc.calculation")}</legend>
             <div className="grid three">
-              {select("task", "task", t("qc.task"), TASKS, (task) => t(`qc.task.${task as (typeof TASKS)[number]}`))}
+              {select("task", "task", t("qc.task"), TASKS, (task) =>
+                t(`qc.task.${task as (typeof TASKS)[number]}`),
+              )}
               {form.task === "binding_energy" && select("ion", "ion", t("qc.ion"), IONS)}
               {select("method", "method", t("qc.method"), METHODS)}
               {select("basis", "basis", t("qc.basis"), BASIS_SETS)}
-              {select("dispersion", "dispersion", t("qc.dispersion"), ["none", "GD3BJ"], (value) => (value === "none" ? t("common.none") : value))}
-              {select("engine", "engine", t("qc.engine"), ENGINES, (value) => (value === "auto" ? t("qc.engineAuto") : value))}
+              {select("dispersion", "dispersion", t("qc.dispersion"), ["none", "GD3BJ"], (value) =>
+                value === "none" ? t("common.none") : value,
+              )}
+              {select("engine", "engine", t("qc.engine"), ENGINES, (value) =>
+                value === "auto" ? t("qc.engineAuto") : value,
+              )}
             </div>
           </fieldset>
 
@@ -136,23 +213,53 @@ export function NewQcJobPage() {
             <legend>{t("qc.solvation")}</legend>
             <FieldErrorsFor errors={errors} path="solvation" />
             <div className="grid three">
-              {select("solvation_model", "solvation.model", t("qc.solvationModel"), ["none", "pcm", "smd"], (value) => (value === "none" ? t("qc.gasPhase") : value.toUpperCase()))}
+              {select(
+                "solvation_model",
+                "solvation.model",
+                t("qc.solvationModel"),
+                ["none", "pcm", "smd"],
+                (value) => (value === "none" ? t("qc.gasPhase") : value.toUpperCase()),
+              )}
               {form.solvation_model !== "none" && (
                 <>
-                  {select("solvent_kind", "solvation.kind", t("qc.solventBy"), ["named", "epsilon"], (value) => t(value === "named" ? "qc.namedSolvent" : "qc.epsilon"))}
-                  {form.solvent_kind === "named"
-                    ? select("solvent", "solvation.solvent", t("qc.solvent"), SOLVATION_SOLVENTS)
-                    : (
-                      <Field path="solvation.epsilon" label={t("qc.epsilon")} errors={errors["solvation.epsilon"]}>
-                        {(control) => <input {...control} type="number" step="0.1" min="1" max="200" value={form.epsilon} onChange={(e) => update({ epsilon: e.target.value })} />}
-                      </Field>
-                    )}
+                  {select(
+                    "solvent_kind",
+                    "solvation.kind",
+                    t("qc.solventBy"),
+                    ["named", "epsilon"],
+                    (value) => t(value === "named" ? "qc.namedSolvent" : "qc.epsilon"),
+                  )}
+                  {form.solvent_kind === "named" ? (
+                    select("solvent", "solvation.solvent", t("qc.solvent"), SOLVATION_SOLVENTS)
+                  ) : (
+                    <Field
+                      path="solvation.epsilon"
+                      label={t("qc.epsilon")}
+                      errors={errors["solvation.epsilon"]}
+                    >
+                      {(control) => (
+                        <input
+                          {...control}
+                          type="number"
+                          step="0.1"
+                          min="1"
+                          max="200"
+                          value={form.epsilon}
+                          onChange={(e) => update({ epsilon: e.target.value })}
+                        />
+                      )}
+                    </Field>
+                  )}
                 </>
               )}
             </div>
           </fieldset>
 
-          <ResourcesFieldset resources={form.resources} errors={errors} onChange={(resources) => update({ resources })} />
+          <ResourcesFieldset
+            resources={form.resources}
+            errors={errors}
+            onChange={(resources) => update({ resources })}
+          />
         </div>
 
         <aside className="form-side">
@@ -163,7 +270,7 @@ export function NewQcJobPage() {
               <dl className="facts">
                 {live.preview.atoms != null && (
                   <>
-                    <dt>{t("md.atoms")}</dt>
+                    <dt>{t("qc.atoms")}</dt>
                     <dd data-testid="preview-atoms">{live.preview.atoms}</dd>
                   </>
                 )}

@@ -16,14 +16,25 @@ describe("buildQcSpec", () => {
   });
 
   it("sends XYZ text instead of SMILES", () => {
-    const form = { ...initialQcForm(), input: "xyz" as const, xyz: "O 0 0 0\nH 0 0 1\n", charge: "-1", multiplicity: "2" };
+    const form = {
+      ...initialQcForm(),
+      input: "xyz" as const,
+      xyz: "O 0 0 0\nH 0 0 1\n",
+      charge: "-1",
+      multiplicity: "2",
+    };
     expect(buildQcSpec(form).molecule).toEqual({ xyz: "O 0 0 0\nH 0 0 1", charge: -1, multiplicity: 2 });
   });
 
   it("sends a named solvent or a dielectric constant, never both", () => {
     const named = buildQcSpec({ ...initialQcForm(), solvation_model: "smd", solvent: "acetonitrile" });
     expect(named.solvation).toEqual({ model: "smd", solvent: "acetonitrile" });
-    const epsilon = buildQcSpec({ ...initialQcForm(), solvation_model: "pcm", solvent_kind: "epsilon", epsilon: "89.8" });
+    const epsilon = buildQcSpec({
+      ...initialQcForm(),
+      solvation_model: "pcm",
+      solvent_kind: "epsilon",
+      epsilon: "89.8",
+    });
     expect(epsilon.solvation).toEqual({ model: "pcm", epsilon: 89.8 });
   });
 
@@ -36,6 +47,10 @@ describe("buildQcSpec", () => {
 describe("buildQcJob", () => {
   it("suggests a name without characters job names refuse", () => {
     expect(suggestQcName(initialQcForm())).toBe("opt B3LYP C1COC(O)O1");
-    expect(buildQcJob(initialQcForm())).toMatchObject({ type: "QC", name: "opt B3LYP C1COC(O)O1", priority: 0 });
+    expect(buildQcJob(initialQcForm())).toMatchObject({
+      type: "QC",
+      name: "opt B3LYP C1COC(O)O1",
+      priority: 0,
+    });
   });
 });

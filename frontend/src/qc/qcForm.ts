@@ -7,13 +7,41 @@ export const TASKS = ["sp", "opt", "opt_freq", "binding_energy", "redox"] as con
 export type Task = (typeof TASKS)[number];
 export const METHODS = ["HF", "B3LYP", "PBE0", "M06-2X", "wB97X-D", "PBE", "TPSS", "GFN2-xTB"] as const;
 export const BASIS_SETS = [
-  "STO-3G", "3-21G", "6-31G", "6-31G*", "6-31G**", "6-31+G*", "6-31+G**", "6-311G*",
-  "6-311G**", "6-311+G*", "6-311+G**", "6-311++G**", "def2-SVP", "def2-SVPD", "def2-TZVP",
-  "def2-TZVPD", "def2-QZVP", "cc-pVDZ", "cc-pVTZ", "aug-cc-pVDZ", "aug-cc-pVTZ",
+  "STO-3G",
+  "3-21G",
+  "6-31G",
+  "6-31G*",
+  "6-31G**",
+  "6-31+G*",
+  "6-31+G**",
+  "6-311G*",
+  "6-311G**",
+  "6-311+G*",
+  "6-311+G**",
+  "6-311++G**",
+  "def2-SVP",
+  "def2-SVPD",
+  "def2-TZVP",
+  "def2-TZVPD",
+  "def2-QZVP",
+  "cc-pVDZ",
+  "cc-pVTZ",
+  "aug-cc-pVDZ",
+  "aug-cc-pVTZ",
 ] as const;
 export const SOLVATION_SOLVENTS = [
-  "water", "acetonitrile", "dmso", "thf", "methanol", "ethanol", "acetone",
-  "dichloromethane", "chloroform", "toluene", "benzene", "n,n-dimethylformamide",
+  "water",
+  "acetonitrile",
+  "dmso",
+  "thf",
+  "methanol",
+  "ethanol",
+  "acetone",
+  "dichloromethane",
+  "chloroform",
+  "toluene",
+  "benzene",
+  "n,n-dimethylformamide",
 ] as const;
 export const ENGINES = ["auto", "gaussian", "pyscf", "xtb"] as const;
 export const IONS = ["Li", "Na"] as const;
@@ -94,7 +122,10 @@ export function buildQcSpec(form: QcFormState): Record<string, unknown> {
 export function suggestQcName(form: QcFormState): string {
   const molecule = form.input === "smiles" ? form.smiles.trim() : "xyz";
   const raw = `${form.task} ${form.method} ${molecule}`;
-  const cleaned = raw.replace(/[^\p{L}\p{N} .,()+\-_]/gu, "").replace(/\s+/g, " ").trim();
+  const cleaned = raw
+    .replace(/[^\p{L}\p{N} .,()+\-_]/gu, "")
+    .replace(/\s+/g, " ")
+    .trim();
   return cleaned.slice(0, 100) || "QC job";
 }
 

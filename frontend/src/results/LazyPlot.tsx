@@ -6,7 +6,9 @@ const Plot = lazy(() => import("./Plot"));
 /** The chart, with uPlot fetched only when a chart is first shown. */
 export function LazyPlot(props: PlotProps) {
   return (
-    <Suspense fallback={<div className="plot placeholder" style={{ height: props.height ?? 280 }} aria-busy="true" />}>
+    <Suspense
+      fallback={<div className="plot placeholder" style={{ height: props.height ?? 280 }} aria-busy="true" />}
+    >
       <Plot {...props} />
     </Suspense>
   );

@@ -6,35 +6,47 @@ import { parseCsv } from "./csv";
 import { useFileTexts } from "./useFileTexts";
 import { LazyPlot } from "./LazyPlot";
 import { LazyViewer } from "./LazyViewer";
-import { msdSeries, rdfSeries, thermoQuantities, thermoSeries, thermoX } from "./mdPlots";
+import { densitySeries, msdSeries, rdfSeries, thermoQuantities, thermoSeries, thermoX } from "./mdPlots";
 import { arr, num, obj, otherScalars, shellShares, str, type Summary } from "./summary";
 
 const KNOWN_KEYS = new Set([
-  "engine", "density", "composition", "box_length", "rdf", "solvation_shell", "diffusion",
-  "conductivity", "transference_number",
+  "engine",
+  "density",
+  "composition",
+  "box_length",
+  "rdf",
+  "solvation_shell",
+  "diffusion",
+  "conductivity",
+  "transference_number",
 ]);
 
-const wanted = (name: string) => name === "thermo.csv" || name === "final.pdb" || /^(rdf|msd).*\.csv$/i.test(name);
+const wanted = (name: string) =>
+  name === "thermo.csv" || name === "final.pdb" || /^(rdf|msd).*\.csv$/i.test(name);
 
 /** MD results: the numbers table, thermo/density/RDF/MSD plots and the final frame in 3D. */
 export function MdResults({ summary, files }: { summary: Summary; files: ResultFile[] }) {
   const { t } = useI18n();
   const { texts, errors, loading } = useFileTexts(files, wanted);
   const thermo = useMemo(() => (texts["thermo.csv"] ? parseCsv(texts["thermo.csv"]) : null), [texts]);
-  const quantities = thermo ? thermoQuantities(thermo).filter((q) => q !== "density") : [];
+  const quantities = useMemo(
+    () => (thermo ? thermoQuantities(thermo).filter((q) => q !== "density") : []),
+    [thermo],
+  );
   const [quantity, setQuantity] = useState("temp");
   const shownQuantity = quantities.includes(quantity) ? quantity : (quantities[0] ?? "");
   const xLabel = thermo && thermoX(thermo).label === "step" ? t("plot.step") : t("plot.timePs");
 
-  const thermoPlot = useMemo(() => (thermo && shownQuantity ? [thermoSeries(thermo, shownQuantity)] : []), [thermo, shownQuantity]);
-  const densityPlot = useMemo(() => {
-    if (!thermo || !thermo.header.includes("density")) return [];
-    const series = [thermoSeries(thermo, "density")];
-    const mean = num(obj(summary.density)?.mean);
-    const xs = series[0]!.x;
-    if (mean !== undefined && xs.length > 1) series.push({ label: t("md.mean"), x: xs, y: xs.map(() => mean), dashed: true });
-    return series;
-  }, [thermo, summary, t]);
+  const thermoPlot = useMemo(
+    () => (thermo && shownQuantity ? [thermoSeries(thermo, shownQuantity)] : []),
+    [thermo, shownQuantity],
+  );
+  const densityMean = num(obj(summary.density)?.mean);
+  const meanLabel = t("md.mean");
+  const densityPlot = useMemo(
+    () => (thermo ? densitySeries(thermo, densityMean, meanLabel) : []),
+    [thermo, densityMean, meanLabel],
+  );
   const rdfPlot = useMemo(() => rdfSeries(texts, summary), [texts, summary]);
   const msdPlot = useMemo(() => msdSeries(texts), [texts]);
 
@@ -53,7 +65,8 @@ export function MdResults({ summary, files }: { summary: Summary; files: ResultF
                 <th scope="row">{t("md.density")}</th>
                 <td data-testid="value-density">
                   {formatNumber(density.mean)}
-                  {num(density.std) !== undefined && ` ± ${formatNumber(density.std, 2)}`} {str(density.unit) ?? "g/cm³"}
+                  {num(density.std) !== undefined && ` ± ${formatNumber(density.std, 2)}`}{" "}
+                  {str(density.unit) ?? "g/cm³"}
                 </td>
               </tr>
             )}
@@ -106,7 +119,9 @@ export function MdResults({ summary, files }: { summary: Summary; files: ResultF
 
       {loading && <p className="loading">{t("results.loadingFiles")}</p>}
       {Object.entries(errors).map(([name, message]) => (
-        <p key={name} className="error">{t("results.fileFailed", { name, error: message })}</p>
+        <p key={name} className="error">
+          {t("results.fileFailed", { name, error: message })}
+        </p>
       ))}
 
       <div className="plots">
@@ -116,32 +131,63 @@ export function MdResults({ summary, files }: { summary: Summary; files: ResultF
               <h3>{t("plot.thermo")}</h3>
               <label className="inline">
                 <span>{t("plot.quantity")}</span>
-                <select value={shownQuantity} onChange={(e) => setQuantity(e.target.value)} data-testid="thermo-quantity">
+                <select
+                  value={shownQuantity}
+                  onChange={(e) => setQuantity(e.target.value)}
+                  data-testid="thermo-quantity"
+                >
                   {quantities.map((q) => (
-                    <option key={q} value={q}>{q}</option>
+                    <option key={q} value={q}>
+                      {q}
+                    </option>
                   ))}
                 </select>
               </label>
             </div>
-            <LazyPlot testId="plot-thermo" title={shownQuantity} xLabel={xLabel} yLabel={shownQuantity} series={thermoPlot} />
+            <LazyPlot
+              testId="plot-thermo"
+              title={shownQuantity}
+              xLabel={xLabel}
+              yLabel={shownQuantity}
+              series={thermoPlot}
+            />
           </section>
         )}
         {densityPlot.length > 0 && (
           <section className="card">
             <h3>{t("md.density")}</h3>
-            <LazyPlot testId="plot-density" title={t("md.density")} xLabel={xLabel} yLabel={str(density?.unit) ?? "g/cm³"} series={densityPlot} />
+            <LazyPlot
+              testId="plot-density"
+              title={t("md.density")}
+              xLabel={xLabel}
+              yLabel={str(density?.unit) ?? "g/cm³"}
+              series={densityPlot}
+            />
           </section>
         )}
         {rdfPlot.length > 0 && (
           <section className="card">
             <h3>{t("plot.rdf")}</h3>
-            <LazyPlot testId="plot-rdf" title={t("plot.rdf")} xLabel="r (Å)" yLabel="g(r)" y2Label={t("plot.cn")} series={rdfPlot} />
+            <LazyPlot
+              testId="plot-rdf"
+              title={t("plot.rdf")}
+              xLabel="r (Å)"
+              yLabel="g(r)"
+              y2Label={t("plot.cn")}
+              series={rdfPlot}
+            />
           </section>
         )}
         {msdPlot.length > 0 && (
           <section className="card">
             <h3>{t("plot.msd")}</h3>
-            <LazyPlot testId="plot-msd" title={t("plot.msd")} xLabel={t("plot.timePs")} yLabel="MSD (Å²)" series={msdPlot} />
+            <LazyPlot
+              testId="plot-msd"
+              title={t("plot.msd")}
+              xLabel={t("plot.timePs")}
+              yLabel="MSD (Å²)"
+              series={msdPlot}
+            />
           </section>
         )}
       </div>
@@ -158,7 +204,9 @@ export function MdResults({ summary, files }: { summary: Summary; files: ResultF
 
 function DiffusionTable({ summary }: { summary: Summary }) {
   const { t } = useI18n();
-  const rows = arr(summary.diffusion).map(obj).filter((row): row is Summary => row !== undefined);
+  const rows = arr(summary.diffusion)
+    .map(obj)
+    .filter((row): row is Summary => row !== undefined);
   if (rows.length === 0) return null;
   return (
     <>
@@ -167,7 +215,9 @@ function DiffusionTable({ summary }: { summary: Summary }) {
         <thead>
           <tr>
             <th scope="col">{t("md.species")}</th>
-            <th scope="col" className="num">D</th>
+            <th scope="col" className="num">
+              D
+            </th>
             <th scope="col">{t("md.unit")}</th>
             <th scope="col">{t("md.fitWindow")}</th>
           </tr>
@@ -192,7 +242,9 @@ function DiffusionTable({ summary }: { summary: Summary }) {
 
 function RdfTable({ summary }: { summary: Summary }) {
   const { t } = useI18n();
-  const rows = arr(summary.rdf).map(obj).filter((row): row is Summary => row !== undefined);
+  const rows = arr(summary.rdf)
+    .map(obj)
+    .filter((row): row is Summary => row !== undefined);
   if (rows.length === 0) return null;
   return (
     <>
@@ -201,9 +253,15 @@ function RdfTable({ summary }: { summary: Summary }) {
         <thead>
           <tr>
             <th scope="col">{t("md.pair")}</th>
-            <th scope="col" className="num">{t("md.firstPeak")}</th>
-            <th scope="col" className="num">{t("md.cutoff")}</th>
-            <th scope="col" className="num">{t("md.coordination")}</th>
+            <th scope="col" className="num">
+              {t("md.firstPeak")}
+            </th>
+            <th scope="col" className="num">
+              {t("md.cutoff")}
+            </th>
+            <th scope="col" className="num">
+              {t("md.coordination")}
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -233,7 +291,13 @@ function Composition({ summary }: { summary: Summary }) {
           {Object.entries(composition).map(([key, value]) => (
             <tr key={key}>
               <th scope="row">{key}</th>
-              <td>{typeof value === "number" ? formatNumber(value) : typeof value === "string" ? value : JSON.stringify(value)}</td>
+              <td>
+                {typeof value === "number"
+                  ? formatNumber(value)
+                  : typeof value === "string"
+                    ? value
+                    : JSON.stringify(value)}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -37,7 +37,16 @@ export function alignSeries(series: readonly PlotSeries[]): AlignedData {
   return series.length === 1 ? tables[0]! : uPlot.join(tables);
 }
 
-export default function Plot({ testId, title, xLabel, yLabel, y2Label, series, kind = "lines", height = 280 }: PlotProps) {
+export default function Plot({
+  testId,
+  title,
+  xLabel,
+  yLabel,
+  y2Label,
+  series,
+  kind = "lines",
+  height = 280,
+}: PlotProps) {
   const holder = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -54,7 +63,17 @@ export default function Plot({ testId, title, xLabel, yLabel, y2Label, series, k
       axes: [
         { label: xLabel, stroke: "#475569", grid: { stroke: "#e2e8f0" } },
         { label: yLabel, stroke: "#475569", grid: { stroke: "#e2e8f0" }, scale: "y" },
-        ...(hasRight ? [{ label: y2Label ?? "", side: 1 as const, scale: "y2", stroke: "#475569", grid: { show: false } }] : []),
+        ...(hasRight
+          ? [
+              {
+                label: y2Label ?? "",
+                side: 1 as const,
+                scale: "y2",
+                stroke: "#475569",
+                grid: { show: false },
+              },
+            ]
+          : []),
       ],
       series: [
         { label: xLabel },

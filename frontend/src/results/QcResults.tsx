@@ -10,9 +10,24 @@ import { useFileTexts } from "./useFileTexts";
 
 const HARTREE_TO_EV = 27.211386245988;
 const KNOWN_KEYS = new Set([
-  "engine", "task", "method", "basis", "charge", "multiplicity", "normal_termination",
-  "scf_energy_hartree", "homo_ev", "lumo_ev", "gap_ev", "dipole_debye", "mulliken_charges",
-  "frequencies_cm1", "imaginary_frequencies", "free_energy_hartree", "geometry", "ir_intensities",
+  "engine",
+  "task",
+  "method",
+  "basis",
+  "charge",
+  "multiplicity",
+  "normal_termination",
+  "scf_energy_hartree",
+  "homo_ev",
+  "lumo_ev",
+  "gap_ev",
+  "dipole_debye",
+  "mulliken_charges",
+  "frequencies_cm1",
+  "imaginary_frequencies",
+  "free_energy_hartree",
+  "geometry",
+  "ir_intensities",
 ]);
 
 const wanted = (name: string) => name === "final.xyz";
@@ -23,9 +38,12 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
   const { texts } = useFileTexts(files, wanted);
   const structure = texts["final.xyz"] ?? geometryToXyz(summary.geometry);
   const frequencies = useMemo(() => frequencySeries(summary, t("qc.intensity")), [summary, t]);
-  const imaginary = num(summary.imaginary_frequencies) ?? numbers(summary.frequencies_cm1).filter((f) => f < 0).length;
+  const imaginary =
+    num(summary.imaginary_frequencies) ?? numbers(summary.frequencies_cm1).filter((f) => f < 0).length;
   const charges = numbers(summary.mulliken_charges);
-  const elements = arr(summary.geometry).map((row) => (Array.isArray(row) && typeof row[0] === "string" ? row[0] : "?"));
+  const elements = arr(summary.geometry).map((row) =>
+    Array.isArray(row) && typeof row[0] === "string" ? row[0] : "?",
+  );
   const others = otherScalars(summary, KNOWN_KEYS);
   const termination = summary.normal_termination;
 
@@ -67,19 +85,26 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
             {str(summary.engine) && (
               <tr>
                 <th scope="row">{t("results.engine")}</th>
-                <td>{str(summary.engine)}{str(summary.task) ? ` (${str(summary.task)})` : ""}</td>
+                <td>
+                  {str(summary.engine)}
+                  {str(summary.task) ? ` (${str(summary.task)})` : ""}
+                </td>
               </tr>
             )}
             {(num(summary.charge) !== undefined || num(summary.multiplicity) !== undefined) && (
               <tr>
                 <th scope="row">{t("qc.chargeMult")}</th>
-                <td>{num(summary.charge) ?? "—"} / {num(summary.multiplicity) ?? "—"}</td>
+                <td>
+                  {num(summary.charge) ?? "—"} / {num(summary.multiplicity) ?? "—"}
+                </td>
               </tr>
             )}
             {typeof termination === "boolean" && (
               <tr>
                 <th scope="row">{t("qc.termination")}</th>
-                <td className={termination ? "ok" : "bad"}>{termination ? t("qc.normal") : t("qc.abnormal")}</td>
+                <td className={termination ? "ok" : "bad"}>
+                  {termination ? t("qc.normal") : t("qc.abnormal")}
+                </td>
               </tr>
             )}
             {energy("scf_energy_hartree", t("qc.scfEnergy"))}
@@ -96,7 +121,9 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
             {numbers(summary.frequencies_cm1).length > 0 && (
               <tr>
                 <th scope="row">{t("qc.imaginary")}</th>
-                <td data-testid="value-imaginary" className={imaginary > 0 ? "bad" : "ok"}>{imaginary}</td>
+                <td data-testid="value-imaginary" className={imaginary > 0 ? "bad" : "ok"}>
+                  {imaginary}
+                </td>
               </tr>
             )}
             {others.map(([key, value]) => (
@@ -115,7 +142,9 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
                 <tr>
                   <th scope="col">#</th>
                   <th scope="col">{t("qc.element")}</th>
-                  <th scope="col" className="num">{t("qc.chargeE")}</th>
+                  <th scope="col" className="num">
+                    {t("qc.chargeE")}
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -135,7 +164,14 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
       {frequencies.length > 0 && (
         <section className="card">
           <h3>{t("plot.frequencies")}</h3>
-          <LazyPlot testId="plot-frequencies" title={t("plot.frequencies")} xLabel={t("plot.wavenumber")} yLabel={t("qc.intensity")} series={frequencies} kind="sticks" />
+          <LazyPlot
+            testId="plot-frequencies"
+            title={t("plot.frequencies")}
+            xLabel={t("plot.wavenumber")}
+            yLabel={t("qc.intensity")}
+            series={frequencies}
+            kind="sticks"
+          />
         </section>
       )}
 

@@ -22,7 +22,11 @@ export function ResultsSection({ job, load, quietErrors }: Props) {
   const [downloadError, setDownloadError] = useState<string | null>(null);
 
   if (results.error) {
-    return quietErrors ? null : <p className="error" role="alert">{t("results.failed", { error: errorMessage(results.error) })}</p>;
+    return quietErrors ? null : (
+      <p className="error" role="alert">
+        {t("results.failed", { error: errorMessage(results.error) })}
+      </p>
+    );
   }
   if (!results.data) return <p className="loading">{t("results.loading")}</p>;
   const data = results.data;
@@ -50,7 +54,11 @@ export function ResultsSection({ job, load, quietErrors }: Props) {
   return (
     <section className="results" aria-labelledby="results-title">
       <h2 id="results-title">{t("results.title")}</h2>
-      {job.type === "MD" ? <MdResults summary={summary} files={data.files} /> : <QcResults summary={summary} files={data.files} />}
+      {job.type === "MD" ? (
+        <MdResults summary={summary} files={data.files} />
+      ) : (
+        <QcResults summary={summary} files={data.files} />
+      )}
 
       <section className="card">
         <div className="section-head">
@@ -70,7 +78,11 @@ export function ResultsSection({ job, load, quietErrors }: Props) {
             </a>
           )}
         </div>
-        {downloadError && <p className="error" role="alert">{downloadError}</p>}
+        {downloadError && (
+          <p className="error" role="alert">
+            {downloadError}
+          </p>
+        )}
         {data.files.length === 0 ? (
           <p className="muted">{t("results.noFiles")}</p>
         ) : (
@@ -79,7 +91,9 @@ export function ResultsSection({ job, load, quietErrors }: Props) {
               <thead>
                 <tr>
                   <th scope="col">{t("results.file")}</th>
-                  <th scope="col" className="num">{t("results.size")}</th>
+                  <th scope="col" className="num">
+                    {t("results.size")}
+                  </th>
                   <th scope="col">SHA-256</th>
                 </tr>
               </thead>
@@ -99,7 +113,9 @@ export function ResultsSection({ job, load, quietErrors }: Props) {
                         {file.name}
                       </a>
                     </td>
-                    <td data-label={t("results.size")} className="num">{formatBytes(file.size)}</td>
+                    <td data-label={t("results.size")} className="num">
+                      {formatBytes(file.size)}
+                    </td>
                     <td data-label="SHA-256" className="mono small-text" title={file.sha256}>
                       {file.sha256 ? `${file.sha256.slice(0, 12)}…` : "—"}
                     </td>

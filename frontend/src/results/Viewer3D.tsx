@@ -17,7 +17,18 @@ export interface SpeciesColor {
   ion: boolean;
 }
 
-const PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777", "#4b5563", "#65a30d"];
+const PALETTE = [
+  "#2563eb",
+  "#dc2626",
+  "#16a34a",
+  "#9333ea",
+  "#ea580c",
+  "#0891b2",
+  "#ca8a04",
+  "#db2777",
+  "#4b5563",
+  "#65a30d",
+];
 
 /** Species of a structure (residue names), each with a colour; single-atom species are ions. */
 export function speciesColors(atoms: readonly Pick<AtomSpec, "resn" | "resi" | "chain">[]): SpeciesColor[] {
@@ -37,24 +48,30 @@ export function speciesColors(atoms: readonly Pick<AtomSpec, "resn" | "resi" | "
   }));
 }
 
+/** True when this browser can draw WebGL (3Dmol.js needs it). */
+function hasWebGL(): boolean {
+  try {
+    const canvas = document.createElement("canvas");
+    const gl = canvas.getContext("webgl2") ?? canvas.getContext("webgl");
+    gl?.getExtension("WEBGL_lose_context")?.loseContext();
+    return gl !== null;
+  } catch {
+    return false;
+  }
+}
+
 export default function Viewer3D({ data, format, bySpecies = false }: Viewer3DProps) {
   const { t } = useI18n();
   const holder = useRef<HTMLDivElement>(null);
   const viewerRef = useRef<GLViewer | null>(null);
   const [legend, setLegend] = useState<SpeciesColor[]>([]);
   const [colorBy, setColorBy] = useState<"species" | "element">(bySpecies ? "species" : "element");
-  const [failed, setFailed] = useState(false);
+  const [webgl] = useState(hasWebGL);
 
   useEffect(() => {
     const element = holder.current;
-    if (!element) return;
-    let viewer: GLViewer;
-    try {
-      viewer = createViewer(element, { backgroundColor: "white" });
-    } catch {
-      setFailed(true);
-      return;
-    }
+    if (!element || !webgl) return;
+    const viewer = createViewer(element, { backgroundColor: "white" });
     viewerRef.current = viewer;
     const model = viewer.addModel(data, format);
     const species = speciesColors(model.selectedAtoms({}));
@@ -72,9 +89,13 @@ export default function Viewer3D({ data, format, bySpecies = false }: Viewer3DPr
       observer.disconnect();
       viewer.clear();
       viewerRef.current = null;
+      // Browsers allow only a few live WebGL contexts; give this one back before the canvas goes.
+      const canvas = viewer.getCanvas();
+      const gl = canvas.getContext("webgl2") ?? canvas.getContext("webgl");
+      gl?.getExtension("WEBGL_lose_context")?.loseContext();
       element.replaceChildren();
     };
-  }, [data, format]);
+  }, [data, format, webgl]);
 
   useEffect(() => {
     const viewer = viewerRef.current;
@@ -97,14 +118,25 @@ export default function Viewer3D({ data, format, bySpecies = false }: Viewer3DPr
 
   return (
     <div className="viewer-wrap">
-      <div className="viewer" data-testid="viewer-3d" ref={holder} role="img" aria-label={t("viewer.label")} />
-      {failed && <p className="error">{t("viewer.noWebgl")}</p>}
+      <div
+        className="viewer"
+        data-testid="viewer-3d"
+        ref={holder}
+        role="img"
+        aria-label={t("viewer.label")}
+      />
+      {!webgl && <p className="error">{t("viewer.noWebgl")}</p>}
       {legend.length > 1 && (
         <div className="viewer-controls">
           <div className="segmented small" role="radiogroup" aria-label={t("viewer.colorBy")}>
             {(["species", "element"] as const).map((mode) => (
               <label key={mode} className={colorBy === mode ? "selected" : ""}>
-                <input type="radio" name="color-by" checked={colorBy === mode} onChange={() => setColorBy(mode)} />
+                <input
+                  type="radio"
+                  name="color-by"
+                  checked={colorBy === mode}
+                  onChange={() => setColorBy(mode)}
+                />
                 {t(mode === "species" ? "viewer.bySpecies" : "viewer.byElement")}
               </label>
             ))}

@@ -11,7 +11,17 @@ nvt,1000,1.0,297.5,,1.26,-1011.0,501.0,-510.0
 describe("parseCsv", () => {
   it("reads the header and rows of thermo.csv", () => {
     const table = parseCsv(THERMO);
-    expect(table.header).toEqual(["stage", "step", "time_ps", "temp", "press", "density", "pe", "ke", "etotal"]);
+    expect(table.header).toEqual([
+      "stage",
+      "step",
+      "time_ps",
+      "temp",
+      "press",
+      "density",
+      "pe",
+      "ke",
+      "etotal",
+    ]);
     expect(table.rows).toHaveLength(4);
     expect(textColumn(table, "stage")).toEqual(["npt", "npt", "nvt", "nvt"]);
     expect(numericColumn(table, "temp")).toEqual([298.1, 300.4, 299.0, 297.5]);

@@ -10,7 +10,8 @@ const THERMO_AXES = new Set(["stage", "step", "time_ps", "time"]);
 /** The x axis of thermo.csv: time in ps (continuous across stages), else the step number. */
 export function thermoX(table: CsvTable): { values: number[]; label: "time_ps" | "step" } {
   const time = numericColumn(table, "time_ps");
-  if (time.length > 0 && time.some(Number.isFinite)) return { values: continuousTime(time), label: "time_ps" };
+  if (time.length > 0 && time.some(Number.isFinite))
+    return { values: continuousTime(time), label: "time_ps" };
   return { values: numericColumn(table, "step"), label: "step" };
 }
 
@@ -34,6 +35,14 @@ export function thermoSeries(table: CsvTable, column: string): PlotSeries {
   return { label: column, x: xs, y: ys };
 }
 
+/** Density against time, with the summary's mean as a dashed line when it is known. */
+export function densitySeries(table: CsvTable, mean: number | undefined, meanLabel: string): PlotSeries[] {
+  if (!table.header.includes("density")) return [];
+  const density = thermoSeries(table, "density");
+  if (mean === undefined || density.x.length < 2) return [density];
+  return [density, { label: meanLabel, x: density.x, y: density.x.map(() => mean), dashed: true }];
+}
+
 /** The RDF pair label of an rdf_*.csv file, from the summary's `rdf` list when it names the file. */
 export function rdfLabel(fileName: string, summary: Record<string, unknown>): string {
   for (const entry of arr(summary.rdf)) {
@@ -55,7 +64,8 @@ export function rdfSeries(texts: Record<string, string>, summary: Record<string,
     const [r, g] = xySeries(table, "r", "g");
     if (r.length > 0) series.push({ label: `g(r) ${label}`, x: r, y: g, colorIndex });
     const [rc, cn] = xySeries(table, "r", "cn");
-    if (rc.length > 0) series.push({ label: `CN ${label}`, x: rc, y: cn, right: true, dashed: true, colorIndex });
+    if (rc.length > 0)
+      series.push({ label: `CN ${label}`, x: rc, y: cn, right: true, dashed: true, colorIndex });
   }
   return series;
 }

@@ -1,15 +1,26 @@
 import { describe, expect, it } from "vitest";
 import { parseCsv } from "./csv";
-import { msdSeries, rdfSeries, thermoQuantities, thermoSeries, thermoX } from "./mdPlots";
+import { densitySeries, msdSeries, rdfSeries, thermoQuantities, thermoSeries, thermoX } from "./mdPlots";
 import { frequencySeries } from "./qcPlots";
 
 describe("MD plot series", () => {
-  const thermo = parseCsv("stage,step,time_ps,temp,density\nnpt,0,0,300,1.1\nnpt,10,5,301,1.2\nnvt,0,0,299,1.2\n");
+  const thermo = parseCsv(
+    "stage,step,time_ps,temp,density\nnpt,0,0,300,1.1\nnpt,10,5,301,1.2\nnvt,0,0,299,1.2\n",
+  );
 
   it("plots thermo quantities against continuous time", () => {
     expect(thermoQuantities(thermo)).toEqual(["temp", "density"]);
     expect(thermoX(thermo)).toEqual({ values: [0, 5, 5], label: "time_ps" });
     expect(thermoSeries(thermo, "temp")).toEqual({ label: "temp", x: [0, 5, 5], y: [300, 301, 299] });
+  });
+
+  it("draws density with the summary's mean as a dashed line", () => {
+    expect(densitySeries(thermo, 1.2, "mean")).toEqual([
+      { label: "density", x: [0, 5, 5], y: [1.1, 1.2, 1.2] },
+      { label: "mean", x: [0, 5, 5], y: [1.2, 1.2, 1.2], dashed: true },
+    ]);
+    expect(densitySeries(thermo, undefined, "mean")).toHaveLength(1);
+    expect(densitySeries(parseCsv("step,temp\n0,300\n"), 1.2, "mean")).toEqual([]);
   });
 
   it("falls back to the step when there is no time column", () => {
@@ -31,7 +42,10 @@ describe("MD plot series", () => {
   });
 
   it("draws one MSD curve per species file", () => {
-    const texts = { "msd_Li+.csv": "time_ps,msd\n0,0\n10,4.5\n", "msd_PF6-.csv": "time_ps,msd\n0,0\n10,2.5\n" };
+    const texts = {
+      "msd_Li+.csv": "time_ps,msd\n0,0\n10,4.5\n",
+      "msd_PF6-.csv": "time_ps,msd\n0,0\n10,2.5\n",
+    };
     expect(msdSeries(texts)).toEqual([
       { label: "Li+", x: [0, 10], y: [0, 4.5] },
       { label: "PF6-", x: [0, 10], y: [0, 2.5] },

@@ -28,7 +28,10 @@ export function numbers(value: unknown): number[] {
 }
 
 /** Scalar entries of `summary` other than `known` keys, for an "other values" table. */
-export function otherScalars(summary: Summary, known: ReadonlySet<string>): [string, string | number | boolean][] {
+export function otherScalars(
+  summary: Summary,
+  known: ReadonlySet<string>,
+): [string, string | number | boolean][] {
   return Object.entries(summary).filter(
     (entry): entry is [string, string | number | boolean] =>
       !known.has(entry[0]) && ["string", "number", "boolean"].includes(typeof entry[1]),
@@ -39,7 +42,10 @@ export function otherScalars(summary: Summary, known: ReadonlySet<string>): [str
 export function geometryToXyz(geometry: unknown): string | undefined {
   const atoms = arr(geometry).filter(
     (row): row is [string, number, number, number] =>
-      Array.isArray(row) && row.length >= 4 && typeof row[0] === "string" && row.slice(1, 4).every((v) => typeof v === "number"),
+      Array.isArray(row) &&
+      row.length >= 4 &&
+      typeof row[0] === "string" &&
+      row.slice(1, 4).every((v) => typeof v === "number"),
   );
   if (atoms.length === 0) return undefined;
   const lines = atoms.map(([el, x, y, z]) => `${el} ${x.toFixed(6)} ${y.toFixed(6)} ${z.toFixed(6)}`);
@@ -52,8 +58,13 @@ export function geometryToXyz(geometry: unknown): string | undefined {
  */
 export function shellShares(shell: Summary | undefined): [string, string][] {
   if (!shell) return [];
-  const entries = Object.entries(shell).filter((entry): entry is [string, number] => num(entry[1]) !== undefined);
+  const entries = Object.entries(shell).filter(
+    (entry): entry is [string, number] => num(entry[1]) !== undefined,
+  );
   const total = entries.reduce((sum, [, v]) => sum + v, 0);
   const fractions = entries.every(([, v]) => v >= 0 && v <= 1) && Math.abs(total - 1) < 0.02;
-  return entries.map(([k, v]) => [k, fractions ? `${(v * 100).toFixed(1)} %` : String(Number(v.toPrecision(4)))]);
+  return entries.map(([k, v]) => [
+    k,
+    fractions ? `${(v * 100).toFixed(1)} %` : String(Number(v.toPrecision(4))),
+  ]);
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { errorMessage, fetchFile } from "../api/client";
 import type { ResultFile } from "../api/types";
 
@@ -8,15 +8,22 @@ export interface FileTexts {
   loading: boolean;
 }
 
-/** Fetch the text of the result files whose names `wanted` accepts (CSV tables, structures). */
+interface Loaded {
+  files: readonly ResultFile[];
+  texts: Record<string, string>;
+  errors: Record<string, string>;
+}
+
+/**
+ * Fetch the text of the result files whose names `wanted` accepts (CSV tables, structures).
+ * `wanted` should be a stable function (defined once at module level).
+ */
 export function useFileTexts(files: readonly ResultFile[], wanted: (name: string) => boolean): FileTexts {
-  const [state, setState] = useState<FileTexts>({ texts: {}, errors: {}, loading: true });
-  const chosen = files.filter((file) => wanted(file.name));
-  const key = chosen.map((file) => file.name).join("|");
+  const chosen = useMemo(() => files.filter((file) => wanted(file.name)), [files, wanted]);
+  const [loaded, setLoaded] = useState<Loaded | null>(null);
 
   useEffect(() => {
     const controller = new AbortController();
-    setState({ texts: {}, errors: {}, loading: chosen.length > 0 });
     void Promise.all(
       chosen.map(async (file) => {
         try {
@@ -34,11 +41,17 @@ export function useFileTexts(files: readonly ResultFile[], wanted: (name: string
         if ("text" in outcome && outcome.text !== undefined) texts[outcome.name] = outcome.text;
         else if ("error" in outcome && outcome.error !== undefined) errors[outcome.name] = outcome.error;
       }
-      setState({ texts, errors, loading: false });
+      setLoaded({ files: chosen, texts, errors });
     });
     return () => controller.abort();
-    // The file list is identified by its names; URLs change on every results fetch.
-  }, [key]);
+  }, [chosen]);
 
-  return state;
+  const current = loaded?.files === chosen ? loaded : null;
+  return {
+    texts: current?.texts ?? EMPTY,
+    errors: current?.errors ?? EMPTY,
+    loading: current === null && chosen.length > 0,
+  };
 }
+
+const EMPTY: Record<string, string> = {};
