@@ -139,6 +139,7 @@ describe("new MD job", () => {
     });
     renderAt("/jobs/new/md");
     const concentration = await screen.findByLabelText("Concentration (mol/L)");
+    expect(concentration.getAttribute("name")).toBe("salts.0.concentration");
     fireEvent.change(concentration, { target: { value: "0" } });
 
     const error = await screen.findByTestId("error-salts.0.concentration", {}, { timeout: 3000 });
@@ -229,8 +230,12 @@ describe("job detail", () => {
       }),
       "GET /api/v1/jobs/5/results": () => ({ status: 404, json: { detail: "No results" } }),
     });
-    renderAt("/jobs/5");
+    const { container } = renderAt("/jobs/5");
     expect((await screen.findByTestId("failure-reason")).textContent).toBe("TIMEOUT");
+    // One current-state badge; the timeline's badges are past states.
+    expect([...container.querySelectorAll("[data-state]")].map((e) => e.getAttribute("data-state"))).toEqual([
+      "FAILED",
+    ]);
     expect(screen.getByTestId("failure-description").textContent).toBe("The job ran past its time limit.");
     expect(screen.getByTestId("log-tail").textContent).toContain("DUE TO TIME LIMIT");
     expect(screen.getByTestId("job-scheduler-id").textContent).toBe("123456");

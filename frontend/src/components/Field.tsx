@@ -2,6 +2,8 @@ import type { ReactNode } from "react";
 
 export interface FieldControlProps {
   id: string;
+  /** The field path, so a form control is named after the spec field it fills. */
+  name: string;
   "aria-invalid": boolean;
   "aria-describedby"?: string;
 }
@@ -29,7 +31,7 @@ export function Field({ path, label, errors, hint, className, children }: FieldP
   return (
     <div className={`field${hasError ? " invalid" : ""}${className ? ` ${className}` : ""}`}>
       <label htmlFor={id}>{label}</label>
-      {children({ id, "aria-invalid": hasError, "aria-describedby": described || undefined })}
+      {children({ id, name: path, "aria-invalid": hasError, "aria-describedby": described || undefined })}
       {hint && (
         <small id={`${id}-hint`} className="hint">
           {hint}

@@ -35,7 +35,6 @@ export function NamePriorityFields({
         {(control) => (
           <input
             {...control}
-            name="name"
             value={name}
             maxLength={100}
             placeholder={placeholder}
@@ -45,12 +44,7 @@ export function NamePriorityFields({
       </Field>
       <Field path="priority" label={t("form.priority")} errors={errors.priority}>
         {(control) => (
-          <select
-            {...control}
-            name="priority"
-            value={priority}
-            onChange={(e) => onPriority(Number(e.target.value))}
-          >
+          <select {...control} value={priority} onChange={(e) => onPriority(Number(e.target.value))}>
             {PRIORITIES.map((option) => (
               <option key={option.value} value={option.value}>
                 {t(option.key)}

@@ -21,12 +21,12 @@ export function Timeline({ events, locale }: { events: readonly JobEvent[]; loca
           <div className="transition">
             {isState(event.from) && (
               <>
-                <StateBadge state={event.from} />
+                <StateBadge state={event.from} past />
                 <span aria-hidden="true">→</span>
                 <span className="visually-hidden">{t("job.to")}</span>
               </>
             )}
-            {isState(event.to) ? <StateBadge state={event.to} /> : <span>{event.to}</span>}
+            {isState(event.to) ? <StateBadge state={event.to} past /> : <span>{event.to}</span>}
           </div>
           {(event.actor || event.message) && (
             <p className="event-text">

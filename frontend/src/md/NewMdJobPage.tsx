@@ -540,7 +540,6 @@ function NumberField({ path, label, value, errors, step, onChange }: NumberField
       {(control) => (
         <input
           {...control}
-          name={path}
           type="number"
           inputMode="decimal"
           step={step}

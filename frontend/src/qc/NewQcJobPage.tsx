@@ -65,7 +65,6 @@ export function NewQcJobPage() {
       {(control) => (
         <select
           {...control}
-          name={path}
           value={String(form[key])}
           onChange={(e) => update({ [key]: e.target.value } as Partial<QcFormState>)}
         >
@@ -123,7 +122,6 @@ export function NewQcJobPage() {
                   {(control) => (
                     <input
                       {...control}
-                      name="smiles"
                       className="mono"
                       autoComplete="off"
                       spellCheck={false}
@@ -144,7 +142,6 @@ export function NewQcJobPage() {
                 {(control) => (
                   <textarea
                     {...control}
-                    name="xyz"
                     className="mono"
                     rows={8}
                     spellCheck={false}
@@ -160,7 +157,6 @@ export function NewQcJobPage() {
                 {(control) => (
                   <input
                     {...control}
-                    name="charge"
                     type="number"
                     step="1"
                     min="-4"
@@ -178,7 +174,6 @@ export function NewQcJobPage() {
                 {(control) => (
                   <input
                     {...control}
-                    name="multiplicity"
                     type="number"
                     step="1"
                     min="1"
