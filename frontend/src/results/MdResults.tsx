@@ -7,7 +7,7 @@ import { useFileTexts } from "./useFileTexts";
 import { LazyPlot } from "./LazyPlot";
 import { LazyViewer } from "./LazyViewer";
 import { densitySeries, msdSeries, rdfSeries, thermoQuantities, thermoSeries, thermoX } from "./mdPlots";
-import { arr, num, obj, otherScalars, shellShares, str, type Summary } from "./summary";
+import { arr, num, numbers, obj, otherScalars, prettyUnit, shellShares, str, type Summary } from "./summary";
 
 const KNOWN_KEYS = new Set([
   "engine",
@@ -19,6 +19,14 @@ const KNOWN_KEYS = new Set([
   "diffusion",
   "conductivity",
   "transference_number",
+  "temperature",
+  "salt_pairs",
+  "box_length_unit",
+  "atoms",
+  "frames",
+  "production_ps",
+  "files",
+  "warnings",
 ]);
 
 const wanted = (name: string) =>
@@ -48,9 +56,11 @@ export function MdResults({ summary, files }: { summary: Summary; files: ResultF
     [thermo, densityMean, meanLabel],
   );
   const rdfPlot = useMemo(() => rdfSeries(texts, summary), [texts, summary]);
-  const msdPlot = useMemo(() => msdSeries(texts), [texts]);
+  const msdPlot = useMemo(() => msdSeries(texts, summary), [texts, summary]);
 
   const density = obj(summary.density);
+  const temperature = obj(summary.temperature);
+  const warnings = arr(summary.warnings).filter((w): w is string => typeof w === "string");
   const conductivity = obj(summary.conductivity);
   const others = otherScalars(summary, KNOWN_KEYS);
 
@@ -64,23 +74,49 @@ export function MdResults({ summary, files }: { summary: Summary; files: ResultF
               <tr>
                 <th scope="row">{t("md.density")}</th>
                 <td data-testid="value-density">
-                  {formatNumber(density.mean)}
-                  {num(density.std) !== undefined && ` ± ${formatNumber(density.std, 2)}`}{" "}
-                  {str(density.unit) ?? "g/cm³"}
+                  <MeanStd value={density} fallbackUnit="g/cm³" />
+                  {str(density.window) && <div className="muted small-text">{str(density.window)}</div>}
+                </td>
+              </tr>
+            )}
+            {temperature && (
+              <tr>
+                <th scope="row">{t("md.temperatureMean")}</th>
+                <td>
+                  <MeanStd value={temperature} fallbackUnit="K" />
                 </td>
               </tr>
             )}
             {num(summary.box_length) !== undefined && (
               <tr>
                 <th scope="row">{t("md.boxLength")}</th>
-                <td>{formatNumber(summary.box_length)} Å</td>
+                <td>
+                  {formatNumber(summary.box_length)} {prettyUnit(str(summary.box_length_unit) ?? "A")}
+                </td>
+              </tr>
+            )}
+            {num(summary.atoms) !== undefined && (
+              <tr>
+                <th scope="row">{t("md.atomCount")}</th>
+                <td>{num(summary.atoms)!.toLocaleString()}</td>
+              </tr>
+            )}
+            {num(summary.production_ps) !== undefined && (
+              <tr>
+                <th scope="row">{t("md.production")}</th>
+                <td>
+                  {formatNumber(summary.production_ps)} ps
+                  {num(summary.frames) !== undefined && (
+                    <span className="muted"> ({t("md.frames", { n: num(summary.frames)! })})</span>
+                  )}
+                </td>
               </tr>
             )}
             {conductivity && (
               <tr>
                 <th scope="row">{t("md.conductivity")}</th>
                 <td data-testid="value-conductivity">
-                  {formatNumber(conductivity.value)} {str(conductivity.unit) ?? ""}
+                  {formatNumber(conductivity.value)} {prettyUnit(str(conductivity.unit))}
                   {str(conductivity.method) && <span className="muted"> ({str(conductivity.method)})</span>}
                 </td>
               </tr>
@@ -93,7 +129,9 @@ export function MdResults({ summary, files }: { summary: Summary; files: ResultF
             )}
             {shellShares(obj(summary.solvation_shell)).map(([kind, share]) => (
               <tr key={kind}>
-                <th scope="row">{t("md.shell", { kind })}</th>
+                <th scope="row" title={str(obj(summary.solvation_shell)?.definition)}>
+                  {t("md.shell", { kind })}
+                </th>
                 <td>{share}</td>
               </tr>
             ))}
@@ -112,6 +150,16 @@ export function MdResults({ summary, files }: { summary: Summary; files: ResultF
           </tbody>
         </table>
 
+        {warnings.length > 0 && (
+          <div className="notice" data-testid="summary-warnings">
+            <strong>{t("results.warnings")}</strong>
+            <ul>
+              {warnings.map((warning, index) => (
+                <li key={index}>{warning}</li>
+              ))}
+            </ul>
+          </div>
+        )}
         <DiffusionTable summary={summary} />
         <RdfTable summary={summary} />
         <Composition summary={summary} />
@@ -208,6 +256,7 @@ function DiffusionTable({ summary }: { summary: Summary }) {
     .map(obj)
     .filter((row): row is Summary => row !== undefined);
   if (rows.length === 0) return null;
+  const hasSlope = rows.some((row) => num(row.loglog_slope) !== undefined);
   return (
     <>
       <h4>{t("md.diffusion")}</h4>
@@ -220,17 +269,30 @@ function DiffusionTable({ summary }: { summary: Summary }) {
             </th>
             <th scope="col">{t("md.unit")}</th>
             <th scope="col">{t("md.fitWindow")}</th>
+            {hasSlope && (
+              <th scope="col" className="num" title={t("md.slopeHint")}>
+                {t("md.slope")}
+              </th>
+            )}
           </tr>
         </thead>
         <tbody>
           {rows.map((row, index) => {
-            const window = arr(row.fit_window_ps).filter((v): v is number => typeof v === "number");
+            const window = numbers(row.fit_window_ps);
             return (
               <tr key={index}>
                 <td>{str(row.species) ?? "—"}</td>
                 <td className="num">{formatNumber(row.D)}</td>
-                <td>{str(row.unit) ?? ""}</td>
-                <td>{window.length === 2 ? `${window[0]}–${window[1]} ps` : "—"}</td>
+                <td>{prettyUnit(str(row.unit))}</td>
+                <td>
+                  {window.length === 2 ? `${formatNumber(window[0])}–${formatNumber(window[1])} ps` : "—"}
+                </td>
+                {hasSlope && (
+                  <td className={`num${row.diffusive === false ? " bad" : ""}`}>
+                    {formatNumber(row.loglog_slope, 3)}
+                    {row.diffusive === false && ` (${t("md.notDiffusive")})`}
+                  </td>
+                )}
               </tr>
             );
           })}
@@ -302,6 +364,17 @@ function Composition({ summary }: { summary: Summary }) {
           ))}
         </tbody>
       </table>
+    </>
+  );
+}
+
+/** "1.241 ± 0.005 g/cm³" from `{mean, std, unit}`. */
+function MeanStd({ value, fallbackUnit }: { value: Summary; fallbackUnit: string }) {
+  const std = num(value.std);
+  return (
+    <>
+      {formatNumber(value.mean)}
+      {std !== undefined && ` ± ${formatNumber(std, 2)}`} {prettyUnit(str(value.unit)) || fallbackUnit}
     </>
   );
 }

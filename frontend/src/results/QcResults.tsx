@@ -5,7 +5,7 @@ import { formatNumber } from "../jobs/format";
 import { LazyPlot } from "./LazyPlot";
 import { LazyViewer } from "./LazyViewer";
 import { frequencySeries } from "./qcPlots";
-import { arr, geometryToXyz, num, numbers, otherScalars, str, type Summary } from "./summary";
+import { arr, geometryToXyz, num, numbers, obj, otherScalars, str, type Summary } from "./summary";
 import { useFileTexts } from "./useFileTexts";
 
 const HARTREE_TO_EV = 27.211386245988;
@@ -28,6 +28,19 @@ const KNOWN_KEYS = new Set([
   "free_energy_hartree",
   "geometry",
   "ir_intensities",
+  "dispersion",
+  "solvation",
+  "zero_point_energy_hartree",
+  "binding_energy_kcal_mol",
+  "binding_energy_definition",
+  "redox_potential_v",
+  "redox_potential_absolute_v",
+  "redox_delta_g_ev",
+  "redox_reference",
+  "message",
+  "failure_reason",
+  "dipole_vector_debye",
+  "steps",
 ]);
 
 const wanted = (name: string) => name === "final.xyz";
@@ -38,8 +51,13 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
   const { texts } = useFileTexts(files, wanted);
   const structure = texts["final.xyz"] ?? geometryToXyz(summary.geometry);
   const frequencies = useMemo(() => frequencySeries(summary, t("qc.intensity")), [summary, t]);
-  const imaginary =
-    num(summary.imaginary_frequencies) ?? numbers(summary.frequencies_cm1).filter((f) => f < 0).length;
+  // The engines list the imaginary modes (as negative numbers); a bare count is accepted too.
+  const imaginaryModes = Array.isArray(summary.imaginary_frequencies)
+    ? numbers(summary.imaginary_frequencies)
+    : numbers(summary.frequencies_cm1).filter((f) => f < 0);
+  const imaginary = num(summary.imaginary_frequencies) ?? imaginaryModes.length;
+  const solvation = obj(summary.solvation);
+  const solvationModel = str(solvation?.model);
   const charges = numbers(summary.mulliken_charges);
   const elements = arr(summary.geometry).map((row) =>
     Array.isArray(row) && typeof row[0] === "string" ? row[0] : "?",
@@ -99,6 +117,22 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
                 </td>
               </tr>
             )}
+            {str(summary.dispersion) && str(summary.dispersion) !== "none" && (
+              <tr>
+                <th scope="row">{t("qc.dispersion")}</th>
+                <td>{str(summary.dispersion)}</td>
+              </tr>
+            )}
+            {solvationModel && solvationModel !== "none" && (
+              <tr>
+                <th scope="row">{t("qc.solvation")}</th>
+                <td>
+                  {str(solvation?.engine_model) ?? solvationModel.toUpperCase()}
+                  {str(solvation?.solvent) && `, ${str(solvation?.solvent)}`}
+                  {num(solvation?.epsilon) !== undefined && `, ε = ${num(solvation?.epsilon)}`}
+                </td>
+              </tr>
+            )}
             {typeof termination === "boolean" && (
               <tr>
                 <th scope="row">{t("qc.termination")}</th>
@@ -109,6 +143,39 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
             )}
             {energy("scf_energy_hartree", t("qc.scfEnergy"))}
             {energy("free_energy_hartree", t("qc.freeEnergy"))}
+            {energy("zero_point_energy_hartree", t("qc.zpe"))}
+            {num(summary.binding_energy_kcal_mol) !== undefined && (
+              <tr>
+                <th scope="row" title={str(summary.binding_energy_definition)}>
+                  {t("qc.bindingEnergy")}
+                </th>
+                <td data-testid="value-binding_energy_kcal_mol">
+                  {num(summary.binding_energy_kcal_mol)!.toFixed(2)} kcal/mol
+                </td>
+              </tr>
+            )}
+            {num(summary.redox_potential_v) !== undefined && (
+              <tr>
+                <th scope="row" title={str(summary.redox_reference)}>
+                  {t("qc.redoxPotential")}
+                </th>
+                <td data-testid="value-redox_potential_v">
+                  {num(summary.redox_potential_v)!.toFixed(3)} V {t("qc.vsLi")}
+                  {num(summary.redox_potential_absolute_v) !== undefined && (
+                    <span className="muted">
+                      {" "}
+                      ({t("qc.absolute")} {num(summary.redox_potential_absolute_v)!.toFixed(3)} V)
+                    </span>
+                  )}
+                </td>
+              </tr>
+            )}
+            {num(summary.redox_delta_g_ev) !== undefined && (
+              <tr>
+                <th scope="row">ΔG</th>
+                <td>{num(summary.redox_delta_g_ev)!.toFixed(3)} eV</td>
+              </tr>
+            )}
             {ev("homo_ev", "HOMO")}
             {ev("lumo_ev", "LUMO")}
             {ev("gap_ev", t("qc.gap"))}
@@ -123,6 +190,8 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
                 <th scope="row">{t("qc.imaginary")}</th>
                 <td data-testid="value-imaginary" className={imaginary > 0 ? "bad" : "ok"}>
                   {imaginary}
+                  {imaginaryModes.length > 0 &&
+                    ` (${imaginaryModes.map((f) => `${formatNumber(Math.abs(f))}i`).join(", ")} cm⁻¹)`}
                 </td>
               </tr>
             )}
@@ -134,6 +203,11 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
             ))}
           </tbody>
         </table>
+        {str(summary.message) && (
+          <p className="notice" data-testid="qc-message">
+            {str(summary.message)}
+          </p>
+        )}
         {charges.length > 0 && (
           <details>
             <summary>{t("qc.mulliken")}</summary>

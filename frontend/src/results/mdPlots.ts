@@ -70,13 +70,38 @@ export function rdfSeries(texts: Record<string, string>, summary: Record<string,
   return series;
 }
 
-/** MSD against time for each msd_*.csv file. */
-export function msdSeries(texts: Record<string, string>): PlotSeries[] {
+/** The first of `names` that the table has as a column. */
+function firstColumn(table: CsvTable, names: readonly string[]): string | undefined {
+  return names.find((name) => table.header.includes(name));
+}
+
+/** The species of an msd_*.csv file, from the summary's `diffusion` list when it names the file. */
+export function msdLabel(fileName: string, summary: Record<string, unknown>): string {
+  for (const entry of arr(summary.diffusion)) {
+    const diffusion = obj(entry);
+    if (diffusion && str(diffusion.file) === fileName && str(diffusion.species))
+      return str(diffusion.species)!;
+  }
+  return seriesName(fileName, "msd");
+}
+
+/**
+ * MSD against time for each msd_*.csv file. The columns are `time_ps,msd` or, as the MD engine
+ * writes them, `t_ps,msd_A2`.
+ */
+export function msdSeries(
+  texts: Record<string, string>,
+  summary: Record<string, unknown> = {},
+): PlotSeries[] {
   const series: PlotSeries[] = [];
   for (const [name, text] of Object.entries(texts).sort()) {
     if (!/^msd.*\.csv$/i.test(name)) continue;
-    const [t, msd] = xySeries(parseCsv(text), "time_ps", "msd");
-    if (t.length > 0) series.push({ label: seriesName(name, "msd"), x: t, y: msd });
+    const table = parseCsv(text);
+    const xName = firstColumn(table, ["time_ps", "t_ps", "time"]);
+    const yName = firstColumn(table, ["msd", "msd_A2"]);
+    if (!xName || !yName) continue;
+    const [t, msd] = xySeries(table, xName, yName);
+    if (t.length > 0) series.push({ label: msdLabel(name, summary), x: t, y: msd });
   }
   return series;
 }

@@ -41,6 +41,13 @@ describe("MD plot series", () => {
     expect(rdfSeries({ "rdf_Li-F.csv": "r,g\n1,2\n" }, {})[0]!.label).toBe("g(r) Li-F");
   });
 
+  it("reads the MD engine's MSD columns and names the species from the summary", () => {
+    const texts = { "msd_Li.csv": "t_ps,msd_A2\n0,0\n5,1.5\n" };
+    const summary = { diffusion: [{ species: "Li+", file: "msd_Li.csv" }] };
+    expect(msdSeries(texts, summary)).toEqual([{ label: "Li+", x: [0, 5], y: [0, 1.5] }]);
+    expect(msdSeries({ "msd_X.csv": "a,b\n1,2\n" })).toEqual([]);
+  });
+
   it("draws one MSD curve per species file", () => {
     const texts = {
       "msd_Li+.csv": "time_ps,msd\n0,0\n10,4.5\n",

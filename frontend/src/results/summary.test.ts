@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { geometryToXyz, numbers, otherScalars, shellShares } from "./summary";
+import { geometryToXyz, numbers, otherScalars, prettyUnit, shellShares } from "./summary";
 
 describe("summary helpers", () => {
   it("shows solvation shell fractions as percentages", () => {
@@ -22,6 +22,15 @@ describe("summary helpers", () => {
     const xyz = geometryToXyz([["O", 0, 0, 0.1173], ["H", 0, 0.7572, -0.4692], ["bad"]]);
     expect(xyz).toBe("2\ngeometry\nO 0.000000 0.000000 0.117300\nH 0.000000 0.757200 -0.469200\n");
     expect(geometryToXyz(undefined)).toBeUndefined();
+  });
+
+  it("writes units the typographic way", () => {
+    expect(prettyUnit("cm^2/s")).toBe("cm²/s");
+    expect(prettyUnit("g/cm^3")).toBe("g/cm³");
+    expect(prettyUnit("A")).toBe("Å");
+    expect(prettyUnit("A^2/ps")).toBe("Å²/ps");
+    expect(prettyUnit("S/m")).toBe("S/m");
+    expect(prettyUnit(undefined)).toBe("");
   });
 
   it("keeps finite numbers and lists unknown scalar keys", () => {

@@ -17,6 +17,17 @@ export function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
+/** A unit as the server writes it ("cm^2/s", "g/cm^3", "A") in typographic form ("cm²/s", "Å"). */
+export function prettyUnit(unit: string | undefined): string {
+  if (!unit) return "";
+  if (unit === "A" || unit === "Angstrom") return "Å";
+  return unit
+    .replace(/\bA\^2/g, "Å²")
+    .replace(/\^-1\b/g, "⁻¹")
+    .replace(/\^2\b/g, "²")
+    .replace(/\^3\b/g, "³");
+}
+
 /** The value if it is an array (of anything). */
 export function arr(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
