@@ -1,0 +1,137 @@
+// Shapes of the server's JSON (HTTP contract under /api/v1). Summaries are loose: any key may be absent.
+
+export type Role = "ADMIN" | "USER" | "WORKER";
+export type JobType = "MD" | "QC";
+export const JOB_STATES = [
+  "PENDING",
+  "CLAIMED",
+  "QUEUED",
+  "RUNNING",
+  "POSTPROCESSING",
+  "COMPLETED",
+  "FAILED",
+  "CANCELLED",
+] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const TERMINAL_STATES: ReadonlySet<string> = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
+
+export interface Me {
+  id: number;
+  username: string;
+  role: Role;
+  active: boolean;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+}
+
+export interface LibrarySalt {
+  name: string;
+  full_name?: string;
+  cation?: string;
+  anion?: string;
+}
+
+export interface LibrarySolvent {
+  name: string;
+  full_name?: string;
+  smiles?: string;
+  density?: number;
+  molar_mass?: number;
+}
+
+export interface Library {
+  salts: LibrarySalt[];
+  solvents: LibrarySolvent[];
+}
+
+export interface JobEvent {
+  time: string;
+  from: string | null;
+  to: string;
+  actor?: string | null;
+  message?: string | null;
+}
+
+export interface Job {
+  id: number;
+  type: JobType;
+  name: string;
+  state: JobState;
+  priority: number;
+  spec: Record<string, unknown>;
+  owner?: string | null;
+  worker?: string | null;
+  scheduler_job_id?: string | null;
+  progress?: number | null;
+  failure_reason?: string | null;
+  failure_description?: string | null;
+  log_tail?: string | null;
+  attempts?: number;
+  created_at: string;
+  updated_at?: string;
+  events?: JobEvent[];
+}
+
+export interface JobPage {
+  items: Job[];
+  total: number;
+}
+
+export interface MdPreview {
+  counts?: Record<string, number>;
+  box_length?: number;
+  atoms?: number;
+}
+
+export interface QcPreview {
+  electrons?: number;
+  atoms?: number;
+}
+
+export interface ValidateResponse {
+  ok: boolean;
+  preview?: MdPreview & QcPreview;
+}
+
+export interface ResultFile {
+  name: string;
+  size?: number;
+  sha256?: string;
+  url: string;
+}
+
+export interface Results {
+  files: ResultFile[];
+  summary?: Record<string, unknown> | null;
+  zip_url?: string | null;
+}
+
+export interface AdminUser {
+  id: number;
+  username: string;
+  role: Role;
+  active: boolean;
+  created_at?: string;
+}
+
+export interface WorkerToken {
+  name: string;
+  created_at?: string;
+  last_used_at?: string | null;
+  revoked: boolean;
+}
+
+export interface WorkerInfo {
+  name: string;
+  hostname?: string;
+  state: "online" | "offline";
+  last_heartbeat?: string | null;
+  running?: number;
+  capacity?: number;
+  job_types?: string[];
+  engines?: string[];
+}

@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import { numberValue } from "../forms/numbers";
+import {
+  PRESET_STAGES,
+  applyPreset,
+  buildMdJob,
+  buildMdSpec,
+  initialMdForm,
+  mdFieldPaths,
+  stagesForm,
+  stagesToSend,
+  suggestMdName,
+} from "./mdForm";
+
+describe("numberValue", () => {
+  it("parses numbers, keeps empty as null and unreadable text as text", () => {
+    expect(numberValue(" 1.5 ")).toBe(1.5);
+    expect(numberValue("")).toBeNull();
+    expect(numberValue("abc")).toBe("abc");
+  });
+});
+
+describe("buildMdSpec", () => {
+  it("builds the spec of the default form with the binding field names", () => {
+    expect(buildMdSpec(initialMdForm())).toEqual({
+      salts: [{ name: "LiPF6", concentration: 1 }],
+      solvents: [
+        { name: "EC", ratio: 1 },
+        { name: "DMC", ratio: 1 },
+      ],
+      ratio_type: "mole",
+      salt_pairs: 20,
+      temperature: 298.15,
+      pressure: 1,
+      timestep: 1,
+      preset: "fast",
+      ion_charge_scale: 1,
+      thermo_interval: 1000,
+      dump_interval: 5000,
+      resources: { tasks: 1, cpus_per_task: 1, memory_mb: 2000, walltime_minutes: 60 },
+    });
+  });
+
+  it("sends box_length instead of salt_pairs when sizing by the box", () => {
+    const spec = buildMdSpec({ ...initialMdForm(), size_mode: "box_length", box_length: "35.5" });
+    expect(spec.box_length).toBe(35.5);
+    expect(spec).not.toHaveProperty("salt_pairs");
+  });
+
+  it("sends a pasted SMILES solvent as smiles, without a name", () => {
+    const form = initialMdForm();
+    form.solvents = [{ kind: "smiles", name: "EC", smiles: " COC(=O)OC ", ratio: "2" }];
+    expect(buildMdSpec(form).solvents).toEqual([{ smiles: "COC(=O)OC", ratio: 2 }]);
+  });
+
+  it("passes what the user typed on, so the server can name a bad field", () => {
+    const form = initialMdForm();
+    form.salts = [{ name: "LiTFSI", concentration: "" }];
+    form.temperature = "hot";
+    const spec = buildMdSpec(form);
+    expect(spec.salts).toEqual([{ name: "LiTFSI", concentration: null }]);
+    expect(spec.temperature).toBe("hot");
+  });
+});
+
+describe("presets and stages", () => {
+  it("shows each preset's stage lengths", () => {
+    expect(PRESET_STAGES.fast).toMatchObject({ npt_ps: 20, nvt_ps: 20, anneal_ps: 0 });
+    expect(PRESET_STAGES.standard).toMatchObject({ npt_ps: 1000, nvt_ps: 2000, anneal_ps: 0 });
+    expect(PRESET_STAGES.accurate).toMatchObject({ npt_ps: 2000, anneal_ps: 500, nvt_ps: 10000 });
+  });
+
+  it("fills the stage fields when a preset is chosen", () => {
+    const form = applyPreset(initialMdForm(), "accurate");
+    expect(form.preset).toBe("accurate");
+    expect(form.stages).toEqual({
+      minimize: true,
+      npt_ps: "2000",
+      anneal_ps: "500",
+      anneal_temperature: "400",
+      nvt_ps: "10000",
+    });
+  });
+
+  it("sends no stages while they equal the preset", () => {
+    const form = applyPreset(initialMdForm(), "standard");
+    expect(stagesToSend(form.preset, form.stages)).toBeUndefined();
+    expect(buildMdSpec(form)).not.toHaveProperty("stages");
+    expect(buildMdSpec(form).preset).toBe("standard");
+  });
+
+  it("sends the edited stages with the preset", () => {
+    const form = applyPreset(initialMdForm(), "standard");
+    form.stages = { ...form.stages, nvt_ps: "5000" };
+    expect(buildMdSpec(form).stages).toEqual({
+      minimize: true,
+      npt_ps: 1000,
+      anneal_ps: 0,
+      anneal_temperature: 400,
+      nvt_ps: 5000,
+    });
+  });
+
+  it("counts switching off minimisation as an edit", () => {
+    const stages = { ...stagesForm(PRESET_STAGES.fast), minimize: false };
+    expect(stagesToSend("fast", stages)).toMatchObject({ minimize: false, npt_ps: 20 });
+  });
+
+  it("drops edits when another preset is chosen", () => {
+    const form = initialMdForm();
+    form.stages = { ...form.stages, npt_ps: "77" };
+    expect(applyPreset(form, "fast").stages.npt_ps).toBe("20");
+  });
+});
+
+describe("job body and names", () => {
+  it("suggests a name from the composition with only allowed characters", () => {
+    const form = initialMdForm();
+    form.solvents.push({ kind: "smiles", name: "", smiles: "C#N", ratio: "1" });
+    expect(suggestMdName(form)).toBe("1 M LiPF6 in EC + DMC + solvent 3");
+  });
+
+  it("uses the typed name and priority", () => {
+    const form = { ...initialMdForm(), name: "  my run ", priority: 5 };
+    const body = buildMdJob(form);
+    expect(body).toMatchObject({ type: "MD", name: "my run", priority: 5 });
+  });
+
+  it("falls back to the suggested name", () => {
+    expect(buildMdJob(initialMdForm()).name).toBe("1 M LiPF6 in EC + DMC");
+  });
+
+  it("lists a field path for every row", () => {
+    const paths = mdFieldPaths(initialMdForm());
+    expect(paths).toContain("salts.0.concentration");
+    expect(paths).toContain("solvents.1.ratio");
+    expect(paths).toContain("stages.nvt_ps");
+    expect(paths).toContain("resources.memory_mb");
+    expect(paths).not.toContain("solvents.2");
+  });
+});

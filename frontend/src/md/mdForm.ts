@@ -1,0 +1,242 @@
+// MD job form: its state, the presets, and the spec it sends (field names follow the MD spec).
+
+import { numberText, numberValue } from "../forms/numbers";
+
+export type RatioType = "mole" | "mass" | "volume";
+export type Preset = "fast" | "standard" | "accurate";
+export type SizeMode = "salt_pairs" | "box_length";
+
+export interface Stages {
+  minimize: boolean;
+  npt_ps: number;
+  anneal_ps: number;
+  anneal_temperature: number;
+  nvt_ps: number;
+}
+
+/** Stage lengths in ps of each preset (the server's PRESET_STAGES). */
+export const PRESET_STAGES: Record<Preset, Stages> = {
+  fast: { minimize: true, npt_ps: 20, anneal_ps: 0, anneal_temperature: 400, nvt_ps: 20 },
+  standard: { minimize: true, npt_ps: 1000, anneal_ps: 0, anneal_temperature: 400, nvt_ps: 2000 },
+  accurate: { minimize: true, npt_ps: 2000, anneal_ps: 500, anneal_temperature: 400, nvt_ps: 10000 },
+};
+export const PRESETS: readonly Preset[] = ["fast", "standard", "accurate"];
+
+export interface StagesForm {
+  minimize: boolean;
+  npt_ps: string;
+  anneal_ps: string;
+  anneal_temperature: string;
+  nvt_ps: string;
+}
+
+export interface SaltRow {
+  name: string;
+  concentration: string;
+}
+
+export interface SolventRow {
+  kind: "library" | "smiles";
+  name: string;
+  smiles: string;
+  ratio: string;
+}
+
+export interface ResourcesForm {
+  tasks: string;
+  cpus_per_task: string;
+  memory_mb: string;
+  walltime_minutes: string;
+}
+
+export interface MdFormState {
+  name: string;
+  priority: number;
+  salts: SaltRow[];
+  solvents: SolventRow[];
+  ratio_type: RatioType;
+  size_mode: SizeMode;
+  salt_pairs: string;
+  box_length: string;
+  temperature: string;
+  pressure: string;
+  timestep: string;
+  preset: Preset;
+  stages: StagesForm;
+  ion_charge_scale: string;
+  thermo_interval: string;
+  dump_interval: string;
+  resources: ResourcesForm;
+}
+
+/** The text fields showing a preset's stage lengths. */
+export function stagesForm(stages: Stages): StagesForm {
+  return {
+    minimize: stages.minimize,
+    npt_ps: numberText(stages.npt_ps),
+    anneal_ps: numberText(stages.anneal_ps),
+    anneal_temperature: numberText(stages.anneal_temperature),
+    nvt_ps: numberText(stages.nvt_ps),
+  };
+}
+
+export const DEFAULT_RESOURCES: ResourcesForm = {
+  tasks: "1",
+  cpus_per_task: "1",
+  memory_mb: "2000",
+  walltime_minutes: "60",
+};
+
+/** A 1 M LiPF6 in EC/DMC (1:1 by mole) electrolyte with the fast preset. */
+export function initialMdForm(): MdFormState {
+  return {
+    name: "",
+    priority: 0,
+    salts: [{ name: "LiPF6", concentration: "1.0" }],
+    solvents: [
+      { kind: "library", name: "EC", smiles: "", ratio: "1" },
+      { kind: "library", name: "DMC", smiles: "", ratio: "1" },
+    ],
+    ratio_type: "mole",
+    size_mode: "salt_pairs",
+    salt_pairs: "20",
+    box_length: "40",
+    temperature: "298.15",
+    pressure: "1.0",
+    timestep: "1.0",
+    preset: "fast",
+    stages: stagesForm(PRESET_STAGES.fast),
+    ion_charge_scale: "1.0",
+    thermo_interval: "1000",
+    dump_interval: "5000",
+    resources: { ...DEFAULT_RESOURCES },
+  };
+}
+
+/** Choose a preset: its stage lengths replace whatever the stage fields held. */
+export function applyPreset(form: MdFormState, preset: Preset): MdFormState {
+  return { ...form, preset, stages: stagesForm(PRESET_STAGES[preset]) };
+}
+
+/** The `stages` to send, or undefined when the fields still hold the preset's own lengths. */
+export function stagesToSend(
+  preset: Preset,
+  stages: StagesForm,
+): Record<string, number | string | boolean | null> | undefined {
+  const defaults = PRESET_STAGES[preset];
+  const values = {
+    minimize: stages.minimize,
+    npt_ps: numberValue(stages.npt_ps),
+    anneal_ps: numberValue(stages.anneal_ps),
+    anneal_temperature: numberValue(stages.anneal_temperature),
+    nvt_ps: numberValue(stages.nvt_ps),
+  };
+  const unchanged = (Object.keys(values) as (keyof Stages)[]).every((key) => values[key] === defaults[key]);
+  return unchanged ? undefined : values;
+}
+
+/** The `resources` object of a spec. */
+export function resourcesSpec(resources: ResourcesForm): Record<string, number | string | null> {
+  return {
+    tasks: numberValue(resources.tasks),
+    cpus_per_task: numberValue(resources.cpus_per_task),
+    memory_mb: numberValue(resources.memory_mb),
+    walltime_minutes: numberValue(resources.walltime_minutes),
+  };
+}
+
+/** The MD spec for `POST /jobs` from the form. */
+export function buildMdSpec(form: MdFormState): Record<string, unknown> {
+  const spec: Record<string, unknown> = {
+    salts: form.salts.map((salt) => ({
+      name: salt.name.trim(),
+      concentration: numberValue(salt.concentration),
+    })),
+    solvents: form.solvents.map((solvent) =>
+      solvent.kind === "library"
+        ? { name: solvent.name.trim(), ratio: numberValue(solvent.ratio) }
+        : { smiles: solvent.smiles.trim(), ratio: numberValue(solvent.ratio) },
+    ),
+    ratio_type: form.ratio_type,
+    temperature: numberValue(form.temperature),
+    pressure: numberValue(form.pressure),
+    timestep: numberValue(form.timestep),
+    preset: form.preset,
+    ion_charge_scale: numberValue(form.ion_charge_scale),
+    thermo_interval: numberValue(form.thermo_interval),
+    dump_interval: numberValue(form.dump_interval),
+    resources: resourcesSpec(form.resources),
+  };
+  if (form.size_mode === "salt_pairs") spec.salt_pairs = numberValue(form.salt_pairs);
+  else spec.box_length = numberValue(form.box_length);
+  const stages = stagesToSend(form.preset, form.stages);
+  if (stages) spec.stages = stages;
+  return spec;
+}
+
+/** A job name from the composition, e.g. "1 M LiPF6 in EC + DMC" (only characters names allow). */
+export function suggestMdName(form: MdFormState): string {
+  const salts = form.salts
+    .map((salt) => {
+      const conc = numberValue(salt.concentration);
+      return typeof conc === "number" ? `${conc} M ${salt.name}` : salt.name;
+    })
+    .filter((text) => text.trim() !== "")
+    .join(" + ");
+  const solvents = form.solvents
+    .map((solvent, index) => (solvent.kind === "library" ? solvent.name : `solvent ${index + 1}`))
+    .filter((text) => text.trim() !== "")
+    .join(" + ");
+  const name = solvents ? `${salts} in ${solvents}` : salts;
+  const cleaned = name.replace(/[^\p{L}\p{N} .,()+\-_]/gu, "").trim();
+  return cleaned.slice(0, 100) || "MD job";
+}
+
+/** The whole `POST /jobs` body. */
+export function buildMdJob(form: MdFormState): Record<string, unknown> {
+  return {
+    type: "MD",
+    name: form.name.trim() || suggestMdName(form),
+    priority: form.priority,
+    spec: buildMdSpec(form),
+  };
+}
+
+/** Every field path the MD form can show an error next to. */
+export function mdFieldPaths(form: MdFormState): string[] {
+  const paths = [
+    "name",
+    "priority",
+    "salts",
+    "solvents",
+    "ratio_type",
+    "salt_pairs",
+    "box_length",
+    "temperature",
+    "pressure",
+    "timestep",
+    "preset",
+    "stages",
+    "stages.npt_ps",
+    "stages.anneal_ps",
+    "stages.anneal_temperature",
+    "stages.nvt_ps",
+    "ion_charge_scale",
+    "thermo_interval",
+    "dump_interval",
+    ...RESOURCE_PATHS,
+  ];
+  form.salts.forEach((_, i) => paths.push(`salts.${i}`, `salts.${i}.name`, `salts.${i}.concentration`));
+  form.solvents.forEach((_, i) =>
+    paths.push(`solvents.${i}`, `solvents.${i}.name`, `solvents.${i}.smiles`, `solvents.${i}.ratio`),
+  );
+  return paths;
+}
+
+export const RESOURCE_PATHS = [
+  "resources",
+  "resources.tasks",
+  "resources.cpus_per_task",
+  "resources.memory_mb",
+  "resources.walltime_minutes",
+];

@@ -1,0 +1,162 @@
+// QC job form: its state, the allowed keywords, and the spec it sends (field names follow the QC spec).
+
+import { numberValue } from "../forms/numbers";
+import { DEFAULT_RESOURCES, RESOURCE_PATHS, resourcesSpec, type ResourcesForm } from "../md/mdForm";
+
+export const TASKS = ["sp", "opt", "opt_freq", "binding_energy", "redox"] as const;
+export type Task = (typeof TASKS)[number];
+export const METHODS = ["HF", "B3LYP", "PBE0", "M06-2X", "wB97X-D", "PBE", "TPSS", "GFN2-xTB"] as const;
+export const BASIS_SETS = [
+  "STO-3G",
+  "3-21G",
+  "6-31G",
+  "6-31G*",
+  "6-31G**",
+  "6-31+G*",
+  "6-31+G**",
+  "6-311G*",
+  "6-311G**",
+  "6-311+G*",
+  "6-311+G**",
+  "6-311++G**",
+  "def2-SVP",
+  "def2-SVPD",
+  "def2-TZVP",
+  "def2-TZVPD",
+  "def2-QZVP",
+  "cc-pVDZ",
+  "cc-pVTZ",
+  "aug-cc-pVDZ",
+  "aug-cc-pVTZ",
+] as const;
+export const SOLVATION_SOLVENTS = [
+  "water",
+  "acetonitrile",
+  "dmso",
+  "thf",
+  "methanol",
+  "ethanol",
+  "acetone",
+  "dichloromethane",
+  "chloroform",
+  "toluene",
+  "benzene",
+  "n,n-dimethylformamide",
+] as const;
+export const ENGINES = ["auto", "gaussian", "pyscf", "xtb"] as const;
+export const IONS = ["Li", "Na"] as const;
+
+export interface QcFormState {
+  name: string;
+  priority: number;
+  input: "smiles" | "xyz";
+  smiles: string;
+  xyz: string;
+  charge: string;
+  multiplicity: string;
+  task: Task;
+  method: string;
+  basis: string;
+  dispersion: "none" | "GD3BJ";
+  solvation_model: "none" | "pcm" | "smd";
+  solvent_kind: "named" | "epsilon";
+  solvent: string;
+  epsilon: string;
+  engine: (typeof ENGINES)[number];
+  ion: (typeof IONS)[number];
+  resources: ResourcesForm;
+}
+
+/** Ethylene carbonate, optimised at B3LYP/6-31G*. */
+export function initialQcForm(): QcFormState {
+  return {
+    name: "",
+    priority: 0,
+    input: "smiles",
+    smiles: "C1COC(=O)O1",
+    xyz: "",
+    charge: "0",
+    multiplicity: "1",
+    task: "opt",
+    method: "B3LYP",
+    basis: "6-31G*",
+    dispersion: "none",
+    solvation_model: "none",
+    solvent_kind: "named",
+    solvent: "water",
+    epsilon: "",
+    engine: "auto",
+    ion: "Li",
+    resources: { ...DEFAULT_RESOURCES },
+  };
+}
+
+/** The QC spec for `POST /jobs` from the form; fields that do not apply are left out. */
+export function buildQcSpec(form: QcFormState): Record<string, unknown> {
+  const molecule: Record<string, unknown> =
+    form.input === "smiles" ? { smiles: form.smiles.trim() } : { xyz: form.xyz.trim() };
+  molecule.charge = numberValue(form.charge);
+  molecule.multiplicity = numberValue(form.multiplicity);
+
+  const solvation: Record<string, unknown> = { model: form.solvation_model };
+  if (form.solvation_model !== "none") {
+    if (form.solvent_kind === "named") solvation.solvent = form.solvent;
+    else solvation.epsilon = numberValue(form.epsilon);
+  }
+
+  const spec: Record<string, unknown> = {
+    molecule,
+    task: form.task,
+    method: form.method,
+    basis: form.basis,
+    dispersion: form.dispersion,
+    solvation,
+    engine: form.engine,
+    resources: resourcesSpec(form.resources),
+  };
+  if (form.task === "binding_energy") spec.ion = form.ion;
+  return spec;
+}
+
+/** A job name such as "opt B3LYP 6-31G* C1COC(O)O1" reduced to the characters names allow. */
+export function suggestQcName(form: QcFormState): string {
+  const molecule = form.input === "smiles" ? form.smiles.trim() : "xyz";
+  const raw = `${form.task} ${form.method} ${molecule}`;
+  const cleaned = raw
+    .replace(/[^\p{L}\p{N} .,()+\-_]/gu, "")
+    .replace(/\s+/g, " ")
+    .trim();
+  return cleaned.slice(0, 100) || "QC job";
+}
+
+/** The whole `POST /jobs` body. */
+export function buildQcJob(form: QcFormState): Record<string, unknown> {
+  return {
+    type: "QC",
+    name: form.name.trim() || suggestQcName(form),
+    priority: form.priority,
+    spec: buildQcSpec(form),
+  };
+}
+
+/** Every field path the QC form can show an error next to. */
+export const QC_FIELD_PATHS: readonly string[] = [
+  "name",
+  "priority",
+  "molecule",
+  "molecule.smiles",
+  "molecule.xyz",
+  "molecule.charge",
+  "molecule.multiplicity",
+  "task",
+  "method",
+  "basis",
+  "dispersion",
+  "solvation",
+  "solvation.model",
+  "solvation.solvent",
+  "solvation.epsilon",
+  "engine",
+  "ion",
+  ...RESOURCE_PATHS,
+];
