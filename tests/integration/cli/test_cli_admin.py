@@ -1,0 +1,75 @@
+"""The admin commands of DESIGN.md's command line, run as real processes on a fresh database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+from support import LiveServer, build_api, make_settings
+
+MOLYTE = str(Path(sys.executable).parent / "molyte")
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([MOLYTE, *args], env=env, capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+
+
+def test_db_user_and_worker_token_commands(tmp_path: Path) -> None:
+    db = tmp_path / "cli.sqlite"
+    env = {**os.environ, "MOLYTE_DATABASE_URL": f"sqlite:///{db}",
+           "MOLYTE_DATA_DIR": str(tmp_path / "data")}
+    up = run(["db", "upgrade"], env)
+    assert up.returncode == 0, up.stderr
+    assert "up to date" in up.stdout
+
+    made = run(["user", "create", "carol", "--role", "ADMIN"], env)  # role in any case
+    assert made.returncode == 0, made.stderr
+    password = made.stdout.strip().splitlines()[-1].removeprefix("password: ")
+    assert made.stdout.strip().splitlines()[-1].startswith("password: ") and len(password) >= 12
+    assert run(["user", "create", "dave", "--role", "user", "--password", "pass-word-1"],
+               env).returncode == 0
+    dup = run(["user", "create", "dave", "--role", "user", "--password", "pass-word-1"], env)
+    assert dup.returncode == 1 and "already exists" in dup.stderr
+    bad = run(["user", "create", "erin", "--role", "root"], env)
+    assert bad.returncode == 1 and "role must be one of" in bad.stderr
+
+    tok = run(["worker-token", "create", "cluster-b"], env)
+    assert tok.returncode == 0, tok.stderr
+    token = tok.stdout.strip().splitlines()[-1]
+    assert token.startswith("mlw_") and " " not in token
+    listing = run(["worker-token", "list"], env)
+    assert "cluster-b" in listing.stdout and "active" in listing.stdout
+    assert token not in listing.stdout
+
+    settings = make_settings(f"sqlite:///{db}", tmp_path)
+    from molyte.api.app import create_app
+
+    app = create_app(settings)
+    with LiveServer(app) as server:
+        me = httpx.get(server.url + "/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200 and me.json()["role"] == "WORKER"
+        login = httpx.post(server.url + "/api/v1/auth/login",
+                           data={"username": "carol", "password": password})
+        assert login.status_code == 200
+        assert run(["worker-token", "revoke", "cluster-b"], env).returncode == 0
+        from molyte.api.auth.service import credential_cache
+
+        credential_cache.clear()  # the CLI revoked it in another process
+        me = httpx.get(server.url + "/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 401
+    assert "revoked" in run(["worker-token", "list"], env).stdout
+    missing = run(["worker-token", "revoke", "nope"], env)
+    assert missing.returncode == 1 and "not found" in missing.stderr
+
+
+def test_examples_are_valid_requests(database_url: str, tmp_path: Path) -> None:
+    from support import md_body, qc_body
+
+    for api in build_api(make_settings(database_url, tmp_path)):
+        for body in (md_body(), qc_body()):
+            r = api.client.post("/api/v1/jobs", json=body, headers=api.alice)
+            assert r.status_code == 201, r.text
