@@ -45,6 +45,9 @@ DB = Annotated[Session, Depends(get_db, scope="function")]
 def get_principal(ctx: Ctx, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
     if not token:
         raise NotAuthenticated()
+    cached = auth_service.cached_principal(token)
+    if cached is not None:
+        return cached  # hot path: no database round trip
     with ctx.sessions() as db:
         principal = auth_service.authenticate(db, ctx, token)
         db.commit()

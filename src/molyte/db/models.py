@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -100,8 +101,9 @@ class Worker(Base):
 class Job(Base):
     __tablename__ = "jobs"
     __table_args__ = (
-        # The claim query: PENDING jobs of a type, highest priority first, then oldest.
-        Index("ix_jobs_claim", "state", "type", "priority", "created_at"),
+        # The claim query: PENDING jobs of a type, highest priority first, then oldest; the
+        # index is in exactly that order so the claim reads its first rows without sorting.
+        Index("ix_jobs_claim", "state", "type", text("priority DESC"), "created_at", "id"),
         # Listing a user's jobs, newest first.
         Index("ix_jobs_owner_created", "owner_id", "created_at"),
         # The sweeper: leases that ran out.

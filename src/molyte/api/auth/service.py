@@ -76,6 +76,12 @@ class _CredentialCache:
 credential_cache = _CredentialCache()
 
 
+def cached_principal(token: str) -> Principal | None:
+    """The caller behind `token` if it was verified in the last few seconds."""
+    key = hash_worker_token(token) if looks_like_worker_token(token) else token
+    return credential_cache.get(key)
+
+
 def authenticate(db: Session, ctx: AppContext, token: str) -> Principal:
     """The caller behind a bearer token (worker token or JWT); 401 for anything not valid."""
     if looks_like_worker_token(token):

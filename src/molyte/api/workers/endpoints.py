@@ -21,14 +21,12 @@ from molyte.api.workers.schemas import (
     LeasedJob,
     StatusUpdate,
 )
-from molyte.db.models import Job
 from molyte.domain.states import JobType
 
 router = APIRouter(prefix="/workers", tags=["workers"])
 
 
-def leased(job: Job) -> LeasedJob:
-    assert job.lease_token is not None and job.lease_expires_at is not None
+def leased(job: repo.ClaimedJob) -> LeasedJob:
     return LeasedJob(
         id=job.id,
         type=JobType(job.type),

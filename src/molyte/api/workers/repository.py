@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String, cast, func, insert, or_, select, tuple_, update
+from sqlalchemy import func, insert, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from molyte.db.models import Job, JobEvent, Worker
@@ -21,9 +23,9 @@ QC_AUTO_ENGINES = {"gaussian", "pyscf"}
 
 
 def _claimable(job_types: Sequence[str], engines: Sequence[str] | None,
-               partitions: Sequence[str] | None) -> list[object]:
+               partitions: Sequence[str] | None) -> list[Any]:
     """WHERE clauses for jobs this worker can run."""
-    where: list[object] = [Job.state == JobState.PENDING.value, Job.type.in_(list(job_types))]
+    where: list[Any] = [Job.state == JobState.PENDING.value, Job.type.in_(list(job_types))]
     if engines is not None:
         engine_ok = [Job.engine.is_(None), Job.engine.in_(list(engines))]
         if QC_AUTO_ENGINES & set(engines):
@@ -34,13 +36,56 @@ def _claimable(job_types: Sequence[str], engines: Sequence[str] | None,
     return where
 
 
-def _order() -> list[object]:
+def _order() -> list[Any]:
     return [Job.priority.desc(), Job.created_at, Job.id]
 
 
 def pending(db: Session, job_types: Sequence[str], limit: int) -> Sequence[Job]:
     stmt = select(Job).where(*_claimable(job_types, None, None)).order_by(*_order()).limit(limit)
     return db.scalars(stmt).all()
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """A job just leased to a worker: what the worker needs to run it."""
+
+    id: int
+    type: str
+    name: str
+    priority: int
+    spec: dict[str, Any]
+    engine: str | None
+    attempts: int
+    lease_token: str
+    lease_expires_at: datetime
+    created_at: datetime
+
+
+# PostgreSQL: pick, lease and record the events in ONE statement. SKIP LOCKED lets concurrent
+# claimers pass each other's locked rows instead of waiting on them.
+_PG_CLAIM = text("""
+WITH picked AS (
+    SELECT id FROM jobs
+    WHERE state = 'PENDING' AND type = ANY(:types)
+      AND (CAST(:any_engine AS boolean) OR engine IS NULL OR engine = ANY(:engines)
+           OR (engine = 'auto' AND CAST(:auto_ok AS boolean)))
+      AND (CAST(:any_partition AS boolean) OR partition IS NULL OR partition = ANY(:partitions))
+    ORDER BY priority DESC, created_at, id
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE jobs SET state = 'CLAIMED', worker_name = :worker,
+        lease_token = replace(CAST(gen_random_uuid() AS text), '-', ''),
+        lease_expires_at = :expires, attempts = jobs.attempts + 1, updated_at = :now
+    FROM picked WHERE jobs.id = picked.id
+    RETURNING jobs.id, jobs.type, jobs.name, jobs.priority, jobs.spec, jobs.engine,
+              jobs.attempts, jobs.lease_token, jobs.lease_expires_at, jobs.created_at
+), events AS (
+    INSERT INTO job_events (job_id, time, from_state, to_state, actor, message)
+    SELECT id, :now, 'PENDING', 'CLAIMED', :actor, :message FROM claimed
+)
+SELECT * FROM claimed
+""")
 
 
 def claim(
@@ -55,67 +100,56 @@ def claim(
     now: datetime,
     lease_expires_at: datetime,
     postgres: bool,
-) -> list[Job]:
+) -> list[ClaimedJob]:
     """Lease up to `limit` PENDING jobs to `worker`, each with a new lease token."""
-    where = _claimable(job_types, engines, partitions)
     if postgres:
-        picked = (
-            select(Job.id).where(*where).order_by(*_order()).limit(limit)
-            .with_for_update(skip_locked=True).scalar_subquery()
-        )
-        stmt = (
-            update(Job)
-            .where(Job.id.in_(picked))
-            .values(
-                state=JobState.CLAIMED.value,
-                worker_name=worker,
-                lease_token=cast(func.gen_random_uuid(), String),
-                lease_expires_at=lease_expires_at,
-                attempts=Job.attempts + 1,
-                updated_at=now,
-            )
-            .returning(Job)
-            .execution_options(synchronize_session=False)
-        )
-        jobs = list(db.scalars(stmt).all())
+        # A claim may skip the WAL flush at commit: if PostgreSQL crashed right after, the job
+        # would simply be PENDING again, and the worker's first report with the lost lease
+        # token gets 409, so it cancels its batch job (fencing). Saves a disk flush per claim.
+        db.execute(text("SET LOCAL synchronous_commit = off"))
+        rows = db.execute(_PG_CLAIM, {
+            "types": list(job_types),
+            "any_engine": engines is None,
+            "engines": list(engines or []),
+            "auto_ok": bool(QC_AUTO_ENGINES & set(engines or [])),
+            "any_partition": partitions is None,
+            "partitions": list(partitions or []),
+            "limit": limit, "worker": worker, "expires": lease_expires_at, "now": now,
+            "actor": actor, "message": f"claimed by {worker}",
+        }).all()
+        jobs = [ClaimedJob(*row) for row in rows]
     else:
-        with _sqlite_claim_lock:
-            ids = db.scalars(select(Job.id).where(*where).order_by(*_order()).limit(limit)).all()
-            jobs = []
-            for job_id in ids:
-                updated = db.scalar(
-                    update(Job)
-                    .where(Job.id == job_id, Job.state == JobState.PENDING.value)
-                    .values(
-                        state=JobState.CLAIMED.value,
-                        worker_name=worker,
-                        lease_token=uuid.uuid4().hex,
-                        lease_expires_at=lease_expires_at,
-                        attempts=Job.attempts + 1,
-                        updated_at=now,
-                    )
-                    .returning(Job)
-                    .execution_options(synchronize_session=False)
-                )
-                if updated is not None:
-                    jobs.append(updated)
-            db.flush()
-    if jobs:
-        db.execute(
-            insert(JobEvent),
-            [
-                {
-                    "job_id": j.id,
-                    "time": now,
-                    "from_state": JobState.PENDING.value,
-                    "to_state": JobState.CLAIMED.value,
-                    "actor": actor,
-                    "message": f"claimed by {worker}",
-                }
-                for j in jobs
-            ],
-        )
+        jobs = _claim_sqlite(db, worker, actor, _claimable(job_types, engines, partitions),
+                             limit, now, lease_expires_at)
     jobs.sort(key=lambda j: (-j.priority, j.created_at, j.id))
+    return jobs
+
+
+def _claim_sqlite(
+    db: Session, worker: str, actor: str, where: list[Any], limit: int, now: datetime,
+    lease_expires_at: datetime,
+) -> list[ClaimedJob]:
+    jobs: list[ClaimedJob] = []
+    with _sqlite_claim_lock:
+        ids = db.scalars(select(Job.id).where(*where).order_by(*_order()).limit(limit)).all()
+        for job_id in ids:
+            token = uuid.uuid4().hex
+            row = db.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.state == JobState.PENDING.value)
+                .values(state=JobState.CLAIMED.value, worker_name=worker, lease_token=token,
+                        lease_expires_at=lease_expires_at, attempts=Job.attempts + 1,
+                        updated_at=now)
+                .returning(Job.id, Job.type, Job.name, Job.priority, Job.spec, Job.engine,
+                           Job.attempts, Job.lease_token, Job.lease_expires_at, Job.created_at)
+            ).first()
+            if row is not None:
+                jobs.append(ClaimedJob(*row))
+        if jobs:
+            db.execute(insert(JobEvent), [
+                {"job_id": j.id, "time": now, "from_state": JobState.PENDING.value,
+                 "to_state": JobState.CLAIMED.value, "actor": actor,
+                 "message": f"claimed by {worker}"} for j in jobs])
     return jobs
 
 

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 def claim(
     db: Session, settings: ServerSettings, principal: Principal, body: ClaimRequest
-) -> list[Job]:
+) -> list[repo.ClaimedJob]:
     """Lease up to `body.limit` jobs to the caller (one atomic statement)."""
     now = datetime.now(UTC)
     worker = body.worker_name or principal.name

@@ -1,0 +1,138 @@
+"""Shared pieces of the benchmarks: a private PostgreSQL database, a server process, tables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, insert, select, text
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = os.environ.get("MOLYTE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def psycopg(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@contextmanager
+def bench_database() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database, dropped afterwards."""
+    from molyte.db.migrate import upgrade
+
+    name = f"molyte_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(psycopg(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        upgrade(psycopg(url))
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :n"), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server_process(db_url: str, data_dir: Path, workers: int = 1,
+                   extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """`molyte server` on loopback in its own process; stopped by PID at the end."""
+    port = free_port()
+    env = {**os.environ, "MOLYTE_DATABASE_URL": db_url, "MOLYTE_DATA_DIR": str(data_dir),
+           "MOLYTE_SECRET_KEY": secrets.token_urlsafe(40), "MOLYTE_ENV": "test",
+           "MOLYTE_STORAGE_URL": f"file://{data_dir / 'objects'}", **(extra_env or {})}
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "molyte"), "server", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("server did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def make_accounts(db_url: str) -> tuple[str, str]:
+    """A user (returns a JWT-able password) and a worker token, created directly."""
+    from molyte.api.auth import service
+    from molyte.api.auth.principal import Role
+    from molyte.db.session import make_engine, make_session_factory
+
+    engine = make_engine(psycopg(db_url))
+    with make_session_factory(engine)() as db:
+        service.create_user(db, "bench", Role.USER, "bench-pass-1", 8)
+        _row, token = service.create_worker_token(db, "bench-worker")
+        db.commit()
+    engine.dispose()
+    return "bench-pass-1", token
+
+
+def insert_jobs(db_url: str, n: int, *, owner: str = "bench", job_type: str = "QC") -> None:
+    from molyte.db.models import Job, User
+
+    spec = {"molecule": {"smiles": "O", "charge": 0, "multiplicity": 1}, "task": "sp",
+            "method": "HF", "basis": "STO-3G", "engine": "pyscf"}
+    now = datetime.now(UTC)
+    engine = create_engine(psycopg(db_url))
+    with engine.begin() as conn:
+        owner_id = conn.scalar(select(User.id).where(User.username == owner))
+        for start in range(0, n, 5000):
+            conn.execute(insert(Job), [
+                {"owner_id": owner_id, "type": job_type, "name": f"bench {i}", "spec": spec,
+                 "engine": "pyscf", "state": "PENDING", "priority": 0, "attempts": 0,
+                 "created_at": now, "updated_at": now}
+                for i in range(start, min(n, start + 5000))])
+    engine.dispose()
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A Markdown table."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+             for row in cells]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)

@@ -1,0 +1,27 @@
+"""claim index in claim order (priority DESC, created_at, id)
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.drop_index("ix_jobs_claim", table_name="jobs")
+    op.create_index(
+        "ix_jobs_claim", "jobs", ["state", "type", sa.text("priority DESC"), "created_at", "id"]
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_jobs_claim", table_name="jobs")
+    op.create_index("ix_jobs_claim", "jobs", ["state", "type", "priority", "created_at"])
