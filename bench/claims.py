@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (  # noqa: E402
+from common import (
     bench_database,
     insert_jobs,
     make_accounts,
@@ -40,11 +40,13 @@ def throughput(url: str, token: str, claimers: int, per_claim: int) -> float:
     claimed: list[int] = []
 
     def claimer() -> None:
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
-                          timeout=60) as http:
+        with httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        ) as http:
             while True:
-                r = http.post("/api/v1/workers/jobs/claim",
-                              json={"job_types": ["QC"], "limit": per_claim})
+                r = http.post(
+                    "/api/v1/workers/jobs/claim", json={"job_types": ["QC"], "limit": per_claim}
+                )
                 r.raise_for_status()
                 got = len(r.json())
                 if not got:
@@ -68,11 +70,14 @@ def pickup(url: str, token: str, password: str, samples: int = 60) -> list[float
     stop = threading.Event()
 
     def long_poller() -> None:
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
-                          timeout=60) as http:
+        with httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        ) as http:
             while not stop.is_set():
-                r = http.post("/api/v1/workers/jobs/claim",
-                              json={"job_types": ["QC"], "limit": 1, "wait_seconds": 30})
+                r = http.post(
+                    "/api/v1/workers/jobs/claim",
+                    json={"job_types": ["QC"], "limit": 1, "wait_seconds": 30},
+                )
                 now = time.perf_counter()
                 for job in r.json():
                     latencies.append(now - sent[job["name"]])
@@ -82,12 +87,20 @@ def pickup(url: str, token: str, password: str, samples: int = 60) -> list[float
     with httpx.Client(base_url=url, timeout=60) as http:
         login = http.post("/api/v1/auth/login", data={"username": "bench", "password": password})
         auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        body = {"type": "QC", "name": "", "spec": {
-            "molecule": {"smiles": "O"}, "task": "sp", "method": "HF", "basis": "STO-3G",
-            "engine": "pyscf"}}
+        body = {
+            "type": "QC",
+            "name": "",
+            "spec": {
+                "molecule": {"smiles": "O"},
+                "task": "sp",
+                "method": "HF",
+                "basis": "STO-3G",
+                "engine": "pyscf",
+            },
+        }
         time.sleep(0.5)
         for i in range(samples):
-            time.sleep(random.uniform(0.05, 0.25))  # noqa: S311
+            time.sleep(random.uniform(0.05, 0.25))
             body["name"] = f"pickup {i}"
             sent[i] = 0.0
             t0 = time.perf_counter()
@@ -104,8 +117,8 @@ def pickup(url: str, token: str, password: str, samples: int = 60) -> list[float
 
 
 def polling_baseline(samples: int) -> list[float]:
-    phase = random.uniform(0, POLL_BASELINE_SECONDS)  # noqa: S311
-    arrivals = [random.uniform(0, 600) for _ in range(samples)]  # noqa: S311
+    phase = random.uniform(0, POLL_BASELINE_SECONDS)
+    arrivals = [random.uniform(0, 600) for _ in range(samples)]
     return [(phase - a) % POLL_BASELINE_SECONDS for a in arrivals]
 
 
@@ -120,16 +133,33 @@ def run() -> str:
                 rows.append((claimers, per_claim, JOBS, f"{rate:,.0f}"))
             lat = pickup(url, token, password)
     base = polling_baseline(len(lat))
-    out = ["## Claims (PostgreSQL, HTTP, one server process)", "",
-           table(["claimers", "jobs per claim", "jobs", "jobs/s"], rows), "",
-           "## Pickup latency", "",
-           table(["design", "samples", "p50 (ms)", "p95 (ms)", "p99 (ms)"], [
-               ("long poll (measured)", len(lat), f"{percentile(lat, .5) * 1000:.1f}",
-                f"{percentile(lat, .95) * 1000:.1f}", f"{percentile(lat, .99) * 1000:.1f}"),
-               ("30 s polling (baseline, same arrivals)", len(base),
-                f"{percentile(base, .5) * 1000:.0f}", f"{percentile(base, .95) * 1000:.0f}",
-                f"{percentile(base, .99) * 1000:.0f}"),
-           ])]
+    out = [
+        "## Claims (PostgreSQL, HTTP, one server process)",
+        "",
+        table(["claimers", "jobs per claim", "jobs", "jobs/s"], rows),
+        "",
+        "## Pickup latency",
+        "",
+        table(
+            ["design", "samples", "p50 (ms)", "p95 (ms)", "p99 (ms)"],
+            [
+                (
+                    "long poll (measured)",
+                    len(lat),
+                    f"{percentile(lat, 0.5) * 1000:.1f}",
+                    f"{percentile(lat, 0.95) * 1000:.1f}",
+                    f"{percentile(lat, 0.99) * 1000:.1f}",
+                ),
+                (
+                    "30 s polling (baseline, same arrivals)",
+                    len(base),
+                    f"{percentile(base, 0.5) * 1000:.0f}",
+                    f"{percentile(base, 0.95) * 1000:.0f}",
+                    f"{percentile(base, 0.99) * 1000:.0f}",
+                ),
+            ],
+        ),
+    ]
     return "\n".join(out)
 
 

@@ -41,8 +41,10 @@ def bench_database() -> Iterator[str]:
         yield url
     finally:
         with admin.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = :n"), {"n": name})
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -54,17 +56,36 @@ def free_port() -> int:
 
 
 @contextmanager
-def server_process(db_url: str, data_dir: Path, workers: int = 1,
-                   extra_env: dict[str, str] | None = None) -> Iterator[str]:
+def server_process(
+    db_url: str, data_dir: Path, workers: int = 1, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
     """`molyte server` on loopback in its own process; stopped by PID at the end."""
     port = free_port()
-    env = {**os.environ, "MOLYTE_DATABASE_URL": db_url, "MOLYTE_DATA_DIR": str(data_dir),
-           "MOLYTE_SECRET_KEY": secrets.token_urlsafe(40), "MOLYTE_ENV": "test",
-           "MOLYTE_STORAGE_URL": f"file://{data_dir / 'objects'}", **(extra_env or {})}
+    env = {
+        **os.environ,
+        "MOLYTE_DATABASE_URL": db_url,
+        "MOLYTE_DATA_DIR": str(data_dir),
+        "MOLYTE_SECRET_KEY": secrets.token_urlsafe(40),
+        "MOLYTE_ENV": "test",
+        "MOLYTE_STORAGE_URL": f"file://{data_dir / 'objects'}",
+        **(extra_env or {}),
+    }
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "molyte"), "server", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            str(Path(sys.executable).parent / "molyte"),
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -104,18 +125,36 @@ def make_accounts(db_url: str) -> tuple[str, str]:
 def insert_jobs(db_url: str, n: int, *, owner: str = "bench", job_type: str = "QC") -> None:
     from molyte.db.models import Job, User
 
-    spec = {"molecule": {"smiles": "O", "charge": 0, "multiplicity": 1}, "task": "sp",
-            "method": "HF", "basis": "STO-3G", "engine": "pyscf"}
+    spec = {
+        "molecule": {"smiles": "O", "charge": 0, "multiplicity": 1},
+        "task": "sp",
+        "method": "HF",
+        "basis": "STO-3G",
+        "engine": "pyscf",
+    }
     now = datetime.now(UTC)
     engine = create_engine(psycopg(db_url))
     with engine.begin() as conn:
         owner_id = conn.scalar(select(User.id).where(User.username == owner))
         for start in range(0, n, 5000):
-            conn.execute(insert(Job), [
-                {"owner_id": owner_id, "type": job_type, "name": f"bench {i}", "spec": spec,
-                 "engine": "pyscf", "state": "PENDING", "priority": 0, "attempts": 0,
-                 "created_at": now, "updated_at": now}
-                for i in range(start, min(n, start + 5000))])
+            conn.execute(
+                insert(Job),
+                [
+                    {
+                        "owner_id": owner_id,
+                        "type": job_type,
+                        "name": f"bench {i}",
+                        "spec": spec,
+                        "engine": "pyscf",
+                        "state": "PENDING",
+                        "priority": 0,
+                        "attempts": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for i in range(start, min(n, start + 5000))
+                ],
+            )
     engine.dispose()
 
 
@@ -132,7 +171,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A Markdown table."""
     cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-             for row in cells]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        for row in cells
+    ]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)

@@ -93,8 +93,6 @@ def pg_url(pg_database: str) -> str:
     return pg_database
 
 
-
-
 @pytest.fixture(scope="session")
 def slurm() -> Iterator[None]:
     """A running single-node Slurm, started by scripts/slurm.sh (and stopped if it started it)."""

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,9 @@ from molyte.api.app import create_app
 from molyte.api.auth import service as auth_service
 from molyte.api.auth.principal import Role
 from molyte.api.auth.security import create_access_token, hash_password
-from molyte.db.models import User
 from molyte.api.context import AppContext
 from molyte.config import Environment, ServerSettings
+from molyte.db.models import User
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -149,6 +150,12 @@ def password_hash() -> str:
 def bearer(ctx: AppContext, username: str, role: str) -> dict[str, str]:
     token = create_access_token(username, role, ctx.signing_key, 60)
     return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def api_session(settings: ServerSettings) -> Iterator[Api]:
+    """The API for `settings` with its accounts, as a context manager."""
+    yield from build_api(settings)
 
 
 def build_api(settings: ServerSettings) -> Iterator[Api]:

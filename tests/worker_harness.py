@@ -16,14 +16,23 @@ from molyte.worker.config import WorkerConfig, parse_config
 from molyte.worker.loop import Worker
 
 
-def worker_config(url: str, token: str, work: Path, *, scheduler: str = "local",
-                  name: str = "test-worker", concurrent: int = 4) -> WorkerConfig:
-    return parse_config({
-        "api": {"base_url": url, "worker_token": token, "poll_interval": 1},
-        "worker": {"name": name, "max_concurrent_jobs": concurrent, "heartbeat_interval": 1},
-        "local": {"md_work_dir": str(work / "md"), "qc_work_dir": str(work / "qc")},
-        "scheduler": {"type": scheduler, "local_max_parallel": 4},
-    })
+def worker_config(
+    url: str,
+    token: str,
+    work: Path,
+    *,
+    scheduler: str = "local",
+    name: str = "test-worker",
+    concurrent: int = 4,
+) -> WorkerConfig:
+    return parse_config(
+        {
+            "api": {"base_url": url, "worker_token": token, "poll_interval": 1},
+            "worker": {"name": name, "max_concurrent_jobs": concurrent, "heartbeat_interval": 1},
+            "local": {"md_work_dir": str(work / "md"), "qc_work_dir": str(work / "qc")},
+            "scheduler": {"type": scheduler, "local_max_parallel": 4},
+        }
+    )
 
 
 def script_engines(seconds: float) -> dict[str, ScriptEngine]:
@@ -46,8 +55,13 @@ test_worker.__test__ = False  # type: ignore[attr-defined]
 def main(argv: list[str]) -> None:
     """`python tests/worker_harness.py CONFIG.json`: a worker process for kill -9 tests."""
     args: dict[str, Any] = json.loads(Path(argv[0]).read_text())
-    cfg = worker_config(args["url"], args["token"], Path(args["work"]),
-                        scheduler=args["scheduler"], name=args["name"])
+    cfg = worker_config(
+        args["url"],
+        args["token"],
+        Path(args["work"]),
+        scheduler=args["scheduler"],
+        name=args["name"],
+    )
     worker = test_worker(cfg, float(args.get("seconds", 1.0)))
     import signal
 

@@ -6,11 +6,14 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from molyte import __version__
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 app = typer.Typer(help="Molyte: electrolyte simulations on an HPC cluster.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -28,7 +31,7 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _session():  # type: ignore[no-untyped-def]
+def _session() -> Session:
     from molyte.config import get_settings
     from molyte.db.session import make_engine, make_session_factory
 
@@ -108,7 +111,9 @@ def token_list() -> None:
     for t in rows:
         used = t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "-"
         status = "revoked" if t.revoked else "active"
-        typer.echo(f"{t.name:<24} {t.created_at.isoformat(timespec='seconds'):<26} {used:<26} {status}")
+        typer.echo(
+            f"{t.name:<24} {t.created_at.isoformat(timespec='seconds'):<26} {used:<26} {status}"
+        )
 
 
 @token_app.command("revoke")
@@ -143,8 +148,14 @@ def server(
 
     _configure_logging()
     if workers > 1:
-        uvicorn.run("molyte.api.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, proxy_headers=True)
+        uvicorn.run(
+            "molyte.api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+        )
     else:
         from molyte.api.app import create_app
 

@@ -47,7 +47,8 @@ class ScriptEngine:
         files = [workdir / name for name in self.outputs]
         missing = [f.name for f in files if not f.exists()]
         if missing:
-            return EngineResult({}, [], FailureReason.SCRIPT_FAILED,
-                                f"missing output: {', '.join(missing)}")
+            return EngineResult(
+                {}, [], FailureReason.SCRIPT_FAILED, f"missing output: {', '.join(missing)}"
+            )
         summary = {"engine": "script", "outputs": {f.name: f.stat().st_size for f in files}}
         return EngineResult(summary, files)

@@ -37,8 +37,9 @@ def test_jwt_round_trip_expiry_and_rotation() -> None:
     old = jwt.encode({"sub": "a", "exp": datetime.now(UTC) - timedelta(seconds=1)}, KEY, "HS256")
     with pytest.raises(NotAuthenticated):
         decode_access_token(old, [KEY])
-    none_alg = jwt.encode({"sub": "a", "exp": datetime.now(UTC) + timedelta(hours=1)}, None,
-                          algorithm="none")
+    none_alg = jwt.encode(
+        {"sub": "a", "exp": datetime.now(UTC) + timedelta(hours=1)}, None, algorithm="none"
+    )
     with pytest.raises(NotAuthenticated):
         decode_access_token(none_alg, [KEY])
 
@@ -51,10 +52,12 @@ def test_worker_tokens_are_random_and_hashed() -> None:
 
 def test_production_refuses_placeholder_secret() -> None:
     with pytest.raises(ConfigError, match="MOLYTE_SECRET_KEY"):
-        ServerSettings(env=Environment.PRODUCTION, secret_key="changeme",
-                       database_url="postgresql://x/y")
+        ServerSettings(
+            env=Environment.PRODUCTION, secret_key="changeme", database_url="postgresql://x/y"
+        )
     with pytest.raises(ConfigError, match="MOLYTE_DATABASE_URL"):
         ServerSettings(env=Environment.PRODUCTION, secret_key="s" * 40)
-    ok = ServerSettings(env=Environment.PRODUCTION, secret_key="s" * 40,
-                        database_url="postgresql://u@h/db")
+    ok = ServerSettings(
+        env=Environment.PRODUCTION, secret_key="s" * 40, database_url="postgresql://u@h/db"
+    )
     assert ok.resolved_database_url == "postgresql+psycopg://u@h/db"

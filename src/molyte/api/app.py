@@ -26,10 +26,10 @@ from molyte.api.library.endpoints import router as library_router
 from molyte.api.middleware import LimitsAndMetrics
 from molyte.api.ops.endpoints import router as ops_router
 from molyte.api.ops.metrics import Metrics
-from molyte.api.workers import service as workers_service
-from molyte.api.workers.endpoints import router as workers_router
 from molyte.api.results.endpoints import router as results_router
 from molyte.api.storage.endpoints import router as storage_router
+from molyte.api.workers import service as workers_service
+from molyte.api.workers.endpoints import router as workers_router
 from molyte.api.workers.notify import JobNotifier
 from molyte.config import ServerSettings, get_settings
 from molyte.db.models import Job
@@ -136,7 +136,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
 
     for router in (
-        auth_router, jobs_router, workers_router, results_router, admin_router, library_router
+        auth_router,
+        jobs_router,
+        workers_router,
+        results_router,
+        admin_router,
+        library_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     _include_storage_routes(app, ctx)

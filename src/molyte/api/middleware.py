@@ -26,7 +26,11 @@ class LimitsAndMetrics:
     """Refuse oversized request bodies (413), add security headers, time every request."""
 
     def __init__(
-        self, app: ASGIApp, metrics: Metrics, max_body: int, csp: str,
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        max_body: int,
+        csp: str,
         unlimited_prefixes: tuple[str, ...] = ("/api/v1/storage/",),
     ) -> None:
         self.app = app
@@ -78,8 +82,9 @@ class LimitsAndMetrics:
             status_holder["status"] = 413
         finally:
             route: Any = scope.get("route")
-            label = getattr(route, "path", None) or ("/static" if not path.startswith("/api/")
-                                                     else "unmatched")
+            label = getattr(route, "path", None) or (
+                "/static" if not path.startswith("/api/") else "unmatched"
+            )
             self.metrics.http_latency.labels(
                 scope.get("method", ""), label, str(status_holder["status"])
             ).observe(time.perf_counter() - started)
@@ -87,7 +92,14 @@ class LimitsAndMetrics:
 
 async def _reply_413(send: Send) -> None:
     body = b'{"detail":"Request body too large"}'
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

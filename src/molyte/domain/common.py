@@ -50,12 +50,8 @@ def _check_smiles(value: str) -> str:
     return value
 
 
-JobName = Annotated[
-    str, Field(min_length=1, max_length=NAME_MAX), AfterValidator(_check_name)
-]
-Smiles = Annotated[
-    str, Field(min_length=1, max_length=SMILES_MAX), AfterValidator(_check_smiles)
-]
+JobName = Annotated[str, Field(min_length=1, max_length=NAME_MAX), AfterValidator(_check_name)]
+Smiles = Annotated[str, Field(min_length=1, max_length=SMILES_MAX), AfterValidator(_check_smiles)]
 
 
 class StrictModel(BaseModel):

@@ -7,7 +7,7 @@ from rdkit.Chem.Draw import rdMolDraw2D
 
 from molyte.errors import InvalidInput
 
-RDLogger.DisableLog("rdApp.*")
+RDLogger.DisableLog("rdApp.*")  # type: ignore[attr-defined]
 
 
 def smiles_to_svg(smiles: str, width: int = 300, height: int = 220) -> str:
@@ -16,7 +16,7 @@ def smiles_to_svg(smiles: str, width: int = 300, height: int = 220) -> str:
     if mol is None:
         raise InvalidInput(f"smiles: RDKit cannot parse {smiles!r}")
     drawer = rdMolDraw2D.MolDraw2DSVG(width, height)
-    drawer.drawOptions().clearBackground = False
+    drawer.drawOptions().clearBackground = False  # type: ignore[assignment]
     drawer.DrawMolecule(mol)
     drawer.FinishDrawing()
     return str(drawer.GetDrawingText())

@@ -49,8 +49,7 @@ def direct_uploader(cfg: WorkerConfig) -> Uploader | None:
     from molyte.storage.s3 import S3Store
     from molyte.storage.transfer import upload_direct
 
-    store = S3Store.from_cos(cfg.cos.secret_id, cfg.cos.secret_key, cfg.cos.region,
-                             cfg.cos.bucket)
+    store = S3Store.from_cos(cfg.cos.secret_id, cfg.cos.secret_key, cfg.cos.region, cfg.cos.bucket)
 
     def upload(job: TrackedJob, path: Path) -> dict[str, Any]:
         return upload_direct(store, job.job_id, path)
@@ -63,12 +62,12 @@ def build_worker(cfg: WorkerConfig) -> Worker:
     engines = available_engines(ctx, cfg.worker.job_types)
     if not engines:
         log.error("no engine is available on this machine: the worker will claim nothing")
-    client = WorkerClient(cfg.api.base_url, cfg.api.worker_token, verify=cfg.verify,
-                          timeout=cfg.api.timeout)
+    client = WorkerClient(
+        cfg.api.base_url, cfg.api.worker_token, verify=cfg.verify, timeout=cfg.api.timeout
+    )
     for job_type in ("MD", "QC"):
         cfg.work_dir(job_type).mkdir(parents=True, exist_ok=True)
-    return Worker(cfg, client, make_scheduler(cfg), engines, ctx=ctx,
-                  uploader=direct_uploader(cfg))
+    return Worker(cfg, client, make_scheduler(cfg), engines, ctx=ctx, uploader=direct_uploader(cfg))
 
 
 def configure_logging(cfg: WorkerConfig, level: int = logging.INFO) -> None:
@@ -77,10 +76,15 @@ def configure_logging(cfg: WorkerConfig, level: int = logging.INFO) -> None:
     if cfg.local.log_file is not None:
         path = cfg.local.log_file.expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.handlers.RotatingFileHandler(
-            path, maxBytes=cfg.local.log_max_bytes, backupCount=cfg.local.log_backups))
+        handlers.append(
+            logging.handlers.RotatingFileHandler(
+                path, maxBytes=cfg.local.log_max_bytes, backupCount=cfg.local.log_backups
+            )
+        )
     logging.basicConfig(
-        level=level, handlers=handlers, force=True,
+        level=level,
+        handlers=handlers,
+        force=True,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     # httpx logs every request URL at INFO; presigned URLs carry signatures.

@@ -53,13 +53,21 @@ def check_server(cfg: WorkerConfig) -> Check:
 def check_token(cfg: WorkerConfig) -> Check:
     url = cfg.api.base_url.rstrip("/") + "/api/v1/auth/me"
     try:
-        r = httpx.get(url, verify=cfg.verify, timeout=cfg.api.timeout,
-                      headers={"Authorization": f"Bearer {cfg.api.worker_token}"})
+        r = httpx.get(
+            url,
+            verify=cfg.verify,
+            timeout=cfg.api.timeout,
+            headers={"Authorization": f"Bearer {cfg.api.worker_token}"},
+        )
     except httpx.HTTPError as exc:
         return Check("token", False, f"{url}: {exc}")
     if r.status_code == 401:
-        return Check("token", False, "the server refused the token (401): wrong, revoked or "
-                     "expired; create one with `molyte worker-token create NAME`")
+        return Check(
+            "token",
+            False,
+            "the server refused the token (401): wrong, revoked or "
+            "expired; create one with `molyte worker-token create NAME`",
+        )
     if r.status_code != 200:
         return Check("token", False, f"{url} answered HTTP {r.status_code}")
     role = r.json().get("role")
@@ -84,8 +92,14 @@ def check_engines(cfg: WorkerConfig) -> list[Check]:
         if engine.job_type.value not in cfg.worker.job_types:
             continue
         ok = engine.available(ctx)
-        out.append(Check(f"engine {name}", ok, "available" if ok else "not found: not advertised",
-                         required=False))
+        out.append(
+            Check(
+                f"engine {name}",
+                ok,
+                "available" if ok else "not found: not advertised",
+                required=False,
+            )
+        )
     if not any(c.ok for c in out):
         out.append(Check("engines", False, "no engine is available: nothing can run here"))
     return out

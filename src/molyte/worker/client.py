@@ -40,7 +40,10 @@ class WorkerClient:
         self.base_url = base_url.rstrip("/")
         self.http = httpx.Client(
             base_url=self.base_url,
-            headers={"Authorization": f"Bearer {token}", "User-Agent": f"molyte-worker/{__version__}"},
+            headers={
+                "Authorization": f"Bearer {token}",
+                "User-Agent": f"molyte-worker/{__version__}",
+            },
             verify=verify,
             timeout=httpx.Timeout(timeout, read=timeout + 65),  # claims may be held up to 60 s
         )
@@ -79,13 +82,22 @@ class WorkerClient:
         limit: int,
         wait_seconds: float,
     ) -> list[dict[str, Any]]:
-        body = {"worker_name": worker_name, "job_types": job_types, "engines": engines,
-                "partitions": partitions, "limit": limit, "wait_seconds": wait_seconds}
+        body = {
+            "worker_name": worker_name,
+            "job_types": job_types,
+            "engines": engines,
+            "partitions": partitions,
+            "limit": limit,
+            "wait_seconds": wait_seconds,
+        }
         return list(self._call("POST", "/workers/jobs/claim", json=body))
 
     def status(self, job_id: int, lease_token: str, state: str, **fields: Any) -> dict[str, Any]:
-        body = {"lease_token": lease_token, "state": state,
-                **{k: v for k, v in fields.items() if v is not None}}
+        body = {
+            "lease_token": lease_token,
+            "state": state,
+            **{k: v for k, v in fields.items() if v is not None},
+        }
         return dict(self._call("PUT", f"/workers/jobs/{job_id}/status", json=body))
 
     def register_results(

@@ -28,12 +28,19 @@ from molyte.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-ModuleName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+/-]*$",
-                                              max_length=128)]
-SlurmName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
-                                             max_length=64)]
-WorkerName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
-                                              max_length=64)]
+ModuleName = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+/-]*$", max_length=128)
+]
+SlurmName = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
+]
+WorkerName = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
+]
+
+
+JobTypeName = Literal["MD", "QC"]
+ALL_JOB_TYPES: tuple[JobTypeName, ...] = ("MD", "QC")
 
 
 class Section(BaseModel):
@@ -77,7 +84,7 @@ class WorkerSection(Section):
     name: WorkerName
     max_concurrent_jobs: int = Field(default=4, ge=1, le=10_000)
     heartbeat_interval: float = Field(default=60, gt=0, le=3600)
-    job_types: list[Literal["MD", "QC"]] = Field(default_factory=lambda: ["MD", "QC"])
+    job_types: list[JobTypeName] = Field(default_factory=lambda: list(ALL_JOB_TYPES))
 
 
 class SchedulerSection(Section):
@@ -110,8 +117,9 @@ class WorkerConfig(Section):
         sid, skey = os.environ.get("MOLYTE_COS_SECRET_ID"), os.environ.get("MOLYTE_COS_SECRET_KEY")
         if sid or skey:
             cos = self.cos or CosSection()
-            self.cos = cos.model_copy(update={"secret_id": sid or cos.secret_id,
-                                              "secret_key": skey or cos.secret_key})
+            self.cos = cos.model_copy(
+                update={"secret_id": sid or cos.secret_id, "secret_key": skey or cos.secret_key}
+            )
         return self
 
     @property

@@ -16,12 +16,15 @@ log = logging.getLogger(__name__)
 def start_worker_thread(server_url: str, token: str, data_dir: Path) -> Callable[[], None]:
     """Start a worker against `server_url`; returns a function that stops it."""
     work = (data_dir / "work").resolve()
-    cfg = parse_config({
-        "api": {"base_url": server_url, "worker_token": token, "poll_interval": 20},
-        "worker": {"name": "local-worker", "max_concurrent_jobs": 2, "heartbeat_interval": 30},
-        "local": {"md_work_dir": str(work / "md"), "qc_work_dir": str(work / "qc")},
-        "scheduler": {"type": "local", "local_max_parallel": 1},
-    }, "embedded worker")
+    cfg = parse_config(
+        {
+            "api": {"base_url": server_url, "worker_token": token, "poll_interval": 20},
+            "worker": {"name": "local-worker", "max_concurrent_jobs": 2, "heartbeat_interval": 30},
+            "local": {"md_work_dir": str(work / "md"), "qc_work_dir": str(work / "qc")},
+            "scheduler": {"type": "local", "local_max_parallel": 1},
+        },
+        "embedded worker",
+    )
     worker = build_worker(cfg)
 
     def run() -> None:

@@ -7,6 +7,7 @@ failed call is simply made again next cycle, and a restart resumes from the save
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import random
@@ -109,8 +110,12 @@ class Worker:
     # -- the loop --------------------------------------------------------------------------
     def run(self) -> None:
         """Run until `stop()` (SIGTERM): Slurm jobs keep running; state stays on disk."""
-        log.info("worker %s started: types=%s engines=%s", self.cfg.worker.name,
-                 self.job_types, sorted(self.engines))
+        log.info(
+            "worker %s started: types=%s engines=%s",
+            self.cfg.worker.name,
+            self.job_types,
+            sorted(self.engines),
+        )
         while not self.stop_event.is_set():
             try:
                 self.cycle()
@@ -157,25 +162,34 @@ class Worker:
             self.stop_event.wait(wait)
 
     def heartbeat(self) -> None:
-        reply = self.client.heartbeat({
-            "name": self.cfg.worker.name,
-            "hostname": socket.gethostname()[:255],
-            "version": __version__,
-            "capacity": self.cfg.worker.max_concurrent_jobs,
-            "job_types": self.job_types,
-            "engines": sorted(self.engines),
-            "partitions": [self.cfg.scheduler.partition] if self.cfg.scheduler.partition else [],
-            "running": [{"job_id": t.job_id, "lease_token": t.lease_token}
-                        for t in self.tracked.values()],
-        })
+        reply = self.client.heartbeat(
+            {
+                "name": self.cfg.worker.name,
+                "hostname": socket.gethostname()[:255],
+                "version": __version__,
+                "capacity": self.cfg.worker.max_concurrent_jobs,
+                "job_types": self.job_types,
+                "engines": sorted(self.engines),
+                "partitions": [self.cfg.scheduler.partition]
+                if self.cfg.scheduler.partition
+                else [],
+                "running": [
+                    {"job_id": t.job_id, "lease_token": t.lease_token}
+                    for t in self.tracked.values()
+                ],
+            }
+        )
         self.lease_seconds = float(reply.get("lease_seconds", self.lease_seconds))
         interval = min(self.cfg.worker.heartbeat_interval, self.lease_seconds / 3)
         self._next_heartbeat = time.monotonic() + interval
         for job_id in reply.get("cancel", []):
             job = self.tracked.get(int(job_id))
             if job is not None:
-                log.info("job %s cancelled on the server: cancelling its batch job", job_id,
-                         extra={"job_id": job_id, "action": "cancel"})
+                log.info(
+                    "job %s cancelled on the server: cancelling its batch job",
+                    job_id,
+                    extra={"job_id": job_id, "action": "cancel"},
+                )
                 self._drop(job, cancel=True)
 
     # -- one job ---------------------------------------------------------------------------
@@ -195,13 +209,17 @@ class Worker:
         try:
             workdir.mkdir(parents=True, exist_ok=True)
             plan = engine.prepare(dict(leased["spec"]), workdir, self.ctx)
-            script = self.scheduler.render(self._batch_job(job_id, workdir, plan.commands,
-                                                           plan.resources, plan.env))
+            script = self.scheduler.render(
+                self._batch_job(job_id, workdir, plan.commands, plan.resources, plan.env)
+            )
             script_path = workdir / "job.sh"
             script_path.write_text(script)
         except OSError as exc:
-            reason = (FailureReason.DISK_FULL if exc.errno in (errno.ENOSPC, errno.EDQUOT)
-                      else FailureReason.BUILD_FAILED)
+            reason = (
+                FailureReason.DISK_FULL
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT)
+                else FailureReason.BUILD_FAILED
+            )
             self._fail(job, reason, f"preparing the inputs failed: {exc}")
             return
         except MolyteError as exc:
@@ -220,12 +238,20 @@ class Worker:
             return
         self.stats.submitted += 1
         self.state.save(job)
-        log.info("job %s submitted as %s", job_id, job.scheduler_id,
-                 extra={"job_id": job_id, "action": "submit"})
+        log.info(
+            "job %s submitted as %s",
+            job_id,
+            job.scheduler_id,
+            extra={"job_id": job_id, "action": "submit"},
+        )
         self._report(job, "QUEUED", scheduler_job_id=job.scheduler_id)
 
     def _batch_job(
-        self, job_id: int, workdir: Path, commands: list[list[str]], res: Resources,
+        self,
+        job_id: int,
+        workdir: Path,
+        commands: list[list[str]],
+        res: Resources,
         env: dict[str, str],
     ) -> BatchJob:
         s = self.cfg.scheduler
@@ -236,15 +262,26 @@ class Worker:
             memory_mb=min(res.memory_mb, s.max_memory_mb),
         )
         return BatchJob(
-            job_id=job_id, workdir=workdir, commands=commands, resources=clamped, env=env,
-            partition=s.partition, account=s.account, qos=s.qos, modules=list(s.modules),
-            conda_env=self.cfg.local.conda_env, extra_directives=list(s.extra_directives),
+            job_id=job_id,
+            workdir=workdir,
+            commands=commands,
+            resources=clamped,
+            env=env,
+            partition=s.partition,
+            account=s.account,
+            qos=s.qos,
+            modules=list(s.modules),
+            conda_env=self.cfg.local.conda_env,
+            extra_directives=list(s.extra_directives),
         )
 
     def follow(self) -> None:
         """Ask the scheduler about every tracked job at once and move each along."""
-        in_scheduler = {t.scheduler_id: t for t in self.tracked.values()
-                        if t.scheduler_id and t.stage in ("SUBMITTING", "QUEUED", "RUNNING")}
+        in_scheduler = {
+            t.scheduler_id: t
+            for t in self.tracked.values()
+            if t.scheduler_id and t.stage in ("SUBMITTING", "QUEUED", "RUNNING")
+        }
         statuses = self.scheduler.status(list(in_scheduler)) if in_scheduler else {}
         for job in list(self.tracked.values()):
             if self.stop_event.is_set():
@@ -252,8 +289,12 @@ class Worker:
             try:
                 self._advance(job, statuses)
             except LeaseLost as exc:
-                log.warning("job %s is no longer ours (%s): dropping it", job.job_id, exc,
-                            extra={"job_id": job.job_id, "action": "fenced"})
+                log.warning(
+                    "job %s is no longer ours (%s): dropping it",
+                    job.job_id,
+                    exc,
+                    extra={"job_id": job.job_id, "action": "fenced"},
+                )
                 self._drop(job, cancel=True)
 
     def _advance(self, job: TrackedJob, statuses: Mapping[str, BatchStatus]) -> None:
@@ -273,8 +314,7 @@ class Worker:
             elif status.state.finished or status.state is BatchState.UNKNOWN:
                 if status.state is BatchState.UNKNOWN and not self._finished_on_disk(job):
                     return  # not yet visible to the scheduler, or lost: the lease decides
-                job.failure_reason = (status.failure_reason.value
-                                      if status.failure_reason else None)
+                job.failure_reason = status.failure_reason.value if status.failure_reason else None
                 self._report(job, "POSTPROCESSING")
         if job.stage == "POSTPROCESSING":
             self._finish(job)
@@ -313,8 +353,9 @@ class Worker:
         from molyte.storage.transfer import upload_result
 
         try:
-            return upload_result(self.client.http, self.client.base_url, job.job_id,
-                                 job.lease_token, path)
+            return upload_result(
+                self.client.http, self.client.base_url, job.job_id, job.lease_token, path
+            )
         except MolyteError as exc:
             if exc.status_code == 409:
                 raise LeaseLost(exc.message) from exc
@@ -330,18 +371,23 @@ class Worker:
             self.state.save(job)
 
     def _fail(self, job: TrackedJob, reason: FailureReason, message: str) -> None:
-        log.info("job %s failed: %s", job.job_id, reason,
-                 extra={"job_id": job.job_id, "action": "fail"})
-        self.client.status(job.job_id, job.lease_token, "FAILED", failure_reason=reason.value,
-                           message=message[:2000], log_tail=self._log_tail(job.workdir))
+        log.info(
+            "job %s failed: %s", job.job_id, reason, extra={"job_id": job.job_id, "action": "fail"}
+        )
+        self.client.status(
+            job.job_id,
+            job.lease_token,
+            "FAILED",
+            failure_reason=reason.value,
+            message=message[:2000],
+            log_tail=self._log_tail(job.workdir),
+        )
         self.stats.failed += 1
         self._forget(job)
 
     def _fail_untracked(self, job_id: int, token: str, reason: FailureReason, msg: str) -> None:
-        try:
+        with contextlib.suppress(LeaseLost):
             self.client.status(job_id, token, "FAILED", failure_reason=reason.value, message=msg)
-        except LeaseLost:
-            pass
 
     def _drop(self, job: TrackedJob, *, cancel: bool) -> None:
         """Stop following a job that is no longer ours; cancel its batch job; upload nothing."""

@@ -65,8 +65,18 @@ class LocalState:
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (self.server, self.worker, job.job_id, job.job_type, job.engine, job.lease_token,
-                 str(job.workdir), job.scheduler_id, job.stage, job.failure_reason),
+                (
+                    self.server,
+                    self.worker,
+                    job.job_id,
+                    job.job_type,
+                    job.engine,
+                    job.lease_token,
+                    str(job.workdir),
+                    job.scheduler_id,
+                    job.stage,
+                    job.failure_reason,
+                ),
             )
 
     def drop(self, job_id: int) -> None:

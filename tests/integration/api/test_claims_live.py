@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from support import PASSWORD, LiveServer, build_api, make_settings, qc_body
 from sqlalchemy import insert, select
 
 from molyte.db.models import Job, User
+from support import PASSWORD, LiveServer, api_session, make_settings, qc_body
 
 
 def _bulk_jobs(api, n: int) -> None:  # type: ignore[no-untyped-def]
@@ -20,16 +20,29 @@ def _bulk_jobs(api, n: int) -> None:  # type: ignore[no-untyped-def]
     now = datetime.now(UTC)
     with api.ctx.sessions() as db:
         owner = db.scalar(select(User.id).where(User.username == "alice"))
-        db.execute(insert(Job), [
-            {"owner_id": owner, "type": "QC", "name": f"bulk {i}", "spec": spec,
-             "engine": "pyscf", "state": "PENDING", "priority": 0, "attempts": 0,
-             "created_at": now, "updated_at": now} for i in range(n)
-        ])
+        db.execute(
+            insert(Job),
+            [
+                {
+                    "owner_id": owner,
+                    "type": "QC",
+                    "name": f"bulk {i}",
+                    "spec": spec,
+                    "engine": "pyscf",
+                    "state": "PENDING",
+                    "priority": 0,
+                    "attempts": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(n)
+            ],
+        )
         db.commit()
 
 
 def test_twenty_concurrent_claimers_get_every_job_exactly_once(pg_url: str, tmp_path: Path) -> None:
-    for api in build_api(make_settings(pg_url, tmp_path)):
+    with api_session(make_settings(pg_url, tmp_path)) as api:
         _bulk_jobs(api, 1000)
         got: list[int] = []
         lock = threading.Lock()
@@ -38,8 +51,10 @@ def test_twenty_concurrent_claimers_get_every_job_exactly_once(pg_url: str, tmp_
         def claimer(n: int) -> None:
             with httpx.Client(base_url=server.url, headers=api.worker, timeout=30) as http:
                 while True:
-                    r = http.post("/api/v1/workers/jobs/claim",
-                                  json={"limit": 1 + n % 3, "worker_name": f"w{n}"})
+                    r = http.post(
+                        "/api/v1/workers/jobs/claim",
+                        json={"limit": 1 + n % 3, "worker_name": f"w{n}"},
+                    )
                     if r.status_code != 200:
                         errors.append(r.text)
                         return
@@ -65,14 +80,15 @@ def test_twenty_concurrent_claimers_get_every_job_exactly_once(pg_url: str, tmp_
 
 
 def test_long_poll_returns_job_right_after_submission(database_url: str, tmp_path: Path) -> None:
-    for api in build_api(make_settings(database_url, tmp_path)):
+    with api_session(make_settings(database_url, tmp_path)) as api:
         with LiveServer(api.app) as server:
             result: dict[str, object] = {}
 
             def wait_for_job() -> None:
                 with httpx.Client(base_url=server.url, headers=api.worker, timeout=30) as http:
-                    r = http.post("/api/v1/workers/jobs/claim",
-                                  json={"limit": 1, "wait_seconds": 10})
+                    r = http.post(
+                        "/api/v1/workers/jobs/claim", json={"limit": 1, "wait_seconds": 10}
+                    )
                     result["jobs"] = r.json()
                     result["returned"] = time.monotonic()
 
@@ -81,10 +97,14 @@ def test_long_poll_returns_job_right_after_submission(database_url: str, tmp_pat
             time.sleep(1.0)  # the claim is now waiting
             assert "jobs" not in result
             with httpx.Client(base_url=server.url, timeout=30) as http:
-                login = http.post("/api/v1/auth/login",
-                                  data={"username": "alice", "password": PASSWORD}).json()
-                r = http.post("/api/v1/jobs", json=qc_body(),
-                              headers={"Authorization": f"Bearer {login['access_token']}"})
+                login = http.post(
+                    "/api/v1/auth/login", data={"username": "alice", "password": PASSWORD}
+                ).json()
+                r = http.post(
+                    "/api/v1/jobs",
+                    json=qc_body(),
+                    headers={"Authorization": f"Bearer {login['access_token']}"},
+                )
                 submitted = time.monotonic()
             assert r.status_code == 201
             t.join(timeout=15)

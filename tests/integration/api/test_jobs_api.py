@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from support import Api, md_body, qc_body
 from sqlalchemy import func, select
 
 from molyte.db.models import Job
+from support import Api, md_body, qc_body
 
 
 def job_count(api: Api) -> int:
@@ -46,8 +46,9 @@ def test_list_filters_search_and_pagination(api: Api) -> None:
     page = api.client.get("/api/v1/jobs", params={"limit": 3}, headers=api.alice).json()
     assert page["total"] == 8 and len(page["items"]) == 3
     assert page["items"][0]["name"] == "qc calc 2"  # newest first
-    rest = api.client.get("/api/v1/jobs", params={"limit": 3, "offset": 6},
-                          headers=api.alice).json()
+    rest = api.client.get(
+        "/api/v1/jobs", params={"limit": 3, "offset": 6}, headers=api.alice
+    ).json()
     assert [j["name"] for j in rest["items"]] == ["md run 1", "md run 0"]
 
     qc = api.client.get("/api/v1/jobs", params={"type": "QC"}, headers=api.alice).json()
@@ -56,8 +57,7 @@ def test_list_filters_search_and_pagination(api: Api) -> None:
     assert [j["name"] for j in found["items"]] == ["md run 3"]
     # LIKE wildcards in the search are literal
     assert api.client.get("/api/v1/jobs", params={"q": "%"}, headers=api.alice).json()["total"] == 0
-    pending = api.client.get("/api/v1/jobs", params={"state": "PENDING"},
-                             headers=api.alice).json()
+    pending = api.client.get("/api/v1/jobs", params={"state": "PENDING"}, headers=api.alice).json()
     assert pending["total"] == 8
     # admins see everyone's jobs
     assert api.client.get("/api/v1/jobs", headers=api.admin).json()["total"] == 9
@@ -117,6 +117,7 @@ def test_health_and_metrics(api: Api) -> None:
     text = api.client.get("/metrics").text
     assert 'molyte_jobs{state="PENDING",type="QC"} 1.0' in text
     assert "molyte_http_request_duration_seconds_bucket" in text
-    names = [ln.split("{")[0].split(" ")[0] for ln in text.splitlines()
-             if ln and not ln.startswith("#")]
+    names = [
+        ln.split("{")[0].split(" ")[0] for ln in text.splitlines() if ln and not ln.startswith("#")
+    ]
     assert names and all(n.startswith("molyte_") for n in names)

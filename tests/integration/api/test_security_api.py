@@ -6,13 +6,20 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from support import Api, md_body, qc_body
 from sqlalchemy import func, select
 
 from molyte.db.models import Job
+from support import Api, md_body, qc_body
 
 ANON, ALICE, BOB, WORKER, REVOKED, EXPIRED, ADMIN = (
-    "anonymous", "alice", "bob", "worker", "revoked", "expired", "admin")
+    "anonymous",
+    "alice",
+    "bob",
+    "worker",
+    "revoked",
+    "expired",
+    "admin",
+)
 CALLERS = (ANON, ALICE, BOB, WORKER, REVOKED, EXPIRED, ADMIN)
 
 
@@ -26,8 +33,11 @@ def _headers(api: Api, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
     if who == EXPIRED:
         past = datetime.now(UTC) - timedelta(hours=2)
-        token = jwt.encode({"sub": "alice", "role": "USER", "iat": past,
-                            "exp": past + timedelta(minutes=5)}, api.ctx.signing_key, "HS256")
+        token = jwt.encode(
+            {"sub": "alice", "role": "USER", "iat": past, "exp": past + timedelta(minutes=5)},
+            api.ctx.signing_key,
+            "HS256",
+        )
         return {"Authorization": f"Bearer {token}"}
     return {ALICE: api.alice, BOB: api.bob, WORKER: api.worker, ADMIN: api.admin}[who]
 
@@ -47,12 +57,20 @@ TABLE = [
     ("GET", "/api/v1/library", None, {**U, ALICE: 200, BOB: 200, ADMIN: 200}),
     ("GET", "/api/v1/workers/jobs/pending", None, {**W, WORKER: 200, ADMIN: 200}),
     ("POST", "/api/v1/workers/jobs/claim", {"limit": 1}, {**W, WORKER: 200, ADMIN: 200}),
-    ("PUT", "/api/v1/workers/jobs/{job}/status", {"lease_token": "x", "state": "QUEUED"},
-     {**W, WORKER: 409, ADMIN: 409}),
+    (
+        "PUT",
+        "/api/v1/workers/jobs/{job}/status",
+        {"lease_token": "x", "state": "QUEUED"},
+        {**W, WORKER: 409, ADMIN: 409},
+    ),
     ("POST", "/api/v1/workers/heartbeat", {"name": "n1"}, {**W, WORKER: 200, ADMIN: 200}),
     ("GET", "/api/v1/admin/users", None, {**A, ADMIN: 200}),
-    ("POST", "/api/v1/admin/users", {"username": "carol", "password": "pass-word-9"},
-     {**A, ADMIN: 201}),
+    (
+        "POST",
+        "/api/v1/admin/users",
+        {"username": "carol", "password": "pass-word-9"},
+        {**A, ADMIN: 201},
+    ),
     ("GET", "/api/v1/admin/worker-tokens", None, {**A, ADMIN: 200}),
     ("POST", "/api/v1/admin/worker-tokens", {"name": "t2"}, {**A, ADMIN: 201}),
     ("GET", "/api/v1/admin/workers", None, {**A, ADMIN: 200}),
@@ -99,31 +117,58 @@ def _with(body: dict, path: tuple[object, ...], value: object) -> dict:  # type:
 
 HOSTILE = [
     ("unknown top field", lambda: {**qc_body(), "owner": "bob"}, ["body", "owner"]),
-    ("unknown spec field", lambda: _with(md_body(), ("spec", "shell"), "rm -rf /"),
-     ["body", "spec", "shell"]),
-    ("out of range temperature", lambda: _with(md_body(), ("spec", "temperature"), 1e9),
-     ["body", "spec", "temperature"]),
-    ("negative concentration", lambda: _with(md_body(), ("spec", "salts", 0, "concentration"), -1),
-     ["body", "spec", "salts", 0, "concentration"]),
-    ("huge walltime", lambda: _with(md_body(), ("spec", "resources", "walltime_minutes"), 10**12),
-     ["body", "spec", "resources", "walltime_minutes"]),
+    (
+        "unknown spec field",
+        lambda: _with(md_body(), ("spec", "shell"), "rm -rf /"),
+        ["body", "spec", "shell"],
+    ),
+    (
+        "out of range temperature",
+        lambda: _with(md_body(), ("spec", "temperature"), 1e9),
+        ["body", "spec", "temperature"],
+    ),
+    (
+        "negative concentration",
+        lambda: _with(md_body(), ("spec", "salts", 0, "concentration"), -1),
+        ["body", "spec", "salts", 0, "concentration"],
+    ),
+    (
+        "huge walltime",
+        lambda: _with(md_body(), ("spec", "resources", "walltime_minutes"), 10**12),
+        ["body", "spec", "resources", "walltime_minutes"],
+    ),
     ("oversized name", lambda: _with(qc_body(), ("name",), "x" * 101), ["body", "name"]),
-    ("newline in name", lambda: _with(qc_body(), ("name",), "ok\n#SBATCH --wrap=id"),
-     ["body", "name"]),
-    ("bidi override in name", lambda: _with(qc_body(), ("name",), "abc\u202edef"),
-     ["body", "name"]),
-    ("shell metacharacters in SMILES",
-     lambda: _with(qc_body(), ("spec", "molecule", "smiles"), "C;rm -rf /"),
-     ["body", "spec", "molecule", "smiles"]),
-    ("command substitution in SMILES",
-     lambda: _with(md_body(), ("spec", "solvents", 0), {"smiles": "C$(id)", "ratio": 1}),
-     ["body", "spec", "solvents", 0, "smiles"]),
-    ("oversized SMILES",
-     lambda: _with(qc_body(), ("spec", "molecule", "smiles"), "C" * 301),
-     ["body", "spec", "molecule", "smiles"]),
+    (
+        "newline in name",
+        lambda: _with(qc_body(), ("name",), "ok\n#SBATCH --wrap=id"),
+        ["body", "name"],
+    ),
+    (
+        "bidi override in name",
+        lambda: _with(qc_body(), ("name",), "abc\u202edef"),
+        ["body", "name"],
+    ),
+    (
+        "shell metacharacters in SMILES",
+        lambda: _with(qc_body(), ("spec", "molecule", "smiles"), "C;rm -rf /"),
+        ["body", "spec", "molecule", "smiles"],
+    ),
+    (
+        "command substitution in SMILES",
+        lambda: _with(md_body(), ("spec", "solvents", 0), {"smiles": "C$(id)", "ratio": 1}),
+        ["body", "spec", "solvents", 0, "smiles"],
+    ),
+    (
+        "oversized SMILES",
+        lambda: _with(qc_body(), ("spec", "molecule", "smiles"), "C" * 301),
+        ["body", "spec", "molecule", "smiles"],
+    ),
     ("unknown job type", lambda: _with(qc_body(), ("type",), "SHELL"), ["body", "type"]),
-    ("string for number", lambda: _with(md_body(), ("spec", "temperature"), "hot"),
-     ["body", "spec", "temperature"]),
+    (
+        "string for number",
+        lambda: _with(md_body(), ("spec", "temperature"), "hot"),
+        ["body", "spec", "temperature"],
+    ),
 ]
 
 
@@ -135,22 +180,27 @@ def test_hostile_input_is_refused_naming_the_field(
     r = api.client.post("/api/v1/jobs", json=body, headers=api.alice)
     assert r.status_code == 422, r.text
     locs = [e["loc"] for e in r.json()["detail"]]
-    assert any(list(l)[: len(loc)] == loc for l in locs), locs
+    assert any(list(x)[: len(loc)] == loc for x in locs), locs
     assert _rows(api) == 0
 
 
 def test_malformed_json_and_huge_body(api: Api) -> None:
-    r = api.client.post("/api/v1/jobs", content=b'{"type": "QC", "name": ',
-                        headers={**api.alice, "Content-Type": "application/json"})
+    r = api.client.post(
+        "/api/v1/jobs",
+        content=b'{"type": "QC", "name": ',
+        headers={**api.alice, "Content-Type": "application/json"},
+    )
     assert r.status_code == 422
     assert r.json()["detail"][0]["type"] == "json_invalid"
     big = b'{"type":"QC","name":"x","spec":{"pad":"' + b"a" * (11 * 1024 * 1024) + b'"}}'
-    r = api.client.post("/api/v1/jobs", content=big,
-                        headers={**api.alice, "Content-Type": "application/json"})
+    r = api.client.post(
+        "/api/v1/jobs", content=big, headers={**api.alice, "Content-Type": "application/json"}
+    )
     assert r.status_code == 413
     deep = b'{"type":"QC","name":"deep","spec":{"a":' + b"[" * 100_000 + b"]" * 100_000 + b"}}"
-    r = api.client.post("/api/v1/jobs", content=deep,
-                        headers={**api.alice, "Content-Type": "application/json"})
+    r = api.client.post(
+        "/api/v1/jobs", content=deep, headers={**api.alice, "Content-Type": "application/json"}
+    )
     assert r.status_code in (400, 413, 422)
     assert _rows(api) == 0
 
@@ -165,8 +215,9 @@ def test_login_rate_limit(api: Api) -> None:
 
 def test_password_policy(api: Api) -> None:
     for pw, word in (("short1", "at least"), ("onlyletters", "mix"), ("carol", "at least")):
-        r = api.client.post("/api/v1/admin/users", json={"username": "carol", "password": pw},
-                            headers=api.admin)
+        r = api.client.post(
+            "/api/v1/admin/users", json={"username": "carol", "password": pw}, headers=api.admin
+        )
         assert r.status_code == 422 and word in r.json()["detail"]
     r = api.client.post("/api/v1/admin/users", json={"username": "carol"}, headers=api.admin)
     assert r.status_code == 201 and len(r.json()["password"]) >= 12
@@ -174,16 +225,26 @@ def test_password_policy(api: Api) -> None:
 
 def test_signing_key_rotation(api: Api) -> None:
     old_key = api.ctx.signing_key
-    token = jwt.encode({"sub": "alice", "role": "USER",
-                        "exp": datetime.now(UTC) + timedelta(minutes=5)}, old_key, "HS256")
-    forged = jwt.encode({"sub": "alice", "role": "USER",
-                         "exp": datetime.now(UTC) + timedelta(minutes=5)}, "x" * 40, "HS256")
+    token = jwt.encode(
+        {"sub": "alice", "role": "USER", "exp": datetime.now(UTC) + timedelta(minutes=5)},
+        old_key,
+        "HS256",
+    )
+    forged = jwt.encode(
+        {"sub": "alice", "role": "USER", "exp": datetime.now(UTC) + timedelta(minutes=5)},
+        "x" * 40,
+        "HS256",
+    )
     api.ctx.signing_key = "n" * 48
     api.ctx.verification_keys = ["n" * 48, old_key]
-    assert api.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}
-                          ).status_code == 200
-    assert api.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {forged}"}
-                          ).status_code == 401
+    assert (
+        api.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
+    assert (
+        api.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {forged}"}).status_code
+        == 401
+    )
 
 
 def test_worker_tokens_are_hashed_at_rest(api: Api) -> None:

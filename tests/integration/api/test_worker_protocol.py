@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from support import Api, md_body, qc_body
 from sqlalchemy import update
 
 from molyte.api.workers import service as workers_service
 from molyte.db.models import Job
+from support import Api, md_body, qc_body
 
 
 def states(job: dict) -> list[str]:  # type: ignore[type-arg]
@@ -29,8 +29,7 @@ def test_full_lifecycle_with_events(api: Api) -> None:
     job = api.job(submitted["id"])
     assert job["state"] == "COMPLETED" and job["progress"] == 1.0
     assert job["worker"] == "node-a" and job["attempts"] == 1
-    assert states(job) == ["PENDING", "CLAIMED", "QUEUED", "RUNNING", "POSTPROCESSING",
-                           "COMPLETED"]
+    assert states(job) == ["PENDING", "CLAIMED", "QUEUED", "RUNNING", "POSTPROCESSING", "COMPLETED"]
     assert job["events"][1]["message"] == "claimed by node-a"
     assert job["events"][1]["actor"] == "worker-token:cluster-a"
 
@@ -101,7 +100,9 @@ def test_failed_needs_a_reason_and_infrastructure_failures_requeue(api: Api) -> 
     assert r.status_code == 200 and r.json()["state"] == "PENDING"
     [again] = api.claim()
     api.status(again, "QUEUED", scheduler_job_id="6")
-    r = api.status(again, "FAILED", failure_reason="SCF_NOT_CONVERGED", log_tail="Convergence failure")
+    r = api.status(
+        again, "FAILED", failure_reason="SCF_NOT_CONVERGED", log_tail="Convergence failure"
+    )
     assert r.status_code == 200
     final = api.job(job["id"])
     assert final["state"] == "FAILED" and final["failure_reason"] == "SCF_NOT_CONVERGED"
@@ -121,9 +122,16 @@ def test_heartbeat_extends_leases_and_returns_cancellations(api: Api) -> None:
     assert r.json()["state"] == "CANCELLED"
     running = [{"job_id": j["id"], "lease_token": j["lease_token"]} for j in got.values()]
     running.append({"job_id": 999_999, "lease_token": "gone"})
-    body = {"name": "node-a", "hostname": "login01", "version": "0.1.0", "capacity": 4,
-            "job_types": ["MD", "QC"], "engines": ["lammps", "pyscf"], "partitions": ["debug"],
-            "running": running}
+    body = {
+        "name": "node-a",
+        "hostname": "login01",
+        "version": "0.1.0",
+        "capacity": 4,
+        "job_types": ["MD", "QC"],
+        "engines": ["lammps", "pyscf"],
+        "partitions": ["debug"],
+        "running": running,
+    }
     r = api.client.post("/api/v1/workers/heartbeat", json=body, headers=api.worker)
     assert r.status_code == 200
     assert r.json() == {"cancel": [b["id"], 999_999], "lease_seconds": api.settings.lease_seconds}
@@ -138,8 +146,11 @@ def test_heartbeat_extends_leases_and_returns_cancellations(api: Api) -> None:
 
 def _expire(api: Api, job_id: int, seconds_ago: float) -> None:
     with api.ctx.sessions() as db:
-        db.execute(update(Job).where(Job.id == job_id).values(
-            lease_expires_at=datetime.now(UTC) - timedelta(seconds=seconds_ago)))
+        db.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(lease_expires_at=datetime.now(UTC) - timedelta(seconds=seconds_ago))
+        )
         db.commit()
 
 
@@ -180,8 +191,9 @@ def test_sweeper_requeues_claimed_and_applies_grace_then_max_attempts(api: Api) 
 
 def test_pending_list_is_read_only(api: Api) -> None:
     job = api.submit(api.alice, md_body())
-    r = api.client.get("/api/v1/workers/jobs/pending", params={"job_type": "MD"},
-                       headers=api.worker)
+    r = api.client.get(
+        "/api/v1/workers/jobs/pending", params={"job_type": "MD"}, headers=api.worker
+    )
     assert r.status_code == 200 and [j["id"] for j in r.json()] == [job["id"]]
     assert api.job(job["id"])["state"] == "PENDING"
     r = api.client.get("/api/v1/workers/jobs/pending", headers=api.alice)

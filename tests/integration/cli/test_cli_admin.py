@@ -8,20 +8,30 @@ import sys
 from pathlib import Path
 
 import httpx
-from support import LiveServer, build_api, make_settings
+
+from support import LiveServer, api_session, make_settings
 
 MOLYTE = str(Path(sys.executable).parent / "molyte")
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([MOLYTE, *args], env=env, capture_output=True, text=True, timeout=60,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [MOLYTE, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_db_user_and_worker_token_commands(tmp_path: Path) -> None:
     db = tmp_path / "cli.sqlite"
-    env = {**os.environ, "MOLYTE_DATABASE_URL": f"sqlite:///{db}",
-           "MOLYTE_DATA_DIR": str(tmp_path / "data")}
+    env = {
+        **os.environ,
+        "MOLYTE_DATABASE_URL": f"sqlite:///{db}",
+        "MOLYTE_DATA_DIR": str(tmp_path / "data"),
+    }
     up = run(["db", "upgrade"], env)
     assert up.returncode == 0, up.stderr
     assert "up to date" in up.stdout
@@ -30,8 +40,12 @@ def test_db_user_and_worker_token_commands(tmp_path: Path) -> None:
     assert made.returncode == 0, made.stderr
     password = made.stdout.strip().splitlines()[-1].removeprefix("password: ")
     assert made.stdout.strip().splitlines()[-1].startswith("password: ") and len(password) >= 12
-    assert run(["user", "create", "dave", "--role", "user", "--password", "pass-word-1"],
-               env).returncode == 0
+    assert (
+        run(
+            ["user", "create", "dave", "--role", "user", "--password", "pass-word-1"], env
+        ).returncode
+        == 0
+    )
     dup = run(["user", "create", "dave", "--role", "user", "--password", "pass-word-1"], env)
     assert dup.returncode == 1 and "already exists" in dup.stderr
     bad = run(["user", "create", "erin", "--role", "root"], env)
@@ -52,8 +66,9 @@ def test_db_user_and_worker_token_commands(tmp_path: Path) -> None:
     with LiveServer(app) as server:
         me = httpx.get(server.url + "/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200 and me.json()["role"] == "WORKER"
-        login = httpx.post(server.url + "/api/v1/auth/login",
-                           data={"username": "carol", "password": password})
+        login = httpx.post(
+            server.url + "/api/v1/auth/login", data={"username": "carol", "password": password}
+        )
         assert login.status_code == 200
         assert run(["worker-token", "revoke", "cluster-b"], env).returncode == 0
         from molyte.api.auth.service import credential_cache
@@ -69,7 +84,7 @@ def test_db_user_and_worker_token_commands(tmp_path: Path) -> None:
 def test_examples_are_valid_requests(database_url: str, tmp_path: Path) -> None:
     from support import md_body, qc_body
 
-    for api in build_api(make_settings(database_url, tmp_path)):
+    with api_session(make_settings(database_url, tmp_path)) as api:
         for body in (md_body(), qc_body()):
             r = api.client.post("/api/v1/jobs", json=body, headers=api.alice)
             assert r.status_code == 201, r.text

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+
 from support import ROOT, free_port
 
 
@@ -21,9 +22,19 @@ def test_molyte_up_runs_a_job_end_to_end(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOLYTE_")}
     log = (tmp_path / "up.log").open("wb")
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "molyte"), "up", "--port", str(port),
-         "--data-dir", str(tmp_path / "data")],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=log, start_new_session=True,
+        [
+            str(Path(sys.executable).parent / "molyte"),
+            "up",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -45,8 +56,9 @@ def test_molyte_up_runs_a_job_end_to_end(tmp_path: Path) -> None:
         assert httpx.get(url + "/api/v1/openapi.json").json()["info"]["title"] == "Molyte"
         page = httpx.get(url + "/jobs/42")
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-        token = httpx.post(url + "/api/v1/auth/login",
-                           data={"username": login[1], "password": login[2]}).json()
+        token = httpx.post(
+            url + "/api/v1/auth/login", data={"username": login[1], "password": login[2]}
+        ).json()
         auth = {"Authorization": f"Bearer {token['access_token']}"}
         body = json.loads((ROOT / "examples" / "qc-job.json").read_text())
         job = httpx.post(url + "/api/v1/jobs", json=body, headers=auth).json()
@@ -64,8 +76,9 @@ def test_molyte_up_runs_a_job_end_to_end(tmp_path: Path) -> None:
         assert -76.1 < summary["scf_energy_hartree"] < -75.9
         names = {f["name"] for f in results["files"]}
         assert {"summary.json", "final.xyz"} <= names
-        xyz = httpx.get(url + next(f["url"] for f in results["files"]
-                                   if f["name"] == "final.xyz")).text
+        xyz = httpx.get(
+            url + next(f["url"] for f in results["files"] if f["name"] == "final.xyz")
+        ).text
         assert xyz.splitlines()[0].strip() == "3"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

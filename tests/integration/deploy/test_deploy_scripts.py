@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 import yaml
-from support import ROOT, LiveServer, build_api, make_settings
+
+from support import ROOT, LiveServer, api_session, make_settings
 
 DEPLOY = ROOT / "deploy"
 
@@ -28,28 +29,48 @@ def test_start_refuses_second_copy_and_stop_stops(tmp_path: Path) -> None:
     from molyte.db.migrate import upgrade
 
     upgrade(f"sqlite:///{tmp_path / 'srv.sqlite'}")
-    for api in build_api(make_settings(f"sqlite:///{tmp_path / 'srv.sqlite'}", tmp_path)):
+    with api_session(make_settings(f"sqlite:///{tmp_path / 'srv.sqlite'}", tmp_path)) as api:
         with LiveServer(api.app) as server:
             config = tmp_path / "worker.yaml"
-            config.write_text(yaml.safe_dump({
-                "api": {"base_url": server.url, "poll_interval": 1},
-                "worker": {"name": "deploy-test", "heartbeat_interval": 1},
-                "local": {"md_work_dir": str(tmp_path / "md"), "qc_work_dir": str(tmp_path / "qc"),
-                          "log_file": str(tmp_path / "worker.log")},
-                "scheduler": {"type": "local"},
-            }))
-            env = {**os.environ, "MOLYTE_WORKER_CONFIG": str(config),
-                   "MOLYTE_RUN_DIR": str(tmp_path / "run"),
-                   "MOLYTE_BIN": str(Path(sys.executable).parent / "molyte"),
-                   "MOLYTE_WORKER_TOKEN": api.worker_token}
-            start = subprocess.run([DEPLOY / "start_polling_worker.sh", "t1"], env=env,
-                                   capture_output=True, text=True, timeout=120)
+            config.write_text(
+                yaml.safe_dump(
+                    {
+                        "api": {"base_url": server.url, "poll_interval": 1},
+                        "worker": {"name": "deploy-test", "heartbeat_interval": 1},
+                        "local": {
+                            "md_work_dir": str(tmp_path / "md"),
+                            "qc_work_dir": str(tmp_path / "qc"),
+                            "log_file": str(tmp_path / "worker.log"),
+                        },
+                        "scheduler": {"type": "local"},
+                    }
+                )
+            )
+            env = {
+                **os.environ,
+                "MOLYTE_WORKER_CONFIG": str(config),
+                "MOLYTE_RUN_DIR": str(tmp_path / "run"),
+                "MOLYTE_BIN": str(Path(sys.executable).parent / "molyte"),
+                "MOLYTE_WORKER_TOKEN": api.worker_token,
+            }
+            start = subprocess.run(
+                [DEPLOY / "start_polling_worker.sh", "t1"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert start.returncode == 0, start.stderr + start.stdout
             pid = int((tmp_path / "run" / "worker-t1.pid").read_text())
             try:
                 assert _alive(pid)
-                second = subprocess.run([DEPLOY / "start_polling_worker.sh", "t1"], env=env,
-                                        capture_output=True, text=True, timeout=60)
+                second = subprocess.run(
+                    [DEPLOY / "start_polling_worker.sh", "t1"],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                )
                 assert second.returncode == 1
                 assert "already running" in second.stderr
                 deadline = time.monotonic() + 30
@@ -60,8 +81,13 @@ def test_start_refuses_second_copy_and_stop_stops(tmp_path: Path) -> None:
                 assert workers[0]["name"] == "deploy-test" and workers[0]["state"] == "online"
                 assert (tmp_path / "worker.log").exists()
             finally:
-                stop = subprocess.run([DEPLOY / "stop_polling_worker.sh", "t1"], env=env,
-                                      capture_output=True, text=True, timeout=120)
+                stop = subprocess.run(
+                    [DEPLOY / "stop_polling_worker.sh", "t1"],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                )
             assert stop.returncode == 0, stop.stderr
             deadline = time.monotonic() + 10
             while _alive(pid) and time.monotonic() < deadline:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,10 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
-from support import Api, LiveServer, build_api, make_settings, md_body, qc_body
-from worker_harness import test_worker, worker_config
 
 from molyte.worker.loop import Worker
+from support import Api, LiveServer, build_api, make_settings, md_body, qc_body
+from worker_harness import test_worker, worker_config
 
 
 @pytest.fixture

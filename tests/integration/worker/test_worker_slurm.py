@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from molyte.domain.states import JobType
+from molyte.testing import ScriptEngine
+from molyte.worker.loop import Worker
 from support import ROOT, Api, LiveServer, build_api, make_settings, qc_body
 from worker_harness import test_worker, worker_config
-
-from molyte.testing import ScriptEngine
-from molyte.domain.states import JobType
-from molyte.worker.loop import Worker
 
 pytestmark = pytest.mark.slurm
 
@@ -41,18 +41,27 @@ def run_until(worker: Worker, done: Any, timeout: float = 120) -> None:
 
 
 def slurm_worker(server: LiveServer, api: Api, tmp_path: Path, seconds: float = 2) -> Worker:
-    return test_worker(worker_config(server.url, api.worker_token, tmp_path / "work",
-                                     scheduler="slurm"), seconds)
+    return test_worker(
+        worker_config(server.url, api.worker_token, tmp_path / "work", scheduler="slurm"), seconds
+    )
 
 
-def test_job_goes_through_every_state_on_slurm(live: tuple[Api, LiveServer], tmp_path: Path) -> None:
+def test_job_goes_through_every_state_on_slurm(
+    live: tuple[Api, LiveServer], tmp_path: Path
+) -> None:
     api, server = live
     job = api.submit(api.alice)
     worker = slurm_worker(server, api, tmp_path, seconds=4)
     run_until(worker, lambda: api.job(job["id"])["state"] == "COMPLETED")
     final = api.job(job["id"])
     assert [e["to"] for e in final["events"]] == [
-        "PENDING", "CLAIMED", "QUEUED", "RUNNING", "POSTPROCESSING", "COMPLETED"]
+        "PENDING",
+        "CLAIMED",
+        "QUEUED",
+        "RUNNING",
+        "POSTPROCESSING",
+        "COMPLETED",
+    ]
     assert final["scheduler_job_id"].isdigit()
     workdir = tmp_path / "work" / "qc" / f"job-{job['id']}"
     assert (workdir / f"slurm-{final['scheduler_job_id']}.out").exists()
@@ -66,7 +75,8 @@ def test_failing_script_ends_failed_with_log_tail(
     job = api.submit(api.alice)
     worker = slurm_worker(server, api, tmp_path)
     worker.engines["pyscf"] = ScriptEngine(
-        JobType.QC, [["bash", "-c", "echo 'segfault in step 3' >&2; exit 3"]], name="pyscf")
+        JobType.QC, [["bash", "-c", "echo 'segfault in step 3' >&2; exit 3"]], name="pyscf"
+    )
     run_until(worker, lambda: api.job(job["id"])["state"] == "FAILED")
     final = api.job(job["id"])
     assert final["failure_reason"] == "SCRIPT_FAILED"
@@ -78,7 +88,8 @@ def test_time_limit_ends_failed_timeout(live: tuple[Api, LiveServer], tmp_path: 
     job = api.submit(api.alice)
     worker = slurm_worker(server, api, tmp_path)
     worker.engines["pyscf"] = ScriptEngine(
-        JobType.QC, [["sleep", "600"]], name="pyscf", walltime_minutes=1)
+        JobType.QC, [["sleep", "600"]], name="pyscf", walltime_minutes=1
+    )
     # Slurm enforces limits about every 30 s: a 1-minute limit ends within ~100 s.
     run_until(worker, lambda: api.job(job["id"])["state"] == "FAILED", timeout=180)
     assert api.job(job["id"])["failure_reason"] == "TIMEOUT"
@@ -101,9 +112,13 @@ def test_user_cancel_runs_scancel(live: tuple[Api, LiveServer], tmp_path: Path) 
 def _spawn(args: dict[str, Any], path: Path) -> subprocess.Popen[bytes]:
     path.write_text(json.dumps(args))
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT / 'tests'}"}
-    return subprocess.Popen([sys.executable, str(ROOT / "tests" / "worker_harness.py"), str(path)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=open(path.with_suffix(".log"), "ab"),
-                            start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "worker_harness.py"), str(path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(path.with_suffix(".log"), "ab"),
+        start_new_session=True,
+    )
 
 
 def test_kill_9_worker_then_restart_completes_once(
@@ -111,8 +126,14 @@ def test_kill_9_worker_then_restart_completes_once(
 ) -> None:
     api, server = live
     job = api.submit(api.alice, qc_body("survives kill -9"))
-    args = {"url": server.url, "token": api.worker_token, "work": str(tmp_path / "work"),
-            "scheduler": "slurm", "name": "node-k", "seconds": 12}
+    args = {
+        "url": server.url,
+        "token": api.worker_token,
+        "work": str(tmp_path / "work"),
+        "scheduler": "slurm",
+        "name": "node-k",
+        "seconds": 12,
+    }
     proc = _spawn(args, tmp_path / "worker.json")
     try:
         deadline = time.monotonic() + 60

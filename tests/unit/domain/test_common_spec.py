@@ -16,21 +16,39 @@ def test_good_names(good: str) -> None:
     assert names.validate_python(good) == good
 
 
-@pytest.mark.parametrize("bad", ["", " lead", "a;b", "x\ny", "a`id`", "$(id)", "a\u202eb",
-                                 "zero\u200bwidth", "x" * 101, "#SBATCH", "a'b", "a\"b"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        " lead",
+        "a;b",
+        "x\ny",
+        "a`id`",
+        "$(id)",
+        "a\u202eb",
+        "zero\u200bwidth",
+        "x" * 101,
+        "#SBATCH",
+        "a'b",
+        'a"b',
+    ],
+)
 def test_bad_names(bad: str) -> None:
     with pytest.raises(ValidationError):
         names.validate_python(bad)
 
 
-@pytest.mark.parametrize("good", ["C1COC(=O)O1", "[Li+]", "F[P-](F)(F)(F)(F)F", "C/C=C\\C",
-                                  "c1ccccc1", "[13CH4]", "C%10CC%10"])
+@pytest.mark.parametrize(
+    "good",
+    ["C1COC(=O)O1", "[Li+]", "F[P-](F)(F)(F)(F)F", "C/C=C\\C", "c1ccccc1", "[13CH4]", "C%10CC%10"],
+)
 def test_good_smiles(good: str) -> None:
     assert smiles.validate_python(good) == good
 
 
-@pytest.mark.parametrize("bad", ["C;rm", "C C", "C|C", "C&&C", "C$(id)", "C`x`", "C\nC",
-                                 "C>C", "C" * 301, "C'"])
+@pytest.mark.parametrize(
+    "bad", ["C;rm", "C C", "C|C", "C&&C", "C$(id)", "C`x`", "C\nC", "C>C", "C" * 301, "C'"]
+)
 def test_bad_smiles(bad: str) -> None:
     with pytest.raises(ValidationError):
         smiles.validate_python(bad)

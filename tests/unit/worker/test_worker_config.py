@@ -58,14 +58,25 @@ def test_example_config_in_deploy_is_valid(monkeypatch: pytest.MonkeyPatch) -> N
 @pytest.mark.parametrize(
     "patch,message",
     [
-        ({"api": {"base_url": "https://x", "worker_token": "t", "verfy_ssl": False}},
-         "api.verfy_ssl: Extra inputs are not permitted"),
-        ({"api": {"base_url": "https://x", "worker_token": "t", "poll_interval": "often"}},
-         "api.poll_interval"),
-        ({"api": {"base_url": "https://x", "worker_token": "t"}, "scheduler": {"type": "pbs"}},
-         "scheduler.type"),
-        ({"api": {"base_url": "https://x", "worker_token": "t"},
-          "scheduler": {"modules": ["lammps; rm -rf /"]}}, "scheduler.modules.0"),
+        (
+            {"api": {"base_url": "https://x", "worker_token": "t", "verfy_ssl": False}},
+            "api.verfy_ssl: Extra inputs are not permitted",
+        ),
+        (
+            {"api": {"base_url": "https://x", "worker_token": "t", "poll_interval": "often"}},
+            "api.poll_interval",
+        ),
+        (
+            {"api": {"base_url": "https://x", "worker_token": "t"}, "scheduler": {"type": "pbs"}},
+            "scheduler.type",
+        ),
+        (
+            {
+                "api": {"base_url": "https://x", "worker_token": "t"},
+                "scheduler": {"modules": ["lammps; rm -rf /"]},
+            },
+            "scheduler.modules.0",
+        ),
         ({"api": {"base_url": "https://x"}}, "worker_token is missing"),
         ({"api": {"base_url": "ftp://x", "worker_token": "t"}}, "api.base_url"),
     ],
@@ -83,11 +94,13 @@ def test_secrets_from_environment_and_tls_warning(
     monkeypatch.setenv("MOLYTE_WORKER_TOKEN", "env-token")
     monkeypatch.setenv("MOLYTE_COS_SECRET_KEY", "env-key")
     with caplog.at_level(logging.WARNING):
-        cfg = parse_config({
-            "api": {"base_url": "https://x", "verify_ssl": False},
-            "worker": {"name": "w1"},
-            "cos": {"secret_id": "id", "region": "ap-beijing", "bucket": "b"},
-        })
+        cfg = parse_config(
+            {
+                "api": {"base_url": "https://x", "verify_ssl": False},
+                "worker": {"name": "w1"},
+                "cos": {"secret_id": "id", "region": "ap-beijing", "bucket": "b"},
+            }
+        )
     assert cfg.api.worker_token == "env-token"
     assert cfg.cos is not None and cfg.cos.secret_key == "env-key"
     assert cfg.verify is False

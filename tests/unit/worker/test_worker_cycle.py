@@ -40,17 +40,24 @@ def test_two_hundred_tracked_jobs_one_squeue_per_cycle(tmp_path: Path) -> None:
     ids = [str(1000 + i) for i in range(200)]
     squeue_out = "".join(f"{i}|RUNNING|None|0\n" for i in ids)
     runner = RecordingRunner({"squeue": CommandResult(0, squeue_out, "")})
-    cfg = parse_config({
-        "api": {"base_url": "http://server.invalid", "worker_token": "t"},
-        "worker": {"name": "w", "max_concurrent_jobs": 200},
-        "local": {"md_work_dir": str(tmp_path / "md"), "qc_work_dir": str(tmp_path / "qc")},
-    })
+    cfg = parse_config(
+        {
+            "api": {"base_url": "http://server.invalid", "worker_token": "t"},
+            "worker": {"name": "w", "max_concurrent_jobs": 200},
+            "local": {"md_work_dir": str(tmp_path / "md"), "qc_work_dir": str(tmp_path / "qc")},
+        }
+    )
     state = LocalState(tmp_path / "state.sqlite", "http://server.invalid", "w")
     for n, sid in enumerate(ids):
         state.save(TrackedJob(n + 1, "MD", "lammps", f"tok{n}", tmp_path / f"j{n}", sid, "RUNNING"))
     client = FakeClient()
-    worker = Worker(cfg, client, SlurmScheduler(runner=runner),  # type: ignore[arg-type]
-                    {"lammps": ScriptEngine(JobType.MD, [["true"]])}, state=state)
+    worker = Worker(
+        cfg,
+        client,
+        SlurmScheduler(runner=runner),  # type: ignore[arg-type]
+        {"lammps": ScriptEngine(JobType.MD, [["true"]])},
+        state=state,
+    )
     assert len(worker.tracked) == 200
     for _ in range(3):
         worker.cycle(claim_wait=0)

@@ -15,7 +15,7 @@ from molyte.errors import NotAuthenticated
 
 _hasher = PasswordHasher()
 JWT_ALGORITHM = "HS256"
-WORKER_TOKEN_PREFIX = "mlw_"
+WORKER_TOKEN_PREFIX = "mlw_"  # noqa: S105 - a prefix, not a secret
 
 
 def hash_password(password: str) -> str:

@@ -141,7 +141,8 @@ def create_user(
     """Create a user; without a password one is generated. Returns the user and the password."""
     if not USERNAME_RE.match(username):
         raise InvalidInput(
-            "Username must be 1-64 letters, digits, '_', '.' or '-' and start with a letter or digit"
+            "Username must be 1-64 letters, digits, '_', '.' or '-' and start with a letter "
+            "or digit"
         )
     if repo.user_by_name(db, username) is not None:
         raise Conflict(f"User {username!r} already exists")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from molyte.api.auth import repository as auth_repo
 from molyte.api.deps import DB, Ctx, CurrentUser
+from molyte.api.jobs import repository as jobs_repo
 from molyte.api.jobs import service
 from molyte.api.jobs.schemas import (
     FileOut,
@@ -32,7 +33,7 @@ def submit(body: JobCreate, user: CurrentUser, db: DB, ctx: Ctx) -> JobOut:
     job = service.submit(db, user, body, max_priority)
     ctx.notifier.notify_on_commit(db, job.type)
     ctx.metrics.jobs_submitted.labels(job.type).inc()
-    return job_out(job, service.repo.events(db, job.id))
+    return job_out(job, jobs_repo.events(db, job.id))
 
 
 @router.post("/validate")
@@ -46,7 +47,7 @@ def list_jobs(
     user: CurrentUser,
     db: DB,
     state: JobState | None = None,
-    type: JobType | None = None,  # noqa: A002 - the contract's parameter name
+    type: JobType | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
@@ -66,7 +67,7 @@ def get_job(job_id: int, user: CurrentUser, db: DB) -> JobOut:
 @router.post("/{job_id}/cancel")
 def cancel(job_id: int, user: CurrentUser, db: DB) -> JobOut:
     job = service.cancel(db, user, job_id)
-    return job_out(job, service.repo.events(db, job.id))
+    return job_out(job, jobs_repo.events(db, job.id))
 
 
 @router.delete("/{job_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -58,8 +58,11 @@ def list_jobs(
         filters.append(Job.name.ilike(f"%{escaped}%", escape="\\"))
     total = db.scalar(select(func.count()).select_from(Job).where(*filters)) or 0
     rows = db.scalars(
-        select(Job).where(*filters).order_by(Job.created_at.desc(), Job.id.desc())
-        .limit(limit).offset(offset)
+        select(Job)
+        .where(*filters)
+        .order_by(Job.created_at.desc(), Job.id.desc())
+        .limit(limit)
+        .offset(offset)
     ).all()
     return rows, total
 

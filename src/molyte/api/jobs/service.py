@@ -67,8 +67,14 @@ def submit(db: Session, user: Principal, body: JobCreate, max_priority: int) -> 
     db.flush()
     repo.add(
         db,
-        JobEvent(job_id=job.id, time=now, from_state=None, to_state="PENDING", actor=user.actor,
-                 message="submitted"),
+        JobEvent(
+            job_id=job.id,
+            time=now,
+            from_state=None,
+            to_state="PENDING",
+            actor=user.actor,
+            message="submitted",
+        ),
     )
     log.info("job submitted", extra={"job_id": job.id, "action": "submit"})
     return job
@@ -139,8 +145,8 @@ def preview(body: JobCreate) -> dict[str, Any]:
     if isinstance(spec, MDSpec):
         from molyte.engines.md.preview import preview as md_preview
 
-        return md_preview(spec)
+        return dict(md_preview(spec))
     assert isinstance(spec, QCSpec)
     from molyte.engines.qc.preview import preview as qc_preview
 
-    return qc_preview(spec)
+    return dict(qc_preview(spec))

@@ -21,7 +21,7 @@ def library(user: CurrentUser) -> dict[str, Any]:
     # Imported here: the force-field library is only read when the forms ask for it.
     from molyte.engines.md.library import library_catalog
 
-    return library_catalog()
+    return dict(library_catalog())
 
 
 @router.get("/depict")
@@ -30,5 +30,8 @@ def depict(user: CurrentUser, smiles: Annotated[str, Query(max_length=300)]) -> 
         _smiles.validate_python(smiles)
     except ValidationError as exc:
         raise InvalidInput(f"smiles: {exc.errors()[0]['msg']}") from exc
-    return Response(smiles_to_svg(smiles), media_type="image/svg+xml",
-                    headers={"Cache-Control": "private, max-age=3600"})
+    return Response(
+        smiles_to_svg(smiles),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "private, max-age=3600"},
+    )

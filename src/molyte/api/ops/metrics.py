@@ -39,8 +39,10 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.http_latency = Histogram(
-            "molyte_http_request_duration_seconds", "HTTP request latency",
-            ["method", "route", "status"], registry=r,
+            "molyte_http_request_duration_seconds",
+            "HTTP request latency",
+            ["method", "route", "status"],
+            registry=r,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60),
         )
         self.jobs_submitted = Counter(
@@ -49,7 +51,8 @@ class Metrics:
         self.claims = Counter("molyte_claims_total", "Claim requests answered", registry=r)
         self.claimed_jobs = Counter("molyte_claimed_jobs_total", "Jobs handed out", registry=r)
         self.claim_latency = Histogram(
-            "molyte_claim_duration_seconds", "Time a claim request was held (incl. long poll)",
+            "molyte_claim_duration_seconds",
+            "Time a claim request was held (incl. long poll)",
             registry=r,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60),
         )
@@ -57,12 +60,16 @@ class Metrics:
             "molyte_worker_heartbeats_total", "Worker heartbeats", ["worker"], registry=r
         )
         self.outcomes = Counter(
-            "molyte_job_outcomes_total", "Jobs that ended, by state and failure reason",
-            ["type", "state", "reason"], registry=r,
+            "molyte_job_outcomes_total",
+            "Jobs that ended, by state and failure reason",
+            ["type", "state", "reason"],
+            registry=r,
         )
         self.lease_expiries = Counter(
-            "molyte_lease_expiries_total", "Leases that expired (requeued or failed)",
-            ["result"], registry=r,
+            "molyte_lease_expiries_total",
+            "Leases that expired (requeued or failed)",
+            ["result"],
+            registry=r,
         )
         self.upload_bytes = Counter(
             "molyte_upload_bytes_total", "Bytes of result files registered", registry=r

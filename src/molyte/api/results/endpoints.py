@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 
 from molyte.api.deps import DB, Ctx, CurrentWorker
 from molyte.api.results import service

@@ -1,4 +1,5 @@
-"""Rules for result files: only the lease holder uploads; nothing is registered without its bytes."""
+"""Rules for result files: only the lease holder uploads; nothing is registered without
+its bytes."""
 
 from __future__ import annotations
 
@@ -21,7 +22,11 @@ SUMMARY_MAX_BYTES = 1_000_000
 def upload_instructions(db: Session, ctx: AppContext, job_id: int, body: UploadRequest) -> Any:
     held_job(db, job_id, body.lease_token)
     return uploads.upload_instructions(
-        ctx.store, job_id, body.name, body.size, body.sha256.lower(),
+        ctx.store,
+        job_id,
+        body.name,
+        body.size,
+        body.sha256.lower(),
         multipart_threshold=ctx.settings.multipart_threshold_bytes,
         part_size=ctx.settings.multipart_part_bytes,
     )

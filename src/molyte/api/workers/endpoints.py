@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
+from molyte.api.auth.principal import Principal
 from molyte.api.context import AppContext
 from molyte.api.deps import DB, Ctx, CurrentWorker
-from molyte.api.auth.principal import Principal
 from molyte.api.jobs.schemas import JobOut, job_out
 from molyte.api.workers import repository as repo
 from molyte.api.workers import service

@@ -8,6 +8,7 @@ listening connection. SQLite (one process): an in-process wake-up after commit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from typing import Any
@@ -45,7 +46,9 @@ class JobNotifier:
     def notify_on_commit(self, db: Session, job_type: str) -> None:
         """Wake waiting claims once the current transaction commits."""
         if self._dsn:
-            db.execute(text("SELECT pg_notify(:ch, :payload)"), {"ch": CHANNEL, "payload": job_type})
+            db.execute(
+                text("SELECT pg_notify(:ch, :payload)"), {"ch": CHANNEL, "payload": job_type}
+            )
             return
 
         def _after_commit(_session: Any) -> None:
@@ -69,10 +72,8 @@ class JobNotifier:
         if self.generation != seen_generation or self._event is None:
             return
         current = self._event
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(current.wait(), timeout)
-        except TimeoutError:
-            pass
 
     def _listen(self) -> None:
         import psycopg
@@ -87,6 +88,6 @@ class JobNotifier:
                     while not self._stop.is_set():
                         for _ in conn.notifies(timeout=1.0):
                             self.wake_threadsafe()
-            except Exception as exc:  # noqa: BLE001 - keep listening through database restarts
+            except Exception as exc:
                 log.warning("LISTEN connection lost: %s; reconnecting", exc)
                 self._stop.wait(1.0)

@@ -22,12 +22,13 @@ _sqlite_claim_lock = threading.Lock()
 QC_AUTO_ENGINES = {"gaussian", "pyscf"}
 
 
-def _claimable(job_types: Sequence[str], engines: Sequence[str] | None,
-               partitions: Sequence[str] | None) -> list[Any]:
+def _claimable(
+    job_types: Sequence[str], engines: Sequence[str] | None, partitions: Sequence[str] | None
+) -> list[Any]:
     """WHERE clauses for jobs this worker can run."""
     where: list[Any] = [Job.state == JobState.PENDING.value, Job.type.in_(list(job_types))]
     if engines is not None:
-        engine_ok = [Job.engine.is_(None), Job.engine.in_(list(engines))]
+        engine_ok: list[Any] = [Job.engine.is_(None), Job.engine.in_(list(engines))]
         if QC_AUTO_ENGINES & set(engines):
             engine_ok.append(Job.engine == "auto")
         where.append(or_(*engine_ok))
@@ -107,26 +108,45 @@ def claim(
         # would simply be PENDING again, and the worker's first report with the lost lease
         # token gets 409, so it cancels its batch job (fencing). Saves a disk flush per claim.
         db.execute(text("SET LOCAL synchronous_commit = off"))
-        rows = db.execute(_PG_CLAIM, {
-            "types": list(job_types),
-            "any_engine": engines is None,
-            "engines": list(engines or []),
-            "auto_ok": bool(QC_AUTO_ENGINES & set(engines or [])),
-            "any_partition": partitions is None,
-            "partitions": list(partitions or []),
-            "limit": limit, "worker": worker, "expires": lease_expires_at, "now": now,
-            "actor": actor, "message": f"claimed by {worker}",
-        }).all()
+        rows = db.execute(
+            _PG_CLAIM,
+            {
+                "types": list(job_types),
+                "any_engine": engines is None,
+                "engines": list(engines or []),
+                "auto_ok": bool(QC_AUTO_ENGINES & set(engines or [])),
+                "any_partition": partitions is None,
+                "partitions": list(partitions or []),
+                "limit": limit,
+                "worker": worker,
+                "expires": lease_expires_at,
+                "now": now,
+                "actor": actor,
+                "message": f"claimed by {worker}",
+            },
+        ).all()
         jobs = [ClaimedJob(*row) for row in rows]
     else:
-        jobs = _claim_sqlite(db, worker, actor, _claimable(job_types, engines, partitions),
-                             limit, now, lease_expires_at)
+        jobs = _claim_sqlite(
+            db,
+            worker,
+            actor,
+            _claimable(job_types, engines, partitions),
+            limit,
+            now,
+            lease_expires_at,
+        )
     jobs.sort(key=lambda j: (-j.priority, j.created_at, j.id))
     return jobs
 
 
 def _claim_sqlite(
-    db: Session, worker: str, actor: str, where: list[Any], limit: int, now: datetime,
+    db: Session,
+    worker: str,
+    actor: str,
+    where: list[Any],
+    limit: int,
+    now: datetime,
     lease_expires_at: datetime,
 ) -> list[ClaimedJob]:
     jobs: list[ClaimedJob] = []
@@ -137,19 +157,44 @@ def _claim_sqlite(
             row = db.execute(
                 update(Job)
                 .where(Job.id == job_id, Job.state == JobState.PENDING.value)
-                .values(state=JobState.CLAIMED.value, worker_name=worker, lease_token=token,
-                        lease_expires_at=lease_expires_at, attempts=Job.attempts + 1,
-                        updated_at=now)
-                .returning(Job.id, Job.type, Job.name, Job.priority, Job.spec, Job.engine,
-                           Job.attempts, Job.lease_token, Job.lease_expires_at, Job.created_at)
+                .values(
+                    state=JobState.CLAIMED.value,
+                    worker_name=worker,
+                    lease_token=token,
+                    lease_expires_at=lease_expires_at,
+                    attempts=Job.attempts + 1,
+                    updated_at=now,
+                )
+                .returning(
+                    Job.id,
+                    Job.type,
+                    Job.name,
+                    Job.priority,
+                    Job.spec,
+                    Job.engine,
+                    Job.attempts,
+                    Job.lease_token,
+                    Job.lease_expires_at,
+                    Job.created_at,
+                )
             ).first()
             if row is not None:
                 jobs.append(ClaimedJob(*row))
         if jobs:
-            db.execute(insert(JobEvent), [
-                {"job_id": j.id, "time": now, "from_state": JobState.PENDING.value,
-                 "to_state": JobState.CLAIMED.value, "actor": actor,
-                 "message": f"claimed by {worker}"} for j in jobs])
+            db.execute(
+                insert(JobEvent),
+                [
+                    {
+                        "job_id": j.id,
+                        "time": now,
+                        "from_state": JobState.PENDING.value,
+                        "to_state": JobState.CLAIMED.value,
+                        "actor": actor,
+                        "message": f"claimed by {worker}",
+                    }
+                    for j in jobs
+                ],
+            )
     return jobs
 
 

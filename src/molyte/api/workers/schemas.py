@@ -12,9 +12,7 @@ from molyte.domain.states import JobState, JobType
 ShortName = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 ]
-Hostname = Annotated[
-    str, StringConstraints(max_length=255, pattern=r"^[A-Za-z0-9_.:-]*$")
-]
+Hostname = Annotated[str, StringConstraints(max_length=255, pattern=r"^[A-Za-z0-9_.:-]*$")]
 LeaseToken = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
@@ -23,8 +21,7 @@ class Strict(BaseModel):
 
 
 class ClaimRequest(Strict):
-    job_types: list[JobType] = Field(default_factory=lambda: [JobType.MD, JobType.QC],
-                                     min_length=1)
+    job_types: list[JobType] = Field(default_factory=lambda: [JobType.MD, JobType.QC], min_length=1)
     engines: list[ShortName] | None = Field(default=None, max_length=32)
     partitions: list[ShortName] | None = Field(default=None, max_length=32)
     limit: int = Field(default=1, ge=1, le=1000)
@@ -47,9 +44,9 @@ class LeasedJob(BaseModel):
 class StatusUpdate(Strict):
     lease_token: LeaseToken
     state: JobState
-    scheduler_job_id: Annotated[
-        str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9_.;:-]+$")
-    ] | None = None
+    scheduler_job_id: (
+        Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9_.;:-]+$")] | None
+    ) = None
     progress: float | None = Field(default=None, ge=0, le=1)
     message: str | None = Field(default=None, max_length=2000)
     failure_reason: FailureReason | None = None

@@ -140,13 +140,25 @@ def sweep(db: Session, settings: ServerSettings, now: datetime | None = None) ->
         if state.in_scheduler and now < job.lease_expires_at + grace:
             continue  # its worker may still come back and re-attach
         if job.attempts >= settings.max_attempts:
-            move(db, job, JobState.FAILED, actor="sweeper",
-                 message=f"lease expired; {job.attempts} attempts used", now=now)
+            move(
+                db,
+                job,
+                JobState.FAILED,
+                actor="sweeper",
+                message=f"lease expired; {job.attempts} attempts used",
+                now=now,
+            )
             job.failure_reason = FailureReason.MAX_ATTEMPTS.value
             done["failed"] += 1
         else:
-            move(db, job, JobState.PENDING, actor="sweeper",
-                 message=f"lease of {job.worker_name} expired in {state}; requeued", now=now)
+            move(
+                db,
+                job,
+                JobState.PENDING,
+                actor="sweeper",
+                message=f"lease of {job.worker_name} expired in {state}; requeued",
+                now=now,
+            )
             done["requeued"] += 1
         log.info("lease expired", extra={"job_id": job.id, "action": "sweep"})
     done["offline"] = repo.mark_offline(
