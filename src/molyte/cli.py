@@ -15,6 +15,8 @@ from molyte import __version__
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from molyte.client import Client
+
 app = typer.Typer(help="Molyte: electrolyte simulations on an HPC cluster.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
@@ -176,6 +178,123 @@ def up(
     _configure_logging()
     os.environ.setdefault("MOLYTE_DATA_DIR", str(data_dir))
     run_embedded(host, port, data_dir)
+
+
+def _session_file() -> Path:
+    return Path(
+        os.environ.get("MOLYTE_CLIENT_CONFIG", "~/.config/molyte/session.json")
+    ).expanduser()
+
+
+def _client() -> Client:
+    import json
+
+    from molyte.client import Client
+
+    path = _session_file()
+    if not path.exists():
+        _fail("not signed in: run `molyte login --url URL --username NAME` first")
+    saved = json.loads(path.read_text())
+    return Client(saved["url"], saved["token"])
+
+
+@app.command()
+def login(
+    url: Annotated[str, typer.Option(help="the server, e.g. https://molyte.example.org")],
+    username: Annotated[str, typer.Option()],
+    password: Annotated[
+        str | None, typer.Option(envvar="MOLYTE_PASSWORD", help="asked for when omitted")
+    ] = None,
+) -> None:
+    """Sign in and keep the session token in ~/.config/molyte/session.json (mode 600)."""
+    import json
+
+    from molyte.client import Client, ClientError
+
+    if password is None:
+        if not sys.stdin.isatty():
+            _fail("no password: pass --password or set MOLYTE_PASSWORD")
+        password = typer.prompt("password", hide_input=True)
+    try:
+        client = Client.login(url, username, password)
+    except (ClientError, OSError) as exc:
+        _fail(f"login failed: {exc}")
+    path = _session_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(
+        json.dumps(
+            {
+                "url": client.url,
+                "token": client.http.headers["Authorization"].removeprefix("Bearer "),
+            }
+        )
+    )
+    typer.echo(f"signed in to {client.url} as {username}")
+
+
+@app.command()
+def submit(file: Path) -> None:
+    """Submit a job request (JSON, like examples/md-job.json); prints the job id."""
+    from molyte.client import ClientError
+
+    with _client() as client:
+        try:
+            job = client.submit(file)
+        except ClientError as exc:
+            _fail(str(exc.detail))
+        except (OSError, ValueError) as exc:
+            _fail(f"cannot read {file}: {exc}")
+    typer.echo(f"submitted job {job['id']} ({job['type']}, {job['name']}): {job['state']}")
+
+
+@app.command()
+def status(job_id: int) -> None:
+    """Show a job's state and timeline."""
+    from molyte.client import ClientError
+
+    with _client() as client:
+        try:
+            job = client.get(job_id)
+        except ClientError as exc:
+            _fail(str(exc.detail))
+    typer.echo(
+        f"job {job['id']} {job['name']}: {job['state']}"
+        + (f" ({job['failure_reason']})" if job.get("failure_reason") else "")
+    )
+    for e in job["events"]:
+        typer.echo(
+            f"  {e['time']}  {e['from'] or '-':>14} -> {e['to']:<14} {e['actor']}"
+            f"  {e['message'] or ''}"
+        )
+
+
+@app.command()
+def fetch(
+    job_id: int,
+    out: Annotated[Path, typer.Option("--out", help="folder for the files")],
+) -> None:
+    """Download a job's result files, with a progress bar, checking each checksum."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    from molyte.client import ClientError
+
+    with (
+        _client() as client,
+        Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn()) as bars,
+    ):
+        tasks: dict[str, int] = {}
+
+        def progress(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = int(bars.add_task(name, total=total))
+            bars.update(tasks[name], completed=done)  # type: ignore[arg-type]
+
+        try:
+            paths = client.download_results(job_id, out, progress)
+        except ClientError as exc:
+            _fail(str(exc.detail))
+    typer.echo(f"{len(paths)} files in {out}")
 
 
 @app.command()
