@@ -11,10 +11,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from support import PASSWORD, ROOT, LiveServer, api_session, make_settings
-from worker_harness import test_worker, worker_config
 
 from molyte.client import Client, ClientError
+from support import PASSWORD, ROOT, LiveServer, api_session, make_settings
+from worker_harness import test_worker, worker_config
 
 MOLYTE = str(Path(sys.executable).parent / "molyte")
 
