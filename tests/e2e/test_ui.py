@@ -1,0 +1,94 @@
+"""The web UI in real Chromium against a live server and a real worker."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from support import PASSWORD, ROOT, Api, LiveServer, qc_body
+
+JOB_TIMEOUT_MS = 240_000
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+
+
+def shot(page: Page, name: str) -> None:
+    """A full-page screenshot kept as a test artifact."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, url: str, user: str = "alice") -> None:
+    page.goto(url + "/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    expect(page.get_by_test_id("sign-out")).to_be_visible()
+
+
+def distinct_colours(png: bytes) -> int:
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    return len(set(image.getdata()))
+
+
+def test_qc_job_from_form_to_results(page: Page, stack: tuple[Api, LiveServer]) -> None:
+    api, server = stack
+    sign_in(page, server.url)
+    shot(page, "01-job-list-empty")
+    page.goto(server.url + "/jobs/new/qc")
+    form = page.get_by_test_id("qc-form")
+    expect(form).to_be_visible()
+    form.locator('input[name="name"]').fill("Water from the browser")
+    form.locator('input[name="molecule.smiles"]').fill("O")
+    form.locator('select[name="task"]').select_option("opt_freq")
+    form.locator('select[name="method"]').select_option("HF")
+    form.locator('select[name="basis"]').select_option("6-31G*")
+    form.locator('select[name="engine"]').select_option("pyscf")
+    shot(page, "02-qc-form")
+    page.get_by_test_id("submit-job").click()
+    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    job_id = int(page.url.rsplit("/", 1)[1])
+    badge = page.locator('[data-state="COMPLETED"]')
+    expect(badge).to_be_visible(timeout=JOB_TIMEOUT_MS)
+    shot(page, "03-qc-detail")
+    timeline = page.get_by_test_id("timeline")
+    expect(timeline).to_contain_text("e2e-worker")
+    plot = page.get_by_test_id("plot-frequencies")
+    expect(plot.locator("canvas").first).to_be_visible(timeout=30_000)
+    viewer = page.get_by_test_id("viewer-3d")
+    expect(viewer.locator("canvas").first).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(1500)
+    assert distinct_colours(viewer.screenshot()) > 5, "the 3D viewer drew nothing"
+    with page.expect_download() as download:
+        page.get_by_test_id("download-final.xyz").click()
+    path = download.value.path()
+    assert path is not None and open(path).read().splitlines()[0].strip() == "3"
+    assert api.job(job_id)["state"] == "COMPLETED"
+
+
+def test_form_shows_the_servers_message(page: Page, stack: tuple[Api, LiveServer]) -> None:
+    _api, server = stack
+    sign_in(page, server.url)
+    page.goto(server.url + "/jobs/new/qc")
+    form = page.get_by_test_id("qc-form")
+    form.locator('input[name="name"]').fill("Impossible radical")
+    form.locator('input[name="molecule.smiles"]').fill("O")
+    form.locator('input[name="molecule.multiplicity"]').fill("2")
+    page.get_by_test_id("submit-job").click()
+    error = page.get_by_test_id("error-molecule.multiplicity")
+    expect(error).to_be_visible(timeout=15_000)
+    expect(error).to_contain_text(re.compile("multiplicity", re.I))
+    shot(page, "04-qc-form-error")
+    assert "/jobs/new/qc" in page.url
+
+
+def test_another_users_job_page_is_not_found(page: Page, stack: tuple[Api, LiveServer]) -> None:
+    api, server = stack
+    job = api.submit(api.alice, qc_body("alice private"))
+    sign_in(page, server.url, "bob")
+    page.goto(f"{server.url}/jobs/{job['id']}")
+    expect(page.get_by_text(re.compile("not found", re.I)).first).to_be_visible()
+    expect(page.get_by_text("alice private")).to_have_count(0)
+    shot(page, "05-other-users-job")
