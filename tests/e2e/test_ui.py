@@ -64,7 +64,7 @@ def test_qc_job_from_form_to_results(page: Page, stack: tuple[Api, LiveServer]) 
     with page.expect_download() as download:
         page.get_by_test_id("download-final.xyz").click()
     path = download.value.path()
-    assert path is not None and open(path).read().splitlines()[0].strip() == "3"
+    assert path is not None and path.read_text().splitlines()[0].strip() == "3"
     assert api.job(job_id)["state"] == "COMPLETED"
 
 
