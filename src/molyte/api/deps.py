@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -77,3 +77,9 @@ def get_worker(principal: Annotated[Principal, Depends(get_principal)]) -> Princ
 CurrentUser = Annotated[Principal, Depends(get_user)]
 CurrentAdmin = Annotated[Principal, Depends(get_admin)]
 CurrentWorker = Annotated[Principal, Depends(get_worker)]
+
+
+# Ids are 32-bit integers in the database; larger numbers are refused with 422, not sent to it.
+MAX_ID = 2_147_483_647
+JobId = Annotated[int, Path(ge=1, le=MAX_ID)]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID)]

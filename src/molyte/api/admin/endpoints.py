@@ -15,7 +15,7 @@ from molyte.api.auth.schemas import (
     WorkerTokenCreated,
     WorkerTokenOut,
 )
-from molyte.api.deps import DB, Ctx, CurrentAdmin
+from molyte.api.deps import DB, Ctx, CurrentAdmin, JobId, UserId
 from molyte.api.jobs.schemas import PRIORITY_MAX, PRIORITY_MIN, JobOut, job_out
 from molyte.api.workers import service as workers_service
 from molyte.api.workers.schemas import WorkerOut
@@ -49,7 +49,7 @@ def create_user(body: UserCreate, admin: CurrentAdmin, db: DB, ctx: Ctx) -> User
 
 
 @router.post("/users/{user_id}/deactivate")
-def deactivate_user(user_id: int, admin: CurrentAdmin, db: DB) -> UserOut:
+def deactivate_user(user_id: UserId, admin: CurrentAdmin, db: DB) -> UserOut:
     return _user_out(auth_service.deactivate_user(db, user_id))
 
 
@@ -96,12 +96,12 @@ def list_workers(admin: CurrentAdmin, db: DB, ctx: Ctx) -> list[WorkerOut]:
 
 
 @router.post("/jobs/{job_id}/requeue")
-def requeue(job_id: int, admin: CurrentAdmin, db: DB, ctx: Ctx) -> JobOut:
+def requeue(job_id: JobId, admin: CurrentAdmin, db: DB, ctx: Ctx) -> JobOut:
     job = service.requeue(db, admin, job_id)
     ctx.notifier.notify_on_commit(db, job.type)
     return job_out(job)
 
 
 @router.post("/jobs/{job_id}/priority")
-def set_priority(job_id: int, body: PriorityIn, admin: CurrentAdmin, db: DB) -> JobOut:
+def set_priority(job_id: JobId, body: PriorityIn, admin: CurrentAdmin, db: DB) -> JobOut:
     return job_out(service.set_priority(db, admin, job_id, body.priority))

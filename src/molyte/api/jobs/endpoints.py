@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from molyte.api.auth import repository as auth_repo
-from molyte.api.deps import DB, Ctx, CurrentUser
+from molyte.api.deps import DB, Ctx, CurrentUser, JobId
 from molyte.api.jobs import repository as jobs_repo
 from molyte.api.jobs import service
 from molyte.api.jobs.schemas import (
@@ -59,25 +59,25 @@ def list_jobs(
 
 
 @router.get("/{job_id}")
-def get_job(job_id: int, user: CurrentUser, db: DB) -> JobOut:
+def get_job(job_id: JobId, user: CurrentUser, db: DB) -> JobOut:
     job, events = service.get_with_events(db, user, job_id)
     return job_out(job, events)
 
 
 @router.post("/{job_id}/cancel")
-def cancel(job_id: int, user: CurrentUser, db: DB) -> JobOut:
+def cancel(job_id: JobId, user: CurrentUser, db: DB) -> JobOut:
     job = service.cancel(db, user, job_id)
     return job_out(job, jobs_repo.events(db, job.id))
 
 
 @router.delete("/{job_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete(job_id: int, user: CurrentUser, db: DB, ctx: Ctx) -> Response:
+def delete(job_id: JobId, user: CurrentUser, db: DB, ctx: Ctx) -> Response:
     service.delete(db, ctx, user, job_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{job_id}/results")
-def results(job_id: int, user: CurrentUser, db: DB, ctx: Ctx) -> ResultsOut:
+def results(job_id: JobId, user: CurrentUser, db: DB, ctx: Ctx) -> ResultsOut:
     job, files = service.results(db, user, job_id)
     linked = links(ctx, job.id, files)
     return ResultsOut(

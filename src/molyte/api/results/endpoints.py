@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from molyte.api.deps import DB, Ctx, CurrentWorker
+from molyte.api.deps import DB, Ctx, CurrentWorker, JobId
 from molyte.api.results import service
 from molyte.api.results.schemas import CompleteRequest, RegisterRequest, UploadRequest
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/workers/jobs", tags=["workers"])
 
 @router.post("/{job_id}/uploads")
 def request_upload(
-    job_id: int, body: UploadRequest, worker: CurrentWorker, db: DB, ctx: Ctx
+    job_id: JobId, body: UploadRequest, worker: CurrentWorker, db: DB, ctx: Ctx
 ) -> dict[str, Any]:
     """A presigned PUT (or multipart part URLs) for one result file of a job we lease."""
     return dict(service.upload_instructions(db, ctx, job_id, body))
@@ -23,14 +23,14 @@ def request_upload(
 
 @router.post("/{job_id}/uploads/complete")
 def complete_upload(
-    job_id: int, body: CompleteRequest, worker: CurrentWorker, db: DB, ctx: Ctx
+    job_id: JobId, body: CompleteRequest, worker: CurrentWorker, db: DB, ctx: Ctx
 ) -> dict[str, Any]:
     return dict(service.complete_upload(db, ctx, job_id, body))
 
 
 @router.post("/{job_id}/results")
 def register_results(
-    job_id: int, body: RegisterRequest, worker: CurrentWorker, db: DB, ctx: Ctx
+    job_id: JobId, body: RegisterRequest, worker: CurrentWorker, db: DB, ctx: Ctx
 ) -> dict[str, Any]:
     """Register uploaded files after checking their size and checksum in the store."""
     total = service.register(db, ctx, job_id, body)

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from molyte.api.auth.principal import Principal
 from molyte.api.context import AppContext
-from molyte.api.deps import DB, Ctx, CurrentWorker
+from molyte.api.deps import DB, Ctx, CurrentWorker, JobId
 from molyte.api.jobs.schemas import JobOut, job_out
 from molyte.api.workers import repository as repo
 from molyte.api.workers import service
@@ -76,7 +76,7 @@ async def claim(body: ClaimRequest, worker: CurrentWorker, ctx: Ctx) -> list[Lea
 
 
 @router.put("/jobs/{job_id}/status")
-def status(job_id: int, body: StatusUpdate, worker: CurrentWorker, db: DB, ctx: Ctx) -> JobOut:
+def status(job_id: JobId, body: StatusUpdate, worker: CurrentWorker, db: DB, ctx: Ctx) -> JobOut:
     job = service.report_status(db, ctx.settings, worker, job_id, body)
     if job.state == "PENDING":
         ctx.notifier.notify_on_commit(db, job.type)

@@ -54,7 +54,7 @@ class StatusUpdate(Strict):
 
 
 class RunningJob(Strict):
-    job_id: int
+    job_id: int = Field(ge=1, le=2_147_483_647)
     lease_token: LeaseToken
 
 
