@@ -86,10 +86,12 @@ def first_shell(
             break
     if peak is None:
         return None, None
+    lo = max(0, peak - smooth)
+    position = float(r[lo + int(np.argmax(g[lo : peak + smooth + 1]))])  # the raw maximum
     for j in range(peak + 1, len(gs) - window):
         if gs[j] < gs[peak] and gs[j] <= gs[max(peak, j - window) : j + window + 1].min():
-            return float(r[peak]), float(r[j])
-    return float(r[peak]), None
+            return position, float(r[j])
+    return position, None
 
 
 def molecule_centres(

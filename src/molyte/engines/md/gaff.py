@@ -117,7 +117,9 @@ def molecule_from_prmtop(
         atom_types=atom_types,
         type_of=type_of,
         charges=charges,
-        coords=np.asarray(structure.coordinates, dtype=float),
+        coords=np.zeros((len(structure.atoms), 3))
+        if structure.coordinates is None
+        else np.asarray(structure.coordinates, dtype=float),
     )
 
     def label(*atoms: object) -> str:

@@ -131,6 +131,16 @@ def format_coeffs(style: str, coeffs: tuple[float, ...], hybrid: bool) -> str:
     return " ".join(([style] if hybrid else []) + words)
 
 
+def rounded_charges(charges: list[float], decimals: int = 6) -> list[float]:
+    """Charges rounded for printing, the rounding error moved onto the largest one, so the
+    printed charges of a molecule add up to its (rounded) net charge exactly."""
+    rounded = [round(q, decimals) for q in charges]
+    residual = round(round(sum(charges), decimals) - sum(rounded), decimals)
+    largest = max(range(len(charges)), key=lambda i: abs(charges[i]))
+    rounded[largest] = round(rounded[largest] + residual, decimals)
+    return rounded
+
+
 def render_data(system: BoxSystem, title: str) -> str:
     """The whole data file as text."""
     counts = {name: 0 for name, _ in SECTIONS}
@@ -174,6 +184,7 @@ def render_data(system: BoxSystem, title: str) -> str:
     first_atom: list[int] = []  # per molecule instance: id of its first atom minus one
     for s, (molecule, n) in enumerate(zip(system.molecules, system.counts, strict=True)):
         type_ids = [system.atom_type_id(s, t) for t in molecule.type_of]
+        charges = rounded_charges(molecule.charges)
         for _ in range(n):
             mol_id += 1
             first_atom.append(atom_id)
@@ -181,8 +192,7 @@ def render_data(system: BoxSystem, title: str) -> str:
                 x, y, z = system.coords[atom_id]
                 atom_id += 1
                 out.append(
-                    f"{atom_id} {mol_id} {type_ids[a]} {molecule.charges[a]:.6f} "
-                    f"{x:.5f} {y:.5f} {z:.5f}"
+                    f"{atom_id} {mol_id} {type_ids[a]} {charges[a]:.6f} {x:.5f} {y:.5f} {z:.5f}"
                 )
     for name, title_case in SECTIONS:
         if counts[name] == 0:

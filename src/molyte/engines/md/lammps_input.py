@@ -217,7 +217,8 @@ def restart_timestep(path: Path) -> int:
     def skip_string() -> None:
         nonlocal pos
         read_int()  # flag
-        pos += read_int()
+        length = read_int()
+        pos += length
 
     skip_string()  # VERSION
     for _ in range(4):  # SMALLINT, IMGINT, TAGINT, BIGINT
