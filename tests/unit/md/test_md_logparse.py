@@ -1,4 +1,4 @@
-"""The log parser on real captured LAMMPS output (tests/data/md/README.md says how each was made)."""
+"""The log parser on real captured LAMMPS output (tests/data/md/README.md: how each was made)."""
 
 from __future__ import annotations
 
