@@ -99,7 +99,8 @@ def check_results(workdir: Path, species: list[str]) -> dict[str, Any]:
 def test_library_electrolyte_with_mpi(tmp_path: Path) -> None:
     engine = MDEngine()
     plan = engine.prepare(
-        spec([{"name": "EC", "ratio": 1}, {"name": "DMC", "ratio": 1}], tasks=2), tmp_path,
+        spec([{"name": "EC", "ratio": 1}, {"name": "DMC", "ratio": 1}], tasks=2),
+        tmp_path,
         context(),
     )
     assert plan.commands[0][:3] == [MPIRUN, "-np", "2"]

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from molyte.engines.md import analysis
 from molyte.engines.md.analysis import (
     first_shell,
     fit_diffusion,
@@ -75,6 +76,15 @@ def test_simple_cubic_lattice_rdf_peaks_and_first_shell() -> None:
     assert cutoff is not None and a < cutoff < a * np.sqrt(2)
     assert result.coordination_at(cutoff) == pytest.approx(6.0)
     assert result.coordination_at((a * np.sqrt(2) + a * np.sqrt(3)) / 2) == pytest.approx(18.0)
+
+
+def test_rdf_in_blocks_equals_rdf_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(4)
+    points, box = rng.uniform(0, 20, size=(120, 3)), np.full(3, 20.0)
+    whole = rdf([points], [points], [box], r_max=9.9, same=True)
+    monkeypatch.setattr(analysis, "PAIR_BLOCK", 500)  # blocks of 4 rows
+    blocks = rdf([points], [points], [box], r_max=9.9, same=True)
+    assert np.array_equal(whole.g, blocks.g) and np.array_equal(whole.cn, blocks.cn)
 
 
 def test_rdf_of_an_ideal_gas_is_one() -> None:

@@ -88,6 +88,7 @@ def test_build_writes_a_neutral_complete_box(tmp_path: Path) -> None:
 
 
 def test_gaff_and_opls_species_mix_with_stated_rules() -> None:
+    pytest.importorskip("parmed")
     gaff = molecule_from_prmtop(DATA / "methyl_acetate_gaff2.prmtop", "S1", "S1", "CC(=O)OC", 0)
     assert gaff.bonds and gaff.dihedrals and gaff.impropers
     assert abs(gaff.total_charge) < 1e-9

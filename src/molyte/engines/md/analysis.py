@@ -18,6 +18,7 @@ A2_PER_PS_TO_CM2_PER_S = 1e-4  # 1 A^2/ps = 1e-16 cm^2 / 1e-12 s
 # A window of the MSD counts as diffusive where its log-log slope is within this of 1.
 SLOPE_TOLERANCE = 0.15
 MIN_FIT_POINTS = 3
+PAIR_BLOCK = 2_000_000  # distances computed at once in `rdf`
 
 
 def minimum_image(delta: Array, lengths: Array) -> Array:
@@ -51,12 +52,15 @@ def rdf(
     counts = np.zeros(len(edges) - 1)
     density_sum = 0.0
     n_a_total = 0
+    chunk = max(1, PAIR_BLOCK // max(len(b_frames[0]) if b_frames else 1, 1))
     for a, b, box in zip(a_frames, b_frames, lengths, strict=True):
-        delta = minimum_image(a[:, None, :] - b[None, :, :], box)
-        dist = np.sqrt((delta**2).sum(axis=-1))
-        if same:
-            dist = dist[~np.eye(len(a), dtype=bool)]
-        counts += np.histogram(dist, bins=edges)[0]
+        for start in range(0, len(a), chunk):  # bounded memory: chunk x len(b) distances
+            delta = minimum_image(a[start : start + chunk, None, :] - b[None, :, :], box)
+            dist = np.sqrt((delta**2).sum(axis=-1))
+            if same:
+                rows = np.arange(dist.shape[0])
+                dist[rows, start + rows] = -1.0  # self pairs fall outside the histogram
+            counts += np.histogram(dist, bins=edges)[0]
         n_b = len(b) - (1 if same else 0)
         density_sum += len(a) * n_b / float(np.prod(box))
         n_a_total += len(a)

@@ -374,19 +374,17 @@ def _transport(
     if len(frames) < 4:
         warnings.append(f"{len(frames)} frames: too few for MSD and diffusion")
         return
-    positions = np.stack([f.positions for f in frames])  # (frames, atoms, 3)
     all_masses = np.concatenate([np.tile(s.masses, s.count) for s in species])
-    drift = (positions * all_masses[None, :, None]).sum(axis=1) / all_masses.sum()
+    drift = np.stack([all_masses @ f.positions / all_masses.sum() for f in frames])
     t = np.array([(f.step - frames[0].step) * dt / 1000.0 for f in frames])
     max_lag = len(frames) // 2
     ions: list[tuple[SpeciesLayout, float]] = []
     for s in species:
-        centres = (
-            np.stack(
-                [molecule_centres(p, s.masses, s.molecule_starts(), s.n_atoms) for p in positions]
-            )
-            - drift[:, None, :]
+        starts = s.molecule_starts()
+        centres = np.stack(
+            [molecule_centres(f.positions, s.masses, starts, s.n_atoms) for f in frames]
         )
+        centres -= drift[:, None, :]
         values = msd(centres, max_lag)
         name = f"msd_{s.name}.csv"
         _write_csv(workdir / name, ["t_ps", "msd_A2"], [t[: len(values)], values])
