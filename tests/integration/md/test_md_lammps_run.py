@@ -11,11 +11,13 @@ import math
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from molyte.domain.failures import FailureReason
 from molyte.engines.base import EngineContext, RunPlan
 from molyte.engines.md import MDEngine
 from molyte.engines.md.tools import find_tool
@@ -121,3 +123,28 @@ def test_gaff2_smiles_solvent(tmp_path: Path) -> None:
     execute(plan, tmp_path)
     summary = check_results(tmp_path, ["Li", "PF6", "S1"])
     assert any(entry["pair"] == "Li-O(S1)" for entry in summary["rdf"])
+
+
+def test_cut_run_continues_from_its_restart_file(tmp_path: Path) -> None:
+    engine = MDEngine()
+    data = spec([{"name": "EC", "ratio": 1}, {"name": "DMC", "ratio": 1}])
+    data["restart_interval"] = 100
+    plan = engine.prepare(data, tmp_path, context())
+    # Kill LAMMPS as a time limit would, once it has written restart files.
+    proc = subprocess.Popen(plan.commands[0], cwd=tmp_path, env={**os.environ, **plan.env},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not (tmp_path / "restart.b.lammps").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.terminate()
+    proc.wait(timeout=30)
+    cut = engine.collect(tmp_path)
+    assert cut.failure_reason is FailureReason.TIMEOUT, cut.message
+    plan = engine.prepare_continue(tmp_path, context())
+    assert plan.commands[0][-1] == "log.1.lammps"
+    execute(plan, tmp_path)
+    summary = check_results(tmp_path, ["Li", "PF6", "EC", "DMC"])
+    assert summary["frames"] == 31  # NVT 1.5 ps, a frame every 50 steps, none twice
+    with (tmp_path / "thermo.csv").open() as handle:
+        steps = [int(r["step"]) for r in csv.DictReader(handle) if r["stage"] != "minimize"]
+    assert steps == sorted(steps) and steps[-1] == 3000

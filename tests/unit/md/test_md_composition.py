@@ -6,6 +6,7 @@ import pytest
 
 from molyte.domain.md_spec import MDSpec, RatioType
 from molyte.engines.md.composition import apportion, compose, mole_fractions, preview
+from molyte.errors import InvalidInput
 
 
 def make(**fields: object) -> MDSpec:
@@ -81,3 +82,5 @@ def test_smiles_of_a_library_solvent_uses_the_library() -> None:
     result = preview(make(solvents=[{"smiles": "O=C1OCCO1"}], ratio_type="mole"))
     assert result["species"][2]["name"] == "EC"  # type: ignore[index]
     assert result["species"][2]["forcefield"] == "OPLS-AA"  # type: ignore[index]
+    with pytest.raises(InvalidInput, match="EC is given twice"):
+        preview(make(solvents=[{"name": "EC"}, {"smiles": "C1COC(=O)O1"}]))

@@ -75,6 +75,17 @@ def test_continue_from_the_newest_restart(tmp_path: Path) -> None:
     assert "run             20000 upto" in text  # the rest of the fast preset's NPT stage
 
 
+@needs_packmol
+def test_continue_skips_a_restart_file_cut_while_written(tmp_path: Path) -> None:
+    engine = MDEngine()
+    engine.prepare(small_spec(), tmp_path, CTX)
+    shutil.copy(DATA / "restart_step1500.lammps", tmp_path / "restart.a.lammps")
+    whole = (DATA / "restart_step1500.lammps").read_bytes()
+    (tmp_path / "restart.b.lammps").write_bytes(whole[: len(whole) // 2])  # same header
+    engine.prepare_continue(tmp_path, CTX)
+    assert "read_restart    restart.a.lammps" in (tmp_path / "in.continue.lammps").read_text()
+
+
 def test_continue_without_restart_is_refused(tmp_path: Path) -> None:
     (tmp_path / "system.json").write_text("{}")
     with pytest.raises(InvalidInput, match="no restart file"):

@@ -38,6 +38,7 @@ from molyte.engines.md.library import (
     species_record,
 )
 from molyte.engines.md.topology import Kind
+from molyte.errors import InvalidInput
 
 AVOGADRO = 6.02214076e23
 A3_PER_CM3 = 1e24
@@ -152,6 +153,10 @@ def solvent_species(spec: MDSpec) -> list[Species]:
             result.append(library_species(known))
         else:
             result.append(smiles_species(solvent.smiles, f"S{number}", solvent.density))
+    names = [s.name for s in result]
+    for name in names:
+        if names.count(name) > 1:
+            raise InvalidInput(f"solvent {name} is given twice (by name and by SMILES)")
     return result
 
 

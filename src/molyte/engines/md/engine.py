@@ -4,9 +4,10 @@
   commands: LAMMPS (through `mpirun -np N` when the spec asks for more than one task), then
   `python -m molyte.engines.md.analyze .` on the compute node.
 - `prepare_continue(workdir, ctx)` continues a run that was cut (e.g. by its time limit) from
-  the newest of its two restart files: it writes `in.continue.lammps` (the same stages from the
-  restart's step on) and runs it with the next numbered log (`log.1.lammps`, ...); the
-  trajectory is appended to, and the analysis merges the logs.
+  the newest complete one of its two restart files: it writes `in.continue.lammps` (the same
+  stages from the restart's step on) and runs it with the next numbered log (`log.1.lammps`,
+  ...); the trajectory is appended to, and the analysis merges the logs. `prepare` itself
+  always starts afresh (it deletes what an earlier attempt left).
 - `collect(workdir)` reads the logs (failure reason, by the pure parser in `logparse`) and
   summary.json, and lists the result files.
 """
@@ -77,7 +78,12 @@ class MDEngine:
         restarts = [workdir / name for name in RESTART_FILES if (workdir / name).is_file()]
         if not restarts:
             raise InvalidInput("no restart file to continue from: prepare the job afresh")
-        latest = max(restarts, key=restart_timestep)
+        # A job killed while writing a restart file leaves it short: of two files of one system
+        # only the full-sized ones are complete.
+        complete = [
+            p for p in restarts if p.stat().st_size == max(r.stat().st_size for r in restarts)
+        ]
+        latest = max(complete, key=restart_timestep)
         step = restart_timestep(latest)
         settings = ScriptSettings(
             temperature=info["temperature"],
