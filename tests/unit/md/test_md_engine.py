@@ -35,6 +35,8 @@ def small_spec(tasks: int = 1) -> dict[str, object]:
 def test_engine_satisfies_the_protocol() -> None:
     engine: Engine = MDEngine()
     assert engine.name == "lammps" and engine.job_type is JobType.MD
+    missing = EngineContext(python=sys.executable, lammps_bin="/nonexistent/lmp")
+    assert not engine.available(missing)
 
 
 @needs_packmol

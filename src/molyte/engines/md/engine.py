@@ -64,7 +64,8 @@ class MDEngine:
     job_type = JobType.MD
 
     def available(self, ctx: EngineContext) -> bool:
-        return find_tool(ctx.lammps_bin) is not None
+        """LAMMPS runs the job; Packmol is needed by `prepare` on this machine."""
+        return find_tool(ctx.lammps_bin) is not None and find_tool("packmol") is not None
 
     def prepare(self, spec: dict[str, Any], workdir: Path, ctx: EngineContext) -> RunPlan:
         md = parse_md_spec(spec)
