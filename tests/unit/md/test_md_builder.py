@@ -76,7 +76,7 @@ def test_build_writes_a_neutral_complete_box(tmp_path: Path) -> None:
         "kspace_style    pppm", "dihedral_style  opls", "special_bonds   lj/coul 0.0 0.0 0.5",
         "pair_modify     mix geometric", "fix             shake all shake", "npt temp",
         "nvt temp", "xu yu zu", "restart         10000 restart.a.lammps restart.b.lammps",
-        "write_data      final.data", "thermo_style    custom step temp press density",
+        "write_data      final.data pair ij", "thermo_style    custom step temp press density",
     ):  # fmt: skip
         assert needle in script, needle
     assert script.index("minimize ") < script.index("fix             shake")

@@ -191,7 +191,8 @@ def render_input(
                 "undump          traj",
                 "unfix           ens",
             ]
-    out += ["", "write_data      final.data", f'print           "{DONE_MARK}"', ""]
+    # `pair ij`: the explicit GAFF2 cross terms are kept in the final data file too
+    out += ["", "write_data      final.data pair ij", f'print           "{DONE_MARK}"', ""]
     return "\n".join(out)
 
 
