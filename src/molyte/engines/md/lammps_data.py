@@ -46,13 +46,15 @@ class BoxSystem:
     counts: list[int]
     coords: NDArray[np.float64]  # all atoms, molecule after molecule, species in order
     box_length: float
-    atom_types: list[tuple[int, int]] = field(default_factory=list)  # (species idx, type idx)
-    terms: dict[str, TypeTable] = field(default_factory=dict)
+    atom_types: list[tuple[int, int]] = field(init=False)  # (species idx, type idx)
+    terms: dict[str, TypeTable] = field(init=False)
 
     def __post_init__(self) -> None:
-        for s, molecule in enumerate(self.molecules):
-            for t in range(len(molecule.atom_types)):
-                self.atom_types.append((s, t))
+        self.atom_types = [
+            (s, t)
+            for s, molecule in enumerate(self.molecules)
+            for t in range(len(molecule.atom_types))
+        ]
         self.terms = {name: TypeTable() for name, _ in SECTIONS}
         for molecule in self.molecules:
             for name, _ in SECTIONS:
@@ -69,10 +71,6 @@ class BoxSystem:
     @property
     def total_charge(self) -> float:
         return sum(m.total_charge * n for m, n in zip(self.molecules, self.counts, strict=True))
-
-    @property
-    def has_gaff(self) -> bool:
-        return any(m.forcefield is ForceField.GAFF2 for m in self.molecules)
 
     def dihedral_styles(self) -> list[str]:
         return sorted({key[2] for key in self.terms["dihedrals"].keys})
