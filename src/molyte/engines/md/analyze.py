@@ -16,6 +16,7 @@ logs `log.1.lammps`, ...), the production trajectory `traj.lammpstrj` (NVT, unwr
                 "window": "second half of the npt rows of thermo.csv"},
     "temperature": {"mean": K, "std": K, "unit": "K"},            # NVT rows
     "composition": {"<species>": count, ...}, "salt_pairs": {"<salt>": n, ...},
+    "residue_names": {"<species>": "<PDB residue name>", ...},
     "box_length": A (mean NVT box edge), "box_length_unit": "A", "atoms": n,
     "rdf": [{"pair": "Li-O(EC)", "file": "rdf_Li_O_EC.csv", "first_peak_r": A,
              "cutoff": A, "coordination": n, "unit": "A"}, ...],
@@ -219,6 +220,7 @@ def analyze(workdir: Path) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "engine": "lammps",
         "composition": {s.name: s.count for s in species},
+        "residue_names": {s.name: s.resname[:4] for s in species},
         "salt_pairs": info.get("salt_pairs", {}),
         "atoms": info["n_atoms"],
         "box_length_unit": "A",
