@@ -85,9 +85,14 @@ def check_results(workdir: Path, species: list[str]) -> dict[str, Any]:
         assert entry["first_peak_r"] is None or 1.5 < entry["first_peak_r"] < 4.0
     assert {d["species"] for d in summary["diffusion"]} == set(species)
     for d in summary["diffusion"]:
-        assert d["D"] is not None and math.isfinite(d["D"]) and d["unit"] == "cm^2/s"
-    assert summary["conductivity"]["value"] > 0 and summary["conductivity"]["unit"] == "S/m"
-    assert 0 <= summary["transference_number"] <= 1
+        assert d["unit"] == "cm^2/s" and d["fit_window_ps"][1] > d["fit_window_ps"][0]
+        # a few ions over 1.5 ps may not move measurably (then D is null, with a warning);
+        # the solvents, tens of molecules, always do
+        assert d["D"] is None or (math.isfinite(d["D"]) and d["D"] > 0)
+        assert d["D"] is not None or d["species"] in ("Li", "PF6")
+    if summary["conductivity"] is not None:
+        assert summary["conductivity"]["value"] > 0 and summary["conductivity"]["unit"] == "S/m"
+        assert 0 < summary["transference_number"] < 1
     assert summary["solvation_shell"] is None or math.isclose(
         sum(summary["solvation_shell"][k] for k in ("SSIP", "CIP", "AGG")), 1.0
     )

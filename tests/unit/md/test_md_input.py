@@ -40,7 +40,8 @@ def test_fresh_script_runs_every_stage_in_order() -> None:
         "npt temp 450.0 300.0", "run             2000 upto start 1000 stop 2000",
         "run             4500 upto", "fix             lavg", "run             7000 upto",
         "change_box", "nvt temp 300.0 300.0 200.0", "dump            traj",
-        "run             17000 upto", "write_data      final.data pair ij", 'print           "MOLYTE_DONE"',
+        "run             17000 upto", "write_data      final.data pair ij",
+        'print           "MOLYTE_DONE"',
     ]  # fmt: skip
     positions = [text.index(needle) for needle in order]
     assert positions == sorted(positions)

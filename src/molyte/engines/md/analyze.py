@@ -21,7 +21,7 @@ logs `log.1.lammps`, ...), the production trajectory `traj.lammpstrj` (NVT, unwr
     "rdf": [{"pair": "Li-O(EC)", "file": "rdf_Li_O_EC.csv", "first_peak_r": A,
              "cutoff": A, "coordination": n, "unit": "A"}, ...],
     "solvation_shell": {"SSIP": f, "CIP": f, "AGG": f, "definition": "..."} | null,
-    "diffusion": [{"species": "Li", "D": cm^2/s, "unit": "cm^2/s", "fit_window_ps": [a, b],
+    "diffusion": [{"species": "Li", "D": cm^2/s or null, "unit": "cm^2/s", "fit_window_ps": [a, b],
                    "loglog_slope": s, "diffusive": bool, "file": "msd_Li.csv"}, ...],
     "conductivity": {"value": S/m, "unit": "S/m", "method": "Nernst-Einstein"} | null,
     "transference_number": t+ | null,
@@ -400,15 +400,18 @@ def _transport(
                 f"{s.name}: no diffusive MSD window (log-log slope {fit.slope:.2f}); "
                 "D from the second half of the lags, run longer"
             )
+        d = _finite(fit.D) if fit.D > 0 else None
+        if d is None:
+            warnings.append(f"{s.name}: the MSD does not grow over the fit window: no D")
         summary["diffusion"].append(
             {
-                "species": s.name, "D": _finite(fit.D), "unit": "cm^2/s",
+                "species": s.name, "D": d, "unit": "cm^2/s",
                 "fit_window_ps": list(fit.window), "loglog_slope": _finite(fit.slope),
                 "diffusive": fit.diffusive, "file": name,
             }
         )  # fmt: skip
-        if s.formal_charge != 0 and math.isfinite(fit.D):
-            ions.append((s, fit.D))
+        if s.formal_charge != 0 and d is not None:
+            ions.append((s, d))
     if (
         ions
         and any(s.formal_charge > 0 for s, _ in ions)
@@ -417,16 +420,13 @@ def _transport(
         volume = float(np.mean([np.prod(f.lengths) for f in frames]))
         counts = [s.count for s, _ in ions]
         charges = [s.formal_charge for s, _ in ions]
-        diffusion = [max(d, 0.0) for _, d in ions]
+        diffusion = [d for _, d in ions]
         sigma = nernst_einstein(counts, charges, diffusion, volume, float(info["temperature"]))
         summary["conductivity"] = {
             "value": _finite(sigma), "unit": "S/m", "method": "Nernst-Einstein",
             "note": "formal ion charges, uncorrelated ions (no cross terms)",
         }  # fmt: skip
-        if sum(diffusion) > 0:
-            summary["transference_number"] = _finite(
-                transference_number(counts, charges, diffusion)
-            )
+        summary["transference_number"] = _finite(transference_number(counts, charges, diffusion))
 
 
 def main(argv: list[str] | None = None) -> int:
