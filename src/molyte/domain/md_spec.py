@@ -1,17 +1,35 @@
-"""The MD job spec: an electrolyte (salts, solvents, concentration) and a simulation protocol."""
+"""The MD job spec: an electrolyte (salts, solvents, concentration) and a simulation protocol.
+
+Units: concentration mol/L, lengths in Angstrom, temperature K, pressure atm, timestep fs,
+stage lengths ps, intervals in MD steps, density g/cm^3.
+
+A solvent is a library name (see `molyte.engines.md.library_catalog()`) or a SMILES string.
+A SMILES must be one molecule RDKit can parse, made of elements GAFF2 covers; it is then
+parameterised with GAFF2/AM1-BCC when the job is built.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
+from rdkit import Chem
+from rdkit.rdBase import BlockLogs
 
 from molyte.domain.common import ResourcesSpec, Smiles, StrictModel
 
-# Salts and solvents the force-field library knows. Any other solvent is given by SMILES.
-SALTS = ("LiPF6", "LiTFSI", "LiFSI", "LiBF4", "LiOTf", "NaPF6", "NaTFSI", "NaFSI", "NaBF4")
+# Salts and solvents the force-field library knows (kept equal to the engine's library by a
+# unit test). Any other solvent is given by SMILES.
+SALTS = (
+    "LiPF6", "LiTFSI", "LiFSI", "LiBF4", "LiOTf",
+    "NaPF6", "NaTFSI", "NaFSI", "NaBF4", "NaOTf",
+)  # fmt: skip
 SOLVENTS = ("EC", "PC", "VC", "DMC", "EMC", "DEC", "DME", "DOL", "FEC", "ACN", "water")
+
+# Elements GAFF2 has atom types for.
+GAFF2_ELEMENTS = frozenset({"H", "C", "N", "O", "F", "P", "S", "Cl", "Br", "I"})
+SMILES_MAX_HEAVY_ATOMS = 60
 
 
 class RatioType(StrEnum):
@@ -24,6 +42,28 @@ class Preset(StrEnum):
     FAST = "fast"
     STANDARD = "standard"
     ACCURATE = "accurate"
+
+
+def check_solvent_smiles(smiles: str) -> str:
+    """Refuse a SMILES that RDKit cannot parse or that is not one GAFF2-typable molecule."""
+    with BlockLogs():
+        mol = Chem.MolFromSmiles(smiles)
+    if mol is None:
+        raise ValueError(f"RDKit cannot parse the SMILES {smiles!r}")
+    if len(Chem.GetMolFrags(mol)) != 1:
+        raise ValueError("give one molecule per SMILES (no '.')")
+    elements = {atom.GetSymbol() for atom in mol.GetAtoms()}
+    unsupported = sorted(elements - GAFF2_ELEMENTS)
+    if unsupported:
+        raise ValueError(
+            f"GAFF2 has no parameters for {', '.join(unsupported)}; "
+            f"it covers {', '.join(sorted(GAFF2_ELEMENTS))}"
+        )
+    if mol.GetNumHeavyAtoms() > SMILES_MAX_HEAVY_ATOMS:
+        raise ValueError(f"more than {SMILES_MAX_HEAVY_ATOMS} heavy atoms")
+    if any(atom.GetNumRadicalElectrons() for atom in mol.GetAtoms()):
+        raise ValueError("radicals are not supported (GAFF2/AM1-BCC needs a closed shell)")
+    return smiles
 
 
 class SaltSpec(StrictModel):
@@ -41,6 +81,17 @@ class SolventSpec(StrictModel):
     name: str | None = Field(default=None, description="Library solvent, e.g. EC")
     smiles: Smiles | None = None
     ratio: float = Field(default=1.0, gt=0, le=1000)
+    density: float | None = Field(
+        default=None,
+        gt=0.3,
+        le=3.0,
+        description="g/cm^3 of the pure liquid, for a SMILES solvent; estimated when absent",
+    )
+
+    @field_validator("smiles")
+    @classmethod
+    def _parsable(cls, value: str | None) -> str | None:
+        return None if value is None else check_solvent_smiles(value)
 
     @model_validator(mode="after")
     def _one_of(self) -> Self:
@@ -51,11 +102,13 @@ class SolventSpec(StrictModel):
                 f"unknown solvent {self.name!r}; choose one of {', '.join(SOLVENTS)} "
                 "or give a SMILES"
             )
+        if self.name is not None and self.density is not None:
+            raise ValueError("density is only for SMILES solvents; library solvents have theirs")
         return self
 
 
 class StagesSpec(StrictModel):
-    """Stage lengths in picoseconds."""
+    """Stage lengths in picoseconds: minimise, NPT, optional anneal, NVT production."""
 
     minimize: bool = True
     npt_ps: float = Field(default=100, ge=0, le=100_000)
@@ -70,12 +123,17 @@ PRESET_STAGES: dict[Preset, StagesSpec] = {
     Preset.ACCURATE: StagesSpec(npt_ps=2000, anneal_ps=500, nvt_ps=10000),
 }
 
+# System size when the spec gives neither salt_pairs nor box_length.
+PRESET_SALT_PAIRS: dict[Preset, int] = {Preset.FAST: 10, Preset.STANDARD: 50, Preset.ACCURATE: 100}
+
 
 class MDSpec(StrictModel):
     salts: list[SaltSpec] = Field(min_length=1, max_length=4)
     solvents: list[SolventSpec] = Field(min_length=1, max_length=6)
     ratio_type: RatioType = RatioType.MOLE
-    salt_pairs: int | None = Field(default=None, ge=1, le=5000)
+    salt_pairs: int | None = Field(
+        default=None, ge=1, le=5000, description="total ion pairs over all salts"
+    )
     box_length: float | None = Field(default=None, ge=15, le=300, description="Angstrom")
     temperature: float = Field(default=298.15, ge=200, le=1000, description="K")
     pressure: float = Field(default=1.0, ge=0.1, le=10_000, description="atm")
@@ -85,12 +143,21 @@ class MDSpec(StrictModel):
     ion_charge_scale: float = Field(default=1.0, ge=0.5, le=1.0)
     thermo_interval: int = Field(default=1000, ge=1, le=1_000_000, description="steps")
     dump_interval: int = Field(default=5000, ge=1, le=10_000_000, description="steps")
+    restart_interval: int = Field(default=10_000, ge=100, le=10_000_000, description="steps")
+    cutoff: float = Field(default=12.0, ge=6, le=20, description="Angstrom, LJ and real-space")
+    seed: int = Field(default=20240, ge=1, le=900_000_000, description="velocities, packing")
     resources: ResourcesSpec = ResourcesSpec()
 
     @model_validator(mode="after")
     def _size(self) -> Self:
         if self.salt_pairs is not None and self.box_length is not None:
             raise ValueError("give salt_pairs or box_length, not both")
+        names = [s.name for s in self.salts]
+        if len(set(names)) != len(names):
+            raise ValueError("each salt may appear once")
+        solvents = [s.name or s.smiles for s in self.solvents]
+        if len(set(solvents)) != len(solvents):
+            raise ValueError("each solvent may appear once")
         return self
 
     @property

@@ -1,0 +1,231 @@
+"""The LAMMPS input script: stage schedule, fresh start and continuation from a restart file.
+
+Stages, in order (lengths from the spec, in steps of the timestep, rounded to multiples of 10):
+1. `minimize`: energy minimisation of the packed box (no SHAKE: LAMMPS cannot minimise with it),
+   then the step counter is reset to 0, velocities are drawn and SHAKE is switched on;
+2. `anneal` (optional): NPT, heating from T to the anneal temperature over the first half and
+   cooling back to T over the second half;
+3. `npt`: NPT equilibration at (T, P). The box edge is averaged over the second half
+   (`fix ave/time ... ave running`);
+4. `nvt`: the box is scaled to that average edge, then NVT production with the trajectory dump
+   (`xu yu zu`, unwrapped) every `dump_interval` steps.
+Each `run` is written `run END upto`, so a continuation from a restart file at step s runs the
+same script from s on: stages ending before s are skipped, the one holding s runs to its end.
+Restart files alternate between restart.a.lammps and restart.b.lammps every `restart_interval`.
+Thermo lines are preceded by a `MOLYTE_STAGE name` line so the log can be split by stage.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from molyte.domain.md_spec import MDSpec
+
+STEP_QUANTUM = 10  # stage lengths are multiples of this, the sampling period of the box average
+RESTART_FILES = ("restart.a.lammps", "restart.b.lammps")
+TRAJECTORY = "traj.lammpstrj"
+STAGE_MARK = "MOLYTE_STAGE"
+DONE_MARK = "MOLYTE_DONE"
+THERMO_KEYWORDS = (
+    "step", "temp", "press", "density", "pe", "ke", "etotal", "evdwl", "ecoul", "elong",
+    "ebond", "eangle", "edihed", "eimp", "vol", "lx",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ScriptSettings:
+    temperature: float
+    pressure: float
+    timestep: float
+    anneal_temperature: float
+    thermo_interval: int
+    dump_interval: int
+    restart_interval: int
+    seed: int
+    cutoff: float
+    minimize: bool
+    dihedral_styles: list[str] = field(default_factory=list)
+    shake_bonds: list[int] = field(default_factory=list)
+    shake_angles: list[int] = field(default_factory=list)
+    pair_ij: list[tuple[int, int, float, float]] = field(default_factory=list)
+
+
+def steps(ps: float, timestep_fs: float) -> int:
+    """Steps for `ps` picoseconds, rounded to a multiple of STEP_QUANTUM."""
+    n = round(ps * 1000.0 / timestep_fs / STEP_QUANTUM) * STEP_QUANTUM
+    return int(max(n, STEP_QUANTUM)) if ps > 0 else 0
+
+
+def schedule(spec: MDSpec) -> list[Stage]:
+    """The MD stages with their first and last step (minimisation takes no steps)."""
+    stages = spec.effective_stages
+    result = [Stage("minimize", 0, 0)] if stages.minimize else []
+    step = 0
+    for name, ps in (("anneal", stages.anneal_ps), ("npt", stages.npt_ps), ("nvt", stages.nvt_ps)):
+        n = steps(ps, spec.timestep)
+        if n:
+            result.append(Stage(name, step, step + n))
+            step += n
+    return result
+
+
+def _half(stage: Stage) -> int:
+    return stage.start + (stage.end - stage.start) // 2 // STEP_QUANTUM * STEP_QUANTUM
+
+
+def render_input(
+    settings: ScriptSettings,
+    stages: list[Stage],
+    *,
+    restart_file: str | None = None,
+    start_step: int = 0,
+) -> str:
+    """The input script: from system.data, or from `restart_file` at `start_step`."""
+    s = settings
+    t, p, dt = s.temperature, s.pressure, s.timestep
+    tdamp, pdamp = 100 * dt, 1000 * dt
+    fresh = restart_file is None
+    out = [
+        "# Molyte MD input (generated). Units real: A, fs, kcal/mol, atm, K.",
+        "units           real",
+        "atom_style      full",
+        "boundary        p p p",
+    ]
+    if fresh:
+        dihedral = (
+            s.dihedral_styles[0]
+            if len(s.dihedral_styles) == 1
+            else ("hybrid " + " ".join(s.dihedral_styles) if s.dihedral_styles else "opls")
+        )
+        out += [
+            f"pair_style      lj/cut/coul/long {s.cutoff:.2f}",
+            "pair_modify     mix geometric tail yes",
+            "bond_style      harmonic",
+            "angle_style     harmonic",
+            f"dihedral_style  {dihedral}",
+            "improper_style  cvff",
+            "special_bonds   lj/coul 0.0 0.0 0.5",
+            "read_data       system.data",
+        ]
+        if s.pair_ij:
+            out.append("# GAFF2-GAFF2 pairs: Lorentz-Berthelot (all others: geometric)")
+        out += [f"pair_coeff      {i} {j} {eps:.6f} {sig:.6f}" for i, j, eps, sig in s.pair_ij]
+    else:
+        out.append(f"read_restart    {restart_file}")
+    out += [
+        "kspace_style    pppm 1.0e-5",
+        "neighbor        2.0 bin",
+        "neigh_modify    delay 0 every 1 check yes",
+        f"thermo_style    custom {' '.join(THERMO_KEYWORDS)}",
+        "thermo_modify   flush yes",
+        f"thermo          {s.thermo_interval}",
+        f"timestep        {dt}",
+    ]
+    shake = "fix             shake all shake 1.0e-4 20 0"
+    if s.shake_bonds:
+        shake += " b " + " ".join(map(str, s.shake_bonds))
+    if s.shake_angles:
+        shake += " a " + " ".join(map(str, s.shake_angles))
+    shake_line = shake if (s.shake_bonds or s.shake_angles) else None
+    if fresh and any(st.name == "minimize" for st in stages):
+        out += [
+            f'print           "{STAGE_MARK} minimize"',
+            "minimize        1.0e-4 1.0e-6 1000 10000",
+            "reset_timestep  0",
+        ]
+    if shake_line:
+        out.append(shake_line)
+    if fresh:  # after SHAKE, so the drawn velocities count only the free degrees of freedom
+        out.append(f"velocity        all create {t} {s.seed} mom yes rot yes dist gaussian")
+    out.append(f"restart         {s.restart_interval} {' '.join(RESTART_FILES)}")
+
+    for stage in stages:
+        if stage.name == "minimize" or stage.end <= start_step:
+            continue
+        out += ["", f'print           "{STAGE_MARK} {stage.name}"']
+        if stage.name == "anneal":
+            mid = _half(stage)
+            ta = s.anneal_temperature
+            for (t0, t1), end in (((t, ta), mid), ((ta, t), stage.end)):
+                if end <= start_step:
+                    continue
+                begin = stage.start if end == mid else mid
+                out += [
+                    f"fix             ens all npt temp {t0} {t1} {tdamp} iso {p} {p} {pdamp}",
+                    f"run             {end} upto start {begin} stop {end}",
+                    "unfix           ens",
+                ]
+        elif stage.name == "npt":
+            mid = _half(stage)
+            out.append(f"fix             ens all npt temp {t} {t} {tdamp} iso {p} {p} {pdamp}")
+            if start_step < mid:
+                out.append(f"run             {mid} upto")
+            out += [
+                "variable        lx_now equal lx",
+                f"fix             lavg all ave/time {STEP_QUANTUM} 1 {STEP_QUANTUM} v_lx_now"
+                " ave running",
+                f"run             {stage.end} upto",
+                "unfix           ens",
+                "# NVT at the mean box edge of the second half of NPT",
+                "variable        scale equal f_lavg/lx",
+                "change_box      all x scale $(v_scale) y scale $(v_scale) z scale $(v_scale)"
+                " remap",
+                "unfix           lavg",
+            ]
+        elif stage.name == "nvt":
+            out += [
+                f"fix             ens all nvt temp {t} {t} {tdamp}",
+                f"dump            traj all custom {s.dump_interval} {TRAJECTORY} id mol type q"
+                " xu yu zu",
+                "dump_modify     traj sort id" + ("" if fresh else " append yes"),
+                f"run             {stage.end} upto",
+                "undump          traj",
+                "unfix           ens",
+            ]
+    # `pair ij`: the explicit GAFF2 cross terms are kept in the final data file too
+    out += ["", "write_data      final.data pair ij", f'print           "{DONE_MARK}"', ""]
+    return "\n".join(out)
+
+
+def restart_timestep(path: Path) -> int:
+    """The timestep stored in a LAMMPS binary restart file (read from its header).
+
+    Layout (write_restart.cpp): magic string "LammpS RestartT\\0", endian int, format revision
+    int, then (flag, value) fields: VERSION string, SMALLINT, IMGINT, TAGINT, BIGINT ints,
+    UNITS string, NTIMESTEP int64. A string is an int length followed by that many bytes.
+    """
+    data = path.read_bytes()[:4096]
+    magic = b"LammpS RestartT\x00"
+    if not data.startswith(magic):
+        raise ValueError(f"{path.name} is not a LAMMPS restart file")
+    pos = len(magic) + 8  # endian, revision
+
+    def read_int() -> int:
+        nonlocal pos
+        (value,) = struct.unpack_from("<i", data, pos)
+        pos += 4
+        return int(value)
+
+    def skip_string() -> None:
+        nonlocal pos
+        read_int()  # flag
+        length = read_int()
+        pos += length
+
+    skip_string()  # VERSION
+    for _ in range(4):  # SMALLINT, IMGINT, TAGINT, BIGINT
+        read_int()
+        read_int()
+    skip_string()  # UNITS
+    read_int()  # NTIMESTEP flag
+    (step,) = struct.unpack_from("<q", data, pos)
+    return int(step)

@@ -1,0 +1,176 @@
+"""Analysis against synthetic trajectories with known answers."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from molyte.engines.md import analysis
+from molyte.engines.md.analysis import (
+    first_shell,
+    fit_diffusion,
+    msd,
+    nernst_einstein,
+    rdf,
+    shell_classes,
+    transference_number,
+)
+from molyte.engines.md.analyze import analyze
+from molyte.engines.md.trajectory import read_dump
+
+DATA = Path(__file__).parents[2] / "data" / "md"
+
+
+def random_walk(
+    d_a2_ps: float, dt_ps: float, frames: int, particles: int, seed: int = 1
+) -> np.ndarray:
+    """Brownian particles: each Cartesian step has variance 2 D dt, so MSD = 6 D t."""
+    rng = np.random.default_rng(seed)
+    steps = rng.normal(0.0, np.sqrt(2 * d_a2_ps * dt_ps), size=(frames, particles, 3))
+    steps[0] = 0.0
+    return np.cumsum(steps, axis=0)
+
+
+def test_diffusive_particles_give_their_d() -> None:
+    dt = 0.1
+    positions = random_walk(0.5, dt, frames=400, particles=300)
+    values = msd(positions, 200)
+    t = dt * np.arange(len(values))
+    assert values[100] == pytest.approx(6 * 0.5 * t[100], rel=0.05)
+    fit = fit_diffusion(t, values)
+    assert fit is not None and fit.diffusive
+    assert pytest.approx(0.5e-4, rel=0.05) == fit.D  # 0.5 A^2/ps = 0.5e-4 cm^2/s
+    assert fit.slope == pytest.approx(1.0, abs=0.05)
+    assert fit.window[1] > fit.window[0]
+
+
+def test_ballistic_particles_have_slope_two_and_no_diffusive_window() -> None:
+    velocities = np.random.default_rng(2).normal(size=(50, 3))
+    t = np.arange(60) * 0.1
+    positions = t[:, None, None] * velocities[None, :, :]
+    values = msd(positions)
+    expected = (velocities**2).sum(axis=1).mean() * t**2
+    assert np.allclose(values, expected)
+    fit = fit_diffusion(t, values)
+    assert fit is not None and not fit.diffusive
+    assert fit.slope == pytest.approx(2.0, abs=1e-6)
+
+
+def test_simple_cubic_lattice_rdf_peaks_and_first_shell() -> None:
+    a, n = 4.0, 6
+    grid = np.arange(n) * a
+    sites = np.array(np.meshgrid(grid, grid, grid, indexing="ij")).reshape(3, -1).T
+    box = np.full(3, n * a)
+    result = rdf([sites], [sites], [box], r_max=11.9, dr=0.05, same=True)
+    peaks = result.r[result.g > 1.0]
+    for shell in (a, a * np.sqrt(2), a * np.sqrt(3), 2 * a):
+        assert np.min(np.abs(peaks - shell)) < 0.05
+    assert result.g[(result.r > 4.2) & (result.r < 5.5)].max() == 0.0
+    peak, cutoff = first_shell(result.r, result.g)
+    assert peak == pytest.approx(a, abs=0.05)
+    assert cutoff is not None and a < cutoff < a * np.sqrt(2)
+    assert result.coordination_at(cutoff) == pytest.approx(6.0)
+    assert result.coordination_at((a * np.sqrt(2) + a * np.sqrt(3)) / 2) == pytest.approx(18.0)
+
+
+def test_rdf_in_blocks_equals_rdf_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(4)
+    points, box = rng.uniform(0, 20, size=(120, 3)), np.full(3, 20.0)
+    whole = rdf([points], [points], [box], r_max=9.9, same=True)
+    monkeypatch.setattr(analysis, "PAIR_BLOCK", 500)  # blocks of 4 rows
+    blocks = rdf([points], [points], [box], r_max=9.9, same=True)
+    assert np.array_equal(whole.g, blocks.g) and np.array_equal(whole.cn, blocks.cn)
+
+
+def test_rdf_of_an_ideal_gas_is_one() -> None:
+    rng = np.random.default_rng(3)
+    box = np.full(3, 30.0)
+    frames_a = [rng.uniform(0, 30, size=(50, 3)) for _ in range(20)]
+    frames_b = [rng.uniform(0, 30, size=(400, 3)) for _ in range(20)]
+    result = rdf(frames_a, frames_b, [box] * 20, r_max=12.0, dr=0.5)
+    assert np.mean(result.g[(result.r > 4) & (result.r < 12)]) == pytest.approx(1.0, abs=0.05)
+    assert result.cn[-1] == pytest.approx(400 / 30**3 * 4 / 3 * np.pi * 12**3, rel=0.05)
+
+
+def test_nernst_einstein_and_transference() -> None:
+    # sigma = e^2 / (V kB T) * sum N z^2 D: 10 + 10 ions, D = 1e-5 cm^2/s, V = (30 A)^3, 300 K
+    # e^2 = 2.566970e-38 C^2; V kB T = 2.7e-26 m^3 * 4.141947e-21 J = 1.118326e-46
+    # -> 2.295374e8 * 20 * 1e-9 m^2/s = 4.5907 S/m
+    sigma = nernst_einstein([10, 10], [1, -1], [1e-5, 1e-5], 30.0**3, 300.0)
+    assert sigma == pytest.approx(4.5907, rel=1e-4)
+    assert transference_number([10, 10], [1, -1], [1e-5, 3e-5]) == pytest.approx(0.25)
+
+
+def test_solvation_shell_classes() -> None:
+    box = np.full(3, 40.0)
+    cations = np.array([[10.0, 10, 10], [20, 20, 20], [20, 23, 20]])
+    # anion 0 far from all (SSIP), anion 1 touches cation 0 (CIP), anion 2 bridges 1 and 2 (AGG)
+    sites = np.array([[35.0, 5, 35], [35, 5, 36], [12.0, 10, 10], [11, 12, 10],
+                      [20, 21.5, 20], [20, 21.6, 20]])  # fmt: skip
+    owner = np.array([0, 0, 1, 1, 2, 2])
+    fractions = shell_classes([cations], [sites], owner, [box], 2.6)
+    assert fractions == pytest.approx({"SSIP": 1 / 3, "CIP": 1 / 3, "AGG": 1 / 3})
+
+
+def write_dump(path: Path, frames: list[np.ndarray], steps: list[int], box: float) -> None:
+    with path.open("w") as out:
+        for step, positions in zip(steps, frames, strict=True):
+            out.write(f"ITEM: TIMESTEP\n{step}\nITEM: NUMBER OF ATOMS\n{len(positions)}\n")
+            out.write(f"ITEM: BOX BOUNDS pp pp pp\n0 {box}\n0 {box}\n0 {box}\n")
+            out.write("ITEM: ATOMS id mol type q xu yu zu\n")
+            for i, (x, y, z) in enumerate(positions, 1):
+                out.write(f"{i} {i} 1 0.0 {x:.5f} {y:.5f} {z:.5f}\n")
+
+
+def test_dump_reader_drops_frames_written_again_after_a_restart(tmp_path: Path) -> None:
+    frames = [np.full((2, 3), float(k)) for k in range(5)]
+    write_dump(tmp_path / "t.lammpstrj", frames[:4] + frames[2:], [0, 10, 20, 30, 20, 30, 40], 9.0)
+    read = read_dump(tmp_path / "t.lammpstrj")
+    assert [f.step for f in read] == [0, 10, 20, 30, 40]
+
+
+def test_analyze_a_synthetic_work_dir(tmp_path: Path) -> None:
+    """One cation and one anion species of single atoms, diffusing on a grid, with a real log."""
+    n = 64
+    grid = (np.arange(4) * 6.0) + 1.0
+    lattice = np.array(np.meshgrid(grid, grid, grid, indexing="ij")).reshape(3, -1).T
+    walk = random_walk(0.2, 0.1, frames=60, particles=n, seed=5)
+    frames = [lattice + w for w in walk]
+    write_dump(tmp_path / "traj.lammpstrj", frames, [10 * k for k in range(60)], 24.0)
+    shutil.copy(DATA / "log_ok.lammps", tmp_path / "log.lammps")
+    species = [
+        {"name": "Li", "resname": "Li", "kind": "cation", "count": 32, "formal_charge": 1,
+         "elements": ["Li"], "atom_names": ["Li"], "masses": [6.941], "coordinating": []},
+        {"name": "Cl", "resname": "Cl", "kind": "anion", "count": 32, "formal_charge": -1,
+         "elements": ["Cl"], "atom_names": ["Cl"], "masses": [35.45], "coordinating": ["Cl"]},
+    ]  # fmt: skip
+    info = {"timestep_fs": 10.0, "temperature": 300.0, "n_atoms": n, "species": species,
+            "salt_pairs": {"LiCl": 32}, "box_length_estimate": 24.0}  # fmt: skip
+    (tmp_path / "system.json").write_text(json.dumps(info))
+    summary = analyze(tmp_path)
+    assert json.loads((tmp_path / "summary.json").read_text()) == summary
+    assert summary["engine"] == "lammps" and summary["composition"] == {"Li": 32, "Cl": 32}
+    assert summary["residue_names"] == {"Li": "Li", "Cl": "Cl"}
+    assert summary["density"]["unit"] == "g/cm^3" and 0.9 < summary["density"]["mean"] < 1.3
+    with (tmp_path / "thermo.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    npt = [float(r["density"]) for r in rows if r["stage"] == "npt"]
+    assert summary["density"]["mean"] == pytest.approx(np.mean(npt[len(npt) // 2 :]))
+    assert summary["frames"] == 60 and summary["box_length"] == pytest.approx(24.0)
+    assert [d["species"] for d in summary["diffusion"]] == ["Li", "Cl"]
+    for entry in summary["diffusion"]:
+        assert entry["D"] == pytest.approx(0.2e-4, rel=0.25)
+        assert entry["unit"] == "cm^2/s" and len(entry["fit_window_ps"]) == 2
+    assert summary["conductivity"]["unit"] == "S/m" and summary["conductivity"]["value"] > 0
+    assert summary["transference_number"] == pytest.approx(0.5, abs=0.15)
+    assert summary["rdf"][0]["pair"] == "Li-Cl(Cl)"
+    assert (tmp_path / summary["rdf"][0]["file"]).is_file()
+    pdb = (tmp_path / "final.pdb").read_text().splitlines()
+    assert pdb[0].startswith("CRYST1") and pdb[1][17:21].strip() == "Li"
+    xyz = (tmp_path / "final.xyz").read_text().splitlines()
+    assert xyz[0] == str(n) and xyz[2].startswith("Li ")

@@ -1,0 +1,61 @@
+"""Stage schedule and input scripts, fresh and continued."""
+
+from __future__ import annotations
+
+from molyte.domain.md_spec import MDSpec
+from molyte.engines.md.lammps_input import ScriptSettings, Stage, render_input, schedule, steps
+
+SETTINGS = ScriptSettings(
+    temperature=300.0, pressure=1.0, timestep=2.0, anneal_temperature=450.0,
+    thermo_interval=100, dump_interval=500, restart_interval=1000, seed=7, cutoff=10.0,
+    minimize=True, dihedral_styles=["fourier", "opls"], shake_bonds=[3, 4], shake_angles=[9],
+    pair_ij=[(5, 6, 0.1, 3.3)],
+)  # fmt: skip
+
+
+def test_schedule_in_steps() -> None:
+    spec = MDSpec.model_validate(
+        {
+            "salts": [{"name": "LiPF6", "concentration": 1}], "solvents": [{"name": "EC"}],
+            "timestep": 2.0, "stages": {"npt_ps": 10, "anneal_ps": 4, "nvt_ps": 20.001},
+        }
+    )  # fmt: skip
+    assert schedule(spec) == [
+        Stage("minimize", 0, 0), Stage("anneal", 0, 2000), Stage("npt", 2000, 7000),
+        Stage("nvt", 7000, 17000),
+    ]  # fmt: skip
+    assert steps(0.0, 1.0) == 0 and steps(0.001, 1.0) == 10
+
+
+def test_fresh_script_runs_every_stage_in_order() -> None:
+    stages = [Stage("minimize", 0, 0), Stage("anneal", 0, 2000), Stage("npt", 2000, 7000),
+              Stage("nvt", 7000, 17000)]  # fmt: skip
+    text = render_input(SETTINGS, stages)
+    assert "dihedral_style  hybrid fourier opls" in text
+    assert "pair_coeff      5 6 0.100000 3.300000" in text
+    assert "fix             shake all shake 1.0e-4 20 0 b 3 4 a 9" in text
+    order = [
+        "minimize ", "fix             shake", "velocity        all create 300.0 7",
+        "npt temp 300.0 450.0", "run             1000 upto start 0 stop 1000",
+        "npt temp 450.0 300.0", "run             2000 upto start 1000 stop 2000",
+        "run             4500 upto", "fix             lavg", "run             7000 upto",
+        "change_box", "nvt temp 300.0 300.0 200.0", "dump            traj",
+        "run             17000 upto", "write_data      final.data pair ij",
+        'print           "MOLYTE_DONE"',
+    ]  # fmt: skip
+    positions = [text.index(needle) for needle in order]
+    assert positions == sorted(positions)
+
+
+def test_continuation_starts_at_the_restart_step() -> None:
+    stages = [Stage("minimize", 0, 0), Stage("npt", 0, 5000), Stage("nvt", 5000, 15000)]
+    mid_npt = render_input(SETTINGS, stages, restart_file="restart.b.lammps", start_step=3000)
+    assert "read_restart    restart.b.lammps" in mid_npt
+    assert "read_data" not in mid_npt and "minimize " not in mid_npt
+    assert "velocity" not in mid_npt and "pair_style" not in mid_npt
+    assert "run             2500 upto" not in mid_npt  # first half of NPT is done
+    assert "run             5000 upto" in mid_npt and "change_box" in mid_npt
+    in_nvt = render_input(SETTINGS, stages, restart_file="restart.a.lammps", start_step=9000)
+    assert "npt" not in in_nvt and "change_box" not in in_nvt
+    assert "dump_modify     traj sort id append yes" in in_nvt
+    assert "run             15000 upto" in in_nvt

@@ -1,0 +1,96 @@
+"""MDSpec validation: clear errors naming the field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from molyte.domain.md_spec import SALTS, SOLVENTS, MDSpec
+from molyte.domain.specs import parse_spec
+from molyte.domain.states import JobType
+from molyte.engines.md.library import library_catalog, salt_names, solvent_names
+
+EXAMPLE = Path(__file__).parents[3] / "examples" / "md-job.json"
+
+
+def spec(**overrides: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "salts": [{"name": "LiPF6", "concentration": 1.0}],
+        "solvents": [{"name": "EC"}, {"name": "DMC"}],
+    }
+    base.update(overrides)
+    return base
+
+
+def errors(data: dict[str, object]) -> list[tuple[str, str]]:
+    with pytest.raises(ValidationError) as info:
+        MDSpec.model_validate(data)
+    return [(".".join(map(str, e["loc"])), e["msg"]) for e in info.value.errors()]
+
+
+def test_example_job_is_a_valid_md_job() -> None:
+    body = json.loads(EXAMPLE.read_text())
+    assert body["type"] == "MD" and body["name"] and body["priority"] == 0
+    md = parse_spec(JobType.MD, body["spec"])
+    assert isinstance(md, MDSpec)
+    assert md.preset == "fast" and md.salt_pairs is not None and md.salt_pairs <= 10
+
+
+def test_invalid_smiles_is_refused_naming_the_field() -> None:
+    found = errors(spec(solvents=[{"smiles": "C1CC(", "ratio": 1}]))
+    assert found[0][0] == "solvents.0.smiles"
+    assert "RDKit cannot parse" in found[0][1]
+
+
+def test_unknown_salt_is_refused() -> None:
+    found = errors(spec(salts=[{"name": "LiXYZ", "concentration": 1}]))
+    assert found[0][0] == "salts.0"
+    assert "unknown salt 'LiXYZ'" in found[0][1] and "LiPF6" in found[0][1]
+
+
+@pytest.mark.parametrize(
+    ("solvent", "words"),
+    [
+        ({"smiles": "CCO.O"}, "one molecule"),
+        ({"smiles": "[Li]OC"}, "GAFF2 has no parameters for Li"),
+        ({"smiles": "C[CH2]"}, "radicals"),
+        ({"name": "EC", "density": 1.3}, "density is only for SMILES"),
+        ({"name": "EC", "smiles": "O=C1OCCO1"}, "exactly one of name or smiles"),
+        ({"name": "THF"}, "unknown solvent"),
+    ],
+)
+def test_bad_solvents_are_refused(solvent: dict[str, object], words: str) -> None:
+    found = errors(spec(solvents=[solvent]))
+    assert words in found[0][1]
+
+
+def test_size_is_salt_pairs_or_box_length() -> None:
+    assert "not both" in errors(spec(salt_pairs=10, box_length=30))[0][1]
+    assert MDSpec.model_validate(spec(box_length=30)).box_length == 30
+
+
+def test_presets_and_explicit_stages() -> None:
+    fast = MDSpec.model_validate(spec(preset="fast"))
+    assert fast.effective_stages.npt_ps == 20
+    mine = MDSpec.model_validate(spec(stages={"npt_ps": 5, "nvt_ps": 7, "anneal_ps": 2}))
+    assert mine.effective_stages.nvt_ps == 7
+
+
+def test_spec_lists_equal_the_library() -> None:
+    assert set(SALTS) == set(salt_names())
+    assert set(SOLVENTS) == set(solvent_names())
+
+
+def test_library_catalog_has_full_names_and_data() -> None:
+    catalog = library_catalog()
+    ec = next(s for s in catalog["solvents"] if s["name"] == "EC")
+    assert ec == {
+        "name": "EC", "full_name": "ethylene carbonate", "smiles": "O=C1OCCO1",
+        "density": 1.321, "molar_mass": 88.062,
+    }  # fmt: skip
+    salt = next(s for s in catalog["salts"] if s["name"] == "LiTFSI")
+    assert salt["cation"] == "Li" and salt["anion"] == "TFSI" and "imide" in salt["full_name"]
+    assert all(s["full_name"] and s["density"] > 0.5 for s in catalog["solvents"])
