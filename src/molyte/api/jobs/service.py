@@ -143,7 +143,7 @@ def preview(body: JobCreate) -> dict[str, Any]:
     """What the job would contain, for the form's summary before submitting."""
     spec = validate_spec(body)
     if isinstance(spec, MDSpec):
-        from molyte.engines.md.preview import preview as md_preview
+        from molyte.engines.md.composition import preview as md_preview
 
         return dict(md_preview(spec))
     assert isinstance(spec, QCSpec)
