@@ -15,6 +15,7 @@ import {
   IONS,
   METHODS,
   QC_FIELD_PATHS,
+  REDOX_KINDS,
   SOLVATION_SOLVENTS,
   TASKS,
   buildQcJob,
@@ -193,6 +194,10 @@ export function NewQcJobPage() {
                 t(`qc.task.${task as (typeof TASKS)[number]}`),
               )}
               {form.task === "binding_energy" && select("ion", "ion", t("qc.ion"), IONS)}
+              {form.task === "redox" &&
+                select("redox", "redox", t("qc.redox"), REDOX_KINDS, (value) =>
+                  t(value === "oxidation" ? "qc.oxidation" : "qc.reduction"),
+                )}
               {select("method", "method", t("qc.method"), METHODS)}
               {select("basis", "basis", t("qc.basis"), BASIS_SETS)}
               {select("dispersion", "dispersion", t("qc.dispersion"), ["none", "GD3BJ"], (value) =>
