@@ -1,4 +1,5 @@
 import { useMemo, useState, type FormEvent } from "react";
+import { usePageTitle } from "../components/usePageTitle";
 import { useNavigate } from "react-router";
 import { ApiError, api, errorMessage } from "../api/client";
 import type { Job, Library, LibrarySalt, LibrarySolvent } from "../api/types";
@@ -43,6 +44,7 @@ const ADVANCED_PATHS = [
 export function NewMdJobPage() {
   const { t } = useI18n();
   const navigate = useNavigate();
+  usePageTitle(t("nav.newMd"));
   const [form, setForm] = useState<MdFormState>(initialMdForm);
   const [submitErrors, setSubmitErrors] = useState<FieldErrors | null>(null);
   const [submitting, setSubmitting] = useState(false);

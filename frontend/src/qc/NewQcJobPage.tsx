@@ -1,4 +1,5 @@
 import { useMemo, useState, type FormEvent } from "react";
+import { usePageTitle } from "../components/usePageTitle";
 import { useNavigate } from "react-router";
 import { ApiError, api, errorMessage } from "../api/client";
 import type { Job } from "../api/types";
@@ -28,6 +29,7 @@ import {
 export function NewQcJobPage() {
   const { t } = useI18n();
   const navigate = useNavigate();
+  usePageTitle(t("nav.newQc"));
   const [form, setForm] = useState<QcFormState>(initialQcForm);
   const [submitErrors, setSubmitErrors] = useState<FieldErrors | null>(null);
   const [submitting, setSubmitting] = useState(false);
