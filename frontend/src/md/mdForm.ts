@@ -1,6 +1,7 @@
 // MD job form: its state, the presets, and the spec it sends (field names follow the MD spec).
 
 import { numberText, numberValue } from "../forms/numbers";
+import { DEFAULT_RESOURCES, RESOURCE_PATHS, resourcesSpec, type ResourcesForm } from "../forms/resources";
 
 export type RatioType = "mole" | "mass" | "volume";
 export type Preset = "fast" | "standard" | "accurate";
@@ -44,13 +45,6 @@ export interface SolventRow {
   density: string;
 }
 
-export interface ResourcesForm {
-  tasks: string;
-  cpus_per_task: string;
-  memory_mb: string;
-  walltime_minutes: string;
-}
-
 export interface MdFormState {
   name: string;
   priority: number;
@@ -85,13 +79,6 @@ export function stagesForm(stages: Stages): StagesForm {
     nvt_ps: numberText(stages.nvt_ps),
   };
 }
-
-export const DEFAULT_RESOURCES: ResourcesForm = {
-  tasks: "1",
-  cpus_per_task: "1",
-  memory_mb: "2000",
-  walltime_minutes: "60",
-};
 
 /** A 1 M LiPF6 in EC/DMC (1:1 by mole) electrolyte with the fast preset. */
 export function initialMdForm(): MdFormState {
@@ -142,16 +129,6 @@ export function stagesToSend(
   };
   const unchanged = (Object.keys(values) as (keyof Stages)[]).every((key) => values[key] === defaults[key]);
   return unchanged ? undefined : values;
-}
-
-/** The `resources` object of a spec. */
-export function resourcesSpec(resources: ResourcesForm): Record<string, number | string | null> {
-  return {
-    tasks: numberValue(resources.tasks),
-    cpus_per_task: numberValue(resources.cpus_per_task),
-    memory_mb: numberValue(resources.memory_mb),
-    walltime_minutes: numberValue(resources.walltime_minutes),
-  };
 }
 
 /** One solvent of the spec: a library name, or a SMILES with an optional density. */
@@ -259,11 +236,3 @@ export function mdFieldPaths(form: MdFormState): string[] {
   );
   return paths;
 }
-
-export const RESOURCE_PATHS = [
-  "resources",
-  "resources.tasks",
-  "resources.cpus_per_task",
-  "resources.memory_mb",
-  "resources.walltime_minutes",
-];

@@ -9,7 +9,7 @@ import { mapValidationErrors, type FieldErrors } from "../forms/errors";
 import { FieldErrorsFor, GeneralErrors, NamePriorityFields, ResourcesFieldset } from "../forms/JobFormParts";
 import { useLiveValidation } from "../forms/useLiveValidation";
 import { useI18n } from "../i18n/I18nContext";
-import { ValidationStatus } from "../md/SystemSummary";
+import { ValidationStatus } from "../forms/ValidationStatus";
 import {
   BASIS_SETS,
   ENGINES,

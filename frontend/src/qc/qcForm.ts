@@ -1,7 +1,7 @@
 // QC job form: its state, the allowed keywords, and the spec it sends (field names follow the QC spec).
 
 import { numberValue } from "../forms/numbers";
-import { DEFAULT_RESOURCES, RESOURCE_PATHS, resourcesSpec, type ResourcesForm } from "../md/mdForm";
+import { DEFAULT_RESOURCES, RESOURCE_PATHS, resourcesSpec, type ResourcesForm } from "../forms/resources";
 
 export const TASKS = ["sp", "opt", "opt_freq", "binding_energy", "redox"] as const;
 export type Task = (typeof TASKS)[number];
