@@ -70,6 +70,7 @@ describe("sign-in", () => {
       "Bearer tok-1",
     );
     expect(sessionStorage.getItem("molyte.token")).toBe("tok-1");
+    expect(document.title).toBe("Jobs · Molyte");
     expect(container.querySelector('[data-testid="job-row-7"] [data-state="RUNNING"]')).not.toBeNull();
     expect(container.querySelector('[data-testid="job-row-8"] [data-state="COMPLETED"]')).not.toBeNull();
     // A running job can be cancelled; a completed one cannot.

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from "react";
+import { usePageTitle } from "../components/usePageTitle";
 import { api, errorMessage } from "../api/client";
 import type { WorkerToken } from "../api/types";
 import { usePolling } from "../components/usePolling";
@@ -14,6 +15,7 @@ export function TokensPage() {
   const [copied, setCopied] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const locale = language === "zh" ? "zh-CN" : "en";
+  usePageTitle(t("tokens.title"));
 
   const create = async (event: FormEvent) => {
     event.preventDefault();

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from "react";
+import { usePageTitle } from "../components/usePageTitle";
 import { api, errorMessage } from "../api/client";
 import type { AdminUser, Role } from "../api/types";
 import { usePolling } from "../components/usePolling";
@@ -17,6 +18,7 @@ export function UsersPage() {
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const locale = language === "zh" ? "zh-CN" : "en";
+  usePageTitle(t("users.title"));
 
   const create = async (event: FormEvent) => {
     event.preventDefault();

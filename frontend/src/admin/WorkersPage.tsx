@@ -1,4 +1,5 @@
 import { api, errorMessage } from "../api/client";
+import { usePageTitle } from "../components/usePageTitle";
 import type { WorkerInfo } from "../api/types";
 import { usePolling } from "../components/usePolling";
 import { useI18n } from "../i18n/I18nContext";
@@ -11,6 +12,7 @@ export function WorkersPage() {
   const { t, language } = useI18n();
   const workers = usePolling((signal) => api<WorkerInfo[]>("/admin/workers", { signal }), "workers", POLL_MS);
   const locale = language === "zh" ? "zh-CN" : "en";
+  usePageTitle(t("workers.title"));
   return (
     <div className="page">
       <h1>{t("workers.title")}</h1>

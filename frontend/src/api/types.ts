@@ -105,7 +105,7 @@ export interface ResultFile {
 }
 
 export interface Results {
-  files: ResultFile[];
+  files?: ResultFile[] | null;
   summary?: Record<string, unknown> | null;
   zip_url?: string | null;
 }

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from "react";
+import { usePageTitle } from "../components/usePageTitle";
 import { Navigate, useLocation } from "react-router";
 import { ApiError, errorMessage } from "../api/client";
 import { useI18n } from "../i18n/I18nContext";
@@ -10,6 +11,7 @@ export function LoginPage() {
   const { user, expired, signIn } = useAuth();
   const { t } = useI18n();
   const location = useLocation();
+  usePageTitle(t("login.title"));
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);

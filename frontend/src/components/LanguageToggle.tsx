@@ -9,7 +9,7 @@ export function LanguageToggle() {
       type="button"
       className="ghost small"
       onClick={() => setLanguage(next)}
-      aria-label={t("nav.language")}
+      title={t("nav.language")}
       lang={next === "zh" ? "zh-CN" : "en"}
       data-testid="language-toggle"
     >

@@ -1,7 +1,7 @@
 import type { FieldErrors } from "./errors";
 import { Field } from "../components/Field";
 import { useI18n } from "../i18n/I18nContext";
-import type { ResourcesForm } from "../md/mdForm";
+import type { ResourcesForm } from "./resources";
 
 /** The UI's three priorities (the API takes any integer from -10 to 10). */
 export const PRIORITIES = [

@@ -1,4 +1,5 @@
 import { useCallback, useState } from "react";
+import { usePageTitle } from "../components/usePageTitle";
 import { useNavigate, useParams } from "react-router";
 import { ApiError, api, errorMessage } from "../api/client";
 import { TERMINAL_STATES, type Job, type Results } from "../api/types";
@@ -39,6 +40,7 @@ function JobDetail({ id }: { id: string }) {
     terminal ? 0 : POLL_MS,
   );
   const data = job.data;
+  usePageTitle(data ? `${data.name} (#${data.id})` : t("job.title", { id }));
   const resultsWanted = data?.state === "COMPLETED" || data?.state === "FAILED";
   const loadResults = useCallback(
     (signal?: AbortSignal) => api<Results>(`/jobs/${encodeURIComponent(id)}/results`, { signal }),

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "react";
+import { usePageTitle } from "../components/usePageTitle";
 import { Link, useSearchParams } from "react-router";
 import { api, errorMessage, query } from "../api/client";
 import { JOB_STATES, TERMINAL_STATES, type Job, type JobPage } from "../api/types";
@@ -16,6 +17,7 @@ export function JobListPage() {
   const { t, language } = useI18n();
   const { user } = useAuth();
   const [params, setParams] = useSearchParams();
+  usePageTitle(t("jobs.title"));
   const state = params.get("state") ?? "";
   const type = params.get("type") ?? "";
   const q = params.get("q") ?? "";

@@ -1,4 +1,5 @@
 import { useMemo, useState, type FormEvent } from "react";
+import { usePageTitle } from "../components/usePageTitle";
 import { useNavigate } from "react-router";
 import { ApiError, api, errorMessage } from "../api/client";
 import type { Job, Library, LibrarySalt, LibrarySolvent } from "../api/types";
@@ -29,14 +30,25 @@ import { SystemSummary } from "./SystemSummary";
 const MAX_SALTS = 4;
 const MAX_SOLVENTS = 6;
 const RATIO_TYPES: RatioType[] = ["mole", "mass", "volume"];
+// Fields inside "Advanced": it opens by itself when the server finds fault with one of them.
+const ADVANCED_PATHS = [
+  "ion_charge_scale",
+  "thermo_interval",
+  "dump_interval",
+  "restart_interval",
+  "cutoff",
+  "seed",
+];
 
 /** The electrolyte builder: salts, solvents, conditions, protocol and resources of an MD job. */
 export function NewMdJobPage() {
   const { t } = useI18n();
   const navigate = useNavigate();
+  usePageTitle(t("nav.newMd"));
   const [form, setForm] = useState<MdFormState>(initialMdForm);
   const [submitErrors, setSubmitErrors] = useState<FieldErrors | null>(null);
   const [submitting, setSubmitting] = useState(false);
+  const [advancedOpen, setAdvancedOpen] = useState(false);
   const library = usePolling((signal) => api<Library>("/library", { signal }), "library", 0);
 
   const body = useMemo(() => buildMdJob(form), [form]);
@@ -266,7 +278,20 @@ export function NewMdJobPage() {
                     onClick={() => update({ solvents: form.solvents.filter((_, i) => i !== index) })}
                   />
                 </div>
-                {solvent.kind === "smiles" && <Depiction smiles={solvent.smiles} size={140} />}
+                {solvent.kind === "smiles" && (
+                  <div className="smiles-extra">
+                    <Depiction smiles={solvent.smiles} size={140} />
+                    <NumberField
+                      path={`solvents.${index}.density`}
+                      label={t("md.smilesDensity")}
+                      value={solvent.density}
+                      errors={errors}
+                      step="0.01"
+                      placeholder={t("md.estimated")}
+                      onChange={(density) => setSolvent(index, { density })}
+                    />
+                  </div>
+                )}
                 <FieldErrorsFor errors={errors} path={`solvents.${index}`} />
               </div>
             ))}
@@ -276,7 +301,10 @@ export function NewMdJobPage() {
               disabled={form.solvents.length >= MAX_SOLVENTS}
               onClick={() =>
                 update({
-                  solvents: [...form.solvents, { kind: "library", name: "", smiles: "", ratio: "1" }],
+                  solvents: [
+                    ...form.solvents,
+                    { kind: "library", name: "", smiles: "", ratio: "1", density: "" },
+                  ],
                 })
               }
             >
@@ -434,7 +462,11 @@ export function NewMdJobPage() {
                 </button>
               </p>
             )}
-            <details className="advanced">
+            <details
+              className="advanced"
+              open={advancedOpen || ADVANCED_PATHS.some((path) => errors[path])}
+              onToggle={(e) => setAdvancedOpen(e.currentTarget.open)}
+            >
               <summary>{t("md.advanced")}</summary>
               <div className="grid three">
                 <NumberField
@@ -460,6 +492,33 @@ export function NewMdJobPage() {
                   errors={errors}
                   step="1000"
                   onChange={(dump_interval) => update({ dump_interval })}
+                />
+                <NumberField
+                  path="restart_interval"
+                  label={t("md.restartInterval")}
+                  value={form.restart_interval}
+                  errors={errors}
+                  step="1000"
+                  placeholder={t("md.serverDefault")}
+                  onChange={(restart_interval) => update({ restart_interval })}
+                />
+                <NumberField
+                  path="cutoff"
+                  label={t("md.cutoffA")}
+                  value={form.cutoff}
+                  errors={errors}
+                  step="0.5"
+                  placeholder={t("md.serverDefault")}
+                  onChange={(cutoff) => update({ cutoff })}
+                />
+                <NumberField
+                  path="seed"
+                  label={t("md.seed")}
+                  value={form.seed}
+                  errors={errors}
+                  step="1"
+                  placeholder={t("md.serverDefault")}
+                  onChange={(seed) => update({ seed })}
                 />
               </div>
             </details>
@@ -531,10 +590,11 @@ interface NumberFieldProps {
   value: string;
   errors: FieldErrors;
   step: string;
+  placeholder?: string;
   onChange: (value: string) => void;
 }
 
-function NumberField({ path, label, value, errors, step, onChange }: NumberFieldProps) {
+function NumberField({ path, label, value, errors, step, placeholder, onChange }: NumberFieldProps) {
   return (
     <Field path={path} label={label} errors={errors[path]}>
       {(control) => (
@@ -543,6 +603,7 @@ function NumberField({ path, label, value, errors, step, onChange }: NumberField
           type="number"
           inputMode="decimal"
           step={step}
+          placeholder={placeholder}
           value={value}
           onChange={(e) => onChange(e.target.value)}
         />

@@ -1,4 +1,5 @@
 import type { MdPreview } from "../api/types";
+import { ValidationStatus } from "../forms/ValidationStatus";
 import { useI18n } from "../i18n/I18nContext";
 
 interface Props {
@@ -56,25 +57,5 @@ export function SystemSummary({ preview, checking, valid }: Props) {
         </>
       )}
     </section>
-  );
-}
-
-/** "Checking…", "Ready to submit" or "Fix the marked fields". */
-export function ValidationStatus({ checking, valid }: { checking: boolean; valid: boolean }) {
-  const { t } = useI18n();
-  if (checking)
-    return (
-      <p className="status muted" data-testid="validation-status">
-        {t("form.checking")}
-      </p>
-    );
-  return valid ? (
-    <p className="status ok" data-testid="validation-status">
-      {t("form.valid")}
-    </p>
-  ) : (
-    <p className="status bad" data-testid="validation-status">
-      {t("form.invalid")}
-    </p>
   );
 }

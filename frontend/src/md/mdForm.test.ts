@@ -49,8 +49,22 @@ describe("buildMdSpec", () => {
 
   it("sends a pasted SMILES solvent as smiles, without a name", () => {
     const form = initialMdForm();
-    form.solvents = [{ kind: "smiles", name: "EC", smiles: " COC(=O)OC ", ratio: "2" }];
-    expect(buildMdSpec(form).solvents).toEqual([{ smiles: "COC(=O)OC", ratio: 2 }]);
+    form.solvents = [
+      { kind: "smiles", name: "EC", smiles: " COC(=O)OC ", ratio: "2", density: "" },
+      { kind: "smiles", name: "", smiles: "CC#N", ratio: "1", density: "0.78" },
+    ];
+    expect(buildMdSpec(form).solvents).toEqual([
+      { smiles: "COC(=O)OC", ratio: 2 },
+      { smiles: "CC#N", ratio: 1, density: 0.78 },
+    ]);
+  });
+
+  it("sends optional settings only when they are filled in", () => {
+    const form = { ...initialMdForm(), cutoff: "10", seed: "" };
+    const spec = buildMdSpec(form);
+    expect(spec.cutoff).toBe(10);
+    expect(spec).not.toHaveProperty("seed");
+    expect(spec).not.toHaveProperty("restart_interval");
   });
 
   it("passes what the user typed on, so the server can name a bad field", () => {
@@ -116,7 +130,7 @@ describe("presets and stages", () => {
 describe("job body and names", () => {
   it("suggests a name from the composition with only allowed characters", () => {
     const form = initialMdForm();
-    form.solvents.push({ kind: "smiles", name: "", smiles: "C#N", ratio: "1" });
+    form.solvents.push({ kind: "smiles", name: "", smiles: "C#N", ratio: "1", density: "" });
     expect(suggestMdName(form)).toBe("1 M LiPF6 in EC + DMC + solvent 3");
   });
 

@@ -1,6 +1,7 @@
 // MD job form: its state, the presets, and the spec it sends (field names follow the MD spec).
 
 import { numberText, numberValue } from "../forms/numbers";
+import { DEFAULT_RESOURCES, RESOURCE_PATHS, resourcesSpec, type ResourcesForm } from "../forms/resources";
 
 export type RatioType = "mole" | "mass" | "volume";
 export type Preset = "fast" | "standard" | "accurate";
@@ -40,13 +41,8 @@ export interface SolventRow {
   name: string;
   smiles: string;
   ratio: string;
-}
-
-export interface ResourcesForm {
-  tasks: string;
-  cpus_per_task: string;
-  memory_mb: string;
-  walltime_minutes: string;
+  /** g/cm³ of the pure liquid, for a SMILES solvent; empty lets the server estimate it. */
+  density: string;
 }
 
 export interface MdFormState {
@@ -66,6 +62,10 @@ export interface MdFormState {
   ion_charge_scale: string;
   thermo_interval: string;
   dump_interval: string;
+  /** Optional settings: left empty, the server's default applies and nothing is sent. */
+  restart_interval: string;
+  cutoff: string;
+  seed: string;
   resources: ResourcesForm;
 }
 
@@ -80,13 +80,6 @@ export function stagesForm(stages: Stages): StagesForm {
   };
 }
 
-export const DEFAULT_RESOURCES: ResourcesForm = {
-  tasks: "1",
-  cpus_per_task: "1",
-  memory_mb: "2000",
-  walltime_minutes: "60",
-};
-
 /** A 1 M LiPF6 in EC/DMC (1:1 by mole) electrolyte with the fast preset. */
 export function initialMdForm(): MdFormState {
   return {
@@ -94,8 +87,8 @@ export function initialMdForm(): MdFormState {
     priority: 0,
     salts: [{ name: "LiPF6", concentration: "1.0" }],
     solvents: [
-      { kind: "library", name: "EC", smiles: "", ratio: "1" },
-      { kind: "library", name: "DMC", smiles: "", ratio: "1" },
+      { kind: "library", name: "EC", smiles: "", ratio: "1", density: "" },
+      { kind: "library", name: "DMC", smiles: "", ratio: "1", density: "" },
     ],
     ratio_type: "mole",
     size_mode: "salt_pairs",
@@ -109,6 +102,9 @@ export function initialMdForm(): MdFormState {
     ion_charge_scale: "1.0",
     thermo_interval: "1000",
     dump_interval: "5000",
+    restart_interval: "",
+    cutoff: "",
+    seed: "",
     resources: { ...DEFAULT_RESOURCES },
   };
 }
@@ -135,14 +131,13 @@ export function stagesToSend(
   return unchanged ? undefined : values;
 }
 
-/** The `resources` object of a spec. */
-export function resourcesSpec(resources: ResourcesForm): Record<string, number | string | null> {
-  return {
-    tasks: numberValue(resources.tasks),
-    cpus_per_task: numberValue(resources.cpus_per_task),
-    memory_mb: numberValue(resources.memory_mb),
-    walltime_minutes: numberValue(resources.walltime_minutes),
-  };
+/** One solvent of the spec: a library name, or a SMILES with an optional density. */
+export function solventSpec(solvent: SolventRow): Record<string, unknown> {
+  if (solvent.kind === "library") return { name: solvent.name.trim(), ratio: numberValue(solvent.ratio) };
+  const spec: Record<string, unknown> = { smiles: solvent.smiles.trim(), ratio: numberValue(solvent.ratio) };
+  const density = numberValue(solvent.density);
+  if (density !== null) spec.density = density;
+  return spec;
 }
 
 /** The MD spec for `POST /jobs` from the form. */
@@ -152,11 +147,7 @@ export function buildMdSpec(form: MdFormState): Record<string, unknown> {
       name: salt.name.trim(),
       concentration: numberValue(salt.concentration),
     })),
-    solvents: form.solvents.map((solvent) =>
-      solvent.kind === "library"
-        ? { name: solvent.name.trim(), ratio: numberValue(solvent.ratio) }
-        : { smiles: solvent.smiles.trim(), ratio: numberValue(solvent.ratio) },
-    ),
+    solvents: form.solvents.map(solventSpec),
     ratio_type: form.ratio_type,
     temperature: numberValue(form.temperature),
     pressure: numberValue(form.pressure),
@@ -167,6 +158,10 @@ export function buildMdSpec(form: MdFormState): Record<string, unknown> {
     dump_interval: numberValue(form.dump_interval),
     resources: resourcesSpec(form.resources),
   };
+  for (const key of ["restart_interval", "cutoff", "seed"] as const) {
+    const value = numberValue(form[key]);
+    if (value !== null) spec[key] = value;
+  }
   if (form.size_mode === "salt_pairs") spec.salt_pairs = numberValue(form.salt_pairs);
   else spec.box_length = numberValue(form.box_length);
   const stages = stagesToSend(form.preset, form.stages);
@@ -224,19 +219,20 @@ export function mdFieldPaths(form: MdFormState): string[] {
     "ion_charge_scale",
     "thermo_interval",
     "dump_interval",
+    "restart_interval",
+    "cutoff",
+    "seed",
     ...RESOURCE_PATHS,
   ];
   form.salts.forEach((_, i) => paths.push(`salts.${i}`, `salts.${i}.name`, `salts.${i}.concentration`));
   form.solvents.forEach((_, i) =>
-    paths.push(`solvents.${i}`, `solvents.${i}.name`, `solvents.${i}.smiles`, `solvents.${i}.ratio`),
+    paths.push(
+      `solvents.${i}`,
+      `solvents.${i}.name`,
+      `solvents.${i}.smiles`,
+      `solvents.${i}.ratio`,
+      `solvents.${i}.density`,
+    ),
   );
   return paths;
 }
-
-export const RESOURCE_PATHS = [
-  "resources",
-  "resources.tasks",
-  "resources.cpus_per_task",
-  "resources.memory_mb",
-  "resources.walltime_minutes",
-];

@@ -1,4 +1,5 @@
 import { useMemo, useState, type FormEvent } from "react";
+import { usePageTitle } from "../components/usePageTitle";
 import { useNavigate } from "react-router";
 import { ApiError, api, errorMessage } from "../api/client";
 import type { Job } from "../api/types";
@@ -8,13 +9,14 @@ import { mapValidationErrors, type FieldErrors } from "../forms/errors";
 import { FieldErrorsFor, GeneralErrors, NamePriorityFields, ResourcesFieldset } from "../forms/JobFormParts";
 import { useLiveValidation } from "../forms/useLiveValidation";
 import { useI18n } from "../i18n/I18nContext";
-import { ValidationStatus } from "../md/SystemSummary";
+import { ValidationStatus } from "../forms/ValidationStatus";
 import {
   BASIS_SETS,
   ENGINES,
   IONS,
   METHODS,
   QC_FIELD_PATHS,
+  REDOX_KINDS,
   SOLVATION_SOLVENTS,
   TASKS,
   buildQcJob,
@@ -27,6 +29,7 @@ import {
 export function NewQcJobPage() {
   const { t } = useI18n();
   const navigate = useNavigate();
+  usePageTitle(t("nav.newQc"));
   const [form, setForm] = useState<QcFormState>(initialQcForm);
   const [submitErrors, setSubmitErrors] = useState<FieldErrors | null>(null);
   const [submitting, setSubmitting] = useState(false);
@@ -193,6 +196,10 @@ export function NewQcJobPage() {
                 t(`qc.task.${task as (typeof TASKS)[number]}`),
               )}
               {form.task === "binding_energy" && select("ion", "ion", t("qc.ion"), IONS)}
+              {form.task === "redox" &&
+                select("redox", "redox", t("qc.redox"), REDOX_KINDS, (value) =>
+                  t(value === "oxidation" ? "qc.oxidation" : "qc.reduction"),
+                )}
               {select("method", "method", t("qc.method"), METHODS)}
               {select("basis", "basis", t("qc.basis"), BASIS_SETS)}
               {select("dispersion", "dispersion", t("qc.dispersion"), ["none", "GD3BJ"], (value) =>

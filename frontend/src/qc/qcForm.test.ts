@@ -38,6 +38,11 @@ describe("buildQcSpec", () => {
     expect(epsilon.solvation).toEqual({ model: "pcm", epsilon: 89.8 });
   });
 
+  it("sends the electron transfer only for a redox potential", () => {
+    expect(buildQcSpec({ ...initialQcForm(), redox: "reduction" })).not.toHaveProperty("redox");
+    expect(buildQcSpec({ ...initialQcForm(), task: "redox", redox: "reduction" }).redox).toBe("reduction");
+  });
+
   it("sends the ion only for a binding energy", () => {
     expect(buildQcSpec({ ...initialQcForm(), ion: "Na" })).not.toHaveProperty("ion");
     expect(buildQcSpec({ ...initialQcForm(), task: "binding_energy", ion: "Na" }).ion).toBe("Na");

@@ -1,7 +1,7 @@
 // QC job form: its state, the allowed keywords, and the spec it sends (field names follow the QC spec).
 
 import { numberValue } from "../forms/numbers";
-import { DEFAULT_RESOURCES, RESOURCE_PATHS, resourcesSpec, type ResourcesForm } from "../md/mdForm";
+import { DEFAULT_RESOURCES, RESOURCE_PATHS, resourcesSpec, type ResourcesForm } from "../forms/resources";
 
 export const TASKS = ["sp", "opt", "opt_freq", "binding_energy", "redox"] as const;
 export type Task = (typeof TASKS)[number];
@@ -45,6 +45,7 @@ export const SOLVATION_SOLVENTS = [
 ] as const;
 export const ENGINES = ["auto", "gaussian", "pyscf", "xtb"] as const;
 export const IONS = ["Li", "Na"] as const;
+export const REDOX_KINDS = ["oxidation", "reduction"] as const;
 
 export interface QcFormState {
   name: string;
@@ -64,6 +65,7 @@ export interface QcFormState {
   epsilon: string;
   engine: (typeof ENGINES)[number];
   ion: (typeof IONS)[number];
+  redox: (typeof REDOX_KINDS)[number];
   resources: ResourcesForm;
 }
 
@@ -87,6 +89,7 @@ export function initialQcForm(): QcFormState {
     epsilon: "",
     engine: "auto",
     ion: "Li",
+    redox: "oxidation",
     resources: { ...DEFAULT_RESOURCES },
   };
 }
@@ -115,6 +118,7 @@ export function buildQcSpec(form: QcFormState): Record<string, unknown> {
     resources: resourcesSpec(form.resources),
   };
   if (form.task === "binding_energy") spec.ion = form.ion;
+  if (form.task === "redox") spec.redox = form.redox;
   return spec;
 }
 
@@ -158,5 +162,6 @@ export const QC_FIELD_PATHS: readonly string[] = [
   "solvation.epsilon",
   "engine",
   "ion",
+  "redox",
   ...RESOURCE_PATHS,
 ];

@@ -208,7 +208,7 @@ export function MdResults({ summary, files }: { summary: Summary; files: ResultF
               testId="plot-density"
               title={t("md.density")}
               xLabel={xLabel}
-              yLabel={str(density?.unit) ?? "g/cm³"}
+              yLabel={prettyUnit(str(density?.unit)) || "g/cm³"}
               series={densityPlot}
             />
           </section>

@@ -37,6 +37,12 @@ export function alignSeries(series: readonly PlotSeries[]): AlignedData {
   return series.length === 1 ? tables[0]! : uPlot.join(tables);
 }
 
+/** The x range of a stick spectrum: from zero (or below the lowest stick) to past the highest. */
+export function stickRange(min: number, max: number): [number, number] {
+  const pad = Math.max(50, (max - min) * 0.05);
+  return [Math.min(0, min - pad), max + pad];
+}
+
 export default function Plot({
   testId,
   title,
@@ -57,7 +63,13 @@ export default function Plot({
     const options: Options = {
       width: Math.max(element.clientWidth, 240),
       height,
-      scales: { x: { time: false } },
+      scales: {
+        // A spectrum gets room on both sides, so the first and last sticks are not on the frame.
+        x:
+          kind === "sticks"
+            ? { time: false, range: (_u, min, max) => stickRange(min, max) }
+            : { time: false },
+      },
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
       axes: [

@@ -4,7 +4,7 @@ import { useI18n } from "../i18n/I18nContext";
 import { formatNumber } from "../jobs/format";
 import { LazyPlot } from "./LazyPlot";
 import { LazyViewer } from "./LazyViewer";
-import { frequencySeries } from "./qcPlots";
+import { frequencySeries, hasIntensities } from "./qcPlots";
 import { arr, geometryToXyz, num, numbers, obj, otherScalars, str, type Summary } from "./summary";
 import { useFileTexts } from "./useFileTexts";
 
@@ -242,10 +242,18 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
             testId="plot-frequencies"
             title={t("plot.frequencies")}
             xLabel={t("plot.wavenumber")}
-            yLabel={t("qc.intensity")}
+            yLabel={hasIntensities(summary) ? t("qc.intensityKm") : t("qc.noIntensity")}
             series={frequencies}
             kind="sticks"
           />
+          <details>
+            <summary>{t("qc.frequencyList")}</summary>
+            <p className="mono small-text" data-testid="frequency-list">
+              {numbers(summary.frequencies_cm1)
+                .map((f) => (f < 0 ? `${formatNumber(-f, 5)}i` : formatNumber(f, 5)))
+                .join(", ")}
+            </p>
+          </details>
         </section>
       )}
 

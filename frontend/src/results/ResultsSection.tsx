@@ -31,13 +31,14 @@ export function ResultsSection({ job, load, quietErrors }: Props) {
   if (!results.data) return <p className="loading">{t("results.loading")}</p>;
   const data = results.data;
   const summary = data.summary ?? {};
+  const files = data.files ?? [];
 
   // URLs are short-lived, so each download asks the server for a fresh one first.
   const download = async (name: string | null) => {
     setDownloadError(null);
     try {
       const fresh = await load();
-      const url = name === null ? fresh.zip_url : fresh.files.find((file) => file.name === name)?.url;
+      const url = name === null ? fresh.zip_url : (fresh.files ?? []).find((file) => file.name === name)?.url;
       if (!url) throw new Error(t("results.fileGone"));
       const anchor = document.createElement("a");
       anchor.href = url;
@@ -55,9 +56,9 @@ export function ResultsSection({ job, load, quietErrors }: Props) {
     <section className="results" aria-labelledby="results-title">
       <h2 id="results-title">{t("results.title")}</h2>
       {job.type === "MD" ? (
-        <MdResults summary={summary} files={data.files} />
+        <MdResults summary={summary} files={files} />
       ) : (
-        <QcResults summary={summary} files={data.files} />
+        <QcResults summary={summary} files={files} />
       )}
 
       <section className="card">
@@ -83,7 +84,7 @@ export function ResultsSection({ job, load, quietErrors }: Props) {
             {downloadError}
           </p>
         )}
-        {data.files.length === 0 ? (
+        {files.length === 0 ? (
           <p className="muted">{t("results.noFiles")}</p>
         ) : (
           <div className="table-wrap">
@@ -98,7 +99,7 @@ export function ResultsSection({ job, load, quietErrors }: Props) {
                 </tr>
               </thead>
               <tbody>
-                {data.files.map((file) => (
+                {files.map((file) => (
                   <tr key={file.name}>
                     <td data-label={t("results.file")}>
                       <a

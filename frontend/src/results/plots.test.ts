@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseCsv } from "./csv";
 import { densitySeries, msdSeries, rdfSeries, thermoQuantities, thermoSeries, thermoX } from "./mdPlots";
-import { frequencySeries } from "./qcPlots";
+import { stickRange } from "./Plot";
+import { frequencySeries, hasIntensities } from "./qcPlots";
 
 describe("MD plot series", () => {
   const thermo = parseCsv(
@@ -65,6 +66,13 @@ describe("frequencySeries", () => {
     const summary = { frequencies_cm1: [3800, -120, 1600], ir_intensities: [50, 5, 70] };
     expect(frequencySeries(summary, "I")).toEqual([{ label: "I", x: [-120, 1600, 3800], y: [5, 70, 50] }]);
   });
+  it("knows when intensities are given and pads the spectrum's range", () => {
+    expect(hasIntensities({ frequencies_cm1: [1, 2], ir_intensities: [3, 4] })).toBe(true);
+    expect(hasIntensities({ frequencies_cm1: [1, 2], ir_intensities: [3] })).toBe(false);
+    expect(stickRange(2170, 4390)).toEqual([0, 4501]);
+    expect(stickRange(-120, 1000)).toEqual([-176, 1056]);
+  });
+
   it("draws unit sticks without intensities and nothing without frequencies", () => {
     expect(frequencySeries({ frequencies_cm1: [1000, 500] }, "I")[0]!.y).toEqual([1, 1]);
     expect(frequencySeries({}, "I")).toEqual([]);

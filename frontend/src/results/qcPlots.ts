@@ -15,3 +15,9 @@ export function frequencySeries(summary: Record<string, unknown>, label: string)
   const pairs = frequencies.map((f, i) => [f, heights[i]!] as const).sort((a, b) => a[0] - b[0]);
   return [{ label, x: pairs.map((p) => p[0]), y: pairs.map((p) => p[1]) }];
 }
+
+/** True when the summary has one IR intensity per frequency (Gaussian and xtb give them). */
+export function hasIntensities(summary: Record<string, unknown>): boolean {
+  const frequencies = numbers(summary.frequencies_cm1);
+  return frequencies.length > 0 && numbers(summary.ir_intensities).length === frequencies.length;
+}
