@@ -27,7 +27,7 @@ system-deps:
 
 ui:
 	@if [ -f frontend/package.json ]; then \
-	  cd frontend && (npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error) && npm run build; \
+	  cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build; \
 	fi
 
 up: install system-deps ui

@@ -157,11 +157,14 @@ def server(
             port=port,
             workers=workers,
             proxy_headers=True,
+            timeout_graceful_shutdown=5,
         )
     else:
         from molyte.api.app import create_app
 
-        uvicorn.run(create_app(), host=host, port=port, proxy_headers=True)
+        uvicorn.run(
+            create_app(), host=host, port=port, proxy_headers=True, timeout_graceful_shutdown=5
+        )
 
 
 @app.command()

@@ -79,7 +79,8 @@ def run_embedded(host: str, port: int, data_dir: Path) -> None:
     print(f"  login: {ADMIN_NAME} / {password}", flush=True)
     print(f"  API docs: {url}/docs   health: {url}/healthz", flush=True)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        # Long-polling claims would hold a graceful shutdown for up to a minute.
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
     finally:
         stop_worker()
 

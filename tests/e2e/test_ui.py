@@ -92,3 +92,38 @@ def test_another_users_job_page_is_not_found(page: Page, stack: tuple[Api, LiveS
     expect(page.get_by_text(re.compile("not found", re.I)).first).to_be_visible()
     expect(page.get_by_text("alice private")).to_have_count(0)
     shot(page, "05-other-users-job")
+
+
+def test_md_job_from_form_to_results(page: Page, stack: tuple[Api, LiveServer]) -> None:
+    api, server = stack
+    sign_in(page, server.url)
+    page.goto(server.url + "/jobs/new/md")
+    form = page.get_by_test_id("md-form")
+    expect(form).to_be_visible()
+    form.locator('input[name="name"]').fill("LiPF6 EC-DMC from the browser")
+    form.locator('input[name="salt_pairs"]').fill("3")
+    form.locator('input[name="stages.npt_ps"]').fill("4")
+    form.locator('input[name="stages.nvt_ps"]').fill("6")
+    form.locator("details.advanced summary").click()
+    form.locator('input[name="dump_interval"]').fill("200")
+    form.locator('input[name="thermo_interval"]').fill("200")
+    summary = page.get_by_test_id("system-summary")
+    expect(summary.get_by_test_id("preview-atoms")).to_contain_text(
+        re.compile(r"\d"), timeout=20_000
+    )
+    shot(page, "06-md-form")
+    page.get_by_test_id("submit-job").click()
+    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    job_id = int(page.url.rsplit("/", 1)[1])
+    expect(page.locator('[data-state="COMPLETED"]')).to_be_visible(timeout=JOB_TIMEOUT_MS)
+    for plot in ("plot-thermo", "plot-density", "plot-rdf", "plot-msd"):
+        expect(page.get_by_test_id(plot).locator("canvas").first).to_be_visible(timeout=30_000)
+    viewer = page.get_by_test_id("viewer-3d")
+    expect(viewer.locator("canvas").first).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(1500)
+    assert distinct_colours(viewer.screenshot()) > 5, "the 3D viewer drew nothing"
+    shot(page, "07-md-detail")
+    results = api.client.get(f"/api/v1/jobs/{job_id}/results", headers=api.alice).json()
+    names = {f["name"] for f in results["files"]}
+    assert {"final.pdb", "thermo.csv", "summary.json"} <= names
+    assert results["summary"]["density"]["unit"] == "g/cm^3"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -22,13 +23,26 @@ from molyte.worker.state import TrackedJob
 log = logging.getLogger(__name__)
 
 
+def resolve_binary(name: str) -> str:
+    """An absolute path for a command: PATH first, then beside this Python (a venv's bin/,
+    where pip put `lmp` and `packmol`); a name found nowhere is returned unchanged."""
+    if "/" in name:
+        return str(Path(name).expanduser())
+    found = shutil.which(name)
+    if found:
+        return found
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else name
+
+
 def engine_context(cfg: WorkerConfig) -> EngineContext:
+    """Batch jobs do not inherit the worker's PATH, so binaries are resolved here."""
     return EngineContext(
         python=sys.executable,
-        lammps_bin=cfg.local.lammps_bin,
-        gaussian_bin=cfg.local.gaussian_bin,
-        xtb_bin=cfg.local.xtb_bin,
-        mpirun=cfg.local.mpirun,
+        lammps_bin=resolve_binary(cfg.local.lammps_bin),
+        gaussian_bin=resolve_binary(cfg.local.gaussian_bin),
+        xtb_bin=resolve_binary(cfg.local.xtb_bin),
+        mpirun=resolve_binary(cfg.local.mpirun),
     )
 
 

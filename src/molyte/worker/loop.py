@@ -66,13 +66,7 @@ class Worker:
         self.client = client
         self.scheduler = scheduler
         self.engines = dict(engines)
-        self.ctx = ctx or EngineContext(
-            python=sys.executable,
-            lammps_bin=config.local.lammps_bin,
-            gaussian_bin=config.local.gaussian_bin,
-            xtb_bin=config.local.xtb_bin,
-            mpirun=config.local.mpirun,
-        )
+        self.ctx = ctx or EngineContext(python=sys.executable)
         self.upload = uploader or self._upload_via_server
         state_file = config.work_dir("MD") / ".molyte-worker.sqlite"
         self.state = state or LocalState(state_file, client.base_url, config.worker.name)

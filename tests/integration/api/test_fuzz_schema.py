@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from support import Api, api_session, make_settings, qc_body
 
+from support import Api, api_session, make_settings, qc_body
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,10 @@ def fuzz_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     from molyte.db.migrate import upgrade
 
     settings_ = make_settings(
-        f"sqlite:///{tmp / 'fuzz.sqlite'}", tmp, login_max_failures=10**6, claim_max_wait_seconds=0.2
+        f"sqlite:///{tmp / 'fuzz.sqlite'}",
+        tmp,
+        login_max_failures=10**6,
+        claim_max_wait_seconds=0.2,
     )
     upgrade(settings_.resolved_database_url)
     with api_session(settings_) as api:
@@ -43,8 +46,9 @@ def test_no_server_errors(fuzz_api: Api) -> None:
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=10, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=10, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def run(case: Any) -> None:
             response = case.call(headers=_headers(fuzz_api, case.path))
             calls.append((case.method, case.path, response.status_code))
@@ -57,8 +61,15 @@ def test_no_server_errors(fuzz_api: Api) -> None:
 
 def test_schema_lists_the_contract(fuzz_api: Api, tmp_path: Path) -> None:
     paths = fuzz_api.client.get("/api/v1/openapi.json").json()["paths"]
-    for path in ("/api/v1/auth/login", "/api/v1/jobs", "/api/v1/jobs/{job_id}/results",
-                 "/api/v1/workers/jobs/claim", "/api/v1/workers/jobs/{job_id}/status",
-                 "/api/v1/workers/heartbeat", "/api/v1/workers/jobs/{job_id}/uploads",
-                 "/api/v1/workers/jobs/{job_id}/results", "/api/v1/admin/worker-tokens"):
+    for path in (
+        "/api/v1/auth/login",
+        "/api/v1/jobs",
+        "/api/v1/jobs/{job_id}/results",
+        "/api/v1/workers/jobs/claim",
+        "/api/v1/workers/jobs/{job_id}/status",
+        "/api/v1/workers/heartbeat",
+        "/api/v1/workers/jobs/{job_id}/uploads",
+        "/api/v1/workers/jobs/{job_id}/results",
+        "/api/v1/admin/worker-tokens",
+    ):
         assert path in paths
