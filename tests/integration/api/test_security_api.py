@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import jwt
 import pytest
@@ -254,3 +255,52 @@ def test_worker_tokens_are_hashed_at_rest(api: Api) -> None:
         stored = [t.token_hash for t in db.scalars(select(WorkerToken))]
     secret = api.worker_token
     assert stored and secret not in stored and all(secret[4:] not in s for s in stored)
+
+
+def test_secrets_never_logged(api: Api, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        r = api.client.post(
+            "/api/v1/auth/login", data={"username": "alice", "password": "s3cret-pass"}
+        )
+        jwt_token = r.json()["access_token"]
+        api.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {jwt_token}"})
+        api.client.post("/api/v1/auth/login", data={"username": "alice", "password": "wrong-pw-7"})
+        created = api.client.post(
+            "/api/v1/admin/worker-tokens", json={"name": "logged"}, headers=api.admin
+        ).json()["token"]
+        api.submit(api.alice)
+        api.claim()
+    text = caplog.text
+    for secret in ("s3cret-pass", "wrong-pw-7", jwt_token, created, api.worker_token):
+        assert secret not in text
+
+
+def test_cors_only_for_configured_origins(tmp_path: Path, database_url: str) -> None:
+    from support import api_session, make_settings
+
+    settings = make_settings(database_url, tmp_path, cors_origins="https://ui.example.org")
+    with api_session(settings) as api:
+        ok = api.client.options(
+            "/api/v1/jobs",
+            headers={"Origin": "https://ui.example.org", "Access-Control-Request-Method": "GET"},
+        )
+        assert ok.headers.get("access-control-allow-origin") == "https://ui.example.org"
+        bad = api.client.options(
+            "/api/v1/jobs",
+            headers={"Origin": "https://evil.example.com", "Access-Control-Request-Method": "GET"},
+        )
+        assert "access-control-allow-origin" not in bad.headers
+        page = api.client.get("/jobs/1", headers={"Origin": "https://evil.example.com"})
+        assert "access-control-allow-origin" not in page.headers
+
+
+def test_security_headers_on_ui_and_api(api: Api) -> None:
+    page = api.client.get("/")
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["x-frame-options"] == "DENY"
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    api_reply = api.client.get("/api/v1/jobs", headers=api.alice)
+    assert api_reply.headers["x-content-type-options"] == "nosniff"
