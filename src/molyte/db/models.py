@@ -101,9 +101,16 @@ class Worker(Base):
 class Job(Base):
     __tablename__ = "jobs"
     __table_args__ = (
-        # The claim query: PENDING jobs of a type, highest priority first, then oldest; the
-        # index is in exactly that order so the claim reads its first rows without sorting.
-        Index("ix_jobs_claim", "state", "type", text("priority DESC"), "created_at", "id"),
+        # The claim query walks PENDING jobs in claim order (priority, then age) and stops at
+        # its LIMIT: a partial index in exactly that order needs no sort, whatever the types.
+        Index(
+            "ix_jobs_claim",
+            text("priority DESC"),
+            "created_at",
+            "id",
+            postgresql_where=text("state = 'PENDING'"),
+            sqlite_where=text("state = 'PENDING'"),
+        ),
         # Listing a user's jobs, newest first.
         Index("ix_jobs_owner_created", "owner_id", "created_at"),
         # The sweeper: leases that ran out.

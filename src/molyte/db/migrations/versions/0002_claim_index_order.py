@@ -1,4 +1,4 @@
-"""claim index in claim order (priority DESC, created_at, id)
+"""claim index: partial on PENDING, in claim order (priority DESC, created_at, id)
 
 Revision ID: 0002
 Revises: 0001
@@ -17,8 +17,13 @@ depends_on = None
 
 def upgrade() -> None:
     op.drop_index("ix_jobs_claim", table_name="jobs")
+    pending = sa.text("state = 'PENDING'")
     op.create_index(
-        "ix_jobs_claim", "jobs", ["state", "type", sa.text("priority DESC"), "created_at", "id"]
+        "ix_jobs_claim",
+        "jobs",
+        [sa.text("priority DESC"), "created_at", "id"],
+        postgresql_where=pending,
+        sqlite_where=pending,
     )
 
 
