@@ -38,9 +38,10 @@ def main() -> int:
     sections = [
         "# Benchmarks",
         "",
-        f"Written by `make bench` (`python bench/run_all.py`) on {datetime.now(UTC):%Y-%m-%d %H:%M} "
-        f"UTC; machine: {machine()}. Each figure is compared with its baseline from the same "
-        "run. The machines are shared: read the figures as of this run, not as constants.",
+        f"Written by `make bench` (`python bench/run_all.py`) on "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {machine()}. "
+        "Each figure is compared with its baseline from the same run. "
+        "The machines are shared: read the figures as of this run, not as constants.",
         "",
     ]
     status = 0
