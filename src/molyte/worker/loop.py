@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import logging
 import random
 import socket
@@ -22,7 +23,7 @@ from typing import Any
 
 from molyte import __version__
 from molyte.domain.failures import FailureReason
-from molyte.engines.base import Engine, EngineContext, EngineResult, Resources
+from molyte.engines.base import Engine, EngineContext, EngineResult, Resources, RunPlan
 from molyte.errors import MolyteError
 from molyte.schedulers.base import BatchJob, BatchState, BatchStatus, Scheduler
 from molyte.schedulers.script import EXIT_STATUS_FILE
@@ -32,6 +33,7 @@ from molyte.worker.state import LocalState, TrackedJob
 
 log = logging.getLogger(__name__)
 LOG_TAIL_BYTES = 4000
+SPEC_FILE = "job-spec.json"  # the job's spec, kept for repairs after a restart
 EngineResolver = Callable[[Mapping[str, Any]], Engine]
 Uploader = Callable[[TrackedJob, Path], dict[str, Any]]
 
@@ -202,12 +204,9 @@ class Worker:
         self.state.save(job)
         try:
             workdir.mkdir(parents=True, exist_ok=True)
+            (workdir / SPEC_FILE).write_text(json.dumps(leased["spec"]))
             plan = engine.prepare(dict(leased["spec"]), workdir, self.ctx)
-            script = self.scheduler.render(
-                self._batch_job(job_id, workdir, plan.commands, plan.resources, plan.env)
-            )
-            script_path = workdir / "job.sh"
-            script_path.write_text(script)
+            script_path = self._write_script(job_id, workdir, plan)
         except OSError as exc:
             reason = (
                 FailureReason.DISK_FULL
@@ -239,6 +238,14 @@ class Worker:
             extra={"job_id": job_id, "action": "submit"},
         )
         self._report(job, "QUEUED", scheduler_job_id=job.scheduler_id)
+
+    def _write_script(self, job_id: int, workdir: Path, plan: RunPlan) -> Path:
+        script = self.scheduler.render(
+            self._batch_job(job_id, workdir, plan.commands, plan.resources, plan.env)
+        )
+        path = workdir / "job.sh"
+        path.write_text(script)
+        return path
 
     def _batch_job(
         self,
@@ -308,10 +315,38 @@ class Worker:
             elif status.state.finished or status.state is BatchState.UNKNOWN:
                 if status.state is BatchState.UNKNOWN and not self._finished_on_disk(job):
                     return  # not yet visible to the scheduler, or lost: the lease decides
+                if self._repair(job):
+                    return
                 job.failure_reason = status.failure_reason.value if status.failure_reason else None
                 self._report(job, "POSTPROCESSING")
         if job.stage == "POSTPROCESSING":
             self._finish(job)
+
+    def _repair(self, job: TrackedJob) -> bool:
+        """Resubmit with a changed input when the engine has a repair for a science failure
+        (e.g. Gaussian's SCF not converged -> scf=xqc); the engine bounds the tries."""
+        engine = self.engines.get(job.engine)
+        prepare_repair = getattr(engine, "prepare_repair", None)
+        if engine is None or prepare_repair is None:
+            return False
+        result = engine.collect(job.workdir)
+        reason = result.failure_reason
+        if reason is None or reason.is_infrastructure:
+            return False
+        spec = json.loads((job.workdir / SPEC_FILE).read_text())
+        plan = prepare_repair(spec, job.workdir, self.ctx, reason)
+        if plan is None:
+            return False
+        (job.workdir / EXIT_STATUS_FILE).unlink(missing_ok=True)
+        script_path = self._write_script(job.job_id, job.workdir, plan)
+        job.scheduler_id = self.scheduler.submit(script_path, job.workdir)
+        self.state.save(job)
+        log.info("job %s: %s, resubmitted with a repaired input as %s", job.job_id, reason,
+                 job.scheduler_id, extra={"job_id": job.job_id, "action": "repair"})
+        self.client.status(job.job_id, job.lease_token, job.stage,
+                           scheduler_job_id=job.scheduler_id,
+                           message=f"{reason}: resubmitted with a repaired input")
+        return True
 
     def _finished_on_disk(self, job: TrackedJob) -> bool:
         return (job.workdir / EXIT_STATUS_FILE).exists()

@@ -10,6 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
+from molyte.domain.failures import FailureReason
+from molyte.domain.states import JobType
+from molyte.engines.base import EngineContext, EngineResult, Resources, RunPlan
+from molyte.testing import ScriptEngine
 from molyte.worker.loop import Worker
 from support import Api, LiveServer, build_api, make_settings, md_body, qc_body
 from worker_harness import test_worker, worker_config
@@ -98,3 +102,41 @@ def test_bad_engine_fails_job_with_reason(live: tuple[Api, LiveServer], tmp_path
         worker.cycle(claim_wait=0)
     assert api.job(job["id"])["state"] == "PENDING"
     assert worker.stats.claimed == 0
+
+
+class RepairingEngine(ScriptEngine):
+    """Fails with a science failure first; its repair policy gives an input that works."""
+
+    repairs: int = 0
+
+    def collect(self, workdir: Path) -> EngineResult:
+        if (workdir / "scf-failed").exists():
+            return EngineResult({}, [], FailureReason.SCF_NOT_CONVERGED, "SCF not converged")
+        return super().collect(workdir)
+
+    def prepare_repair(
+        self, spec: dict[str, Any], workdir: Path, ctx: EngineContext, failure: FailureReason
+    ) -> RunPlan | None:
+        assert failure is FailureReason.SCF_NOT_CONVERGED and spec["task"] == "opt_freq"
+        self.repairs += 1
+        (workdir / "scf-failed").unlink()
+        return RunPlan([["bash", "-c", "echo repaired > result.txt"]], Resources())
+
+
+def test_science_failure_is_repaired_and_resubmitted(
+    live: tuple[Api, LiveServer], tmp_path: Path
+) -> None:
+    api, server = live
+    job = api.submit(api.alice)
+    worker = test_worker(worker_config(server.url, api.worker_token, tmp_path / "work"))
+    engine = RepairingEngine(JobType.QC, [["bash", "-c", "touch scf-failed"]], name="pyscf")
+    worker.engines["pyscf"] = engine
+    run_until(worker, lambda: api.job(job["id"])["state"] == "COMPLETED")
+    final = api.job(job["id"])
+    assert engine.repairs == 1
+    notes = [e for e in final["events"] if e["from"] == e["to"]]
+    assert [n["message"] for n in notes] == ["SCF_NOT_CONVERGED: resubmitted with a repaired input"]
+    assert final["scheduler_job_id"] == "local-2"
+    res = api.client.get(f"/api/v1/jobs/{job['id']}/results", headers=api.alice).json()
+    body = httpx.get(server.url + res["files"][0]["url"]).content
+    assert body == b"repaired\n"

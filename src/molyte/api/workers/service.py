@@ -14,7 +14,7 @@ from molyte.api.jobs.lifecycle import move
 from molyte.api.workers import repository as repo
 from molyte.api.workers.schemas import ClaimRequest, Heartbeat, StatusUpdate
 from molyte.config import ServerSettings
-from molyte.db.models import Job, Worker
+from molyte.db.models import Job, JobEvent, Worker
 from molyte.domain.failures import REQUEUE_REASONS, FailureReason
 from molyte.domain.states import WORKER_REPORTABLE, JobState
 from molyte.errors import Conflict, InvalidInput, NotFound
@@ -52,6 +52,11 @@ def held_job(db: Session, job_id: int, lease_token: str) -> Job:
     return job
 
 
+def _last_message(db: Session, job_id: int) -> str | None:
+    events = jobs_repo.events(db, job_id)
+    return events[-1].message if events else None
+
+
 def report_status(
     db: Session, settings: ServerSettings, principal: Principal, job_id: int, body: StatusUpdate
 ) -> Job:
@@ -77,6 +82,11 @@ def report_status(
         if requeue:
             message = f"{reason}: requeued (attempt {job.attempts} of {settings.max_attempts})"
         move(db, job, new, actor=principal.actor, message=message, now=now)
+    elif body.message is not None and body.message != _last_message(db, job.id):
+        # Same state with news (e.g. a resubmission after a repair): a note in the timeline.
+        jobs_repo.add(db, JobEvent(job_id=job.id, time=now, from_state=current.value,
+                                   to_state=current.value, actor=principal.actor,
+                                   message=body.message))
     elif body.message is None and body.progress is None and body.scheduler_job_id is None:
         # A repeated report (a retried call) changes nothing.
         return job
