@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from molyte.db.migrate import upgrade
+from support import Moto, free_port
 
 SLURM_SH = Path(__file__).resolve().parents[1] / "scripts" / "slurm.sh"
 PG_ADMIN_URL = os.environ.get("MOLYTE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -105,3 +106,11 @@ def slurm() -> Iterator[None]:
     yield
     if not already_running:
         subprocess.run([SLURM_SH, "stop"], capture_output=True, timeout=120, check=True)
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
+    server = Moto(free_port(), tmp_path_factory.mktemp("moto") / "moto.log")
+    server.start()
+    yield server
+    server.stop()

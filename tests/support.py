@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -179,3 +183,49 @@ def build_api(settings: ServerSettings) -> Iterator[Api]:
             worker={"Authorization": f"Bearer {token}"},
             worker_token=token,
         )
+
+
+MOTO_SERVER = Path(sys.executable).parent / "moto_server"
+
+
+class Moto:
+    """One moto_server process on a fixed loopback port, which tests may stop and restart."""
+
+    def __init__(self, port: int, log: Path) -> None:
+        self.port = port
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(self.port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"moto_server exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.endpoint}/moto-api/", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError("moto_server did not start within 30 s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGCONT)  # in case a test left it paused
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def pause(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGCONT)

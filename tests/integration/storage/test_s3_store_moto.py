@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,69 +23,11 @@ from molyte.storage.uploads import (
     upload_instructions,
     verify_results,
 )
+from support import Moto
 
 pytestmark = pytest.mark.s3
 
-MOTO_SERVER = Path(sys.executable).with_name("moto_server")
 BASE_URL = "http://molyte-server.invalid"  # never contacted: S3 URLs are absolute
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Moto:
-    """One moto_server process on a fixed loopback port, which tests may stop and restart."""
-
-    def __init__(self, port: int, log: Path) -> None:
-        self.port = port
-        self.endpoint = f"http://127.0.0.1:{port}"
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(self.port)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"moto_server exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.endpoint}/moto-api/", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise RuntimeError("moto_server did not start within 30 s")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGCONT)  # in case a test left it paused
-            self.process.terminate()
-            self.process.wait(timeout=10)
-        self.process = None
-
-    def pause(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGSTOP)
-
-    def resume(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGCONT)
-
-
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
-    server = Moto(free_port(), tmp_path_factory.mktemp("moto") / "moto.log")
-    server.start()
-    yield server
-    server.stop()
 
 
 def make_store(moto: Moto, bucket: str) -> S3Store:
