@@ -90,18 +90,23 @@ def test_stale_lease_cancels_batch_job_and_uploads_nothing(
     assert api.job(job["id"])["state"] == "CLAIMED" and other["lease_token"]
 
 
-def test_bad_engine_fails_job_with_reason(live: tuple[Api, LiveServer], tmp_path: Path) -> None:
+def test_jobs_for_missing_engines_are_not_claimed(
+    live: tuple[Api, LiveServer], tmp_path: Path
+) -> None:
     api, server = live
-    body = qc_body()
-    body["spec"]["engine"] = "xtb"
-    body["spec"]["method"] = "GFN2-xTB"
-    job = api.submit(api.alice, body)
+    xtb = qc_body("needs xtb")
+    xtb["spec"].update({"engine": "xtb", "method": "GFN2-xTB"})
+    gaussian = qc_body("needs Gaussian")
+    gaussian["spec"]["engine"] = "gaussian"
+    jobs = [api.submit(api.alice, xtb), api.submit(api.alice, gaussian)]
     worker = test_worker(worker_config(server.url, api.worker_token, tmp_path / "work"))
-    # The worker does not advertise xtb, so it never claims the job.
+    assert "gaussian" not in worker.engines and "xtb" not in worker.engines
     for _ in range(3):
         worker.cycle(claim_wait=0)
-    assert api.job(job["id"])["state"] == "PENDING"
+    assert [api.job(j["id"])["state"] for j in jobs] == ["PENDING", "PENDING"]
     assert worker.stats.claimed == 0
+    workers = api.client.get("/api/v1/admin/workers", headers=api.admin).json()
+    assert workers[0]["engines"] == ["lammps", "pyscf"]
 
 
 class RepairingEngine(ScriptEngine):
