@@ -33,6 +33,8 @@ from molyte.worker.state import LocalState, TrackedJob
 
 log = logging.getLogger(__name__)
 LOG_TAIL_BYTES = 4000
+CONTINUATIONS_FILE = "molyte-continuations"
+MAX_CONTINUATIONS = 3  # a run cut by its time limit is continued at most this often
 SPEC_FILE = "job-spec.json"  # the job's spec, kept for repairs after a restart
 EngineResolver = Callable[[Mapping[str, Any]], Engine]
 Uploader = Callable[[TrackedJob, Path], dict[str, Any]]
@@ -315,37 +317,61 @@ class Worker:
             elif status.state.finished or status.state is BatchState.UNKNOWN:
                 if status.state is BatchState.UNKNOWN and not self._finished_on_disk(job):
                     return  # not yet visible to the scheduler, or lost: the lease decides
-                if self._repair(job):
+                if self._resubmit(job, status):
                     return
                 job.failure_reason = status.failure_reason.value if status.failure_reason else None
                 self._report(job, "POSTPROCESSING")
         if job.stage == "POSTPROCESSING":
             self._finish(job)
 
-    def _repair(self, job: TrackedJob) -> bool:
-        """Resubmit with a changed input when the engine has a repair for a science failure
-        (e.g. Gaussian's SCF not converged -> scf=xqc); the engine bounds the tries."""
+    def _resubmit(self, job: TrackedJob, status: BatchStatus) -> bool:
+        """Run the job again under the same lease when its engine can go on: continue a run cut
+        by the time limit from its restart file (MD), or repair a science failure (Gaussian's
+        SCF not converged -> scf=xqc). Continuations are bounded here, repairs by the engine."""
         engine = self.engines.get(job.engine)
+        if engine is None:
+            return False
+        plan: RunPlan | None = None
+        reason = status.failure_reason
+        prepare_continue = getattr(engine, "prepare_continue", None)
         prepare_repair = getattr(engine, "prepare_repair", None)
-        if engine is None or prepare_repair is None:
-            return False
-        result = engine.collect(job.workdir)
-        reason = result.failure_reason
-        if reason is None or reason.is_infrastructure:
-            return False
-        spec = json.loads((job.workdir / SPEC_FILE).read_text())
-        plan = prepare_repair(spec, job.workdir, self.ctx, reason)
+        if reason is FailureReason.TIMEOUT and prepare_continue is not None:
+            counter = job.workdir / CONTINUATIONS_FILE
+            done = int(counter.read_text()) if counter.exists() else 0
+            if done >= MAX_CONTINUATIONS:
+                return False
+            try:
+                plan = prepare_continue(job.workdir, self.ctx)
+            except MolyteError as exc:
+                log.info("job %s cannot be continued: %s", job.job_id, exc.message)
+                return False
+            counter.write_text(str(done + 1))
+            note = (
+                f"TIMEOUT: continued from the last restart file ({done + 1} of {MAX_CONTINUATIONS})"
+            )
+        elif prepare_repair is not None:
+            science = engine.collect(job.workdir).failure_reason
+            if science is None or science.is_infrastructure:
+                return False
+            spec = json.loads((job.workdir / SPEC_FILE).read_text())
+            plan = prepare_repair(spec, job.workdir, self.ctx, science)
+            note = f"{science}: resubmitted with a repaired input"
         if plan is None:
             return False
         (job.workdir / EXIT_STATUS_FILE).unlink(missing_ok=True)
         script_path = self._write_script(job.job_id, job.workdir, plan)
         job.scheduler_id = self.scheduler.submit(script_path, job.workdir)
         self.state.save(job)
-        log.info("job %s: %s, resubmitted with a repaired input as %s", job.job_id, reason,
-                 job.scheduler_id, extra={"job_id": job.job_id, "action": "repair"})
-        self.client.status(job.job_id, job.lease_token, job.stage,
-                           scheduler_job_id=job.scheduler_id,
-                           message=f"{reason}: resubmitted with a repaired input")
+        log.info(
+            "job %s: %s as %s",
+            job.job_id,
+            note,
+            job.scheduler_id,
+            extra={"job_id": job.job_id, "action": "resubmit"},
+        )
+        self.client.status(
+            job.job_id, job.lease_token, job.stage, scheduler_job_id=job.scheduler_id, message=note
+        )
         return True
 
     def _finished_on_disk(self, job: TrackedJob) -> bool:

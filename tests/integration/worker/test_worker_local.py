@@ -13,7 +13,10 @@ import pytest
 from molyte.domain.failures import FailureReason
 from molyte.domain.states import JobType
 from molyte.engines.base import EngineContext, EngineResult, Resources, RunPlan
+from molyte.schedulers.base import BatchState
+from molyte.schedulers.fake import FakeScheduler
 from molyte.testing import ScriptEngine
+from molyte.worker.client import WorkerClient
 from molyte.worker.loop import Worker
 from support import Api, LiveServer, build_api, make_settings, md_body, qc_body
 from worker_harness import test_worker, worker_config
@@ -145,3 +148,34 @@ def test_science_failure_is_repaired_and_resubmitted(
     res = api.client.get(f"/api/v1/jobs/{job['id']}/results", headers=api.alice).json()
     body = httpx.get(server.url + res["files"][0]["url"]).content
     assert body == b"repaired\n"
+
+
+class ContinuingEngine(ScriptEngine):
+    """An MD-like engine that can continue a run cut by its time limit."""
+
+    continued: int = 0
+
+    def prepare_continue(self, workdir: Path, ctx: EngineContext) -> RunPlan:
+        self.continued += 1
+        return RunPlan([["true"]], Resources())
+
+
+def test_time_limit_continues_from_restart(live: tuple[Api, LiveServer], tmp_path: Path) -> None:
+    api, server = live
+    job = api.submit(api.alice, md_body("long MD"))
+    cfg = worker_config(server.url, api.worker_token, tmp_path / "work")
+    fake = FakeScheduler()
+    engine = ContinuingEngine(JobType.MD, [["true"]], name="lammps")
+    worker = Worker(cfg, WorkerClient(server.url, api.worker_token), fake, {"lammps": engine})
+    run_until(worker, lambda: fake.submitted != {})
+    fake.set_state("fake-1", BatchState.RUNNING)
+    run_until(worker, lambda: api.job(job["id"])["state"] == "RUNNING")
+    fake.set_state("fake-1", BatchState.FAILED, FailureReason.TIMEOUT)
+    run_until(worker, lambda: "fake-2" in fake.submitted)
+    assert engine.continued == 1
+    assert api.job(job["id"])["scheduler_job_id"] == "fake-2"
+    (tmp_path / "work" / "md" / f"job-{job['id']}" / "result.txt").write_text("done\n")
+    fake.set_state("fake-2", BatchState.COMPLETED)
+    run_until(worker, lambda: api.job(job["id"])["state"] == "COMPLETED")
+    notes = [e["message"] for e in api.job(job["id"])["events"] if e["from"] == e["to"]]
+    assert notes == ["TIMEOUT: continued from the last restart file (1 of 3)"]

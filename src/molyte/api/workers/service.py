@@ -84,9 +84,17 @@ def report_status(
         move(db, job, new, actor=principal.actor, message=message, now=now)
     elif body.message is not None and body.message != _last_message(db, job.id):
         # Same state with news (e.g. a resubmission after a repair): a note in the timeline.
-        jobs_repo.add(db, JobEvent(job_id=job.id, time=now, from_state=current.value,
-                                   to_state=current.value, actor=principal.actor,
-                                   message=body.message))
+        jobs_repo.add(
+            db,
+            JobEvent(
+                job_id=job.id,
+                time=now,
+                from_state=current.value,
+                to_state=current.value,
+                actor=principal.actor,
+                message=body.message,
+            ),
+        )
     elif body.message is None and body.progress is None and body.scheduler_job_id is None:
         # A repeated report (a retried call) changes nothing.
         return job
