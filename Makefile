@@ -42,7 +42,7 @@ services-down:
 
 test: install ui services-up
 	@set -o pipefail; status=0; \
-	$(PY) -m pytest tests -q -p no:randomly --timeout=600 -ra || status=$$?; \
+	$(PY) -m pytest tests -q --timeout=600 -ra --durations=15 || status=$$?; \
 	$(MAKE) --no-print-directory services-down; \
 	if [ -f frontend/package.json ]; then (cd frontend && npm test) || status=1; fi; \
 	exit $$status
