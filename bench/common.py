@@ -88,23 +88,33 @@ def server_process(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("server did not start")
-            time.sleep(0.1)
+        wait_for_http(url + "/healthz", proc, "server", 60)
         yield url
     finally:
-        proc.terminate()
+        stop_process(proc)
+
+
+def wait_for_http(url: str, proc: subprocess.Popen[bytes], what: str, timeout: float) -> None:
+    """Wait until `url` answers 200; fail if `proc` exits first."""
+    deadline = time.monotonic() + timeout
+    while True:
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise RuntimeError(f"{what} did not start")
+        time.sleep(0.1)
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a process we started, by its PID."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def make_accounts(db_url: str) -> tuple[str, str]:

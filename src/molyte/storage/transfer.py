@@ -12,6 +12,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -24,6 +25,7 @@ from molyte.storage.retry import RetryPolicy, StoreUnavailableError, retry_call
 from molyte.storage.s3 import S3Store
 
 CHUNK_BYTES = 1024 * 1024
+PARALLEL_PARTS = 4  # multipart parts uploaded at once
 logger = logging.getLogger(__name__)
 
 
@@ -145,15 +147,20 @@ def put_with_instructions(
         raise InvalidInput("upload parts must be numbered 1, 2, 3, ... without gaps")
     if (len(parts) - 1) * part_size >= size or len(parts) * part_size < size:
         raise InvalidInput(f"{path} has {size} bytes, which does not fit {len(parts)} parts")
-    uploaded = []
-    for part in parts:
+
+    def send(part: Mapping[str, Any]) -> dict[str, Any]:
         number = int(part["part_number"])
         offset = (number - 1) * part_size
         length = min(part_size, size - offset)
         url = urljoin(base_url, str(part["url"]))
-        etag = _put(http, url, path, offset, length, {}, policy, sleep)
-        uploaded.append({"part_number": number, "etag": etag})
-    return uploaded
+        return {
+            "part_number": number,
+            "etag": _put(http, url, path, offset, length, {}, policy, sleep),
+        }
+
+    # A few parts in flight at once: one TCP stream rarely fills a long link to the store.
+    with ThreadPoolExecutor(max_workers=PARALLEL_PARTS) as pool:
+        return list(pool.map(send, parts))
 
 
 def upload_result(
