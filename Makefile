@@ -5,10 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 UI_STAMP := src/molyte/web/static/index.html
-# Debian packages the engines and the tests need (installed only when missing).
-APT_PACKAGES := xtb chromium
+# Debian packages (installed only when missing): what the engines need, and the browser tests.
+APT_RUNTIME := xtb
+APT_TEST := chromium
 
-.PHONY: up test test-unit test-integration test-e2e lint bench ui install system-deps services-up services-down clean
+.PHONY: up test test-unit lint bench ui install system-deps test-deps apt-install services-up services-down clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +20,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 system-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_RUNTIME)"
+
+test-deps:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_RUNTIME) $(APT_TEST)"
+
+apt-install:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
@@ -33,7 +40,7 @@ ui:
 up: install system-deps ui
 	$(VENV)/bin/molyte up
 
-services-up: system-deps
+services-up: test-deps
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@if [ -x scripts/slurm.sh ]; then scripts/slurm.sh start; fi
 
