@@ -61,6 +61,7 @@ lint: install
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
+	@if [ -d frontend/node_modules ]; then cd frontend && npm run lint; fi
 
 bench: install services-up
 	$(PY) bench/run_all.py
