@@ -4,6 +4,8 @@ separate process that a test can kill -9."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,22 @@ def test_worker(cfg: WorkerConfig, seconds: float = 1.0) -> Worker:
 test_worker.__test__ = False  # type: ignore[attr-defined]
 
 
+def spawn_worker(args: dict[str, Any], path: Path) -> subprocess.Popen[bytes]:
+    """This harness as a separate worker process (so a test can kill -9 it); `args` are
+    written to `path`, its stderr goes beside it."""
+    path.write_text(json.dumps(args))
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": f"{root / 'src'}:{root / 'tests'}"}
+    with path.with_suffix(".log").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, str(Path(__file__)), str(path)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+        )
+
+
 def main(argv: list[str]) -> None:
     """`python tests/worker_harness.py CONFIG.json`: a worker process for kill -9 tests."""
     args: dict[str, Any] = json.loads(Path(argv[0]).read_text())
@@ -72,4 +90,4 @@ def main(argv: list[str]) -> None:
 if __name__ == "__main__":
     main(sys.argv[1:])
 
-__all__ = ["build_worker", "main", "script_engines", "test_worker", "worker_config"]
+__all__ = ["build_worker", "main", "script_engines", "spawn_worker", "test_worker", "worker_config"]

@@ -4,11 +4,9 @@ disk. Each ends with every job completed once and nothing registered twice."""
 from __future__ import annotations
 
 import errno
-import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,8 +18,8 @@ from molyte.domain.states import JobType
 from molyte.engines.base import EngineContext, RunPlan
 from molyte.schedulers.slurm import SlurmScheduler
 from molyte.testing import ScriptEngine
-from support import ROOT, LiveServer, api_session, make_settings, qc_body
-from worker_harness import test_worker, worker_config
+from support import LiveServer, api_session, make_settings, qc_body
+from worker_harness import spawn_worker, test_worker, worker_config
 
 pytestmark = pytest.mark.slurm
 
@@ -32,28 +30,15 @@ def spawn(
     tmp_path: Path, name: str, url: str, token: str, seconds: float
 ) -> subprocess.Popen[bytes]:
     """A worker process on Slurm (test engine); its own work dir, so it can be killed -9."""
-    config = tmp_path / f"{name}.json"
-    config.write_text(
-        json.dumps(
-            {
-                "url": url,
-                "token": token,
-                "work": str(tmp_path / name),
-                "scheduler": "slurm",
-                "name": name,
-                "seconds": seconds,
-            }
-        )
-    )
-    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT / 'tests'}"}
-    log = (tmp_path / f"{name}.log").open("ab")
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "worker_harness.py"), str(config)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        start_new_session=True,
-    )
+    args = {
+        "url": url,
+        "token": token,
+        "work": str(tmp_path / name),
+        "scheduler": "slurm",
+        "name": name,
+        "seconds": seconds,
+    }
+    return spawn_worker(args, tmp_path / f"{name}.json")
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

@@ -3,11 +3,8 @@ cancel, and kill -9 of the worker process with a restart."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +15,8 @@ import pytest
 from molyte.domain.states import JobType
 from molyte.testing import ScriptEngine
 from molyte.worker.loop import Worker
-from support import ROOT, Api, LiveServer, build_api, make_settings, qc_body
-from worker_harness import test_worker, worker_config
+from support import Api, LiveServer, build_api, make_settings, qc_body
+from worker_harness import spawn_worker, test_worker, worker_config
 
 pytestmark = pytest.mark.slurm
 
@@ -109,18 +106,6 @@ def test_user_cancel_runs_scancel(live: tuple[Api, LiveServer], tmp_path: Path) 
     assert api.job(job["id"])["state"] == "CANCELLED"
 
 
-def _spawn(args: dict[str, Any], path: Path) -> subprocess.Popen[bytes]:
-    path.write_text(json.dumps(args))
-    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT / 'tests'}"}
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "worker_harness.py"), str(path)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(path.with_suffix(".log"), "ab"),
-        start_new_session=True,
-    )
-
-
 def test_kill_9_worker_then_restart_completes_once(
     live: tuple[Api, LiveServer], tmp_path: Path
 ) -> None:
@@ -134,7 +119,7 @@ def test_kill_9_worker_then_restart_completes_once(
         "name": "node-k",
         "seconds": 12,
     }
-    proc = _spawn(args, tmp_path / "worker.json")
+    proc = spawn_worker(args, tmp_path / "worker.json")
     try:
         deadline = time.monotonic() + 60
         while api.job(job["id"])["state"] != "RUNNING":
@@ -144,7 +129,7 @@ def test_kill_9_worker_then_restart_completes_once(
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         time.sleep(2)
-        proc = _spawn(args, tmp_path / "worker.json")
+        proc = spawn_worker(args, tmp_path / "worker.json")
         deadline = time.monotonic() + 90
         while api.job(job["id"])["state"] != "COMPLETED":
             assert time.monotonic() < deadline, api.job(job["id"])

@@ -25,6 +25,15 @@ def events(db: Session, job_id: int) -> list[JobEvent]:
     return list(db.scalars(select(JobEvent).where(JobEvent.job_id == job_id).order_by(JobEvent.id)))
 
 
+def last_event_message(db: Session, job_id: int) -> str | None:
+    return db.scalar(
+        select(JobEvent.message)
+        .where(JobEvent.job_id == job_id)
+        .order_by(JobEvent.id.desc())
+        .limit(1)
+    )
+
+
 def files(db: Session, job_id: int) -> list[ResultFile]:
     return list(
         db.scalars(select(ResultFile).where(ResultFile.job_id == job_id).order_by(ResultFile.name))

@@ -52,11 +52,6 @@ def held_job(db: Session, job_id: int, lease_token: str) -> Job:
     return job
 
 
-def _last_message(db: Session, job_id: int) -> str | None:
-    events = jobs_repo.events(db, job_id)
-    return events[-1].message if events else None
-
-
 def report_status(
     db: Session, settings: ServerSettings, principal: Principal, job_id: int, body: StatusUpdate
 ) -> Job:
@@ -82,7 +77,7 @@ def report_status(
         if requeue:
             message = f"{reason}: requeued (attempt {job.attempts} of {settings.max_attempts})"
         move(db, job, new, actor=principal.actor, message=message, now=now)
-    elif body.message is not None and body.message != _last_message(db, job.id):
+    elif body.message is not None and body.message != jobs_repo.last_event_message(db, job.id):
         # Same state with news (e.g. a resubmission after a repair): a note in the timeline.
         jobs_repo.add(
             db,
