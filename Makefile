@@ -64,6 +64,7 @@ lint: install
 	@if [ -d frontend/node_modules ]; then cd frontend && npm run lint; fi
 
 bench: install services-up
+	@$(MAKE) --no-print-directory apt-install PACKAGES="wrk"
 	$(PY) bench/run_all.py
 
 clean:

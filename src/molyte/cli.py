@@ -144,6 +144,9 @@ def server(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
     workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="log every request (the reverse proxy usually does)")
+    ] = False,
 ) -> None:
     """Run the API server (and the built UI)."""
     import uvicorn
@@ -157,13 +160,19 @@ def server(
             port=port,
             workers=workers,
             proxy_headers=True,
+            access_log=access_log,
             timeout_graceful_shutdown=5,
         )
     else:
         from molyte.api.app import create_app
 
         uvicorn.run(
-            create_app(), host=host, port=port, proxy_headers=True, timeout_graceful_shutdown=5
+            create_app(),
+            host=host,
+            port=port,
+            proxy_headers=True,
+            access_log=access_log,
+            timeout_graceful_shutdown=5,
         )
 
 

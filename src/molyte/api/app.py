@@ -28,6 +28,7 @@ from molyte.api.ops.endpoints import router as ops_router
 from molyte.api.ops.metrics import Metrics
 from molyte.api.results.endpoints import router as results_router
 from molyte.api.storage.endpoints import router as storage_router
+from molyte.api.workers import repository as workers_repo
 from molyte.api.workers import service as workers_service
 from molyte.api.workers.endpoints import router as workers_router
 from molyte.api.workers.notify import JobNotifier
@@ -66,6 +67,7 @@ def build_context(settings: ServerSettings) -> AppContext:
         signing_key=signing_key,
         verification_keys=settings.verification_keys,
         url_signer=UrlSigner(signing_key),
+        claim_pools=workers_repo.ClaimPools(dsn) if dsn else None,
     )
 
 
@@ -115,6 +117,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         yield
         sweeper.cancel()
         ctx.notifier.stop()
+        if ctx.claim_pools is not None:
+            await ctx.claim_pools.close()
         ctx.engine.dispose()
 
     app = FastAPI(

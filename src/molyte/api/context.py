@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from molyte.api.auth.ratelimit import LoginLimiter
 from molyte.api.ops.metrics import Metrics
 from molyte.api.workers.notify import JobNotifier
+from molyte.api.workers.repository import ClaimPools
 from molyte.config import ServerSettings
 from molyte.storage.base import ObjectStore
 from molyte.storage.signing import UrlSigner
@@ -27,3 +28,5 @@ class AppContext:
     signing_key: str
     url_signer: UrlSigner
     verification_keys: list[str] = field(default_factory=list)
+    # PostgreSQL only: the claim statement's async pools (one per event loop).
+    claim_pools: ClaimPools | None = None

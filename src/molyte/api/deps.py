@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from molyte.api.auth import service as auth_service
 from molyte.api.auth.principal import Principal
@@ -18,7 +19,9 @@ from molyte.errors import Forbidden, NotAuthenticated
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
 
 
-def get_ctx(request: Request) -> AppContext:
+# Light dependencies are `async def`: FastAPI runs plain `def` dependencies in a worker thread,
+# and a thread hop per dependency costs more than the work they do.
+async def get_ctx(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -42,32 +45,38 @@ def get_db(ctx: Ctx) -> Iterator[Session]:
 DB = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def get_principal(ctx: Ctx, token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
+async def get_principal(
+    ctx: Ctx, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal:
     if not token:
         raise NotAuthenticated()
     cached = auth_service.cached_principal(token)
     if cached is not None:
-        return cached  # hot path: no database round trip
+        return cached  # hot path: no database round trip, no thread hop
+    return await run_in_threadpool(_authenticate, ctx, token)
+
+
+def _authenticate(ctx: AppContext, token: str) -> Principal:
     with ctx.sessions() as db:
         principal = auth_service.authenticate(db, ctx, token)
         db.commit()
     return principal
 
 
-def get_user(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+async def get_user(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
     """A signed-in person (USER or ADMIN); worker credentials are refused."""
     if principal.token_name is not None or principal.role == "WORKER":
         raise Forbidden("Worker credentials cannot be used for this endpoint")
     return principal
 
 
-def get_admin(principal: Annotated[Principal, Depends(get_user)]) -> Principal:
+async def get_admin(principal: Annotated[Principal, Depends(get_user)]) -> Principal:
     if not principal.is_admin:
         raise Forbidden("Only admins can do this")
     return principal
 
 
-def get_worker(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+async def get_worker(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
     """A worker token, or a WORKER/ADMIN user (the seed's worker accounts log in as users)."""
     if not principal.may_use_worker_api:
         raise Forbidden("Only admin/worker users can fetch pending jobs")

@@ -113,3 +113,36 @@ def test_long_poll_returns_job_right_after_submission(database_url: str, tmp_pat
             pickup = float(result["returned"]) - submitted  # type: ignore[arg-type]
             # The wait was 10 s; a job handed out on wake-up arrives in well under a second.
             assert pickup < 1.0, pickup
+
+
+def test_long_poll_wakes_when_a_job_is_requeued(database_url: str, tmp_path: Path) -> None:
+    """A job that becomes PENDING again (here an admin's requeue) wakes a waiting claim too;
+    on PostgreSQL the jobs table's trigger sends that NOTIFY, whatever path changed the row."""
+    with api_session(make_settings(database_url, tmp_path)) as api:
+        submitted = api.client.post("/api/v1/jobs", json=qc_body(), headers=api.alice).json()
+        first = api.client.post("/api/v1/workers/jobs/claim", json={"limit": 1}, headers=api.worker)
+        assert [j["id"] for j in first.json()] == [submitted["id"]]
+        with LiveServer(api.app) as server:
+            result: dict[str, object] = {}
+
+            def wait_for_job() -> None:
+                with httpx.Client(base_url=server.url, headers=api.worker, timeout=30) as http:
+                    r = http.post(
+                        "/api/v1/workers/jobs/claim", json={"limit": 1, "wait_seconds": 10}
+                    )
+                    result["jobs"] = r.json()
+                    result["returned"] = time.monotonic()
+
+            t = threading.Thread(target=wait_for_job)
+            t.start()
+            time.sleep(1.0)
+            assert "jobs" not in result  # nothing PENDING: the claim is waiting
+            with httpx.Client(base_url=server.url, timeout=30) as http:
+                r = http.post(f"/api/v1/admin/jobs/{submitted['id']}/requeue", headers=api.admin)
+                requeued = time.monotonic()
+            assert r.status_code == 200, r.text
+            t.join(timeout=15)
+            jobs = result["jobs"]
+            assert isinstance(jobs, list) and [j["id"] for j in jobs] == [submitted["id"]]
+            assert jobs[0]["attempts"] == 2
+            assert float(result["returned"]) - requeued < 1.0  # type: ignore[arg-type]

@@ -30,10 +30,10 @@ def submit(body: JobCreate, user: CurrentUser, db: DB, ctx: Ctx) -> JobOut:
     """Submit a job; answered 201 only once it is committed."""
     owner = auth_repo.user_by_id(db, user.user_id or 0)
     max_priority = owner.max_priority if owner else 0
-    job = service.submit(db, user, body, max_priority)
+    job, first_event = service.submit(db, user, body, max_priority)
     ctx.notifier.notify_on_commit(db, job.type)
     ctx.metrics.jobs_submitted.labels(job.type).inc()
-    return job_out(job, jobs_repo.events(db, job.id))
+    return job_out(job, [first_event])
 
 
 @router.post("/validate")

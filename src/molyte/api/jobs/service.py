@@ -43,8 +43,10 @@ def requested_engine(job_type: JobType, spec: BaseModel) -> str:
     return "lammps"
 
 
-def submit(db: Session, user: Principal, body: JobCreate, max_priority: int) -> Job:
-    """Store a new PENDING job with its first event."""
+def submit(
+    db: Session, user: Principal, body: JobCreate, max_priority: int
+) -> tuple[Job, JobEvent]:
+    """Store a new PENDING job with its first event (both returned)."""
     spec = validate_spec(body)
     if body.priority > max_priority and not user.is_admin:
         raise Forbidden(f"Your highest allowed priority is {max_priority}")
@@ -65,19 +67,17 @@ def submit(db: Session, user: Principal, body: JobCreate, max_priority: int) -> 
     )
     repo.add(db, job)
     db.flush()
-    repo.add(
-        db,
-        JobEvent(
-            job_id=job.id,
-            time=now,
-            from_state=None,
-            to_state="PENDING",
-            actor=user.actor,
-            message="submitted",
-        ),
+    event = JobEvent(
+        job_id=job.id,
+        time=now,
+        from_state=None,
+        to_state="PENDING",
+        actor=user.actor,
+        message="submitted",
     )
+    repo.add(db, event)
     log.info("job submitted", extra={"job_id": job.id, "action": "submit"})
-    return job
+    return job, event
 
 
 def visible_job(db: Session, user: Principal, job_id: int, *, for_update: bool = False) -> Job:

@@ -6,10 +6,7 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from starlette.concurrency import run_in_threadpool
 
-from molyte.api.auth.principal import Principal
-from molyte.api.context import AppContext
 from molyte.api.deps import DB, Ctx, CurrentWorker, JobId
 from molyte.api.jobs.schemas import JobOut, job_out
 from molyte.api.workers import repository as repo
@@ -52,14 +49,6 @@ def pending(
     return [job_out(j) for j in repo.pending(db, types, limit)]
 
 
-def _claim_once(ctx: AppContext, principal: Principal, body: ClaimRequest) -> list[LeasedJob]:
-    with ctx.sessions() as db:
-        jobs = service.claim(db, ctx.settings, principal, body)
-        out = [leased(j) for j in jobs]
-        db.commit()
-    return out
-
-
 @router.post("/jobs/claim")
 async def claim(body: ClaimRequest, worker: CurrentWorker, ctx: Ctx) -> list[LeasedJob]:
     """Lease jobs; with `wait_seconds`, hold the request until a job arrives (long poll)."""
@@ -67,11 +56,11 @@ async def claim(body: ClaimRequest, worker: CurrentWorker, ctx: Ctx) -> list[Lea
     deadline = started + min(body.wait_seconds, ctx.settings.claim_max_wait_seconds)
     while True:
         seen = ctx.notifier.generation
-        jobs = await run_in_threadpool(_claim_once, ctx, worker, body)
+        jobs = await service.claim(ctx.claim_pools, ctx.sessions, ctx.settings, worker, body)
         remaining = deadline - time.monotonic()
         if jobs or remaining <= 0:
             ctx.metrics.observe_claim(len(jobs), time.monotonic() - started)
-            return jobs
+            return [leased(j) for j in jobs]
         await ctx.notifier.wait(seen, remaining)
 
 

@@ -1,8 +1,9 @@
 """Wake long-polling claims when a job becomes claimable.
 
-PostgreSQL: submissions run `NOTIFY molyte_jobs` inside their transaction, so the notice is
-sent exactly when the job is committed, to every server process; each process has one
-listening connection. SQLite (one process): an in-process wake-up after commit.
+PostgreSQL: a trigger on the jobs table runs `NOTIFY molyte_jobs` whenever a row becomes
+PENDING, inside that transaction, so the notice is sent exactly when the job is committed, to
+every server process, whatever code path made it PENDING; each process has one listening
+connection. SQLite (one process): an in-process wake-up after commit.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 from typing import Any
 
-from sqlalchemy import event, text
+import psycopg
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -28,27 +29,28 @@ class JobNotifier:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event: asyncio.Event | None = None
         self.generation = 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._listener: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._event = asyncio.Event()
         if self._dsn:
-            self._thread = threading.Thread(target=self._listen, name="pg-listen", daemon=True)
-            self._thread.start()
+            self._listener = loop.create_task(self._listen(self._dsn), name="pg-listen")
 
     def stop(self) -> None:
-        self._stop.set()
+        if self._listener is not None:
+            self._listener.cancel()
 
     # -- producer side ---------------------------------------------------------------------
     def notify_on_commit(self, db: Session, job_type: str) -> None:
-        """Wake waiting claims once the current transaction commits."""
+        """Wake waiting claims once the current transaction commits.
+
+        On PostgreSQL the jobs table's triggers send the NOTIFY whenever a row becomes
+        PENDING (migration 0003), in the same transaction and without a round trip, so there
+        is nothing to do here.
+        """
         if self._dsn:
-            db.execute(
-                text("SELECT pg_notify(:ch, :payload)"), {"ch": CHANNEL, "payload": job_type}
-            )
             return
 
         def _after_commit(_session: Any) -> None:
@@ -75,19 +77,19 @@ class JobNotifier:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(current.wait(), timeout)
 
-    def _listen(self) -> None:
-        import psycopg
-
-        assert self._dsn is not None
-        while not self._stop.is_set():
+    async def _listen(self, dsn: str) -> None:
+        """LISTEN on the event loop itself: a notice wakes the waiting claims directly, with
+        no thread in between."""
+        while True:
             try:
-                with psycopg.connect(self._dsn, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
+                async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
                     # A wake-up after (re)connecting covers notices missed while disconnected.
                     self.wake_threadsafe()
-                    while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=1.0):
-                            self.wake_threadsafe()
+                    async for _notice in conn.notifies():
+                        self.wake_threadsafe()
+            except asyncio.CancelledError:
+                raise
             except Exception as exc:
                 log.warning("LISTEN connection lost: %s; reconnecting", exc)
-                self._stop.wait(1.0)
+                await asyncio.sleep(1.0)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from molyte.api.auth.principal import Principal
 from molyte.api.jobs import repository as jobs_repo
@@ -22,15 +23,13 @@ from molyte.errors import Conflict, InvalidInput, NotFound
 log = logging.getLogger(__name__)
 
 
-def claim(
-    db: Session, settings: ServerSettings, principal: Principal, body: ClaimRequest
-) -> list[repo.ClaimedJob]:
-    """Lease up to `body.limit` jobs to the caller (one atomic statement)."""
+def claim_query(
+    settings: ServerSettings, principal: Principal, body: ClaimRequest
+) -> repo.ClaimQuery:
+    """What a claim asks for, with the server's limits and a lease from now."""
     now = datetime.now(UTC)
-    worker = body.worker_name or principal.name
-    return repo.claim(
-        db,
-        worker=worker,
+    return repo.ClaimQuery(
+        worker=body.worker_name or principal.name,
         actor=principal.actor,
         job_types=[t.value for t in body.job_types],
         engines=body.engines,
@@ -38,8 +37,22 @@ def claim(
         limit=min(body.limit, settings.max_claim_limit),
         now=now,
         lease_expires_at=now + timedelta(seconds=settings.lease_seconds),
-        postgres=settings.is_postgres,
     )
+
+
+async def claim(
+    pools: repo.ClaimPools | None,
+    sessions: sessionmaker[Session],
+    settings: ServerSettings,
+    principal: Principal,
+    body: ClaimRequest,
+) -> list[repo.ClaimedJob]:
+    """Lease up to `body.limit` jobs to the caller in one atomic step: one statement on
+    PostgreSQL's async pool, or a serialised transaction on SQLite (in a worker thread)."""
+    q = claim_query(settings, principal, body)
+    if pools is not None:
+        return await repo.claim_postgres(pools, q)
+    return await run_in_threadpool(repo.claim_sqlite, sessions, q)
 
 
 def held_job(db: Session, job_id: int, lease_token: str) -> Job:
