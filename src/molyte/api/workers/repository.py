@@ -166,7 +166,7 @@ class ClaimPools:
     409, so it cancels its batch job (fencing). It saves a disk flush per claim.
     """
 
-    def __init__(self, dsn: str, max_size: int = 20) -> None:
+    def __init__(self, dsn: str, max_size: int = 8) -> None:
         self._dsn = dsn
         self._max_size = max_size
         self._pools: dict[asyncio.AbstractEventLoop, AsyncConnectionPool] = {}
