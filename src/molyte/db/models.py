@@ -64,6 +64,8 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))  # ADMIN | USER | WORKER
+    # Where job notifications go; optional.
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     max_priority: Mapped[int] = mapped_column(Integer, default=5)
     max_running_jobs: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -41,7 +41,12 @@ def list_users(admin: CurrentAdmin, db: DB) -> list[UserOut]:
 @router.post("/users", status_code=status.HTTP_201_CREATED)
 def create_user(body: UserCreate, admin: CurrentAdmin, db: DB, ctx: Ctx) -> UserCreated:
     user, password = auth_service.create_user(
-        db, body.username, body.role, body.password, ctx.settings.password_min_length
+        db,
+        body.username,
+        body.role,
+        body.password,
+        ctx.settings.password_min_length,
+        email=body.email,
     )
     out = UserCreated.model_validate(user, from_attributes=True)
     out.password = None if body.password else password

@@ -28,6 +28,7 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str | None = Field(default=None, max_length=256)
     role: Role = Role.USER
+    email: str | None = Field(default=None, max_length=254)
 
 
 class UserOut(BaseModel):
@@ -35,6 +36,7 @@ class UserOut(BaseModel):
     username: str
     role: str
     active: bool
+    email: str | None = None
     created_at: datetime
 
 

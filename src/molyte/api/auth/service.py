@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from molyte.api.context import AppContext
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# One address, no spaces or line breaks (it goes into a mail header), a dot in the domain.
+EMAIL_RE = re.compile(r"^[^@\s<>,;]{1,64}@[^@\s<>,;]+\.[^@\s<>,;]+$")
 TOKEN_NAME_RE = USERNAME_RE
 CACHE_SECONDS = 5.0  # how long a verified credential is trusted without a database look-up
 TOUCH_SECONDS = 60.0  # how often a worker token's last_used_at is written
@@ -135,8 +137,19 @@ def check_password_policy(password: str, min_length: int, username: str) -> None
         raise InvalidInput("Password must mix letters with digits or symbols")
 
 
+def check_email(email: str) -> str:
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise InvalidInput(f"{email!r} is not an e-mail address")
+    return email
+
+
 def create_user(
-    db: Session, username: str, role: Role, password: str | None, min_length: int
+    db: Session,
+    username: str,
+    role: Role,
+    password: str | None,
+    min_length: int,
+    email: str | None = None,
 ) -> tuple[User, str]:
     """Create a user; without a password one is generated. Returns the user and the password."""
     if not USERNAME_RE.match(username):
@@ -149,7 +162,11 @@ def create_user(
     if password is None:
         password = secrets.token_urlsafe(12) + "7"
     check_password_policy(password, min_length, username)
-    user = User(username=username, password_hash=hash_password(password), role=role.value)
+    if email is not None:
+        email = check_email(email)
+    user = User(
+        username=username, password_hash=hash_password(password), role=role.value, email=email
+    )
     repo.add(db, user)
     return user, password
 
