@@ -15,7 +15,13 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 
-class StoreUnavailableError(MolyteError):
+class StoreError(MolyteError):
+    """The object store refused the request."""
+
+    status_code = 502
+
+
+class StoreUnavailableError(StoreError):
     """The object store is unavailable; try again later."""
 
     status_code = 503

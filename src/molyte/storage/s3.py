@@ -34,7 +34,7 @@ from molyte.storage.keys import (
     validate_key,
     validate_prefix,
 )
-from molyte.storage.retry import RetryPolicy, StoreUnavailableError, retry_call
+from molyte.storage.retry import RetryPolicy, StoreError, StoreUnavailableError, retry_call
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -168,13 +168,14 @@ class S3Store:
         except S3UploadFailedError as error:
             if is_transient(error):
                 raise StoreUnavailableError(f"object store failed during {what}") from error
-            raise
+            raise StoreError(f"object store refused {what}") from error
         except ClientError as error:
             if is_transient(error):
                 raise StoreUnavailableError(f"object store failed during {what}") from error
-            if _error_code(error) in _NOT_FOUND_CODES:
+            code = _error_code(error)
+            if code in _NOT_FOUND_CODES:
                 raise NotFound(f"{what}: not found in the object store") from error
-            raise
+            raise StoreError(f"object store refused {what} ({code})") from error
         except BotoCoreError as error:
             raise StoreUnavailableError(f"object store error during {what}") from error
 
@@ -357,10 +358,14 @@ class S3Store:
                     MultipartUpload={"Parts": listed},  # type: ignore[typeddict-item]
                 ),
             )
-        except ClientError as error:
+        except StoreUnavailableError:
+            raise
+        except StoreError as error:
             self.abort_multipart(key, upload_id)
+            cause = error.__cause__
+            code = _error_code(cause) if isinstance(cause, ClientError) else "refused"
             raise InvalidInput(
-                f"the object store refused the parts ({_error_code(error)}); upload again"
+                f"the object store refused the parts ({code}); upload again"
             ) from error
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
