@@ -63,6 +63,7 @@ def user_create(
     name: str,
     role: Annotated[str, typer.Option(help="admin, user or worker (any case)")] = "user",
     password: Annotated[str | None, typer.Option(help="generated and printed when omitted")] = None,
+    email: Annotated[str | None, typer.Option(help="where job notifications go")] = None,
 ) -> None:
     """Create a user. Without --password one is generated and printed as `password: PW`."""
     from molyte.api.auth import service
@@ -76,7 +77,7 @@ def user_create(
     with _session() as db:
         try:
             user, pw = service.create_user(
-                db, name, Role(role.upper()), password, settings.password_min_length
+                db, name, Role(role.upper()), password, settings.password_min_length, email=email
             )
         except MolyteError as exc:
             _fail(exc.message)
@@ -143,26 +144,41 @@ def _configure_logging(level: str = "INFO") -> None:
 def server(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
-    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="server processes (uvicorn workers)")] = 1,
     access_log: Annotated[
         bool, typer.Option(help="log every request (the reverse proxy usually does)")
     ] = False,
 ) -> None:
-    """Run the API server (and the built UI)."""
+    """Run the API server (and the built UI); `--workers N` runs N processes on one port."""
     import uvicorn
 
     _configure_logging()
     if workers > 1:
-        uvicorn.run(
-            "molyte.api.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            proxy_headers=True,
-            access_log=access_log,
-            timeout_graceful_shutdown=5,
-        )
+        import shutil
+        import tempfile
+
+        from molyte.api.ops.metrics import MULTIPROC_ENV
+        from molyte.config import get_settings
+
+        if not get_settings().is_postgres:
+            # Wake-ups and the sweeper's lock cross processes only through PostgreSQL.
+            _fail("--workers above 1 needs PostgreSQL: set MOLYTE_DATABASE_URL")
+        # Each process writes its counters here; a scrape of any of them adds them all up.
+        metrics_dir = tempfile.mkdtemp(prefix="molyte-metrics-")
+        os.environ[MULTIPROC_ENV] = metrics_dir
+        try:
+            uvicorn.run(
+                "molyte.api.app:create_app",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                proxy_headers=True,
+                access_log=access_log,
+                timeout_graceful_shutdown=5,
+            )
+        finally:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     else:
         from molyte.api.app import create_app
 

@@ -59,6 +59,18 @@ class ServerSettings(BaseSettings):
 
     cors_origins: str = ""  # comma separated; empty: same origin only
     serve_ui: bool = True
+    # The address users open, e.g. https://molyte.example.org; links in notifications.
+    public_url: str = ""
+
+    # Notifications (each channel is off while its host or URL is empty).
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_starttls: bool = True
+    webhook_url: str = ""
+    webhook_secret: str = ""
 
     @model_validator(mode="after")
     def _production_secrets(self) -> Self:
@@ -70,6 +82,25 @@ class ServerSettings(BaseSettings):
                 )
             if not self.database_url:
                 raise ConfigError("MOLYTE_DATABASE_URL must be set in production")
+            optional = {
+                "MOLYTE_SMTP_PASSWORD": self.smtp_password,
+                "MOLYTE_WEBHOOK_SECRET": self.webhook_secret,
+            }
+            for name, value in optional.items():
+                if value and value in PLACEHOLDER_SECRETS:
+                    raise ConfigError(f"{name} is still a placeholder in production")
+            if "CHANGE_ME" in self.database_url:
+                raise ConfigError("MOLYTE_DATABASE_URL still contains the placeholder CHANGE_ME")
+        return self
+
+    @model_validator(mode="after")
+    def _notifications(self) -> Self:
+        if self.smtp_host and not self.smtp_from:
+            raise ConfigError("MOLYTE_SMTP_FROM must be set when MOLYTE_SMTP_HOST is")
+        if self.webhook_url and not self.webhook_url.startswith(("https://", "http://")):
+            raise ConfigError("MOLYTE_WEBHOOK_URL must be an http:// or https:// URL")
+        if self.public_url and not self.public_url.startswith(("https://", "http://")):
+            raise ConfigError("MOLYTE_PUBLIC_URL must be an http:// or https:// URL")
         return self
 
     @property

@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from molyte import __version__
@@ -22,10 +22,11 @@ from molyte.api.auth.ratelimit import LoginLimiter
 from molyte.api.context import AppContext
 from molyte.api.jobs import repository as jobs_repo
 from molyte.api.jobs.endpoints import router as jobs_router
+from molyte.api.jobs.lifecycle import watch_finished
 from molyte.api.library.endpoints import router as library_router
 from molyte.api.middleware import LimitsAndMetrics
 from molyte.api.ops.endpoints import router as ops_router
-from molyte.api.ops.metrics import Metrics
+from molyte.api.ops.metrics import Metrics, Snapshot, WorkerSample
 from molyte.api.results.endpoints import router as results_router
 from molyte.api.storage.endpoints import router as storage_router
 from molyte.api.workers import repository as workers_repo
@@ -33,10 +34,12 @@ from molyte.api.workers import service as workers_service
 from molyte.api.workers.endpoints import router as workers_router
 from molyte.api.workers.notify import JobNotifier
 from molyte.config import ServerSettings, get_settings
-from molyte.db.models import Job
 from molyte.db.session import make_engine, make_session_factory
 from molyte.errors import MolyteError, SpecInvalid
+from molyte.notifications.messages import JobFinished, WorkerOffline
+from molyte.notifications.sender import NotificationSender
 from molyte.storage.registry import store_from_url
+from molyte.storage.retry import StoreError
 from molyte.storage.signing import UrlSigner
 
 log = logging.getLogger(__name__)
@@ -56,13 +59,23 @@ def build_context(settings: ServerSettings) -> AppContext:
     if settings.is_postgres:
         dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     signing_key = settings.signing_key
+    sessions = make_session_factory(engine)
+    metrics = Metrics()
+    notifications = NotificationSender.from_settings(settings, metrics.observe_notification)
+
+    def finished(jobs: list[JobFinished]) -> None:
+        metrics.observe_finished(jobs)
+        notifications.job_finished(jobs)
+
+    watch_finished(sessions, finished)
     return AppContext(
         settings=settings,
         engine=engine,
-        sessions=make_session_factory(engine),
+        sessions=sessions,
         store=store_from_url(settings.resolved_storage_url, signing_key, settings.data_dir),
         notifier=JobNotifier(dsn),
-        metrics=Metrics(),
+        metrics=metrics,
+        notifications=notifications,
         login_limiter=LoginLimiter(settings.login_max_failures, settings.login_window_seconds),
         signing_key=signing_key,
         verification_keys=settings.verification_keys,
@@ -71,18 +84,21 @@ def build_context(settings: ServerSettings) -> AppContext:
     )
 
 
-def _sweep_once(ctx: AppContext) -> dict[str, int] | None:
+def _sweep_once(ctx: AppContext) -> workers_service.SweepResult | None:
     with ctx.sessions() as db:
         if ctx.settings.is_postgres and not db.scalar(
             text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK_ID}
         ):
             return None  # another server process is sweeping
         done = workers_service.sweep(db, ctx.settings)
-        if done["requeued"]:
+        if done.requeued:
             ctx.notifier.notify_on_commit(db, "any")
         db.commit()
-    ctx.metrics.lease_expiries.labels("requeued").inc(done["requeued"])
-    ctx.metrics.lease_expiries.labels("failed").inc(done["failed"])
+    ctx.metrics.lease_expiries.labels("requeued").inc(done.requeued)
+    ctx.metrics.lease_expiries.labels("failed").inc(done.failed)
+    ctx.notifications.worker_offline(
+        WorkerOffline(w.name, w.hostname, w.last_heartbeat) for w in done.offline
+    )
     return done
 
 
@@ -95,14 +111,31 @@ async def _sweeper(ctx: AppContext) -> None:
             log.exception("lease sweep failed")
 
 
-def _queue_snapshot(ctx: AppContext) -> tuple[dict[tuple[str, str], int], float | None]:
+def _database_snapshot(ctx: AppContext) -> Snapshot:
     with ctx.sessions() as db:
         counts = jobs_repo.count_by_state(db)
-        oldest = db.scalar(select(func.min(Job.created_at)).where(Job.state == "PENDING"))
+        pending = jobs_repo.pending_by_priority(db)
+        oldest = jobs_repo.oldest_pending_created(db)
+        workers = workers_service.workers_view(db, ctx.settings)
+    now = datetime.now(UTC)
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=UTC)
-    age = (datetime.now(UTC) - oldest).total_seconds() if oldest else None
-    return counts, age
+    return Snapshot(
+        jobs=counts,
+        pending=pending,
+        oldest_pending_seconds=(now - oldest).total_seconds() if oldest else None,
+        workers=[
+            WorkerSample(
+                name=w.name,
+                online=online,
+                heartbeat_age_seconds=(
+                    (now - w.last_heartbeat).total_seconds() if w.last_heartbeat else None
+                ),
+                running=running,
+            )
+            for w, online, running in workers
+        ],
+    )
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
@@ -113,12 +146,14 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx.notifier.start(asyncio.get_running_loop())
+        ctx.notifications.start()
         sweeper = asyncio.create_task(_sweeper(ctx))
         yield
         sweeper.cancel()
         ctx.notifier.stop()
         if ctx.claim_pools is not None:
             await ctx.claim_pools.close()
+        await run_in_threadpool(ctx.notifications.close)
         ctx.engine.dispose()
 
     app = FastAPI(
@@ -130,10 +165,13 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.ctx = ctx
-    ctx.metrics.track_queue(lambda: _queue_snapshot(ctx))
+    ctx.metrics.track_database(lambda: _database_snapshot(ctx))
 
     @app.exception_handler(MolyteError)
     async def _molyte_error(_request: Request, exc: MolyteError) -> JSONResponse:
+        if isinstance(exc, StoreError):
+            ctx.metrics.storage_errors.inc()
+            log.warning("object store error: %s", exc.message, extra={"action": "store"})
         if isinstance(exc, SpecInvalid):
             return JSONResponse({"detail": exc.errors}, status_code=exc.status_code)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None

@@ -1,4 +1,5 @@
-"""What the running server holds: settings, database, store, wake-ups, metrics, caches."""
+"""What the running server holds: settings, database, store, wake-ups, metrics, notifications,
+caches."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from molyte.api.ops.metrics import Metrics
 from molyte.api.workers.notify import JobNotifier
 from molyte.api.workers.repository import ClaimPools
 from molyte.config import ServerSettings
+from molyte.notifications.sender import NotificationSender
 from molyte.storage.base import ObjectStore
 from molyte.storage.signing import UrlSigner
 
@@ -24,6 +26,7 @@ class AppContext:
     store: ObjectStore
     notifier: JobNotifier
     metrics: Metrics
+    notifications: NotificationSender
     login_limiter: LoginLimiter
     signing_key: str
     url_signer: UrlSigner

@@ -154,7 +154,7 @@ def _expire(api: Api, job_id: int, seconds_ago: float) -> None:
         db.commit()
 
 
-def _sweep(api: Api) -> dict[str, int]:
+def _sweep(api: Api) -> workers_service.SweepResult:
     with api.ctx.sessions() as db:
         done = workers_service.sweep(db, api.settings)
         db.commit()
@@ -169,13 +169,13 @@ def test_sweeper_requeues_claimed_and_applies_grace_then_max_attempts(api: Api) 
     api.status(q, "QUEUED", scheduler_job_id="77")
     _expire(api, c["id"], 1)
     _expire(api, q["id"], 1)  # within the grace period
-    assert _sweep(api)["requeued"] == 1
+    assert _sweep(api).requeued == 1
     assert api.job(claimed["id"])["state"] == "PENDING"
     assert api.job(queued["id"])["state"] == "QUEUED"
     # its old token no longer works after the requeue
     assert api.status(c, "QUEUED").status_code == 409
     _expire(api, q["id"], api.settings.grace_seconds + 1)
-    assert _sweep(api)["requeued"] == 1
+    assert _sweep(api).requeued == 1
     job = api.job(queued["id"])
     assert job["state"] == "PENDING" and job["scheduler_job_id"] is None
     assert job["events"][-1]["actor"] == "sweeper"

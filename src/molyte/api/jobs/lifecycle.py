@@ -1,14 +1,26 @@
-"""The one place a job changes state: checks the transition table and records the event."""
+"""The one place a job changes state: checks the transition table and records the event.
+
+It also remembers the jobs a transaction finished, so that `watch_finished` can tell metrics
+and notifications about them once (and only if) the transaction commits.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
 
 from molyte.api.jobs import repository as repo
 from molyte.db.models import Job, JobEvent
 from molyte.domain.states import JobState, check_transition
+from molyte.notifications.messages import JobFinished
+
+log = logging.getLogger(__name__)
+_FINISHED = "molyte.finished"  # keys in Session.info
+_COMMITTING = "molyte.finished.committing"
 
 
 def move(
@@ -28,6 +40,7 @@ def move(
     job.updated_at = now
     if new.terminal:
         job.finished_at = now
+        db.info.setdefault(_FINISHED, {})[job.id] = job
     if not new.leased:
         # Leaving the leased states ends the lease; a requeue waits for a new claim and token.
         job.lease_token = None
@@ -49,3 +62,57 @@ def move(
             message=message,
         ),
     )
+
+
+def _snapshot(job: Job) -> JobFinished:
+    assert job.finished_at is not None
+    return JobFinished(
+        job_id=job.id,
+        job_type=job.type,
+        name=job.name,
+        state=job.state,
+        failure_reason=job.failure_reason,
+        owner=job.owner.username,
+        owner_email=job.owner.email,
+        worker=job.worker_name,
+        attempts=job.attempts,
+        finished_at=job.finished_at,
+    )
+
+
+def watch_finished(
+    sessions: sessionmaker[Session], listener: Callable[[list[JobFinished]], None]
+) -> None:
+    """Call `listener` after each commit of a session from `sessions` that finished jobs.
+
+    The jobs are read just before the commit (failure reasons are set after `move`), and
+    handed over only once the commit succeeded. Neither step can fail the transaction.
+    """
+
+    def before_commit(db: Session) -> None:
+        jobs = db.info.pop(_FINISHED, None)
+        if not jobs:
+            return
+        try:
+            done = [_snapshot(j) for j in jobs.values() if JobState(j.state).terminal]
+        except Exception:
+            log.exception("could not read finished jobs for notifications")
+            return
+        db.info[_COMMITTING] = done
+
+    def after_commit(db: Session) -> None:
+        done = db.info.pop(_COMMITTING, None)
+        if not done:
+            return
+        try:
+            listener(done)
+        except Exception:
+            log.exception("finished-job listener failed")
+
+    def after_rollback(db: Session) -> None:
+        db.info.pop(_FINISHED, None)
+        db.info.pop(_COMMITTING, None)
+
+    event.listen(sessions, "before_commit", before_commit)
+    event.listen(sessions, "after_commit", after_commit)
+    event.listen(sessions, "after_rollback", after_rollback)

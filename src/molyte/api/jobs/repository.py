@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -85,3 +86,16 @@ def delete_job(db: Session, job: Job) -> None:
 def count_by_state(db: Session) -> dict[tuple[str, str], int]:
     rows = db.execute(select(Job.type, Job.state, func.count()).group_by(Job.type, Job.state))
     return {(t, s): n for t, s, n in rows}
+
+
+def pending_by_priority(db: Session) -> dict[tuple[str, int], int]:
+    rows = db.execute(
+        select(Job.type, Job.priority, func.count())
+        .where(Job.state == "PENDING")
+        .group_by(Job.type, Job.priority)
+    )
+    return {(t, int(p)): n for t, p, n in rows}
+
+
+def oldest_pending_created(db: Session) -> datetime | None:
+    return db.scalar(select(func.min(Job.created_at)).where(Job.state == "PENDING"))

@@ -69,7 +69,6 @@ def status(job_id: JobId, body: StatusUpdate, worker: CurrentWorker, db: DB, ctx
     job = service.report_status(db, ctx.settings, worker, job_id, body)
     if job.state == "PENDING":
         ctx.notifier.notify_on_commit(db, job.type)
-    ctx.metrics.observe_status(job)
     return job_out(job)
 
 

@@ -317,11 +317,13 @@ def expired_leases(db: Session, now: datetime, limit: int = 500) -> Sequence[Job
     return db.scalars(stmt).all()
 
 
-def mark_offline(db: Session, before: datetime) -> int:
-    result = db.execute(
+def mark_offline(db: Session, before: datetime) -> list[Worker]:
+    """Mark workers silent since `before` offline; returns those this call changed."""
+    rows = db.scalars(
         update(Worker)
         .where(Worker.online.is_(True), Worker.last_heartbeat < before)
         .values(online=False)
+        .returning(Worker)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return list(rows)

@@ -4,6 +4,7 @@ the sweeper that applies lease expiry."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -155,10 +156,17 @@ def heartbeat(
     return sorted(set(cancel))
 
 
-def sweep(db: Session, settings: ServerSettings, now: datetime | None = None) -> dict[str, int]:
+@dataclass
+class SweepResult:
+    requeued: int = 0
+    failed: int = 0
+    offline: list[Worker] = field(default_factory=list)  # marked offline by this sweep
+
+
+def sweep(db: Session, settings: ServerSettings, now: datetime | None = None) -> SweepResult:
     """Apply lease expiry and mark silent workers offline; returns what it did."""
     now = now or datetime.now(UTC)
-    done = {"requeued": 0, "failed": 0, "offline": 0}
+    done = SweepResult()
     grace = timedelta(seconds=settings.grace_seconds)
     for job in repo.expired_leases(db, now):
         assert job.lease_expires_at is not None
@@ -175,7 +183,7 @@ def sweep(db: Session, settings: ServerSettings, now: datetime | None = None) ->
                 now=now,
             )
             job.failure_reason = FailureReason.MAX_ATTEMPTS.value
-            done["failed"] += 1
+            done.failed += 1
         else:
             move(
                 db,
@@ -185,11 +193,9 @@ def sweep(db: Session, settings: ServerSettings, now: datetime | None = None) ->
                 message=f"lease of {job.worker_name} expired in {state}; requeued",
                 now=now,
             )
-            done["requeued"] += 1
+            done.requeued += 1
         log.info("lease expired", extra={"job_id": job.id, "action": "sweep"})
-    done["offline"] = repo.mark_offline(
-        db, now - timedelta(seconds=settings.worker_offline_seconds)
-    )
+    done.offline = repo.mark_offline(db, now - timedelta(seconds=settings.worker_offline_seconds))
     return done
 
 
