@@ -1,10 +1,12 @@
-"""Deliver notifications off the request path: one daemon thread behind a bounded queue, a few
-tries with timeouts each. A failure is logged (host and error class, never a secret) and
-counted; it never reaches the request or the sweep that caused it. Delivery is best effort:
-what is still queued when the process dies is lost."""
+"""Deliver notifications off the request path: a daemon thread per channel behind a bounded
+queue (a hanging mail server does not hold up webhooks), a few tries with timeouts each.
+A failure is logged (host and error class, never a secret) and counted; it never reaches the
+request or the sweep that caused it. Delivery is best effort: what is still queued when the
+process dies is lost."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import smtplib
@@ -92,8 +94,11 @@ class NotificationSender:
         self.on_outcome = on_outcome
         self.timeout = timeout
         self.retry_delays = tuple(retry_delays)
-        self._queue: queue.Queue[_Delivery] = queue.Queue(maxsize=queue_size)
-        self._thread: threading.Thread | None = None
+        self._queues: dict[str, queue.Queue[_Delivery]] = {}
+        for channel, config in (("email", smtp), ("webhook", webhook)):
+            if config is not None:
+                self._queues[channel] = queue.Queue(maxsize=queue_size)
+        self._threads: list[threading.Thread] = []
 
     @classmethod
     def from_settings(cls, settings: ServerSettings, on_outcome: Outcome) -> NotificationSender:
@@ -114,26 +119,26 @@ class NotificationSender:
             smtp=smtp, webhook=webhook, public_url=settings.public_url, on_outcome=on_outcome
         )
 
-    @property
-    def enabled(self) -> bool:
-        return self.smtp is not None or self.webhook is not None
-
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
-        if self.enabled and self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="notify", daemon=True)
-            self._thread.start()
+        if self._threads:
+            return
+        for channel, pending in self._queues.items():
+            thread = threading.Thread(
+                target=self._run, args=(pending,), name=f"notify-{channel}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
 
     def close(self, timeout: float = 3.0) -> None:
         """Send what is queued for up to `timeout` seconds, then stop."""
-        if self._thread is None:
-            return
-        try:
-            self._queue.put(_STOP, timeout=timeout)
-        except queue.Full:
-            return
-        self._thread.join(timeout)
-        self._thread = None
+        deadline = time.monotonic() + timeout
+        for pending in self._queues.values():
+            with contextlib.suppress(queue.Full):
+                pending.put(_STOP, timeout=timeout)
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads = []
 
     # -- producers (called after commit; they only queue) ------------------------------------
     def job_finished(self, jobs: Iterable[JobFinished]) -> None:
@@ -161,15 +166,15 @@ class NotificationSender:
 
     def _enqueue(self, delivery: _Delivery) -> None:
         try:
-            self._queue.put_nowait(delivery)
+            self._queues[delivery.channel].put_nowait(delivery)
         except queue.Full:
             log.warning("notification queue is full; dropped %s", delivery.what)
             self.on_outcome(delivery.channel, False)
 
     # -- the sending thread ----------------------------------------------------------------
-    def _run(self) -> None:
+    def _run(self, pending: queue.Queue[_Delivery]) -> None:
         while True:
-            delivery = self._queue.get()
+            delivery = pending.get()
             if delivery is _STOP:
                 return
             self.on_outcome(delivery.channel, self._deliver(delivery))
