@@ -132,6 +132,7 @@ def _database_snapshot(ctx: AppContext) -> Snapshot:
                     (now - w.last_heartbeat).total_seconds() if w.last_heartbeat else None
                 ),
                 running=running,
+                capacity=w.capacity,
             )
             for w, online, running in workers
         ],

@@ -88,3 +88,27 @@ def test_examples_are_valid_requests(database_url: str, tmp_path: Path) -> None:
         for body in (md_body(), qc_body()):
             r = api.client.post("/api/v1/jobs", json=body, headers=api.alice)
             assert r.status_code == 201, r.text
+
+
+def test_user_email_and_server_workers_need_postgres(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
+
+    db = tmp_path / "cli.sqlite"
+    env = {
+        **os.environ,
+        "MOLYTE_DATABASE_URL": f"sqlite:///{db}",
+        "MOLYTE_DATA_DIR": str(tmp_path / "data"),
+    }
+    assert run(["db", "upgrade"], env).returncode == 0
+    made = run(["user", "create", "frank", "--password", "pass-word-1", "--email", "f@x.org"], env)
+    assert made.returncode == 0, made.stderr
+    bad = run(["user", "create", "gina", "--email", "gina at x.org"], env)
+    assert bad.returncode == 1 and "is not an e-mail address" in bad.stderr
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT username, email FROM users ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("frank", "f@x.org")]
+    # Several processes share wake-ups and the sweeper's lock only through PostgreSQL.
+    refused = run(["server", "--workers", "2", "--port", "1"], env)
+    assert refused.returncode == 1 and "needs PostgreSQL" in refused.stderr

@@ -29,6 +29,7 @@ class WorkerSample:
     online: bool
     heartbeat_age_seconds: float | None
     running: int
+    capacity: int
 
 
 @dataclass(frozen=True)
@@ -75,14 +76,19 @@ class _DatabaseCollector(Collector):
         running = GaugeMetricFamily(
             "molyte_worker_running_jobs", "Jobs leased to the worker", labels=["worker"]
         )
+        capacity = GaugeMetricFamily(
+            "molyte_worker_capacity", "Jobs the worker runs at once", labels=["worker"]
+        )
         for w in snap.workers:
             online.add_metric([w.name], 1.0 if w.online else 0.0)
             if w.heartbeat_age_seconds is not None:
                 age.add_metric([w.name], w.heartbeat_age_seconds)
             running.add_metric([w.name], w.running)
+            capacity.add_metric([w.name], w.capacity)
         yield online
         yield age
         yield running
+        yield capacity
 
 
 class Metrics:
