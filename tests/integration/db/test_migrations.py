@@ -30,7 +30,7 @@ def test_user_email_migration_goes_down_and_up(tmp_path: Path) -> None:
         return {c["name"] for c in inspect(engine).get_columns("users")}
 
     assert "email" in columns()
-    command.downgrade(alembic_config(url), "0002")
+    command.downgrade(alembic_config(url), "0003_user_email-1")
     assert "email" not in columns() and "username" in columns()
     upgrade(url)
     assert "email" in columns()

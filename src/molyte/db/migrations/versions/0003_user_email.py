@@ -1,7 +1,7 @@
 """users.email: where a user's job notifications go (optional)
 
 Revision ID: 0003_user_email
-Revises: 0002
+Revises: 0003_pending_notify
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_user_email"
-down_revision = "0002"
+down_revision = "0003_pending_notify"
 branch_labels = None
 depends_on = None
 
