@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from molyte import __version__
-from molyte.domain.failures import FailureReason
+from molyte.domain.failures import FailureReason, describe_exit
 from molyte.engines.base import Engine, EngineContext, EngineResult, Resources, RunPlan
 from molyte.errors import ExternalCommandError, MolyteError, SchedulerUnavailable
 from molyte.schedulers.base import BatchJob, BatchState, BatchStatus, Scheduler
-from molyte.schedulers.script import EXIT_STATUS_FILE
+from molyte.schedulers.script import EXIT_STATUS_FILE, read_exit_status
 from molyte.worker.client import CredentialsRefused, LeaseLost, ServerUnavailable, WorkerClient
 from molyte.worker.config import WorkerConfig
 from molyte.worker.state import LocalState, TrackedJob
@@ -453,7 +453,11 @@ class Worker:
         if scheduler_reason is FailureReason.SCRIPT_FAILED and result.failure_reason is not None:
             reason = result.failure_reason  # the engine read the log: a named failure is better
         if reason is not None:
-            self._fail(job, reason, result.message or reason.value)
+            message = result.message or reason.value
+            status = read_exit_status(job.workdir)
+            if status:  # the batch commands failed: say how (a crash shows as a signal)
+                message = f"{message} ({describe_exit(status)})"
+            self._fail(job, reason, message)
             return
         files = []
         for path in result.files:
