@@ -83,7 +83,7 @@ def test_controller_restart_while_a_job_runs_completes_it_once(
         "work": str(tmp_path / "work"),
         "scheduler": "slurm",
         "name": "node-r",
-        "seconds": 25,
+        "seconds": 18,
     }
     worker_log = tmp_path / "worker.log"
     proc = spawn_worker(
@@ -101,6 +101,7 @@ def test_controller_restart_while_a_job_runs_completes_it_once(
             stdin=subprocess.DEVNULL,
         )
         wait_until(lambda: not Path(f"/proc/{old_pid}").exists(), 30, "slurmctld stopped")
+        gone = time.monotonic()
         # A job arriving during the outage waits (the worker claims nothing while Slurm is
         # down, or keeps a job it claimed just before until sbatch works) and is not failed.
         arrived = api.submit(api.bob, qc_body("arrives during the outage"))
@@ -109,6 +110,7 @@ def test_controller_restart_while_a_job_runs_completes_it_once(
         during = api.job(running["id"])
         assert during["state"] == "RUNNING", during
         _, err = restart.communicate(timeout=60)
+        outage = time.monotonic() - gone  # until slurmctld answered `scontrol ping` again
         assert restart.returncode == 0, err.decode()
         assert ctld_pid() != old_pid
         failed_cycles = worker_log.read_text().count(WORKER_SAYS_SLURM_DOWN)
@@ -135,7 +137,7 @@ def test_controller_restart_while_a_job_runs_completes_it_once(
     assert first["scheduler_job_id"] == slurm_id and first["attempts"] == 1
     assert [e["to"] for e in first["events"]].count("QUEUED") == 1
     assert jobs[1]["attempts"] == 1
-    print(f"worker cycles that found slurmctld down: {failed_cycles}")
+    print(f"slurmctld away {outage:.1f} s; worker cycles that found it down: {failed_cycles}")
 
 
 def crashing_program(path: Path, name: str) -> Path:
