@@ -4,12 +4,17 @@
 #   scripts/slurm.sh start    install what is missing, start what is not running, wait for idle
 #   scripts/slurm.sh stop     stop the daemons this script started (by PID), nothing else
 #   scripts/slurm.sh status   say what runs; exit 0 when the node takes jobs, 3 otherwise
+#   scripts/slurm.sh restart-ctld [SECONDS]
+#                             stop slurmctld alone, wait SECONDS (default 0), start it again
+#                             from its saved state: running jobs go on (for fault tests)
 #
 # Needs root (it installs Debian packages and writes /etc/slurm). Never reads stdin.
 # PIDs of the daemons it started are kept in $MOLYTE_SERVICES_DIR/slurm (default .services/slurm).
 # MOLYTE_SLURM_ACCOUNTING=auto|yes|no: run slurmdbd (so sacct works) when MariaDB is reachable
 # (auto, the default), always (yes: fail if it cannot), or never (no).
 set -euo pipefail
+# The daemons and this script always use the /etc/slurm/slurm.conf written below.
+unset SLURM_CONF
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
@@ -220,6 +225,31 @@ cmd_stop() {
     stop_one munged
 }
 
+# restart_ctld SECONDS: the controller goes away and comes back; munge, slurmdbd and slurmd keep
+# running, and slurmctld recovers its jobs from StateSaveLocation (it is not started with -c).
+cmd_restart_ctld() {
+    local down="${1:-0}" pid owned=0
+    [[ "$(id -u)" == 0 ]] || die "must run as root"
+    [[ "$down" =~ ^[0-9]+$ ]] || die "SECONDS must be a whole number, not '$down'"
+    pid="$(pid_of /run/slurmctld.pid)"
+    alive "$pid" slurmctld || die "slurmctld is not running"
+    if [[ -f "$STATE/slurmctld.pid" && "$(tr -dc '0-9' <"$STATE/slurmctld.pid")" == "$pid" ]]; then
+        owned=1
+    fi
+    kill -TERM "$pid"
+    wait_for 30 bash -c "! [[ -d /proc/$pid ]]" || die "slurmctld (pid $pid) did not stop"
+    log "stopped slurmctld (pid $pid) for ${down} s"
+    sleep "$down"
+    /usr/sbin/slurmctld
+    wait_for 20 ctld_up || die "slurmctld does not answer (see /var/log/slurm/slurmctld.log)"
+    if (( owned )); then
+        record slurmctld /run/slurmctld.pid
+    else
+        # Started by someone else: keep it theirs to stop.
+        log "restarted slurmctld (pid $(pid_of /run/slurmctld.pid))"
+    fi
+}
+
 cmd_status() {
     local name pidfile owner state rc=0
     for name in munged slurmdbd slurmctld slurmd; do
@@ -245,5 +275,6 @@ case "${1:-}" in
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
-    *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+    restart-ctld) cmd_restart_ctld "${2:-0}" ;;
+    *) echo "usage: $0 start|stop|status|restart-ctld [SECONDS]" >&2; exit 2 ;;
 esac

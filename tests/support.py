@@ -185,6 +185,27 @@ def build_api(settings: ServerSettings) -> Iterator[Api]:
         )
 
 
+def ran_twice(job: dict[str, Any]) -> bool:
+    """The job's run was finished (collected) more than once, or it completed twice."""
+    tos = [e["to"] for e in job["events"]]
+    return tos.count("POSTPROCESSING") > 1 or tos.count("COMPLETED") > 1
+
+
+def report_counts(label: str, submitted: int, jobs: list[dict[str, Any] | None]) -> dict[str, int]:
+    """A fault test's closing figures, printed as `counts LABEL: submitted=.. completed=..
+    lost=.. run-twice=..` (see them with `pytest -rP`) and returned for assertions.
+    `jobs`: the API's view of every acknowledged submission, None for one not found."""
+    found = [j for j in jobs if j is not None]
+    counts = {
+        "submitted": submitted,
+        "completed": sum(j["state"] == "COMPLETED" for j in found),
+        "lost": submitted - len(found),
+        "run-twice": sum(ran_twice(j) for j in found),
+    }
+    print(f"counts {label}: " + " ".join(f"{k}={v}" for k, v in counts.items()))
+    return counts
+
+
 MOTO_SERVER = Path(sys.executable).parent / "moto_server"
 
 

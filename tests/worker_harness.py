@@ -1,5 +1,5 @@
-"""Run a real worker (test engine, real scheduler) against a live server, in-process or as a
-separate process that a test can kill -9."""
+"""Run a real worker (test engine or the real engines, real scheduler) against a live server,
+in-process or as a separate process that a test can kill -9."""
 
 from __future__ import annotations
 
@@ -54,12 +54,18 @@ def test_worker(cfg: WorkerConfig, seconds: float = 1.0) -> Worker:
 test_worker.__test__ = False  # type: ignore[attr-defined]
 
 
-def spawn_worker(args: dict[str, Any], path: Path) -> subprocess.Popen[bytes]:
+def spawn_worker(
+    args: dict[str, Any], path: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """This harness as a separate worker process (so a test can kill -9 it); `args` are
-    written to `path`, its stderr goes beside it."""
+    written to `path`, its stderr goes beside it; `env` is added to this process's environment.
+
+    `args`: url, token, work, scheduler, name; optional seconds (the test engine's run time),
+    concurrent (max_concurrent_jobs), engines ("script", the default, or "real": LAMMPS,
+    PySCF, xtb as `molyte worker` finds them)."""
     path.write_text(json.dumps(args))
     root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": f"{root / 'src'}:{root / 'tests'}"}
+    env = {**os.environ, **(env or {}), "PYTHONPATH": f"{root / 'src'}:{root / 'tests'}"}
     with path.with_suffix(".log").open("ab") as log:
         return subprocess.Popen(
             [sys.executable, str(Path(__file__)), str(path)],
@@ -79,8 +85,12 @@ def main(argv: list[str]) -> None:
         Path(args["work"]),
         scheduler=args["scheduler"],
         name=args["name"],
+        concurrent=int(args.get("concurrent", 4)),
     )
-    worker = test_worker(cfg, float(args.get("seconds", 1.0)))
+    if args.get("engines", "script") == "real":
+        worker = build_worker(cfg)
+    else:
+        worker = test_worker(cfg, float(args.get("seconds", 1.0)))
     import signal
 
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())

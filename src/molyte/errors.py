@@ -71,6 +71,12 @@ class ExternalCommandError(MolyteError):
     status_code = 502
 
 
+class SchedulerUnavailable(ExternalCommandError):
+    """The batch scheduler's controller did not answer; the same call may work later."""
+
+    status_code = 503
+
+
 class SpecInvalid(InvalidInput):
     """The job spec is not valid."""
 

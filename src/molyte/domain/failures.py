@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from enum import StrEnum
 
 
@@ -105,3 +106,14 @@ REQUEUE_REASONS = frozenset(
         FailureReason.SCHEDULER_ERROR,
     }
 )
+
+
+def describe_exit(status: int) -> str:
+    """An exit status in words; above 128 it is the shell's way of saying "killed by signal N"."""
+    if status > 128:
+        try:
+            name = f", {signal.Signals(status - 128).name}"
+        except ValueError:
+            name = ""
+        return f"exit status {status}: killed by signal {status - 128}{name}"
+    return f"exit status {status}"

@@ -70,11 +70,12 @@ class SaltSpec(StrictModel):
     name: str = Field(description="Library salt, e.g. LiPF6")
     concentration: float = Field(gt=0, le=10, description="mol/L")
 
-    @model_validator(mode="after")
-    def _known(self) -> Self:
-        if self.name not in SALTS:
-            raise ValueError(f"unknown salt {self.name!r}; choose one of {', '.join(SALTS)}")
-        return self
+    @field_validator("name")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in SALTS:
+            raise ValueError(f"unknown salt {value!r}; choose one of {', '.join(SALTS)}")
+        return value
 
 
 class SolventSpec(StrictModel):
@@ -88,6 +89,15 @@ class SolventSpec(StrictModel):
         description="g/cm^3 of the pure liquid, for a SMILES solvent; estimated when absent",
     )
 
+    @field_validator("name")
+    @classmethod
+    def _known(cls, value: str | None) -> str | None:
+        if value is not None and value not in SOLVENTS:
+            raise ValueError(
+                f"unknown solvent {value!r}; choose one of {', '.join(SOLVENTS)} or give a SMILES"
+            )
+        return value
+
     @field_validator("smiles")
     @classmethod
     def _parsable(cls, value: str | None) -> str | None:
@@ -97,11 +107,6 @@ class SolventSpec(StrictModel):
     def _one_of(self) -> Self:
         if (self.name is None) == (self.smiles is None):
             raise ValueError("give exactly one of name or smiles")
-        if self.name is not None and self.name not in SOLVENTS:
-            raise ValueError(
-                f"unknown solvent {self.name!r}; choose one of {', '.join(SOLVENTS)} "
-                "or give a SMILES"
-            )
         if self.name is not None and self.density is not None:
             raise ValueError("density is only for SMILES solvents; library solvents have theirs")
         return self

@@ -79,7 +79,9 @@ ATOMIC_NUMBERS = {symbol: number for number, symbol in enumerate(ELEMENTS, 1)}
 
 _NUMBER = r"-?\d+(\.\d+)?([eE][-+]?\d+)?"
 # A line of an XYZ block: element symbol and three coordinates; nothing else is accepted.
-_XYZ_LINE = re.compile(rf"^\s*[A-Z][a-z]?\s+{_NUMBER}\s+{_NUMBER}\s+{_NUMBER}\s*$")
+# ASCII only: Python's \d and \s also match other scripts' digits (float() reads "١.٥") and
+# Unicode spaces, which would be stored in the spec as the user typed them.
+_XYZ_LINE = re.compile(rf"^\s*[A-Z][a-z]?\s+{_NUMBER}\s+{_NUMBER}\s+{_NUMBER}\s*$", re.ASCII)
 # The comment line of a full XYZ file is dropped, but it still may not smuggle input syntax.
 _XYZ_COMMENT = re.compile(r"^[\w .,:;=()+\-*/]*$")
 XYZ_MAX_ATOMS = 200

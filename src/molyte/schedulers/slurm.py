@@ -3,6 +3,8 @@
 Jobs `squeue` no longer lists (it forgets them `MinJobAge` seconds after they end) are looked
 up with one `sacct` call when accounting works, else in one `scontrol show job` listing.
 Builders and parsers here are pure; `SlurmScheduler` only wires them to a `CommandRunner`.
+When slurmctld does not answer (stopped, restarting) every call raises `SchedulerUnavailable`,
+which the worker treats as transient.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from molyte.domain.failures import FailureReason
-from molyte.errors import ExternalCommandError, InvalidInput
+from molyte.errors import ExternalCommandError, InvalidInput, SchedulerUnavailable
 from molyte.schedulers.base import BatchJob, BatchState, BatchStatus
 from molyte.schedulers.runner import CommandRunner, run_command
 from molyte.schedulers.script import (
@@ -66,6 +68,8 @@ _SQUEUE_FORMAT = "JobID:|,State:|,Reason:|,exit_code:"
 # What squeue/scontrol say (on stderr, exit status 1) when none of the ids is known any more.
 _INVALID_ID = "Invalid job id specified"
 _ACCOUNTING_DISABLED = "accounting storage is disabled"
+# What every Slurm client prints when slurmctld does not answer (after MessageTimeout seconds).
+_NO_CONTROLLER = "Unable to contact slurm controller"
 
 
 def map_state(raw: str, exit_code: int | None = None) -> BatchStatus:
@@ -77,6 +81,15 @@ def map_state(raw: str, exit_code: int | None = None) -> BatchStatus:
     state, reason = SLURM_STATES[word]
     # squeue prints an exit code of 0 for jobs that have not ended; it means nothing yet.
     return BatchStatus(state, reason, exit_code if state.finished else None, raw.strip())
+
+
+def command_error(what: str, stderr: str) -> ExternalCommandError:
+    """The error for a failed Slurm command: `SchedulerUnavailable` when the controller did
+    not answer (the call may work later), else `ExternalCommandError`."""
+    message = f"{what} failed: {stderr.strip()[:500]}"
+    if _NO_CONTROLLER in stderr:
+        return SchedulerUnavailable(message)
+    return ExternalCommandError(message)
 
 
 def check_job_id(scheduler_id: str) -> str:
@@ -242,7 +255,7 @@ class SlurmScheduler:
         """`sbatch --parsable`; the new job id."""
         result = self._run(sbatch_argv(script, workdir))
         if result.returncode != 0:
-            raise ExternalCommandError(f"sbatch failed: {result.stderr.strip()[:500]}")
+            raise command_error("sbatch", result.stderr)
         job_id = parse_sbatch(result.stdout)
         log.info("submitted %s", script, extra={"action": "submit", "scheduler_id": job_id})
         return job_id
@@ -272,14 +285,14 @@ class SlurmScheduler:
         """`scancel`; a job Slurm no longer knows needs no cancelling."""
         result = self._run(scancel_argv(scheduler_id))
         if result.returncode != 0 and _INVALID_ID not in result.stderr:
-            raise ExternalCommandError(f"scancel failed: {result.stderr.strip()[:500]}")
+            raise command_error("scancel", result.stderr)
 
     def _squeue(self, ids: list[str]) -> dict[str, BatchStatus]:
         result = self._run(squeue_argv(ids))
         if result.returncode != 0:
             if _INVALID_ID in result.stderr:
                 return {}
-            raise ExternalCommandError(f"squeue failed: {result.stderr.strip()[:500]}")
+            raise command_error("squeue", result.stderr)
         return parse_squeue(result.stdout)
 
     def _sacct(self, ids: list[str]) -> dict[str, BatchStatus] | None:
@@ -299,5 +312,5 @@ class SlurmScheduler:
     def _scontrol(self) -> dict[str, BatchStatus]:
         result = self._run(scontrol_argv())
         if result.returncode != 0:
-            raise ExternalCommandError(f"scontrol show job failed: {result.stderr.strip()[:500]}")
+            raise command_error("scontrol show job", result.stderr)
         return parse_scontrol(result.stdout)

@@ -3,6 +3,8 @@
 One thread, one pass per cycle. The scheduler is asked about every tracked job in a single
 call per cycle. A job's stage advances only after the server acknowledged the report, so a
 failed call is simply made again next cycle, and a restart resumes from the saved stage.
+Scheduler errors are transient too: a job is never failed because `squeue` did not answer; its
+jobs are asked about again next cycle, and no new job is claimed while the scheduler is down.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from molyte import __version__
-from molyte.domain.failures import FailureReason
+from molyte.domain.failures import FailureReason, describe_exit
 from molyte.engines.base import Engine, EngineContext, EngineResult, Resources, RunPlan
-from molyte.errors import MolyteError
+from molyte.errors import ExternalCommandError, MolyteError, SchedulerUnavailable
 from molyte.schedulers.base import BatchJob, BatchState, BatchStatus, Scheduler
-from molyte.schedulers.script import EXIT_STATUS_FILE
+from molyte.schedulers.script import EXIT_STATUS_FILE, read_exit_status
 from molyte.worker.client import CredentialsRefused, LeaseLost, ServerUnavailable, WorkerClient
 from molyte.worker.config import WorkerConfig
 from molyte.worker.state import LocalState, TrackedJob
@@ -36,6 +38,7 @@ LOG_TAIL_BYTES = 4000
 CONTINUATIONS_FILE = "molyte-continuations"
 MAX_CONTINUATIONS = 3  # a run cut by its time limit is continued at most this often
 SPEC_FILE = "job-spec.json"  # the job's spec, kept for repairs after a restart
+BATCH_SCRIPT = "job.sh"
 EngineResolver = Callable[[Mapping[str, Any]], Engine]
 Uploader = Callable[[TrackedJob, Path], dict[str, Any]]
 
@@ -80,6 +83,7 @@ class Worker:
         self.lease_seconds = 600.0
         self._next_heartbeat = 0.0
         self._backoff = 0.0
+        self.scheduler_down = False  # the scheduler failed to answer in this cycle
         if self.tracked:
             log.info("re-attaching to %d jobs from the local state", len(self.tracked))
 
@@ -144,7 +148,7 @@ class Worker:
         if self.tracked:
             wait = min(wait, 5.0)
         wait = max(0.0, min(wait, self._next_heartbeat - time.monotonic()))
-        if free > 0 and self.job_types and not self.stop_event.is_set():
+        if free > 0 and self.job_types and not self.scheduler_down and not self.stop_event.is_set():
             jobs = self.client.claim(
                 worker_name=self.cfg.worker.name,
                 job_types=self.job_types,
@@ -224,10 +228,28 @@ class Worker:
             log.exception("preparing job %s failed", job_id, extra={"job_id": job_id})
             self._fail(job, FailureReason.BUILD_FAILED, f"{exc.__class__.__name__}: {exc}")
             return
+        job.stage = "PREPARED"
+        self.state.save(job)
+        self._submit(job, script_path)
+
+    def _submit(self, job: TrackedJob, script_path: Path) -> None:
+        """sbatch the prepared job and report QUEUED; while the scheduler's controller does not
+        answer the job stays PREPARED and is submitted again next cycle."""
         job.stage = "SUBMITTING"
         self.state.save(job)
         try:
-            job.scheduler_id = self.scheduler.submit(script_path, workdir)
+            job.scheduler_id = self.scheduler.submit(script_path, job.workdir)
+        except SchedulerUnavailable as exc:
+            self.scheduler_down = True
+            job.stage = "PREPARED"
+            self.state.save(job)
+            log.warning(
+                "job %s not submitted, trying again next cycle: %s",
+                job.job_id,
+                exc.message,
+                extra={"job_id": job.job_id, "action": "submit"},
+            )
+            return
         except MolyteError as exc:
             self._fail(job, FailureReason.SUBMIT_FAILED, exc.message)
             return
@@ -235,9 +257,9 @@ class Worker:
         self.state.save(job)
         log.info(
             "job %s submitted as %s",
-            job_id,
+            job.job_id,
             job.scheduler_id,
-            extra={"job_id": job_id, "action": "submit"},
+            extra={"job_id": job.job_id, "action": "submit"},
         )
         self._report(job, "QUEUED", scheduler_job_id=job.scheduler_id)
 
@@ -245,7 +267,7 @@ class Worker:
         script = self.scheduler.render(
             self._batch_job(job_id, workdir, plan.commands, plan.resources, plan.env)
         )
-        path = workdir / "job.sh"
+        path = workdir / BATCH_SCRIPT
         path.write_text(script)
         return path
 
@@ -280,17 +302,40 @@ class Worker:
 
     def follow(self) -> None:
         """Ask the scheduler about every tracked job at once and move each along."""
+        self.scheduler_down = False
         in_scheduler = {
             t.scheduler_id: t
             for t in self.tracked.values()
-            if t.scheduler_id and t.stage in ("SUBMITTING", "QUEUED", "RUNNING")
+            if t.scheduler_id and t.stage in ("QUEUED", "RUNNING")
         }
-        statuses = self.scheduler.status(list(in_scheduler)) if in_scheduler else {}
+        statuses: Mapping[str, BatchStatus] = {}
+        if in_scheduler:
+            try:
+                statuses = self.scheduler.status(list(in_scheduler))
+            except ExternalCommandError as exc:
+                # Not the jobs' fault: ask again next cycle; the lease keeps them ours.
+                self.scheduler_down = True
+                log.warning(
+                    "the scheduler did not answer about %d jobs, asking again next cycle: %s",
+                    len(in_scheduler),
+                    exc.message,
+                    extra={"action": "status"},
+                )
         for job in list(self.tracked.values()):
             if self.stop_event.is_set():
                 return
+            if self.scheduler_down and job.scheduler_id in in_scheduler:
+                continue
             try:
                 self._advance(job, statuses)
+            except SchedulerUnavailable as exc:
+                self.scheduler_down = True
+                log.warning(
+                    "job %s: the scheduler failed, trying again next cycle: %s",
+                    job.job_id,
+                    exc.message,
+                    extra={"job_id": job.job_id, "action": "follow"},
+                )
             except LeaseLost as exc:
                 log.warning(
                     "job %s is no longer ours (%s): dropping it",
@@ -303,6 +348,10 @@ class Worker:
     def _advance(self, job: TrackedJob, statuses: Mapping[str, BatchStatus]) -> None:
         if job.stage == "SUBMITTING" and job.scheduler_id:
             self._report(job, "QUEUED", scheduler_job_id=job.scheduler_id)
+            return
+        if job.stage == "PREPARED":
+            if not self.scheduler_down:
+                self._submit(job, job.workdir / BATCH_SCRIPT)
             return
         if job.stage == "CLAIMED":
             # Claimed but never submitted (we died while preparing): nothing runs, so let the
@@ -332,6 +381,7 @@ class Worker:
         if engine is None:
             return False
         plan: RunPlan | None = None
+        continued = 0  # the number of this continuation, written once it is submitted
         reason = status.failure_reason
         prepare_continue = getattr(engine, "prepare_continue", None)
         prepare_repair = getattr(engine, "prepare_repair", None)
@@ -345,7 +395,7 @@ class Worker:
             except MolyteError as exc:
                 log.info("job %s cannot be continued: %s", job.job_id, exc.message)
                 return False
-            counter.write_text(str(done + 1))
+            continued = done + 1
             note = (
                 f"TIMEOUT: continued from the last restart file ({done + 1} of {MAX_CONTINUATIONS})"
             )
@@ -360,7 +410,16 @@ class Worker:
             return False
         (job.workdir / EXIT_STATUS_FILE).unlink(missing_ok=True)
         script_path = self._write_script(job.job_id, job.workdir, plan)
-        job.scheduler_id = self.scheduler.submit(script_path, job.workdir)
+        try:
+            scheduler_id = self.scheduler.submit(script_path, job.workdir)
+        except SchedulerUnavailable:
+            raise  # follow() tries again next cycle; the finished batch job still says why
+        except MolyteError as exc:
+            log.warning("job %s cannot be resubmitted: %s", job.job_id, exc.message)
+            return False
+        if continued:
+            (job.workdir / CONTINUATIONS_FILE).write_text(str(continued))
+        job.scheduler_id = scheduler_id
         self.state.save(job)
         log.info(
             "job %s: %s as %s",
@@ -394,7 +453,11 @@ class Worker:
         if scheduler_reason is FailureReason.SCRIPT_FAILED and result.failure_reason is not None:
             reason = result.failure_reason  # the engine read the log: a named failure is better
         if reason is not None:
-            self._fail(job, reason, result.message or reason.value)
+            message = result.message or reason.value
+            status = read_exit_status(job.workdir)
+            if status:  # the batch commands failed: say how (a crash shows as a signal)
+                message = f"{message} ({describe_exit(status)})"
+            self._fail(job, reason, message)
             return
         files = []
         for path in result.files:

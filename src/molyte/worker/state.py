@@ -36,7 +36,8 @@ class TrackedJob:
     workdir: Path
     scheduler_id: str | None
     # Last state the server acknowledged: CLAIMED, QUEUED, RUNNING, POSTPROCESSING;
-    # or SUBMITTING between sbatch and the record of its id.
+    # or PREPARED (inputs and batch script written, sbatch not yet accepted: the controller did
+    # not answer), or SUBMITTING between sbatch and the record of its id.
     stage: str
     failure_reason: str | None = None
 

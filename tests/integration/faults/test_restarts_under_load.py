@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, select
 
 from molyte.db.migrate import upgrade
 from molyte.db.models import Job
-from support import LiveServer, api_session, free_port, make_settings, qc_body
+from support import LiveServer, api_session, free_port, make_settings, qc_body, report_counts
 from worker_harness import test_worker, worker_config
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -158,6 +158,11 @@ def test_restart_postgres_and_server_under_load(
                     break
                 time.sleep(1)
             engine.dispose()
+            views = []
+            for i in acknowledged:
+                r = api.client.get(f"/api/v1/jobs/{i}", headers=api.admin)
+                views.append(r.json() if r.status_code == 200 else None)
+            report_counts("pg-and-api-restart", len(acknowledged), views)
             missing = [i for i in acknowledged if i not in rows]
             assert missing == [], f"acknowledged but lost: {missing}"
             stuck = {i: rows.get(i) for i in acknowledged if rows.get(i) != "COMPLETED"}

@@ -18,7 +18,7 @@ from molyte.domain.states import JobType
 from molyte.engines.base import EngineContext, RunPlan
 from molyte.schedulers.slurm import SlurmScheduler
 from molyte.testing import ScriptEngine
-from support import LiveServer, api_session, make_settings, qc_body
+from support import LiveServer, api_session, make_settings, qc_body, report_counts
 from worker_harness import spawn_worker, test_worker, worker_config
 
 pytestmark = pytest.mark.slurm
@@ -82,6 +82,7 @@ def test_worker_lost_for_good_is_replaced_and_fenced_when_back(
             procs.append(b)
             wait_until(lambda: api.job(job["id"])["state"] == "COMPLETED", 120, "node-b done")
             final = api.job(job["id"])
+            report_counts("lost-worker", 1, [final])
             assert final["worker"] == "node-b" and final["attempts"] == 2
             assert final["scheduler_job_id"] != first_slurm
             sweeps = [e for e in final["events"] if e["actor"] == "sweeper"]
@@ -124,6 +125,7 @@ def test_network_cut_longer_than_lease_keeps_slurm_job_and_resyncs(
             server.__enter__()
             wait_until(lambda: api.job(job["id"])["state"] == "COMPLETED", 90, "completed")
             final = api.job(job["id"])
+            report_counts("network-cut", 1, [final])
             assert final["scheduler_job_id"] == slurm_id and final["attempts"] == 1
             assert [e["to"] for e in final["events"]].count("QUEUED") == 1
         finally:
@@ -165,3 +167,5 @@ def test_full_disk_fails_the_job_and_the_worker_goes_on(
         while api.job(ok["id"])["state"] != "COMPLETED":
             assert time.monotonic() < deadline
             worker.cycle(claim_wait=0.2)
+        counts = report_counts("full-disk", 2, [api.job(full["id"]), api.job(ok["id"])])
+        assert counts == {"submitted": 2, "completed": 1, "lost": 0, "run-twice": 0}

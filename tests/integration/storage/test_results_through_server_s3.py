@@ -14,7 +14,7 @@ import boto3
 import httpx
 import pytest
 
-from support import LiveServer, Moto, api_session, make_settings, qc_body
+from support import LiveServer, Moto, api_session, make_settings, qc_body, report_counts
 from worker_harness import test_worker, worker_config
 
 
@@ -107,3 +107,4 @@ def test_store_down_during_upload_result_arrives_once_back(
         [f] = api.client.get(f"/api/v1/jobs/{job['id']}/results", headers=api.alice).json()["files"]
         assert httpx.get(f["url"]).content == b"molyte\n"
         assert [e["to"] for e in api.job(job["id"])["events"]].count("COMPLETED") == 1
+        report_counts("s3-hang", 1, [api.job(job["id"])])

@@ -15,7 +15,7 @@ import pytest
 from molyte.domain.states import JobType
 from molyte.testing import ScriptEngine
 from molyte.worker.loop import Worker
-from support import Api, LiveServer, build_api, make_settings, qc_body
+from support import Api, LiveServer, build_api, make_settings, qc_body, report_counts
 from worker_harness import spawn_worker, test_worker, worker_config
 
 pytestmark = pytest.mark.slurm
@@ -77,6 +77,7 @@ def test_failing_script_ends_failed_with_log_tail(
     run_until(worker, lambda: api.job(job["id"])["state"] == "FAILED")
     final = api.job(job["id"])
     assert final["failure_reason"] == "SCRIPT_FAILED"
+    assert final["events"][-1]["message"].endswith("(exit status 3)")
     assert "segfault in step 3" in (final["log_tail"] or "")
 
 
@@ -138,6 +139,7 @@ def test_kill_9_worker_then_restart_completes_once(
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
     final = api.job(job["id"])
+    report_counts("kill-9-worker", 1, [final])
     assert final["scheduler_job_id"] == slurm_id
     assert final["attempts"] == 1
     assert [e["to"] for e in final["events"]].count("QUEUED") == 1

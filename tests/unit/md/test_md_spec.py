@@ -47,7 +47,7 @@ def test_invalid_smiles_is_refused_naming_the_field() -> None:
 
 def test_unknown_salt_is_refused() -> None:
     found = errors(spec(salts=[{"name": "LiXYZ", "concentration": 1}]))
-    assert found[0][0] == "salts.0"
+    assert found[0][0] == "salts.0.name"
     assert "unknown salt 'LiXYZ'" in found[0][1] and "LiPF6" in found[0][1]
 
 
@@ -65,6 +65,11 @@ def test_unknown_salt_is_refused() -> None:
 def test_bad_solvents_are_refused(solvent: dict[str, object], words: str) -> None:
     found = errors(spec(solvents=[solvent]))
     assert words in found[0][1]
+
+
+def test_unknown_solvent_name_names_the_field() -> None:
+    found = errors(spec(solvents=[{"name": "EC"}, {"name": "EC\nshell id"}]))
+    assert found[0][0] == "solvents.1.name" and "unknown solvent" in found[0][1]
 
 
 def test_size_is_salt_pairs_or_box_length() -> None:

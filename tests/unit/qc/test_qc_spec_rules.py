@@ -70,6 +70,14 @@ def test_unknown_element_in_xyz() -> None:
 
 
 @pytest.mark.parametrize(
+    "line", ["O 0 0 \uff10.97", "O 0 0 \u0660.97", "O\u00a00 0 0", "O 0 0 0\u2003"]
+)
+def test_xyz_numbers_and_spaces_are_ascii(line: str) -> None:
+    errors = _errors({"molecule": {"xyz": f"{line}\nH 0 0 0.97", "multiplicity": 2}})
+    assert errors[0][0] == ("molecule", "xyz") and "is not 'Element x y z'" in errors[0][1]
+
+
+@pytest.mark.parametrize(
     ("change", "loc", "words"),
     [
         ({"method": "MP2"}, ("method",), "unknown method"),

@@ -199,3 +199,21 @@ def test_xtb_imaginary_frequency_is_flagged() -> None:
     s = parse_xtb(step, " * finished run on x\n", "", json.dumps(data), list(step.atoms))
     assert s["frequencies_cm1"] == [-250.5, 3600.0, 3700.0]
     assert s["imaginary_frequencies"] == [-250.5]
+
+
+@pytest.mark.parametrize(
+    ("returncode", "reason", "words"),
+    [
+        (-11, "SCRIPT_FAILED", "xtb crashed (exit status 139: killed by signal 11, SIGSEGV)"),
+        (1, "SCRIPT_FAILED", "xtb crashed (exit status 1)"),
+        (0, "UNKNOWN", "xtb did not terminate normally"),
+    ],
+)
+def test_xtb_crash_is_named_with_its_exit_status(returncode: int, reason: str, words: str) -> None:
+    spec = QCSpec.model_validate({"molecule": {"smiles": "O"}, "method": "GFN2-xTB"})
+    step = plan_steps(spec, embed_smiles("O"))[0]
+    err = "free(): corrupted unsorted chunks\n"
+    s = parse_xtb(step, "", err, None, list(step.atoms), returncode=returncode)
+    assert s["normal_termination"] is False
+    assert s["failure_reason"] == reason
+    assert s["message"].startswith(words) and "corrupted unsorted chunks" in s["message"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from molyte.domain.failures import FailureReason as F
-from molyte.errors import ConfigError, ExternalCommandError, InvalidInput
+from molyte.errors import ConfigError, ExternalCommandError, InvalidInput, SchedulerUnavailable
 from molyte.schedulers.base import BatchState as S
 from molyte.schedulers.base import BatchStatus
 from molyte.schedulers.fake import RecordingRunner
@@ -175,3 +175,21 @@ def test_submit_refuses_unsafe_paths_before_running_anything() -> None:
     with pytest.raises(ConfigError, match="batch script"):
         SlurmScheduler(runner).submit(Path("job.sh"), Path("/w"))
     assert runner.calls == []
+
+
+def test_no_controller_is_scheduler_unavailable_other_failures_are_not() -> None:
+    down = RecordingRunner(
+        {
+            "squeue": CommandResult(1, "", read("squeue_no_controller.stderr")),
+            "sbatch": CommandResult(1, "", read("sbatch_no_controller.stderr")),
+        }
+    )
+    with pytest.raises(SchedulerUnavailable, match="Unable to contact slurm controller"):
+        SlurmScheduler(down).status(["1"])
+    with pytest.raises(SchedulerUnavailable):
+        SlurmScheduler(down).submit(Path("/w/job.sh"), Path("/w"))
+    err = "sbatch: error: Batch job submission failed: Invalid partition name specified\n"
+    refused = RecordingRunner({"sbatch": CommandResult(1, "", err)})
+    with pytest.raises(ExternalCommandError) as caught:
+        SlurmScheduler(refused).submit(Path("/w/job.sh"), Path("/w"))
+    assert not isinstance(caught.value, SchedulerUnavailable)

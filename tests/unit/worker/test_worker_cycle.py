@@ -14,6 +14,8 @@ from molyte.worker.config import parse_config
 from molyte.worker.loop import Worker
 from molyte.worker.state import LocalState, TrackedJob
 
+DATA = Path(__file__).resolve().parents[2] / "data" / "slurm"
+
 
 class FakeClient:
     """Records the worker's calls; answers as a server with no new jobs would."""
@@ -65,3 +67,81 @@ def test_two_hundred_tracked_jobs_one_squeue_per_cycle(tmp_path: Path) -> None:
     assert runner.count("sacct") == 0 and runner.count("scontrol") == 0
     assert ("heartbeat", 200) in client.calls
     assert not [c for c in client.calls if c[0] == "status"]  # nothing changed, nothing said
+
+
+NO_CONTROLLER_SQUEUE = CommandResult(1, "", (DATA / "squeue_no_controller.stderr").read_text())
+NO_CONTROLLER_SBATCH = CommandResult(1, "", (DATA / "sbatch_no_controller.stderr").read_text())
+
+
+class OneJobClient(FakeClient):
+    """A server with one QC job to hand out on the first claim."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.jobs = [{"id": 7, "type": "QC", "lease_token": "tok7", "spec": {"engine": "pyscf"}}]
+
+    def claim(self, **kwargs: Any) -> list[dict[str, Any]]:
+        self.calls.append(("claim", kwargs["limit"]))
+        jobs, self.jobs = self.jobs, []
+        return jobs
+
+
+def _worker(tmp_path: Path, runner: RecordingRunner, client: FakeClient) -> Worker:
+    cfg = parse_config(
+        {
+            "api": {"base_url": "http://server.invalid", "worker_token": "t"},
+            "worker": {"name": "w", "max_concurrent_jobs": 4},
+            "local": {"md_work_dir": str(tmp_path / "md"), "qc_work_dir": str(tmp_path / "qc")},
+        }
+    )
+    engines = {"pyscf": ScriptEngine(JobType.QC, [["true"]], name="pyscf")}
+    return Worker(cfg, client, SlurmScheduler(runner=runner), engines)  # type: ignore[arg-type]
+
+
+def _reports(client: FakeClient) -> list[tuple[int, str]]:
+    return [c[1] for c in client.calls if c[0] == "status"]
+
+
+def test_squeue_without_controller_is_transient_and_stops_claims(tmp_path: Path) -> None:
+    runner = RecordingRunner({"squeue": NO_CONTROLLER_SQUEUE})
+    client = FakeClient()
+    worker = _worker(tmp_path, runner, client)
+    job = TrackedJob(3, "QC", "pyscf", "tok3", tmp_path / "qc" / "job-3", "41", "RUNNING")
+    worker.tracked[3] = job
+    worker.state.save(job)
+    for _ in range(3):
+        worker.cycle(claim_wait=0)  # no exception: the worker goes on
+    assert runner.count("squeue") == 3
+    assert _reports(client) == []  # the job is neither failed nor moved
+    assert not [c for c in client.calls if c[0] == "claim"]  # no new work while Slurm is down
+    assert worker.tracked[3].stage == "RUNNING"
+    runner.responses["squeue"] = CommandResult(0, "41|COMPLETED|None|0\n", "")
+    worker.cycle(claim_wait=0)
+    assert (3, "POSTPROCESSING") in _reports(client)
+    assert [c for c in client.calls if c[0] == "claim"]
+
+
+def test_sbatch_without_controller_keeps_the_job_and_submits_it_later(tmp_path: Path) -> None:
+    runner = RecordingRunner({"sbatch": NO_CONTROLLER_SBATCH})
+    client = OneJobClient()
+    worker = _worker(tmp_path, runner, client)
+    worker.cycle(claim_wait=0)
+    assert worker.tracked[7].stage == "PREPARED"
+    worker.cycle(claim_wait=0)
+    assert runner.count("sbatch") == 2
+    assert _reports(client) == []  # not FAILED, not QUEUED
+    assert [c for c in client.calls if c[0] == "claim"] == [("claim", 4)]  # none while down
+    runner.responses["sbatch"] = CommandResult(0, "55\n", "")
+    worker.cycle(claim_wait=0)
+    assert _reports(client) == [(7, "QUEUED")]
+    assert worker.tracked[7].scheduler_id == "55"
+
+
+def test_sbatch_refusal_still_fails_the_job(tmp_path: Path) -> None:
+    err = "sbatch: error: Batch job submission failed: Invalid partition name specified\n"
+    runner = RecordingRunner({"sbatch": CommandResult(1, "", err)})
+    client = OneJobClient()
+    worker = _worker(tmp_path, runner, client)
+    worker.cycle(claim_wait=0)
+    assert _reports(client) == [(7, "FAILED")]
+    assert 7 not in worker.tracked

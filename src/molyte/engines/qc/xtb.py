@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from molyte.domain.failures import FailureReason
+from molyte.domain.failures import FailureReason, describe_exit
 from molyte.domain.qc_spec import SOLVENT_TABLE, QCSpec, Task
 from molyte.engines.qc.geometry import read_xyz, xyz_text
 from molyte.engines.qc.steps import Step, empty_step_summary
@@ -86,6 +86,7 @@ def run_xtb_step(xtb_bin: str, spec: QCSpec, step: Step, stepdir: Path) -> dict[
         proc.stderr,
         json_path.read_text() if json_path.exists() else None,
         read_xyz(opt_xyz) if opt_xyz.exists() else list(step.atoms),
+        returncode=proc.returncode,
     )
 
 
@@ -95,8 +96,10 @@ def parse_xtb(
     err_text: str,
     json_text: str | None,
     atoms: list[tuple[str, float, float, float]],
+    returncode: int = 0,
 ) -> dict[str, Any]:
-    """The step summary of an xtb run from its log, stderr, `xtbout.json` and final geometry."""
+    """The step summary of an xtb run from its log, stderr, `xtbout.json`, final geometry and
+    exit status (negative: killed by that signal, as `subprocess` reports it)."""
     summary = empty_step_summary(step)
     summary["geometry"] = [list(a) for a in atoms]
     for pattern, reason in _FAILURES:
@@ -108,7 +111,12 @@ def parse_xtb(
     finished = "normal termination of xtb" in err_text + log_text or bool(
         re.search(r"^ \* finished run on", log_text, re.M)
     )
-    if not finished and summary["failure_reason"] is None:
+    if not finished and summary["failure_reason"] is None and returncode != 0:
+        # The program itself crashed or refused to run (a broken build, a bad node).
+        summary["failure_reason"] = FailureReason.SCRIPT_FAILED.value
+        how = describe_exit(128 - returncode if returncode < 0 else returncode)
+        summary["message"] = f"xtb crashed ({how}): " + err_text.strip()[-300:]
+    elif not finished and summary["failure_reason"] is None:
         summary["failure_reason"] = FailureReason.UNKNOWN.value
         summary["message"] = "xtb did not terminate normally: " + err_text.strip()[-300:]
     summary["normal_termination"] = finished and summary["failure_reason"] is None
