@@ -72,7 +72,9 @@ def test_cancel_a_running_job(tmp_path: Path, poll: Poll) -> None:
     scheduler.cancel(job_id)
     final = poll(scheduler, job_id, lambda s: s.state.finished, 30)[-1]
     assert (final.state, final.failure_reason) == (S.CANCELLED, F.CANCELLED)
-    assert read_exit_status(tmp_path) is None  # the commands never finished
+    # The commands never finished. Slurm signals the job's processes one by one, so the
+    # parent shell may outlive the killed subshell long enough to record its 143 (SIGTERM).
+    assert read_exit_status(tmp_path) in (None, 143)
     scheduler.cancel(job_id)  # cancelling a finished job is not an error
 
 
