@@ -54,7 +54,6 @@ class ServerSettings(BaseSettings):
 
     result_url_seconds: int = Field(default=900, ge=10)
     multipart_threshold_bytes: int = Field(default=64 * 1024 * 1024, ge=5 * 1024 * 1024)
-    multipart_part_bytes: int = Field(default=16 * 1024 * 1024, ge=5 * 1024 * 1024)
     max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
 
     cors_origins: str = ""  # comma separated; empty: same origin only

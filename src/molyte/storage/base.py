@@ -27,6 +27,7 @@ class PresignedRequest:
 class UploadedPart:
     part_number: int
     etag: str
+    sha256: str  # lowercase hex of the part's bytes, as its upload URL was bound to
 
 
 class ObjectStore(Protocol):
@@ -56,14 +57,27 @@ class ObjectStore(Protocol):
         """A PUT bound to this size and sha256: other bytes are refused."""
         ...
 
-    def create_multipart(self, key: str) -> str: ...
+    def create_multipart(self, key: str, sha256: str, part_sha256: Sequence[str]) -> str:
+        """Start a multipart upload of an object with this sha256 whose parts have these
+        sha256s, so `verify` can check it without reading it; unfinished earlier uploads of the
+        same key are aborted. Returns the upload id."""
+        ...
 
     def presign_part(
-        self, key: str, upload_id: str, part_number: int, expires_seconds: int
-    ) -> str: ...
+        self,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        size: int,
+        sha256: str,
+        expires_seconds: int,
+    ) -> PresignedRequest:
+        """A PUT for one part bound to its size and sha256: other bytes are refused."""
+        ...
 
     def complete_multipart(self, key: str, upload_id: str, parts: Sequence[UploadedPart]) -> None:
-        """Assemble the parts in part-number order; unknown upload or ETag -> InvalidInput."""
+        """Assemble the parts in part-number order; parts the store does not hold as listed
+        (ETag, checksum) -> abort the upload, InvalidInput."""
         ...
 
     def abort_multipart(self, key: str, upload_id: str) -> None: ...

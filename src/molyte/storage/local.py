@@ -319,9 +319,15 @@ class LocalStore:
 
     # -- multipart -----------------------------------------------------------------------
 
-    def create_multipart(self, key: str) -> str:
-        """Start a multipart upload for `key`; returns its id."""
+    def create_multipart(self, key: str, sha256: str, part_sha256: Sequence[str]) -> str:
+        """Start a multipart upload for `key`, aborting unfinished earlier ones of the same key;
+        returns its id. The checksums are not kept: this store hashes every byte on arrival."""
         validate_key(key)
+        check_sha256_hex(sha256)
+        for upload_dir in (self.root / "multipart").iterdir():
+            manifest = upload_dir / "manifest.json"
+            if manifest.is_file() and json.loads(manifest.read_text())["key"] == key:
+                shutil.rmtree(upload_dir, ignore_errors=True)
         upload_id = secrets.token_hex(16)
         upload_dir = self._upload_dir(upload_id)
         upload_dir.mkdir()
@@ -337,15 +343,28 @@ class LocalStore:
             raise NotFound("no such multipart upload") from None
         return key
 
-    def presign_part(self, key: str, upload_id: str, part_number: int, expires_seconds: int) -> str:
-        """A relative PUT URL for one part of a multipart upload."""
+    def presign_part(
+        self,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        size: int,
+        sha256: str,
+        expires_seconds: int,
+    ) -> PresignedRequest:
+        """A relative PUT URL for one part, accepting exactly `size` bytes with this sha256."""
         if self.upload_key(upload_id) != key:
             raise InvalidInput("the multipart upload belongs to another key")
         check_part_number(part_number)
+        if isinstance(size, bool) or not 0 < size <= self.max_object_bytes:
+            raise InvalidInput(f"part size must be between 1 and {self.max_object_bytes} bytes")
+        sha = check_sha256_hex(sha256)
         expires = self.signer.expiry(expires_seconds)
-        signature = self.signer.sign("PUT", ["part", upload_id, str(part_number)], expires)
-        params = {"expires": str(expires), "signature": signature}
-        return self._url(f"/multipart/{upload_id}/{part_number}", params)
+        fields = ["part", upload_id, str(part_number), str(size), sha]
+        signature = self.signer.sign("PUT", fields, expires)
+        params = {"expires": str(expires), "size": str(size), "sha256": sha, "signature": signature}
+        url = self._url(f"/multipart/{upload_id}/{part_number}", params)
+        return PresignedRequest(url=url, headers={"Content-Length": str(size)})
 
     def commit_part(self, upload_id: str, part_number: int, writer: ObjectWriter) -> str:
         """Keep a finished part (replacing an earlier upload of it); returns its ETag."""
@@ -358,7 +377,8 @@ class LocalStore:
         return writer.sha256
 
     def complete_multipart(self, key: str, upload_id: str, parts: Sequence[UploadedPart]) -> None:
-        """Concatenate the listed parts into `key` and drop the upload."""
+        """Concatenate the listed parts into `key` and drop the upload; if a part is missing or
+        its ETag or sha256 does not match, abort the upload, InvalidInput."""
         if self.upload_key(upload_id) != key:
             raise InvalidInput("the multipart upload belongs to another key")
         numbers = [p.part_number for p in parts]
@@ -376,9 +396,16 @@ class LocalStore:
                     for chunk in iter(lambda: source.read(CHUNK_BYTES), b""):
                         digest.update(chunk)
                         writer.write(chunk)
-                if digest.hexdigest() != _strip_etag(part.etag):
-                    raise InvalidInput(f"part {part.part_number} ETag does not match")
+                if (
+                    digest.hexdigest() != _strip_etag(part.etag)
+                    or digest.hexdigest() != part.sha256
+                ):
+                    raise InvalidInput(f"part {part.part_number} ETag or sha256 does not match")
             writer.finish(None, None)
+        except InvalidInput:
+            writer.discard()
+            shutil.rmtree(upload_dir, ignore_errors=True)
+            raise
         except BaseException:
             writer.discard()
             raise

@@ -131,11 +131,15 @@ class MemoryStore:
         url = self._url("PUT", key, expires_seconds, size=str(size), sha256=sha)
         return PresignedRequest(url=url, headers={"Content-Length": str(size)})
 
-    def create_multipart(self, key: str) -> str:
-        """Start a multipart upload."""
+    def create_multipart(self, key: str, sha256: str, part_sha256: Sequence[str]) -> str:
+        """Start a multipart upload (dropping unfinished ones of the same key)."""
+        validate_key(key)
+        check_sha256_hex(sha256)
         upload_id = secrets.token_hex(16)
         with self._lock:
-            self._uploads[upload_id] = _Upload(key=validate_key(key))
+            for stale in [u for u, up in self._uploads.items() if up.key == key]:
+                del self._uploads[stale]
+            self._uploads[upload_id] = _Upload(key=key)
         return upload_id
 
     def _upload(self, key: str, upload_id: str) -> _Upload:
@@ -152,17 +156,31 @@ class MemoryStore:
             self._upload(key, upload_id).parts[check_part_number(part_number)] = bytes(data)
         return hashlib.sha256(data).hexdigest()
 
-    def presign_part(self, key: str, upload_id: str, part_number: int, expires_seconds: int) -> str:
-        """An opaque `memory://` URL for one part."""
+    def presign_part(
+        self,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        size: int,
+        sha256: str,
+        expires_seconds: int,
+    ) -> PresignedRequest:
+        """An opaque `memory://` URL for one part, carrying its size and sha256."""
         with self._lock:
             self._upload(key, upload_id)
-        check_part_number(part_number)
-        return self._url(
-            "PUT", key, expires_seconds, upload_id=upload_id, part_number=str(part_number)
+        url = self._url(
+            "PUT",
+            key,
+            expires_seconds,
+            upload_id=upload_id,
+            part_number=str(check_part_number(part_number)),
+            size=str(size),
+            sha256=check_sha256_hex(sha256),
         )
+        return PresignedRequest(url=url, headers={"Content-Length": str(size)})
 
     def complete_multipart(self, key: str, upload_id: str, parts: Sequence[UploadedPart]) -> None:
-        """Join the listed parts into the object."""
+        """Join the listed parts into the object; a missing or mismatched part aborts it."""
         numbers = [p.part_number for p in parts]
         if not parts or numbers != sorted(set(numbers)):
             raise InvalidInput("parts must be listed once each in ascending part-number order")
@@ -171,10 +189,10 @@ class MemoryStore:
             chunks = []
             for part in parts:
                 data = upload.parts.get(part.part_number)
-                if data is None:
-                    raise InvalidInput(f"part {part.part_number} was not uploaded")
-                if hashlib.sha256(data).hexdigest() != part.etag.strip().strip('"'):
-                    raise InvalidInput(f"part {part.part_number} ETag does not match")
+                etag = part.etag.strip().strip('"')
+                if data is None or not hashlib.sha256(data).hexdigest() == etag == part.sha256:
+                    del self._uploads[upload_id]
+                    raise InvalidInput(f"part {part.part_number} is missing or does not match")
                 chunks.append(data)
             self._objects[key] = b"".join(chunks)
             del self._uploads[upload_id]

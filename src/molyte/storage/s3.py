@@ -1,9 +1,14 @@
 """`s3://BUCKET?endpoint=URL&region=R`: AWS S3, Tencent COS, MinIO or any S3-compatible server.
 
-Integrity: a bound upload URL signs `Content-Length` and `x-amz-checksum-sha256`, so AWS and
-MinIO refuse other bytes at upload time. Not every S3-compatible server checks that header
-(the moto test server and, as far as its documentation says, COS do not), so `verify` reads the
-object back and hashes it before the server registers it; a mismatch deletes the object.
+Integrity: a bound upload URL signs `Content-Length` and `x-amz-checksum-sha256`, and each part
+URL of a multipart upload signs its part's length and sha256, so AWS and MinIO refuse other
+bytes at upload time. A multipart upload is created with `ChecksumAlgorithm=SHA256`, so the
+service records a checksum of the part checksums ("composite"), computed from the bytes it
+holds; the declared sha256 and the expected composite are kept as object metadata. `verify`
+compares what the service recorded (a full-object sha256, or the composite and the metadata)
+and only reads the object back when the service recorded no checksum: not every S3-compatible
+server checks or records these headers (moto records none for a single PUT; COS, as far as its
+documentation says, neither checks nor records them). A mismatch deletes the object.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import binascii
 import hashlib
 import os
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, urlsplit
@@ -41,6 +46,9 @@ if TYPE_CHECKING:
 
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
 MULTIPART_CHUNK = 16 * 1024 * 1024
+# Object metadata set at CreateMultipartUpload (the service returns it as x-amz-meta-*).
+SHA256_METADATA = "molyte-sha256"
+PARTS_METADATA = "molyte-parts-sha256"
 _NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchUpload"})
 # Hosts that serve buckets as virtual hosts; any other endpoint (MinIO, moto) gets path style.
 _VIRTUAL_HOST_SUFFIXES = (".amazonaws.com", ".myqcloud.com")
@@ -77,6 +85,14 @@ def sha256_base64_to_hex(value: str) -> str | None:
     return raw.hex() if len(raw) == 32 else None
 
 
+def composite_sha256(part_sha256: Sequence[str]) -> str:
+    """The checksum S3 records for a multipart upload with SHA256 part checksums: base64 of the
+    sha256 of the concatenated part digests, then `-<number of parts>`."""
+    joined = b"".join(bytes.fromhex(check_sha256_hex(h)) for h in part_sha256)
+    digest = base64.b64encode(hashlib.sha256(joined).digest()).decode("ascii")
+    return f"{digest}-{len(part_sha256)}"
+
+
 def is_transient(error: BaseException) -> bool:
     """Whether a boto error is an outage worth retrying (connection trouble, 5xx, throttling)."""
     if isinstance(error, S3UploadFailedError) and error.__cause__ is not None:
@@ -88,6 +104,15 @@ def is_transient(error: BaseException) -> bool:
         code = error.response.get("Error", {}).get("Code", "")
         return status >= 500 or status == 429 or code in {"SlowDown", "RequestTimeout"}
     return False
+
+
+def _full_sha256(head: Mapping[str, Any]) -> str | None:
+    """The full-object sha256 in a head response, if the service recorded one. Objects with
+    part metadata are multipart: their checksum is a composite (which moto does not mark)."""
+    recorded = head.get("ChecksumSHA256")
+    if not recorded or PARTS_METADATA in (head.get("Metadata") or {}):
+        return None
+    return sha256_base64_to_hex(recorded)
 
 
 def _error_code(error: ClientError) -> str:
@@ -203,11 +228,10 @@ class S3Store:
         finally:
             partial.unlink(missing_ok=True)
 
-    def head(self, key: str) -> ObjectInfo | None:
-        """Size, and the sha256 the service recorded if any; None if absent."""
+    def _head(self, key: str) -> dict[str, Any] | None:
         validate_key(key)
         try:
-            response = self._call(
+            response: dict[str, Any] = self._call(
                 "head",
                 lambda: self.client.head_object(
                     Bucket=self.bucket, Key=key, ChecksumMode="ENABLED"
@@ -215,28 +239,47 @@ class S3Store:
             )
         except NotFound:
             return None
-        recorded = response.get("ChecksumSHA256")
-        sha256 = sha256_base64_to_hex(recorded) if recorded else None
-        return ObjectInfo(size=int(response["ContentLength"]), sha256=sha256)
+        return response
+
+    def head(self, key: str) -> ObjectInfo | None:
+        """Size, and the full-object sha256 the service recorded if any; None if absent."""
+        response = self._head(key)
+        if response is None:
+            return None
+        return ObjectInfo(size=int(response["ContentLength"]), sha256=_full_sha256(response))
 
     def verify(self, key: str, size: int, sha256: str) -> ObjectInfo:
-        """Check size, then hash the object's bytes; on a mismatch delete it, InvalidInput."""
+        """Check size and sha256 by the checksum the service recorded (reading the object back
+        only if it recorded none); on a mismatch delete the object, InvalidInput."""
         expected = check_sha256_hex(sha256)
-        info = self.head(key)
-        if info is None:
+        response = self._head(key)
+        if response is None:
             raise InvalidInput(f"result {filename_of(key)!r} was not uploaded")
-        actual = info.sha256
-        if info.size == size:
-            digest = hashlib.sha256()
-            for chunk in self.iter_bytes(key):
-                digest.update(chunk)
-            actual = digest.hexdigest()
-        if info.size != size or actual != expected:
+        if int(response["ContentLength"]) != size or not self._holds(key, response, expected):
             self._call("delete", lambda: self.client.delete_object(Bucket=self.bucket, Key=key))
             raise InvalidInput(
                 f"result {filename_of(key)!r} does not match its declared size and sha256"
             )
         return ObjectInfo(size=size, sha256=expected)
+
+    def _holds(self, key: str, response: dict[str, Any], expected: str) -> bool:
+        """Whether the object's bytes hash to `expected`, judged from a head response."""
+        recorded = response.get("ChecksumSHA256")
+        metadata = response.get("Metadata") or {}
+        if recorded and PARTS_METADATA in metadata:
+            # A multipart object: the service computed its checksum of part checksums from the
+            # parts it holds; the metadata says which one the parts of the declared file give.
+            # (AWS adds "-<parts>" to a composite checksum; moto leaves it off.)
+            composite = str(metadata[PARTS_METADATA])
+            same = recorded.split("-")[0] == composite.split("-")[0]
+            return same and metadata.get(SHA256_METADATA) == expected
+        full = _full_sha256(response)
+        if full is not None:
+            return full == expected
+        digest = hashlib.sha256()  # the service keeps no checksum: read the bytes back
+        for chunk in self.iter_bytes(key):
+            digest.update(chunk)
+        return digest.hexdigest() == expected
 
     def iter_bytes(self, key: str) -> Iterator[bytes]:
         """The object's bytes in 1 MiB chunks."""
@@ -316,27 +359,60 @@ class S3Store:
 
     # -- multipart -----------------------------------------------------------------------
 
-    def create_multipart(self, key: str) -> str:
-        """Start a multipart upload; returns its id."""
+    def create_multipart(self, key: str, sha256: str, part_sha256: Sequence[str]) -> str:
+        """Start a multipart upload with SHA256 part checksums, the declared sha256 and the
+        expected composite checksum as metadata; abort unfinished uploads of the same key
+        (left by a worker that gave up or asked again). Returns the upload id."""
         validate_key(key)
+        metadata = {
+            SHA256_METADATA: check_sha256_hex(sha256),
+            PARTS_METADATA: composite_sha256(part_sha256),
+        }
+        self._abort_unfinished(key)
         response = self._call(
             "create multipart",
-            lambda: self.client.create_multipart_upload(Bucket=self.bucket, Key=key),
+            lambda: self.client.create_multipart_upload(
+                Bucket=self.bucket, Key=key, ChecksumAlgorithm="SHA256", Metadata=metadata
+            ),
         )
         upload_id: str = response["UploadId"]
         return upload_id
 
-    def presign_part(self, key: str, upload_id: str, part_number: int, expires_seconds: int) -> str:
-        """A presigned PUT for one part (S3 needs every part but the last to be >= 5 MiB)."""
+    def _abort_unfinished(self, key: str) -> None:
+        response = self._call(
+            "list uploads",
+            lambda: self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=key),
+        )
+        for upload in response.get("Uploads", []):
+            if upload["Key"] == key:
+                self.abort_multipart(key, upload["UploadId"])
+
+    def presign_part(
+        self,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        size: int,
+        sha256: str,
+        expires_seconds: int,
+    ) -> PresignedRequest:
+        """A presigned PUT for one part with its `Content-Length` and `x-amz-checksum-sha256`
+        signed in (S3 needs every part but the last to be >= 5 MiB)."""
+        checksum = sha256_hex_to_base64(sha256)
         params = {
             "Key": validate_key(key),
             "UploadId": upload_id,
             "PartNumber": check_part_number(part_number),
+            "ContentLength": size,
+            "ChecksumSHA256": checksum,
         }
-        return self._presign("upload_part", params, expires_seconds)
+        url = self._presign("upload_part", params, expires_seconds)
+        headers = {"Content-Length": str(size), "x-amz-checksum-sha256": checksum}
+        return PresignedRequest(url=url, headers=headers)
 
     def complete_multipart(self, key: str, upload_id: str, parts: Sequence[UploadedPart]) -> None:
-        """Complete the upload; if the service refuses the parts, abort it, InvalidInput."""
+        """Complete the upload (each part with its ETag and SHA256 checksum, which AWS checks);
+        if the service refuses the parts, abort it, InvalidInput."""
         validate_key(key)
         numbers = [p.part_number for p in parts]
         if not parts or numbers != sorted(set(numbers)):
@@ -345,6 +421,7 @@ class S3Store:
             {
                 "PartNumber": check_part_number(p.part_number),
                 "ETag": f'"{p.etag.strip().strip(chr(34))}"',
+                "ChecksumSHA256": sha256_hex_to_base64(p.sha256),
             }
             for p in parts
         ]

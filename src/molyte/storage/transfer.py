@@ -1,5 +1,8 @@
 """Worker side: send a result file to where the server's upload instructions say.
 
+Before asking, the worker hashes the file and each of its parts (in parallel threads); every
+upload URL the server returns is bound to those hashes, so a file that changed after hashing, or
+bytes damaged on the way, are refused by the store or, at the latest, at registration.
 Bytes are streamed from disk in 1 MiB chunks (a 256 MiB trajectory never sits in memory).
 Connection errors, timeouts, 429 and 5xx are retried with exponential backoff and full jitter;
 each retry re-reads the same bytes from the same offset, and a PUT of the same bytes to the same
@@ -13,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -23,9 +27,10 @@ from molyte.errors import Conflict, InvalidInput, MolyteError
 from molyte.storage.keys import result_key, validate_result_name
 from molyte.storage.retry import RetryPolicy, StoreUnavailableError, retry_call
 from molyte.storage.s3 import S3Store
+from molyte.storage.uploads import part_size_for
 
 CHUNK_BYTES = 1024 * 1024
-PARALLEL_PARTS = 4  # multipart parts uploaded at once
+PARALLEL_PARTS = 4  # parts hashed or uploaded at once (the fastest on the transfer bench)
 logger = logging.getLogger(__name__)
 
 
@@ -58,6 +63,39 @@ def sha256_file(path: Path) -> tuple[int, str]:
             digest.update(chunk)
             size += len(chunk)
     return size, digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    """What the worker declares about a file before uploading it."""
+
+    size: int
+    sha256: str
+    part_size: int
+    part_sha256: list[str]  # of each `part_size` range, in order
+
+
+def _sha256_range(path: Path, offset: int, length: int) -> str:
+    digest = hashlib.sha256()
+    for chunk in file_chunks(path, offset, length):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def digest_file(path: Path, part_size: int | None = None) -> FileDigest:
+    """Size and sha256 of a file and of each `part_size` range (default: `part_size_for` its
+    size). The whole-file hash runs beside the part hashes: hashlib releases the GIL, so on
+    a machine with more than one core both cost about one pass over the file."""
+    size = Path(path).stat().st_size
+    chosen = part_size or part_size_for(size)
+    with ThreadPoolExecutor(max_workers=PARALLEL_PARTS) as pool:
+        whole = pool.submit(_sha256_range, path, 0, size)
+        parts = list(
+            pool.map(
+                lambda o: _sha256_range(path, o, min(chosen, size - o)), range(0, size, chosen)
+            )
+        )
+        return FileDigest(size, whole.result(), chosen, parts)
 
 
 def file_chunks(path: Path, offset: int, length: int) -> Iterator[bytes]:
@@ -115,6 +153,18 @@ def _put(
         ) from error
 
 
+def _without_length(given: Mapping[str, Any], length: int, path: Path) -> dict[str, str]:
+    """The signed headers to send, less `Content-Length` (set per request), which must be
+    the length about to be sent."""
+    headers = {str(k): str(v) for k, v in given.items() if str(k).lower() != "content-length"}
+    signed = next((str(v) for k, v in given.items() if str(k).lower() == "content-length"), None)
+    if signed is not None and int(signed) != length:
+        raise InvalidInput(
+            f"{path} has {length} bytes to send but the upload was signed for {signed}"
+        )
+    return headers
+
+
 def put_with_instructions(
     http: httpx.Client,
     instructions: Mapping[str, Any],
@@ -123,20 +173,13 @@ def put_with_instructions(
     retry: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[dict[str, Any]]:
-    """Upload `path` as the server's upload response says; return `[{part_number, etag}]`
-    for `uploads/complete` (empty for a single PUT). Relative URLs are joined to `base_url`."""
+    """Upload `path` as the server's upload response says; return `[{part_number, etag,
+    sha256}]` for `uploads/complete` (empty for a single PUT). Relative URLs are joined to
+    `base_url`."""
     policy = retry or RetryPolicy()
     size = Path(path).stat().st_size
     if not instructions.get("multipart"):
-        given = dict(instructions.get("headers") or {})
-        headers = {str(k): str(v) for k, v in given.items() if str(k).lower() != "content-length"}
-        signed_length = next(
-            (str(v) for k, v in given.items() if str(k).lower() == "content-length"), None
-        )
-        if signed_length is not None and int(signed_length) != size:
-            raise InvalidInput(
-                f"{path} has {size} bytes but the upload was signed for {signed_length}"
-            )
+        headers = _without_length(instructions.get("headers") or {}, size, path)
         url = urljoin(base_url, str(instructions["url"]))
         _put(http, url, path, 0, size, headers, policy, sleep)
         return []
@@ -152,11 +195,10 @@ def put_with_instructions(
         number = int(part["part_number"])
         offset = (number - 1) * part_size
         length = min(part_size, size - offset)
+        headers = _without_length(part.get("headers") or {}, length, path)
         url = urljoin(base_url, str(part["url"]))
-        return {
-            "part_number": number,
-            "etag": _put(http, url, path, offset, length, {}, policy, sleep),
-        }
+        etag = _put(http, url, path, offset, length, headers, policy, sleep)
+        return {"part_number": number, "etag": etag, "sha256": str(part["sha256"])}
 
     # A few parts in flight at once: one TCP stream rarely fills a long link to the store.
     with ThreadPoolExecutor(max_workers=PARALLEL_PARTS) as pool:
@@ -171,14 +213,16 @@ def upload_result(
     path: Path,
     name: str | None = None,
     retry: RetryPolicy | None = None,
+    part_size: int | None = None,
 ) -> dict[str, Any]:
-    """Ask the server for upload URLs, send the file, complete a multipart upload; return the
-    `{name, size, sha256}` entry for `POST /workers/jobs/{id}/results`.
+    """Hash the file and its parts, ask the server for upload URLs bound to them, send the
+    file, complete a multipart upload; return the `{name, size, sha256}` entry for
+    `POST /workers/jobs/{id}/results`. `part_size` defaults to `part_size_for` the file.
 
     A stale lease token (409) raises Conflict: the worker must then drop the job's results."""
     policy = retry or RetryPolicy()
     name = validate_result_name(name or Path(path).name)
-    size, sha256 = sha256_file(path)
+    digest = digest_file(path, part_size)
     root = base_url.rstrip("/")
     root = root if root.endswith("/api/v1") else root + "/api/v1"
     api = f"{root}/workers/jobs/{job_id}"
@@ -202,7 +246,16 @@ def upload_result(
         return retry_call(attempt, _is_transient, policy, "upload request")
 
     instructions = post(
-        f"{api}/uploads", {"lease_token": lease_token, "name": name, "size": size, "sha256": sha256}
+        f"{api}/uploads",
+        {
+            "lease_token": lease_token,
+            "name": name,
+            "size": digest.size,
+            "sha256": digest.sha256,
+            # The server uses these only above its multipart threshold, which it alone knows.
+            "part_size": digest.part_size,
+            "part_sha256": digest.part_sha256,
+        },
     )
     parts = put_with_instructions(http, instructions, path, base_url, policy)
     if instructions.get("multipart"):
@@ -215,7 +268,7 @@ def upload_result(
                 "parts": parts,
             },
         )
-    return {"name": name, "size": size, "sha256": sha256}
+    return {"name": name, "size": digest.size, "sha256": digest.sha256}
 
 
 def upload_direct(

@@ -25,8 +25,9 @@ from molyte.storage.zipstream import presign_zip_url
 
 MIB = 1024 * 1024
 DEFAULT_MULTIPART_THRESHOLD = 64 * MIB
-DEFAULT_PART_SIZE = 16 * MIB
+DEFAULT_PART_SIZE = 16 * MIB  # what the worker proposes: the fastest on the transfer bench
 MIN_PART_SIZE = 5 * MIB  # S3's floor for every part but the last
+MAX_PART_SIZE = 5 * 1024**3  # S3's ceiling for one part
 MAX_PARTS = 10_000
 MAX_OBJECT_BYTES = 5 * 1024**4  # S3's largest object
 DEFAULT_UPLOAD_EXPIRES = 3600
@@ -47,17 +48,35 @@ def part_size_for(size: int, part_size: int = DEFAULT_PART_SIZE) -> int:
     return max(part_size, math.ceil(size / MAX_PARTS))
 
 
+def _check_parts(
+    size: int, part_size: int | None, part_sha256: Sequence[str] | None
+) -> tuple[int, list[str]]:
+    """The part size and part sha256s of a multipart upload, if they fit `size` bytes."""
+    if part_size is None or part_sha256 is None:
+        raise InvalidInput("a file above the multipart threshold needs part_size and part_sha256")
+    if isinstance(part_size, bool) or not MIN_PART_SIZE <= part_size <= MAX_PART_SIZE:
+        raise InvalidInput(f"part_size must be from {MIN_PART_SIZE} to {MAX_PART_SIZE} bytes")
+    count = math.ceil(size / part_size)
+    if count > MAX_PARTS:
+        raise InvalidInput(f"{size} bytes in parts of {part_size} would be over {MAX_PARTS} parts")
+    if len(part_sha256) != count:
+        raise InvalidInput(f"{size} bytes in parts of {part_size} need {count} part_sha256 values")
+    return part_size, [check_sha256_hex(h) for h in part_sha256]
+
+
 def upload_instructions(
     store: ObjectStore,
     job_id: int,
     name: str,
     size: int,
     sha256: str,
+    part_size: int | None = None,
+    part_sha256: Sequence[str] | None = None,
     expires_seconds: int = DEFAULT_UPLOAD_EXPIRES,
     multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
-    part_size: int = DEFAULT_PART_SIZE,
 ) -> dict[str, Any]:
-    """The body of `POST /workers/jobs/{id}/uploads`: one bound PUT, or presigned parts."""
+    """The body of `POST /workers/jobs/{id}/uploads`: one bound PUT, or above the threshold a
+    multipart upload in the worker's `part_size` with each part URL bound to its sha256."""
     key = result_key(job_id, name)
     _check_size(size)
     sha = check_sha256_hex(sha256)
@@ -71,12 +90,20 @@ def upload_instructions(
             "headers": dict(request.headers),
             "expires_in": expires_seconds,
         }
-    chosen = part_size_for(size, part_size)
-    upload_id = store.create_multipart(key)
-    parts = [
-        {"part_number": number, "url": store.presign_part(key, upload_id, number, expires_seconds)}
-        for number in range(1, math.ceil(size / chosen) + 1)
-    ]
+    chosen, hashes = _check_parts(size, part_size, part_sha256)
+    upload_id = store.create_multipart(key, sha, hashes)
+    parts = []
+    for number, part_sha in enumerate(hashes, start=1):
+        length = min(chosen, size - (number - 1) * chosen)
+        request = store.presign_part(key, upload_id, number, length, part_sha, expires_seconds)
+        parts.append(
+            {
+                "part_number": number,
+                "url": request.url,
+                "headers": dict(request.headers),
+                "sha256": part_sha,
+            }
+        )
     return {
         "name": name,
         "key": key,
@@ -95,16 +122,22 @@ def complete_upload(
     upload_id: str,
     parts: Sequence[Mapping[str, Any]],
 ) -> dict[str, Any]:
-    """The body of `POST /workers/jobs/{id}/uploads/complete`: assemble `[{part_number, etag}]`."""
+    """The body of `POST /workers/jobs/{id}/uploads/complete`: assemble
+    `[{part_number, etag, sha256}]`."""
     key = result_key(job_id, name)
     if not isinstance(upload_id, str) or not upload_id:
         raise InvalidInput("upload_id must be a non-empty string")
     try:
         uploaded = [
-            UploadedPart(check_part_number(int(p["part_number"])), str(p["etag"])) for p in parts
+            UploadedPart(
+                check_part_number(int(p["part_number"])),
+                str(p["etag"]),
+                check_sha256_hex(str(p["sha256"])),
+            )
+            for p in parts
         ]
     except (KeyError, TypeError, ValueError):
-        raise InvalidInput("each part needs an integer part_number and an etag") from None
+        raise InvalidInput("each part needs an integer part_number, an etag and a sha256") from None
     store.complete_multipart(key, upload_id, uploaded)
     return {"name": name, "key": key}
 

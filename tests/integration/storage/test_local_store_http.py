@@ -56,7 +56,7 @@ def build_app(store: LocalStore) -> FastAPI:
     def uploads(job_id: int, body: dict[str, Any]) -> dict[str, Any]:
         return upload_instructions(
             store, job_id, body["name"], body["size"], body["sha256"],
-            multipart_threshold=5 * MIB, part_size=5 * MIB,
+            body.get("part_size"), body.get("part_sha256"), multipart_threshold=5 * MIB,
         )  # fmt: skip
 
     @api.post("/workers/jobs/{job_id}/uploads/complete")
@@ -112,7 +112,8 @@ def test_worker_uploads_registers_and_user_downloads(
     unicode_name = write_file(tmp_path / "電解質 rdf.csv", 50, seed=3)
     with httpx.Client(headers={"Authorization": "Bearer worker-token"}, timeout=30) as http:
         entries = [
-            upload_result(http, base_url, 21, "lease", p) for p in (small, big, unicode_name)
+            upload_result(http, base_url, 21, "lease", p, part_size=5 * MIB)
+            for p in (small, big, unicode_name)
         ]
         response = http.post(f"{base_url}/api/v1/workers/jobs/21/results", json={"files": entries})
         assert response.status_code == 200, response.text
@@ -230,8 +231,16 @@ def test_tampered_expired_or_stripped_urls_are_refused(
         assert (
             http.put(base_url + _with(unbound, size="9"), content=b"any bytes").status_code == 403
         )
-        part = store.presign_part("results/24/p", store.create_multipart("results/24/p"), 1, 60)
+        sha_x = hashlib.sha256(b"x").hexdigest()
+        upload_id = store.create_multipart("results/24/p", sha_x, [sha_x])
+        part = store.presign_part("results/24/p", upload_id, 1, 1, sha_x, 60).url
         assert http.put(base_url + part.replace("/1?", "/2?"), content=b"x").status_code == 403
+        assert http.put(base_url + _with(part, size="2"), content=b"xy").status_code == 403
+        assert http.put(base_url + _with(part, sha256=None), content=b"y").status_code == 403
+        refused = http.put(base_url + part, content=b"y")  # the signed size, other bytes
+        assert refused.status_code == 422 and "sha256 does not match" in refused.json()["detail"]
+        assert http.put(base_url + part, content=b"x").headers["etag"] == f'"{sha_x}"'
+
         expired_zip = store.signer.sign("GET", ["zip", "results/24/", "z.zip"], expired_at)
         query = urlencode({"filename": "z.zip", "expires": expired_at, "signature": expired_zip})
         assert http.get(f"{base_url}/api/v1/storage/zip/results/24/?{query}").status_code == 403

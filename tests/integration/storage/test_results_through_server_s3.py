@@ -14,6 +14,8 @@ import boto3
 import httpx
 import pytest
 
+from molyte.storage.s3 import S3Store
+from molyte.storage.transfer import upload_result
 from support import LiveServer, Moto, api_session, make_settings, qc_body, report_counts
 from worker_harness import test_worker, worker_config
 
@@ -108,3 +110,51 @@ def test_store_down_during_upload_result_arrives_once_back(
         assert httpx.get(f["url"]).content == b"molyte\n"
         assert [e["to"] for e in api.job(job["id"])["events"]].count("COMPLETED") == 1
         report_counts("s3-hang", 1, [api.job(job["id"])])
+
+
+def test_multipart_result_is_checked_by_the_store_checksum_not_read_back(
+    moto: Moto, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    bucket = f"multipart-{time.time_ns()}"
+    boto3.client("s3", endpoint_url=moto.endpoint, region_name="us-east-1").create_bucket(
+        Bucket=bucket
+    )
+    url = f"s3://{bucket}?endpoint={moto.endpoint}&region=us-east-1"
+    mib = 1024 * 1024
+    path = tmp_path / "traj.dcd"
+    path.write_bytes(hashlib.sha256(b"traj").digest() * (11 * mib // 32))
+    settings = make_settings(pg_url, tmp_path, storage_url=url, multipart_threshold_bytes=5 * mib)
+    with api_session(settings) as api, LiveServer(api.app) as server:
+        job = api.submit(api.alice, qc_body("multipart on S3"))
+        [leased] = api.claim()
+        assert api.status(leased, "QUEUED", scheduler_job_id="7").status_code == 200
+        assert api.status(leased, "RUNNING").status_code == 200
+        store = api.ctx.store
+        assert isinstance(store, S3Store)
+        reads: list[str] = []
+        store.client.meta.events.register(
+            "before-call.s3.GetObject", lambda params, **_: reads.append(params["url_path"])
+        )
+        results = f"/api/v1/workers/jobs/{job['id']}/results"
+        with httpx.Client(base_url=server.url, headers=api.worker, timeout=60) as http:
+            entry = upload_result(
+                http, server.url, job["id"], leased["lease_token"], path, part_size=5 * mib
+            )
+            assert entry["size"] == path.stat().st_size
+            wrong = {**entry, "sha256": hashlib.sha256(b"other").hexdigest()}
+            body = {"lease_token": leased["lease_token"], "summary": {}}
+            refused = http.post(results, json={**body, "files": [wrong]})
+            assert refused.status_code == 422, refused.text
+            assert "does not match its declared size and sha256" in refused.text
+            again = upload_result(  # the refused object was deleted: upload it again
+                http, server.url, job["id"], leased["lease_token"], path, part_size=5 * mib
+            )
+            assert again == entry
+            registered = http.post(results, json={**body, "files": [entry]})
+            assert registered.json() == {"registered": 1, "bytes": entry["size"]}
+        assert reads == []  # neither check downloaded the object
+        [f] = api.client.get(f"/api/v1/jobs/{job['id']}/results", headers=api.alice).json()["files"]
+        assert f["sha256"] == entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert httpx.get(f["url"]).content == path.read_bytes()

@@ -12,10 +12,11 @@ import httpx
 import pytest
 
 from molyte.errors import InvalidInput
+from molyte.storage.base import ObjectInfo
 from molyte.storage.retry import RetryPolicy
 from molyte.storage.s3 import S3Store
 from molyte.storage.signing import UrlSigner
-from molyte.storage.transfer import put_with_instructions, sha256_file, upload_direct
+from molyte.storage.transfer import digest_file, put_with_instructions, sha256_file, upload_direct
 from molyte.storage.uploads import (
     MIB,
     complete_upload,
@@ -64,17 +65,39 @@ def write_file(path: Path, size: int, seed: int = 0) -> Path:
     return path
 
 
+def instructions(store: S3Store, job_id: int, path: Path, name: str = "") -> dict[str, Any]:
+    """What POST .../uploads answers for `path`, with 5 MiB parts above 5 MiB."""
+    d = digest_file(path, 5 * MIB)
+    return upload_instructions(
+        store,
+        job_id,
+        name or path.name,
+        d.size,
+        d.sha256,
+        d.part_size,
+        d.part_sha256,
+        multipart_threshold=5 * MIB,
+    )
+
+
 def upload(
     store: S3Store, job_id: int, path: Path, http: httpx.Client, **retry: Any
 ) -> dict[str, Any]:
     size, sha256 = sha256_file(path)
-    body = upload_instructions(
-        store, job_id, path.name, size, sha256, multipart_threshold=5 * MIB, part_size=5 * MIB
-    )
+    body = instructions(store, job_id, path)
     parts = put_with_instructions(http, body, path, BASE_URL, **retry)
     if body["multipart"]:
         complete_upload(store, job_id, path.name, body["upload_id"], parts)
     return {"name": path.name, "size": size, "sha256": sha256}
+
+
+def count_reads(store: S3Store) -> list[str]:
+    """The keys of every GetObject the store sends from now on."""
+    reads: list[str] = []
+    store.client.meta.events.register(
+        "before-call.s3.GetObject", lambda params, **_: reads.append(params["url_path"])
+    )
+    return reads
 
 
 def test_single_upload_register_and_presigned_download(store: S3Store, tmp_path: Path) -> None:
@@ -97,19 +120,54 @@ def test_single_upload_register_and_presigned_download(store: S3Store, tmp_path:
 def test_multipart_upload_over_the_threshold(store: S3Store, tmp_path: Path) -> None:
     path = write_file(tmp_path / "traj.dcd", 12 * MIB + 12345, seed=1)
     size, sha256 = sha256_file(path)
-    body = upload_instructions(
-        store, 12, "traj.dcd", size, sha256, multipart_threshold=5 * MIB, part_size=5 * MIB
-    )
+    body = instructions(store, 12, path)
     assert body["multipart"] is True and len(body["parts"]) == 3
+    signed = body["parts"][0]["url"].split("X-Amz-SignedHeaders=")[1].split("&")[0]
+    assert signed == "content-length%3Bhost%3Bx-amz-checksum-sha256"
     with httpx.Client() as http:
         parts = put_with_instructions(http, body, path, BASE_URL)
     assert [p["part_number"] for p in parts] == [1, 2, 3]
     complete_upload(store, 12, "traj.dcd", body["upload_id"], parts)
+    reads = count_reads(store)
     verify_results(store, 12, [{"name": "traj.dcd", "size": size, "sha256": sha256}])
+    assert reads == []  # checked by the checksum moto computed, not by reading it back
+    assert store.head("results/12/traj.dcd") == ObjectInfo(size=size)  # composite: no sha256
     dest = tmp_path / "back.dcd"
     store.get("results/12/traj.dcd", dest)
+    assert reads  # the hook does see reads
     assert sha256_file(dest) == (size, sha256)
     assert store.client.list_multipart_uploads(Bucket=store.bucket).get("Uploads", []) == []
+
+
+def test_a_damaged_part_is_refused_at_registration(store: S3Store, tmp_path: Path) -> None:
+    path = write_file(tmp_path / "traj.dcd", 11 * MIB, seed=7)
+    size, sha256 = sha256_file(path)
+    body = instructions(store, 19, path)
+    with httpx.Client() as http:
+        parts = put_with_instructions(http, body, path, BASE_URL)
+        # Part 2 again, same length, other bytes: moto does not check the signed checksum
+        # (AWS and MinIO would refuse this PUT), so the bytes reach the object.
+        second = body["parts"][1]
+        response = http.put(second["url"], content=b"\0" * 5 * MIB, headers=second["headers"])
+        assert response.status_code == 200
+    parts[1]["etag"] = response.headers["ETag"].strip('"')
+    complete_upload(store, 19, "traj.dcd", body["upload_id"], parts)
+    reads = count_reads(store)
+    with pytest.raises(InvalidInput, match="does not match its declared size and sha256"):
+        verify_results(store, 19, [{"name": "traj.dcd", "size": size, "sha256": sha256}])
+    assert reads == [] and store.head("results/19/traj.dcd") is None
+
+
+def test_a_new_upload_of_a_key_aborts_the_unfinished_one(store: S3Store, tmp_path: Path) -> None:
+    path = write_file(tmp_path / "traj.dcd", 6 * MIB, seed=8)
+    first = instructions(store, 20, path)
+    other = instructions(store, 20, path, name="traj.dcd.gz")  # a key that starts the same
+    second = instructions(store, 20, path)
+    uploads = store.client.list_multipart_uploads(Bucket=store.bucket).get("Uploads", [])
+    assert sorted(u["UploadId"] for u in uploads) == sorted(
+        [other["upload_id"], second["upload_id"]]
+    )
+    assert first["upload_id"] not in {u["UploadId"] for u in uploads}
 
 
 def test_checksum_mismatch_is_refused_and_nothing_is_kept(store: S3Store, tmp_path: Path) -> None:
@@ -129,8 +187,7 @@ def test_checksum_mismatch_is_refused_and_nothing_is_kept(store: S3Store, tmp_pa
 
 def test_wrong_etag_aborts_the_multipart_upload(store: S3Store, tmp_path: Path) -> None:
     path = write_file(tmp_path / "big.bin", 6 * MIB, seed=4)
-    size, sha256 = sha256_file(path)
-    body = upload_instructions(store, 14, "big.bin", size, sha256, multipart_threshold=5 * MIB)
+    body = instructions(store, 14, path)
     with httpx.Client() as http:
         parts = put_with_instructions(http, body, path, BASE_URL)
     parts[0]["etag"] = "0" * 32
@@ -153,7 +210,7 @@ def test_delete_prefix_and_direct_upload(store: S3Store, tmp_path: Path) -> None
     assert entry == {"name": "a.txt", **dict(zip(("size", "sha256"), sha256_file(a), strict=True))}
     verify_results(store, 16, [entry])
     upload_direct(store, 160, a)
-    store.create_multipart("results/16/pending.bin")
+    store.create_multipart("results/16/pending.bin", "a" * 64, ["b" * 64])
     assert store.delete_prefix("results/16/") == 1
     assert store.list_prefix("results/") == ["results/160/a.txt"]
     uploads = store.client.list_multipart_uploads(Bucket=store.bucket).get("Uploads", [])
@@ -201,9 +258,7 @@ def test_upload_survives_a_store_restart(moto: Moto, store: S3Store, tmp_path: P
 def test_multipart_survives_a_hung_store(moto: Moto, store: S3Store, tmp_path: Path) -> None:
     path = write_file(tmp_path / "traj.xtc", 11 * MIB, seed=6)
     size, sha256 = sha256_file(path)
-    body = upload_instructions(
-        store, 18, "traj.xtc", size, sha256, multipart_threshold=5 * MIB, part_size=5 * MIB
-    )
+    body = instructions(store, 18, path)
     paused: list[float] = []
     part_two_sends: list[int] = []
 

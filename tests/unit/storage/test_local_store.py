@@ -82,7 +82,7 @@ def test_verify_deletes_a_mismatch(store: LocalStore) -> None:
 def test_list_and_delete_prefix(store: LocalStore) -> None:
     for key in ["results/1/a", "results/1/b", "results/12/a"]:
         store.write_stream(key, iter([b"x"]))
-    upload_id = store.create_multipart("results/1/c")
+    upload_id = store.create_multipart("results/1/c", sha(b""), [])
     assert store.list_prefix("results/1/") == ["results/1/a", "results/1/b"]
     assert store.delete_prefix("results/1/") == 2
     assert store.list_prefix("results/") == ["results/12/a"]
@@ -115,27 +115,30 @@ def test_presigned_urls_are_relative_and_signed(store: LocalStore) -> None:
         store.presign_upload("results/3/big", 1025, "a" * 64, 60)
 
 
-def test_multipart_assembles_parts_in_order_and_checks_etags(store: LocalStore) -> None:
-    upload_id = store.create_multipart("results/4/traj")
-    etags = {}
-    for number, data in [(2, b"world"), (1, b"hello "), (1, b"hello ")]:  # part 1 sent twice
+def _parts(store: LocalStore, key: str, chunks: list[bytes]) -> tuple[str, list[UploadedPart]]:
+    upload_id = store.create_multipart(key, sha(b"".join(chunks)), [sha(c) for c in chunks])
+    parts = []
+    for number, data in reversed(list(enumerate(chunks, start=1))):  # any order
         writer = store.open_writer()
         writer.write(data)
-        etags[number] = store.commit_part(upload_id, number, writer)
-    assert etags[1] == sha(b"hello ")
-    with pytest.raises(InvalidInput, match="ETag"):
-        store.complete_multipart(
-            "results/4/traj", upload_id, [UploadedPart(1, etags[2]), UploadedPart(2, etags[2])]
+        parts.insert(
+            0, UploadedPart(number, store.commit_part(upload_id, number, writer), sha(data))
         )
+    return upload_id, parts
+
+
+def test_multipart_assembles_parts_in_order(store: LocalStore) -> None:
+    upload_id, parts = _parts(store, "results/4/traj", [b"hello ", b"world"])
+    writer = store.open_writer()
+    writer.write(b"hello ")
+    assert store.commit_part(upload_id, 1, writer) == parts[0].etag  # part 1 sent twice
+    assert parts[0].etag == sha(b"hello ")
     with pytest.raises(InvalidInput, match="ascending"):
-        store.complete_multipart(
-            "results/4/traj", upload_id, [UploadedPart(2, etags[2]), UploadedPart(1, etags[1])]
-        )
+        store.complete_multipart("results/4/traj", upload_id, parts[::-1])
     with pytest.raises(InvalidInput, match="another key"):
-        store.complete_multipart("results/4/other", upload_id, [UploadedPart(1, etags[1])])
-    store.complete_multipart(
-        "results/4/traj", upload_id, [UploadedPart(1, f'"{etags[1]}"'), UploadedPart(2, etags[2])]
-    )
+        store.complete_multipart("results/4/other", upload_id, parts)
+    quoted = UploadedPart(1, f'"{parts[0].etag}"', parts[0].sha256)
+    store.complete_multipart("results/4/traj", upload_id, [quoted, parts[1]])
     info = store.head("results/4/traj")
     assert info is not None and (info.size, info.sha256) == (11, sha(b"hello world"))
     assert list((store.root / "multipart").iterdir()) == []
@@ -143,12 +146,49 @@ def test_multipart_assembles_parts_in_order_and_checks_etags(store: LocalStore) 
     assert meta["sha256"] == sha(b"hello world")
 
 
+@pytest.mark.parametrize("field", ["etag", "sha256"])
+def test_a_part_that_does_not_match_aborts_the_upload(store: LocalStore, field: str) -> None:
+    upload_id, parts = _parts(store, "results/6/traj", [b"hello ", b"world"])
+    wrong = {"etag": parts[0].etag, "sha256": parts[0].sha256, field: sha(b"other")}
+    with pytest.raises(InvalidInput, match="ETag or sha256 does not match"):
+        store.complete_multipart("results/6/traj", upload_id, [UploadedPart(1, **wrong), parts[1]])
+    assert list((store.root / "multipart").iterdir()) == []
+    assert store.head("results/6/traj") is None
+
+
+def test_a_new_upload_of_a_key_aborts_the_unfinished_one(store: LocalStore) -> None:
+    first, _ = _parts(store, "results/7/traj", [b"hello "])
+    other, _ = _parts(store, "results/7/other", [b"x"])
+    second = store.create_multipart("results/7/traj", sha(b"hi"), [sha(b"hi")])
+    with pytest.raises(NotFound):
+        store.upload_key(first)
+    assert store.upload_key(second) == "results/7/traj"
+    assert store.upload_key(other) == "results/7/other"
+
+
+def test_part_urls_are_bound_to_size_and_sha256(store: LocalStore) -> None:
+    upload_id = store.create_multipart("results/8/t", sha(b"abc"), [sha(b"abc")])
+    request = store.presign_part("results/8/t", upload_id, 1, 3, sha(b"abc").upper(), 60)
+    query = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+    assert (query["size"], query["sha256"]) == ("3", sha(b"abc"))
+    assert request.headers == {"Content-Length": "3"}
+    fields = ["part", upload_id, "1", "3", sha(b"abc")]
+    store.signer.check("PUT", fields, query["expires"], query["signature"])
+    with pytest.raises(Forbidden):
+        store.signer.check(
+            "PUT", [*fields[:3], "4", fields[4]], query["expires"], query["signature"]
+        )
+
+
 def test_abort_and_unknown_uploads(store: LocalStore) -> None:
-    upload_id = store.create_multipart("results/5/x")
+    upload_id = store.create_multipart("results/5/x", sha(b"x"), [sha(b"x")])
     store.abort_multipart("results/5/x", upload_id)
     with pytest.raises(NotFound):
-        store.presign_part("results/5/x", upload_id, 1, 60)
+        store.presign_part("results/5/x", upload_id, 1, 1, sha(b"x"), 60)
     with pytest.raises(NotFound):
         store.upload_key("../../etc")
+    upload_id = store.create_multipart("results/5/x", sha(b"x"), [sha(b"x")])
     with pytest.raises(InvalidInput):
-        store.presign_part("results/5/x", store.create_multipart("results/5/x"), 10_001, 60)
+        store.presign_part("results/5/x", upload_id, 10_001, 1, sha(b"x"), 60)
+    with pytest.raises(InvalidInput):
+        store.presign_part("results/5/x", upload_id, 1, 1025, sha(b"x"), 60)

@@ -10,6 +10,7 @@ from molyte.errors import ConfigError
 from molyte.storage.s3 import (
     S3Store,
     addressing_style,
+    composite_sha256,
     cos_endpoint,
     is_transient,
     sha256_base64_to_hex,
@@ -90,3 +91,11 @@ def test_transient_errors() -> None:
     refused = S3UploadFailedError("upload failed")
     refused.__cause__ = client_error(403, "AccessDenied")
     assert not is_transient(refused)
+
+
+def test_composite_checksum_is_the_sha256_of_the_part_digests() -> None:
+    parts = [hashlib.sha256(b"hello ").hexdigest(), hashlib.sha256(b"world").hexdigest()]
+    joined = hashlib.sha256(b"hello ").digest() + hashlib.sha256(b"world").digest()
+    expected = base64.b64encode(hashlib.sha256(joined).digest()).decode()
+    assert composite_sha256(parts) == f"{expected}-2"
+    assert composite_sha256(parts) != composite_sha256(parts[::-1])  # order matters

@@ -9,6 +9,7 @@ from molyte.errors import Conflict, InvalidInput
 from molyte.storage.retry import RetryPolicy, StoreUnavailableError
 from molyte.storage.transfer import (
     UploadRefusedError,
+    digest_file,
     put_with_instructions,
     sha256_file,
     upload_result,
@@ -26,6 +27,25 @@ def make_file(tmp_path: Path, size: int) -> Path:
 def test_sha256_file(tmp_path: Path) -> None:
     path = make_file(tmp_path, 3 * 1024 * 1024 + 5)
     assert sha256_file(path) == (3 * 1024 * 1024 + 5, hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def test_digest_file_hashes_the_file_and_each_part(tmp_path: Path) -> None:
+    path = make_file(tmp_path, 12 * 1024 * 1024 + 7)
+    data = path.read_bytes()
+    step = 5 * 1024 * 1024
+    digest = digest_file(path, step)
+    assert (digest.size, digest.sha256, digest.part_size) == (
+        len(data),
+        hashlib.sha256(data).hexdigest(),
+        step,
+    )
+    assert digest.part_sha256 == [
+        hashlib.sha256(data[i : i + step]).hexdigest() for i in (0, step, 2 * step)
+    ]
+    assert digest_file(path).part_size == 16 * 1024 * 1024  # the default part size
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    assert digest_file(empty).part_sha256 == []
 
 
 def test_single_put_joins_url_sends_signed_headers_and_no_bearer(tmp_path: Path) -> None:
@@ -58,26 +78,40 @@ def test_single_put_joins_url_sends_signed_headers_and_no_bearer(tmp_path: Path)
     assert request.content == path.read_bytes()
 
 
-def test_multipart_sends_each_byte_range_and_returns_etags(tmp_path: Path) -> None:
+def test_multipart_sends_each_byte_range_with_its_headers(tmp_path: Path) -> None:
     path = make_file(tmp_path, 2500)
     data = path.read_bytes()
-    received: dict[int, bytes] = {}
+    received: dict[int, tuple[bytes, str]] = {}
 
     def handler(request: httpx.Request) -> httpx.Response:
         number = int(request.url.path.rsplit("/", 1)[-1])
-        received[number] = request.read()
+        received[number] = (request.read(), request.headers["x-amz-checksum-sha256"])
         return httpx.Response(200, headers={"ETag": f'"etag-{number}"'})
 
     http = httpx.Client(transport=httpx.MockTransport(handler))
+    lengths = {1: 1000, 2: 1000, 3: 500}
     instructions = {
         "multipart": True,
         "upload_id": "u",
         "part_size": 1000,
-        "parts": [{"part_number": n, "url": f"http://s3.local/b/k/{n}"} for n in (3, 1, 2)],
+        "parts": [
+            {
+                "part_number": n,
+                "url": f"http://s3.local/b/k/{n}",
+                "headers": {"Content-Length": str(lengths[n]), "x-amz-checksum-sha256": f"c{n}"},
+                "sha256": f"{n:064x}",
+            }
+            for n in (3, 1, 2)
+        ],
     }
     parts = put_with_instructions(http, instructions, path, "http://server")
-    assert parts == [{"part_number": n, "etag": f"etag-{n}"} for n in (1, 2, 3)]
-    assert received == {1: data[:1000], 2: data[1000:2000], 3: data[2000:]}
+    assert parts == [
+        {"part_number": n, "etag": f"etag-{n}", "sha256": f"{n:064x}"} for n in (1, 2, 3)
+    ]
+    assert received == {1: (data[:1000], "c1"), 2: (data[1000:2000], "c2"), 3: (data[2000:], "c3")}
+    instructions["parts"][0]["headers"]["Content-Length"] = "499"  # signed for another length
+    with pytest.raises(InvalidInput, match="signed for 499"):
+        put_with_instructions(http, instructions, path, "http://server")
 
 
 def test_transient_failures_are_retried_with_the_same_bytes(tmp_path: Path) -> None:
@@ -130,7 +164,7 @@ def test_refusals_and_exhaustion(tmp_path: Path) -> None:
 def test_instructions_that_do_not_fit_the_file_are_refused(tmp_path: Path) -> None:
     path = make_file(tmp_path, 10)
     http = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
-    with pytest.raises(InvalidInput, match="signed for 11"):
+    with pytest.raises(InvalidInput, match="10 bytes to send but the upload was signed for 11"):
         put_with_instructions(
             http,
             {"multipart": False, "url": "/x", "headers": {"Content-Length": "11"}},

@@ -31,21 +31,51 @@ def test_small_file_gets_one_bound_put(tmp_path: Path) -> None:
     assert query["size"] == ["1000"] and query["sha256"] == [SHA]
 
 
-def test_large_file_gets_parts_covering_it(tmp_path: Path) -> None:
+def test_large_file_gets_parts_bound_to_their_sha256(tmp_path: Path) -> None:
     store = LocalStore(tmp_path, UrlSigner("k"))
     size = 12 * MIB + 1
+    hashes = [f"{n:064x}" for n in (1, 2, 3)]
     body = upload_instructions(
-        store, 9, "traj.dcd", size, SHA, multipart_threshold=5 * MIB, part_size=5 * MIB
+        store, 9, "traj.dcd", size, SHA, 5 * MIB, hashes, multipart_threshold=5 * MIB
     )
     assert body["multipart"] is True and body["part_size"] == 5 * MIB
     assert [p["part_number"] for p in body["parts"]] == [1, 2, 3]
-    assert body["parts"][0]["url"].startswith(f"/api/v1/storage/multipart/{body['upload_id']}/1?")
+    assert [p["sha256"] for p in body["parts"]] == hashes
+    assert [p["headers"] for p in body["parts"]] == [
+        {"Content-Length": str(n)} for n in (5 * MIB, 5 * MIB, 2 * MIB + 1)
+    ]
+    first = body["parts"][0]["url"]
+    assert first.startswith(f"/api/v1/storage/multipart/{body['upload_id']}/1?")
+    assert parse_qs(urlsplit(first).query)["sha256"] == [hashes[0]]
     assert store.upload_key(body["upload_id"]) == "results/9/traj.dcd"
-    # exactly at the threshold is still a single PUT
+    # exactly at the threshold is still a single PUT, whatever parts the worker offers
     assert (
-        upload_instructions(store, 9, "x", 5 * MIB, SHA, multipart_threshold=5 * MIB)["multipart"]
+        upload_instructions(
+            store, 9, "x", 5 * MIB, SHA, 5 * MIB, [SHA], multipart_threshold=5 * MIB
+        )["multipart"]
         is False
     )
+
+
+@pytest.mark.parametrize(
+    ("part_size", "hashes", "message"),
+    [
+        (None, None, "needs part_size and part_sha256"),
+        (5 * MIB, None, "needs part_size and part_sha256"),
+        (4 * MIB, [SHA] * 3, "part_size must be from"),
+        (5 * MIB, [SHA] * 2, "need 3 part_sha256 values"),
+        (5 * MIB, [SHA, SHA, "zz"], "64 hexadecimal digits"),
+    ],
+)
+def test_multipart_needs_parts_that_fit(
+    tmp_path: Path, part_size: int | None, hashes: list[str] | None, message: str
+) -> None:
+    store = LocalStore(tmp_path, UrlSigner("k"))
+    with pytest.raises(InvalidInput, match=message):
+        upload_instructions(
+            store, 9, "t", 12 * MIB, SHA, part_size, hashes, multipart_threshold=5 * MIB
+        )
+    assert list((tmp_path / "multipart").iterdir()) == []
 
 
 def test_part_size_grows_to_stay_within_10000_parts() -> None:
@@ -66,13 +96,18 @@ def test_bad_requests_are_refused(name: str, size: int, sha: str) -> None:
 
 def test_complete_verify_and_links_on_memory_store() -> None:
     store = MemoryStore()
-    body = upload_instructions(store, 3, "t.bin", 10, SHA, multipart_threshold=4)
+    digest = hashlib.sha256(b"0123456789").hexdigest()
+    body = upload_instructions(
+        store, 3, "t.bin", 10, digest, 5 * MIB, [digest], multipart_threshold=4
+    )
     assert body["multipart"] is True
     etag = store.put_part(body["key"], body["upload_id"], 1, b"0123456789")
     with pytest.raises(InvalidInput, match="part_number"):
-        complete_upload(store, 3, "t.bin", body["upload_id"], [{"etag": etag}])
-    complete_upload(store, 3, "t.bin", body["upload_id"], [{"part_number": 1, "etag": etag}])
-    digest = hashlib.sha256(b"0123456789").hexdigest()
+        complete_upload(store, 3, "t.bin", body["upload_id"], [{"etag": etag, "sha256": digest}])
+    with pytest.raises(InvalidInput, match="a sha256"):
+        complete_upload(store, 3, "t.bin", body["upload_id"], [{"part_number": 1, "etag": etag}])
+    part = {"part_number": 1, "etag": etag, "sha256": digest}
+    complete_upload(store, 3, "t.bin", body["upload_id"], [part])
     files = [{"name": "t.bin", "size": 10, "sha256": digest}]
     assert verify_results(store, 3, files) == [
         {"name": "t.bin", "key": "results/3/t.bin", "size": 10, "sha256": digest}

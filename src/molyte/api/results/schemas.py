@@ -21,11 +21,15 @@ class UploadRequest(Strict):
     name: FileName
     size: int = Field(ge=0, le=5 * 1024**4)
     sha256: Sha256
+    # Needed above the multipart threshold: the worker's part size and each part's sha256.
+    part_size: int | None = Field(default=None, ge=5 * 1024**2, le=5 * 1024**3)
+    part_sha256: list[Sha256] | None = Field(default=None, max_length=10_000)
 
 
 class PartIn(Strict):
     part_number: int = Field(ge=1, le=10_000)
     etag: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    sha256: Sha256
 
 
 class CompleteRequest(Strict):

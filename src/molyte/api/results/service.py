@@ -27,8 +27,9 @@ def upload_instructions(db: Session, ctx: AppContext, job_id: int, body: UploadR
         body.name,
         body.size,
         body.sha256.lower(),
+        part_size=body.part_size,
+        part_sha256=body.part_sha256,
         multipart_threshold=ctx.settings.multipart_threshold_bytes,
-        part_size=ctx.settings.multipart_part_bytes,
     )
 
 

@@ -2,7 +2,8 @@
 
 - `GET  /storage/objects/{key}`: download from the local store.
 - `PUT  /storage/objects/{key}`: upload to the local store (bound to a size and sha256).
-- `PUT  /storage/multipart/{upload_id}/{part_number}`: one part of a local multipart upload.
+- `PUT  /storage/multipart/{upload_id}/{part_number}`: one part of a local multipart upload
+  (bound to its size and sha256).
 - `GET  /storage/zip/{prefix}`: a zip of everything under a prefix, streamed, from any store.
 
 No bearer token: the HMAC signature in the query is the authorisation, so a browser link or a
@@ -126,13 +127,20 @@ async def upload_part(
     request: Request,
     store: LocalStoreDep,
     expires: str | None = None,
+    size: str | None = None,
+    sha256: str | None = None,
     signature: str | None = None,
 ) -> JSONResponse:
-    """Receive one part of a multipart upload; the ETag is the part's sha256."""
-    store.signer.check("PUT", ["part", upload_id, str(part_number)], expires, signature)
+    """Receive one part of a multipart upload, refused unless its size and sha256 match the
+    URL; the ETag is the part's sha256."""
+    fields = ["part", upload_id, str(part_number), size or "", sha256 or ""]
+    store.signer.check("PUT", fields, expires, signature)
     store.upload_key(upload_id)  # NotFound before reading a byte of an unknown upload
-    writer = store.open_writer()
-    await _receive(request, writer, None)
+    expected_size = int(size) if size else None
+    expected_sha = check_sha256_hex(sha256) if sha256 else None
+    writer = store.open_writer(expected_size)
+    await _receive(request, writer, size)
+    await run_in_threadpool(writer.finish, expected_size, expected_sha)
     etag = await run_in_threadpool(store.commit_part, upload_id, part_number, writer)
     body = {"part_number": part_number, "etag": etag, "size": writer.size}
     return JSONResponse(body, headers={"ETag": f'"{etag}"'})
