@@ -1,8 +1,8 @@
 """Worker side: send a result file to where the server's upload instructions say.
 
-Before asking, the worker hashes the file and each of its parts (in parallel threads); every
-upload URL the server returns is bound to those hashes, so a file that changed after hashing, or
-bytes damaged on the way, are refused by the store or, at the latest, at registration.
+Before asking, the worker hashes the file and each of its parts in one read; every upload URL
+the server returns is bound to those hashes, so a file that changed after hashing, or bytes
+damaged on the way, are refused by the store or, at the latest, at registration.
 Bytes are streamed from disk in 1 MiB chunks (a 256 MiB trajectory never sits in memory).
 Connection errors, timeouts, 429 and 5xx are retried with exponential backoff and full jitter;
 each retry re-reads the same bytes from the same offset, and a PUT of the same bytes to the same
@@ -15,7 +15,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from molyte.storage.s3 import S3Store
 from molyte.storage.uploads import part_size_for
 
 CHUNK_BYTES = 1024 * 1024
-PARALLEL_PARTS = 4  # parts hashed or uploaded at once (the fastest on the transfer bench)
+PARALLEL_PARTS = 4  # parts uploaded at once
 logger = logging.getLogger(__name__)
 
 
@@ -75,27 +75,27 @@ class FileDigest:
     part_sha256: list[str]  # of each `part_size` range, in order
 
 
-def _sha256_range(path: Path, offset: int, length: int) -> str:
-    digest = hashlib.sha256()
-    for chunk in file_chunks(path, offset, length):
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
 def digest_file(path: Path, part_size: int | None = None) -> FileDigest:
     """Size and sha256 of a file and of each `part_size` range (default: `part_size_for` its
-    size). The whole-file hash runs beside the part hashes: hashlib releases the GIL, so on
-    a machine with more than one core both cost about one pass over the file."""
+    size), from one read, so both describe the same bytes. The whole-file hash runs in a
+    second thread (hashlib releases the GIL): with two free cores both cost about one pass."""
     size = Path(path).stat().st_size
     chosen = part_size or part_size_for(size)
-    with ThreadPoolExecutor(max_workers=PARALLEL_PARTS) as pool:
-        whole = pool.submit(_sha256_range, path, 0, size)
-        parts = list(
-            pool.map(
-                lambda o: _sha256_range(path, o, min(chosen, size - o)), range(0, size, chosen)
-            )
-        )
-        return FileDigest(size, whole.result(), chosen, parts)
+    whole = hashlib.sha256()
+    parts: list[str] = []
+    with ThreadPoolExecutor(max_workers=1) as hasher:  # one thread: chunks hashed in order
+        behind: Future[None] | None = None
+        for offset in range(0, size, chosen):
+            part = hashlib.sha256()
+            for chunk in file_chunks(path, offset, min(chosen, size - offset)):
+                if behind is not None:
+                    behind.result()  # at most one chunk waits for the whole-file hash
+                behind = hasher.submit(whole.update, chunk)
+                part.update(chunk)
+            parts.append(part.hexdigest())
+        if behind is not None:
+            behind.result()
+    return FileDigest(size, whole.hexdigest(), chosen, parts)
 
 
 def file_chunks(path: Path, offset: int, length: int) -> Iterator[bytes]:
