@@ -20,7 +20,7 @@ FAST = RetryPolicy(attempts=4, base_delay=0.0, max_delay=0.0)
 
 def make_file(tmp_path: Path, size: int) -> Path:
     path = tmp_path / "data.bin"
-    path.write_bytes(bytes(i % 251 for i in range(size)))
+    path.write_bytes((bytes(range(251)) * (size // 251 + 1))[:size])  # i % 251 at offset i
     return path
 
 
