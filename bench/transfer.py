@@ -16,7 +16,8 @@ is also given for the median runs.
 
 Phases are wall-clock spans from the first request of a kind to its last response (parts run
 in parallel, so their durations are not summed); what the requests do not cover is the
-client's own time: for the worker mostly hashing, for boto3 its threads and CRC32 checksums.
+client's own time: for the worker mostly hashing (boto3 computes its CRC32 checksums while it
+sends the parts, inside the part requests).
 """
 
 from __future__ import annotations
@@ -292,7 +293,7 @@ def row(method: str, m: Measurement, note: str = "") -> tuple[str, int, str, str
 
 
 PHASES = [  # (key in Measurement.phases, row label)
-    ("hash+client", "hash file and parts (worker) / client threads and CRC32s (boto3)"),
+    ("hash+client", "worker: hash file and parts; boto3: outside its requests"),
     ("create", "create the multipart upload (worker: POST .../uploads, also presigns)"),
     ("parts", "upload the parts"),
     ("complete", "complete the multipart upload (worker: POST .../uploads/complete)"),
