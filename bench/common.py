@@ -178,6 +178,11 @@ def insert_jobs(db_url: str, n: int, *, owner: str = "bench", job_type: str = "Q
     engine.dispose()
 
 
+def cell(value: Any) -> str:
+    """A value as the text of a Markdown table cell."""
+    return str(value).replace("|", "\\|")
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -188,8 +193,8 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A Markdown table."""
-    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    """A Markdown table (a `|` inside a cell is escaped)."""
+    cells = [[cell(h) for h in headers]] + [[cell(c) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = [
         "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"

@@ -96,7 +96,7 @@ def report(rows: list[tuple[str, dict[str, float]]], ps: float, timestep: float)
             (name, MOLECULES[name], int(r["atoms"]), f"{ps:g}", f"{r['density']:.4f}",
              f"{r['std']:.4f}", f"{exp:.3f}", f"{dev:+.1f} %", f"{r['seconds']:.0f}")
         )  # fmt: skip
-        targets.append(Target(f"{name}: |density - experiment|", abs(dev), TARGET_PERCENT, "%"))
+        targets.append(Target(f"{name}: deviation from experiment", abs(dev), TARGET_PERCENT, "%"))
     return "\n".join(
         [
             f"## Density of pure solvents (OPLS-AA / SPC/E), {ps:g} ps NPT at {timestep:g} fs",

@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TOTAL_BUDGET = 11 * 60
 INTERRUPT_GRACE = 60  # seconds a benchmark gets to clean up after SIGINT
 COMMAND = "make bench"
+RAW_DIR = ROOT / ".bench" / "run_all"  # each benchmark's output as it finishes
+UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,10 @@ def parse_tables(markdown: str) -> list[tuple[list[str], list[list[str]]]]:
             block.append(line)
             continue
         if len(block) >= 2 and set(block[1]) <= set("|-: "):
-            cells = [[c.strip() for c in row.strip().strip("|").split("|")] for row in block]
+            cells = [
+                [c.strip().replace("\\|", "|") for c in UNESCAPED_PIPE.split(row.strip()[1:-1])]
+                for row in block
+            ]
             tables.append((cells[0], cells[2:]))
         block = []
     return tables
@@ -334,6 +339,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         left = TOTAL_BUDGET - (time.monotonic() - started)
         outcome = run_bench(bench, min(bench.budget, left))
         outcomes.append(outcome)
+        RAW_DIR.mkdir(parents=True, exist_ok=True)
+        (RAW_DIR / f"{bench.key}.md").write_text(outcome.stdout + "\n" + outcome.stderr)
         print(f"{bench.key}: {outcome.status} in {outcome.seconds:.0f} s", file=sys.stderr)
     total = time.monotonic() - started
     args.output.parent.mkdir(parents=True, exist_ok=True)

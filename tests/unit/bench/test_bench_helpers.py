@@ -76,6 +76,11 @@ def test_tables_written_by_the_benchmarks_read_back() -> None:
     ]
 
 
+def test_a_pipe_in_a_cell_survives_the_round_trip() -> None:
+    text = table(["name", "value"], [("|x| in a name", 1)])
+    assert parse_tables(text) == [(["name", "value"], [["|x| in a name", "1"]])]
+
+
 def test_headings_move_down_but_not_inside_code() -> None:
     text = "## Title\ntext\n```\n# a comment in a plan\n```\n### Sub"
     assert demote_headings(text) == "### Title\ntext\n```\n# a comment in a plan\n```\n#### Sub"
