@@ -115,7 +115,7 @@ def seed(db_url: str, n_jobs: int) -> dict[str, int]:
             for name, role in users:
                 copy.write_row((name, digest, role, True, 5, now))
         cur.execute("SELECT username, id FROM users")
-        ids = dict(cur.fetchall())
+        ids: dict[str, int] = dict(cur.fetchall())
         others = [ids[name] for name, _ in users[2:]]
         states = [s for s, _ in STATES]
         weights = [w for _, w in STATES]
@@ -337,23 +337,20 @@ def explain_queries(db_url: str) -> str:
     with psycopg.connect(db_url) as conn:
         alice = conn.execute("SELECT id FROM users WHERE username = 'alice'").fetchone()
         assert alice is not None
-        for label, kwargs in (
-            ("alice, default page", {"owner_id": alice[0]}),
-            ("admin, default page", {"owner_id": None}),
-            ("alice, state=FAILED", {"owner_id": alice[0], "state": "FAILED"}),
-            ("admin, q", {"owner_id": None, "q": SEARCH_WORD}),
-        ):
+        cases: list[tuple[str, int | None, str | None, str | None]] = [
+            ("alice, default page", alice[0], None, None),
+            ("admin, default page", None, None, None),
+            ("alice, state=FAILED", alice[0], "FAILED", None),
+            ("admin, q", None, None, SEARCH_WORD),
+        ]
+        for label, owner_id, state, q in cases:
             count, page = list_statements(
-                owner_id=kwargs.get("owner_id"),
-                state=kwargs.get("state"),
-                job_type=None,
-                q=kwargs.get("q"),
-                limit=50,
-                offset=0,
+                owner_id=owner_id, state=state, job_type=None, q=q, limit=50, offset=0
             )
             for what, stmt in (("count", count), ("page", page)):
                 literal = {"literal_binds": True}
-                sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs=literal))
+                dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+                sql = str(stmt.compile(dialect=dialect, compile_kwargs=literal))
                 sql = sql.replace("%%", "%")  # the psycopg dialect escapes % for its paramstyle
                 plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql).fetchall()
                 out += [f"-- {label}: {what}", *(row[0] for row in plan), ""]

@@ -66,7 +66,8 @@ BENCHES = (
         "Shortened to fit `make bench` in 15 minutes: 10 ps of NPT per solvent instead of the "
         "100 ps default, so the mean is taken over the last 5 ps of a box still settling from "
         "its packing density; expect larger deviations than in the full run "
-        "(`python bench/md_density.py`, about 15-25 minutes here). Same three solvents.",
+        "(`python bench/md_density.py`: ten times the NPT of this run, about half an hour "
+        "here). Same three solvents.",
     ),
 )
 

@@ -314,8 +314,9 @@ def report(one: CycleCount, big: CycleCount, idle: ProcessUse, loaded: ProcessUs
             ),
             "",
             f"A real `molyte worker` process over {idle.window:.0f} s "
-            "(CPU in % of one core; 'children' is the fake squeue it runs; RSS in MiB; "
-            "start-up = from launch to the measured window):",
+            "(CPU in % of one core, counted in 10 ms ticks, so 0.03 % is one tick; 'children' "
+            "is the fake squeue it runs; RSS in MiB; start-up = from launch to the measured "
+            "window):",
             "",
             table(
                 [
