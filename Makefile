@@ -9,7 +9,7 @@ UI_STAMP := src/molyte/web/static/index.html
 APT_RUNTIME := xtb
 APT_TEST := chromium
 
-.PHONY: up test test-unit lint bench ui install system-deps test-deps apt-install services-up services-down clean
+.PHONY: up test test-unit lint bench ui install system-deps test-deps apt-install postgres-up services-up services-down clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,10 @@ ui:
 up: install system-deps ui
 	$(VENV)/bin/molyte up
 
-services-up: test-deps
+postgres-up:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+
+services-up: test-deps postgres-up
 	@if [ -x scripts/slurm.sh ]; then scripts/slurm.sh start; fi
 
 services-down:
@@ -63,7 +65,8 @@ lint: install
 	$(VENV)/bin/mypy
 	@if [ -d frontend/node_modules ]; then cd frontend && npm run lint; fi
 
-bench: install services-up
+# The benchmarks need PostgreSQL (S3 is moto, Slurm commands are recorded or faked) and wrk.
+bench: install postgres-up
 	@$(MAKE) --no-print-directory apt-install PACKAGES="wrk"
 	$(PY) bench/run_all.py
 

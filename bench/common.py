@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,15 @@ def server_process(
     db_url: str, data_dir: Path, workers: int = 1, extra_env: dict[str, str] | None = None
 ) -> Iterator[str]:
     """`molyte server` on loopback in its own process; stopped by PID at the end."""
+    with server_process_pid(db_url, data_dir, workers, extra_env) as (url, _pid):
+        yield url
+
+
+@contextmanager
+def server_process_pid(
+    db_url: str, data_dir: Path, workers: int = 1, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[str, int]]:
+    """`server_process`, also giving the server's PID (the leader of its own session)."""
     port = free_port()
     env = {
         **os.environ,
@@ -89,7 +99,7 @@ def server_process(
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(url + "/healthz", proc, "server", 60)
-        yield url
+        yield url, proc.pid
     finally:
         stop_process(proc)
 
@@ -108,11 +118,11 @@ def wait_for_http(url: str, proc: subprocess.Popen[bytes], what: str, timeout: f
         time.sleep(0.1)
 
 
-def stop_process(proc: subprocess.Popen[bytes]) -> None:
-    """Stop a process we started, by its PID."""
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    """Stop a process we started, by its PID: SIGTERM, then SIGKILL after `timeout` s."""
     proc.terminate()
     try:
-        proc.wait(timeout=20)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
 
@@ -168,6 +178,11 @@ def insert_jobs(db_url: str, n: int, *, owner: str = "bench", job_type: str = "Q
     engine.dispose()
 
 
+def cell(value: Any) -> str:
+    """A value as the text of a Markdown table cell."""
+    return str(value).replace("|", "\\|")
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -178,8 +193,8 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A Markdown table."""
-    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    """A Markdown table (a `|` inside a cell is escaped)."""
+    cells = [[cell(h) for h in headers]] + [[cell(c) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = [
         "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
@@ -187,3 +202,101 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     ]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
+
+
+# --- processes: resident memory and CPU from /proc -------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def session_pids(leader: int) -> list[int]:
+    """The processes of the session `leader` started (`start_new_session=True`), leader first."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Field 6 is the session id; the command name (field 2) may hold spaces, so split
+        # after its closing parenthesis.
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[3]) == leader:
+            pids.append(int(entry.name))
+    return sorted(pids, key=lambda p: (p != leader, p))
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process (VmRSS), MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU time of a process (user + system) and of its waited-for children, seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # After the name: state is fields[0], so utime, stime, cutime, cstime are 11..14.
+    utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
+    return (utime + stime) / CLOCK_TICKS, (cutime + cstime) / CLOCK_TICKS
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """A figure a benchmark is held to: `measured` compared with `limit` by `compare`
+    (`<`: must stay below, `>=`: must reach, `==`: must equal)."""
+
+    name: str
+    measured: float
+    limit: float
+    unit: str
+    compare: str = "<"
+
+    @property
+    def met(self) -> bool:
+        if self.measured != self.measured:  # NaN: nothing was measured
+            return False
+        if self.compare == "<":
+            return self.measured < self.limit
+        if self.compare == ">=":
+            return self.measured >= self.limit
+        if self.compare == "==":
+            return self.measured == self.limit
+        raise ValueError(f"unknown comparison {self.compare!r}")
+
+    @property
+    def row(self) -> tuple[str, str, str, str]:
+        unit = f" {self.unit}" if self.unit else ""
+        return (
+            self.name,
+            f"{self.compare} {number(self.limit)}{unit}",
+            f"{number(self.measured)}{unit}",
+            "met" if self.met else "NOT MET",
+        )
+
+
+TARGET_HEADERS = ("target", "limit", "measured", "result")
+
+
+def targets_table(targets: Sequence[Target]) -> str:
+    """The targets of a benchmark as a Markdown table (run_all gathers these tables)."""
+    return table(TARGET_HEADERS, [t.row for t in targets])
+
+
+def number(value: float) -> str:
+    """A figure with as many digits as it deserves: 0.123, 12.3, 1,234."""
+    if value != value:
+        return "n/a"
+    magnitude = abs(value)
+    if magnitude >= 100:
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    if magnitude >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"

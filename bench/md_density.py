@@ -5,7 +5,8 @@
 Builds a box of each pure solvent with the engine's own pieces (library force field, Packmol,
 data file, input script), runs minimisation + NPT at 298.15 K and 1 atm with LAMMPS, and prints
 the mean density over the second half of NPT (the same window as summary.json) next to the
-experimental value. Target: within 5 %. Not part of the test run.
+experimental value. Target: within 5 %. Not part of the test run. `make bench` runs it shortened
+(see bench/run_all.py); the default here is the full length.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -24,10 +26,14 @@ from molyte.engines.md.logparse import find_failure, parse_thermo
 from molyte.engines.md.packing import pack
 from molyte.engines.md.tools import require_tool
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Target, table, targets_table
+
 # g/cm^3 at 298.15 K, 1 atm (shared/data/README.md)
 EXPERIMENT = {"DMC": 1.063, "PC": 1.200, "water": 0.997}
 MOLECULES = {"DMC": 125, "PC": 125, "water": 400}
 PACK_DENSITY = 0.8
+TARGET_PERCENT = 5.0
 
 
 def run_one(name: str, n: int, ps: float, timestep: float, workdir: Path) -> dict[str, float]:
@@ -76,17 +82,48 @@ def main() -> None:
     for name in args.solvents:
         result = run_one(name, MOLECULES[name], args.ps, args.timestep, args.workdir / name)
         rows.append((name, result))
-        print(f"done {name}: {result}", flush=True)
-    print()
-    print(f"{'solvent':8} {'molecules':>9} {'atoms':>6} {'NPT ps':>7} {'computed':>17} "
-          f"{'experiment':>10} {'deviation':>9} {'wall s':>7}")  # fmt: skip
+        print(f"done {name}: {result}", file=sys.stderr, flush=True)
+    print(report(rows, args.ps, args.timestep))
+
+
+def report(rows: list[tuple[str, dict[str, float]]], ps: float, timestep: float) -> str:
+    """The densities against experiment as Markdown, with one target row per solvent."""
+    cells, targets = [], []
     for name, r in rows:
         exp = EXPERIMENT[name]
         dev = 100 * (r["density"] - exp) / exp
-        print(f"{name:8} {MOLECULES[name]:9d} {int(r['atoms']):6d} {args.ps:7.0f} "
-              f"{r['density']:8.4f} +- {r['std']:.4f} {exp:10.3f} {dev:+8.1f}% "
-              f"{r['seconds']:7.0f}")  # fmt: skip
-    print("density: g/cm^3, mean (and std) over the second half of NPT at 298.15 K, 1 atm")
+        cells.append(
+            (name, MOLECULES[name], int(r["atoms"]), f"{ps:g}", f"{r['density']:.4f}",
+             f"{r['std']:.4f}", f"{exp:.3f}", f"{dev:+.1f} %", f"{r['seconds']:.0f}")
+        )  # fmt: skip
+        targets.append(Target(f"{name}: deviation from experiment", abs(dev), TARGET_PERCENT, "%"))
+    return "\n".join(
+        [
+            f"## Density of pure solvents (OPLS-AA / SPC/E), {ps:g} ps NPT at {timestep:g} fs",
+            "",
+            table(
+                [
+                    "solvent",
+                    "molecules",
+                    "atoms",
+                    "NPT ps",
+                    "computed",
+                    "std",
+                    "experiment",
+                    "deviation",
+                    "wall s",
+                ],
+                cells,
+            ),
+            "",
+            "Density in g/cm^3: mean (and standard deviation) over the second half of NPT at "
+            "298.15 K and 1 atm, after minimisation; experiment at 298.15 K.",
+            "",
+            "### Targets",
+            "",
+            targets_table(targets),
+        ]
+    )
 
 
 if __name__ == "__main__":

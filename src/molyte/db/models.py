@@ -113,8 +113,13 @@ class Job(Base):
             postgresql_where=text("state = 'PENDING'"),
             sqlite_where=text("state = 'PENDING'"),
         ),
-        # Listing a user's jobs, newest first.
-        Index("ix_jobs_owner_created", "owner_id", "created_at"),
+        # GET /jobs, newest first: everyone's (admins), a user's, and by state. `id` is the
+        # tie-breaker of the order and lets a page's keys come from the index alone.
+        Index("ix_jobs_created", "created_at", "id"),
+        Index("ix_jobs_owner_created", "owner_id", "created_at", "id"),
+        Index("ix_jobs_state_created", "state", "created_at", "id"),
+        # PostgreSQL also has ix_jobs_name_trgm, a trigram GIN index on name for the search,
+        # made by migration 0003 only where the pg_trgm extension can be installed.
         # The sweeper: leases that ran out.
         Index("ix_jobs_lease_expires", "lease_expires_at"),
     )
