@@ -35,12 +35,14 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
+    Target,
     bench_database,
     insert_jobs,
     make_accounts,
     percentile,
     server_process,
     table,
+    targets_table,
 )
 
 SEED_JOBS = 250_000
@@ -123,8 +125,13 @@ def check_once(db_url: str) -> str:
     return f"{jobs:,} jobs claimed, {events:,} claim events, 0 claimed twice"
 
 
-def throughput(seconds: float) -> tuple[list[tuple[object, ...]], str]:
+def throughput(
+    seconds: float,
+) -> tuple[list[tuple[object, ...]], str, dict[tuple[int, int], tuple[float, int]]]:
+    """Rows of the throughput table, the exactly-once check, and per (claimers, jobs per
+    claim) the best jobs/s with the number of server processes that reached it."""
     rows: list[tuple[object, ...]] = []
+    best: dict[tuple[int, int], tuple[float, int]] = {}
     checks = []
     for processes in (1, 2):
         with bench_database() as db_url, tempfile.TemporaryDirectory() as tmp:
@@ -141,7 +148,8 @@ def throughput(seconds: float) -> tuple[list[tuple[object, ...]], str]:
                         if jobs >= SEED_JOBS - before:
                             raise RuntimeError("the queue ran dry: raise SEED_JOBS")
                         rate = jobs / run["seconds"]
-                        target = TARGETS.get((claimers, per_claim))
+                        key = (claimers, per_claim)
+                        best[key] = max(best.get(key, (0.0, 0))[0], rate), processes
                         rows.append(
                             (
                                 processes,
@@ -151,17 +159,10 @@ def throughput(seconds: float) -> tuple[list[tuple[object, ...]], str]:
                                 f"{rate:,.0f}",
                                 f"{run['p50_ms']:.1f}",
                                 f"{run['p99_ms']:.1f}",
-                                _verdict(rate, target),
                             )
                         )
             checks.append(f"{processes} process(es): {check_once(db_url)}")
-    return rows, "; ".join(checks)
-
-
-def _verdict(rate: float, target: float | None) -> str:
-    if target is None:
-        return ""
-    return f"{'met' if rate >= target else 'NOT met'} (>= {target:,.0f})"
+    return rows, "; ".join(checks), best
 
 
 def _long_poller(url: str, token: str, received: multiprocessing.Queue[tuple[str, float]]) -> None:
@@ -240,7 +241,7 @@ def run(seconds: float, samples: int) -> str:
         raise SystemExit(
             "bench/claims.py needs wrk (Debian package `wrk`; `make bench` installs it)"
         )
-    rows, check = throughput(seconds)
+    rows, check, best = throughput(seconds)
     with bench_database() as db_url, tempfile.TemporaryDirectory() as tmp:
         password, token = make_accounts(db_url)
         with server_process(db_url, Path(tmp)) as url:
@@ -259,7 +260,6 @@ def run(seconds: float, samples: int) -> str:
                 "jobs/s",
                 "claim p50 (ms)",
                 "claim p99 (ms)",
-                "target",
             ],
             rows,
         ),
@@ -269,7 +269,7 @@ def run(seconds: float, samples: int) -> str:
         "## Pickup latency (submission sent -> long-polling worker has the job)",
         "",
         table(
-            ["design", "samples", "p50 (ms)", "p95 (ms)", "p99 (ms)", "target"],
+            ["design", "samples", "p50 (ms)", "p95 (ms)", "p99 (ms)"],
             [
                 (
                     "long poll (measured)",
@@ -277,8 +277,6 @@ def run(seconds: float, samples: int) -> str:
                     f"{p50:.1f}",
                     f"{p95:.1f}",
                     f"{p99:.1f}",
-                    f"p50 < 10: {'met' if p50 < 10 else 'NOT met'}; "
-                    f"p95 < 25: {'met' if p95 < 25 else 'NOT met'}",
                 ),
                 (
                     "30 s polling (baseline, same arrivals)",
@@ -286,9 +284,28 @@ def run(seconds: float, samples: int) -> str:
                     f"{percentile(base, 0.5) * 1000:.0f}",
                     f"{percentile(base, 0.95) * 1000:.0f}",
                     f"{percentile(base, 0.99) * 1000:.0f}",
-                    "",
                 ),
             ],
+        ),
+        "",
+        "## Targets (issue 2)",
+        "",
+        targets_table(
+            [
+                *(
+                    Target(
+                        f"jobs/s, {claimers} claimers, {per_claim} per claim "
+                        f"(best: {best[(claimers, per_claim)][1]} server process(es))",
+                        best[(claimers, per_claim)][0],
+                        limit,
+                        "jobs/s",
+                        ">=",
+                    )
+                    for (claimers, per_claim), limit in TARGETS.items()
+                ),
+                Target("long-poll pickup p50", p50, 10, "ms"),
+                Target("long-poll pickup p95", p95, 25, "ms"),
+            ]
         ),
     ]
     return "\n".join(out)
