@@ -149,7 +149,8 @@ def throughput(
                             raise RuntimeError("the queue ran dry: raise SEED_JOBS")
                         rate = jobs / run["seconds"]
                         key = (claimers, per_claim)
-                        best[key] = max(best.get(key, (0.0, 0))[0], rate), processes
+                        if rate > best.get(key, (0.0, 0))[0]:
+                            best[key] = rate, processes
                         rows.append(
                             (
                                 processes,
