@@ -11,6 +11,7 @@ from molyte.api.auth.schemas import (
     TokenCreate,
     UserCreate,
     UserCreated,
+    UserLimits,
     UserOut,
     WorkerTokenCreated,
     WorkerTokenOut,
@@ -56,6 +57,12 @@ def create_user(body: UserCreate, admin: CurrentAdmin, db: DB, ctx: Ctx) -> User
 @router.post("/users/{user_id}/deactivate")
 def deactivate_user(user_id: UserId, admin: CurrentAdmin, db: DB) -> UserOut:
     return _user_out(auth_service.deactivate_user(db, user_id))
+
+
+@router.patch("/users/{user_id}")
+def update_user_limits(user_id: UserId, body: UserLimits, admin: CurrentAdmin, db: DB) -> UserOut:
+    """Set a user's highest job priority and running limit (only the fields given)."""
+    return _user_out(auth_service.update_limits(db, user_id, body))
 
 
 @router.get("/worker-tokens")
