@@ -102,6 +102,7 @@ def list_workers(admin: CurrentAdmin, db: DB, ctx: Ctx) -> list[WorkerOut]:
             job_types=w.job_types,
             engines=w.engines,
             partitions=w.partitions,
+            cluster=w.cluster,
         )
         for w, online, running in workers_service.workers_view(db, ctx.settings)
     ]
