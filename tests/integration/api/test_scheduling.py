@@ -134,10 +134,19 @@ def test_routing_by_cluster_and_partition(api: Api) -> None:
 
 
 def test_route_names_are_validated(api: Api) -> None:
-    for route in ({"partition": "gpu;rm -rf"}, {"cluster": ""}, {"cluster": "x" * 65}):
+    bad = (
+        {"partition": "gpu;rm -rf"},
+        {"partition": "gpu--Link1--"},
+        {"partition": "gpu\n#SBATCH --wrap=id"},
+        {"cluster": ""},
+        {"cluster": "x" * 65},
+    )
+    for route in bad:
         r = api.client.post("/api/v1/jobs", json={**qc_body(), **route}, headers=api.alice)
         assert r.status_code == 422, route
         assert r.json()["detail"][0]["loc"] == ["body", next(iter(route))]
+    good = {"cluster": "hpc.b", "partition": "a100_80g-long"}
+    assert api.submit(api.alice, {**qc_body(), **good})["partition"] == "a100_80g-long"
 
 
 def test_admin_sets_limits_and_the_user_sees_them(api: Api) -> None:
