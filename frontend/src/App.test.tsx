@@ -187,6 +187,53 @@ describe("new MD job", () => {
   });
 });
 
+describe("priority", () => {
+  it("the job form offers only the priorities the account may use", async () => {
+    setToken("tok");
+    const calls = installFakeServer({
+      "GET /api/v1/auth/me": () => ({ json: { ...ME, max_priority: -5 } }),
+      "GET /api/v1/library": () => ({ json: LIBRARY }),
+      "POST /api/v1/jobs/validate": () => ({ json: { ok: true, preview: {} } }),
+      "POST /api/v1/jobs": () => ({ status: 201, json: job(42, "PENDING") }),
+      "GET /api/v1/jobs/42": () => ({ json: job(42, "PENDING") }),
+    });
+    renderAt("/jobs/new/md");
+    const select = (await screen.findByLabelText("Priority")) as HTMLSelectElement;
+    await waitFor(() => expect(select.value).toBe("-5"));
+    expect([...select.options].map((o) => o.textContent)).toEqual(["Low"]);
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("submit-job"));
+    });
+    await screen.findByTestId("job-name");
+    const submitted = JSON.parse(calls.find((c) => c.method === "POST" && c.path === "/api/v1/jobs")!.body);
+    expect(submitted.priority).toBe(-5);
+  });
+
+  it("an admin changes a job's priority from the job page", async () => {
+    setToken("tok");
+    let priority = 0;
+    const calls = installFakeServer({
+      "GET /api/v1/auth/me": () => ({ json: { ...ME, username: "root", role: "ADMIN", max_priority: 5 } }),
+      "GET /api/v1/jobs/42": () => ({
+        json: { ...job(42, "PENDING"), priority, cluster: "hpc-b", partition: "gpu" },
+      }),
+      "POST /api/v1/admin/jobs/42/priority": ({ body }) => {
+        priority = JSON.parse(body).priority;
+        return { json: { ...job(42, "PENDING"), priority } };
+      },
+    });
+    renderAt("/jobs/42");
+    expect((await screen.findByTestId("job-route")).textContent).toBe("hpc-b / gpu");
+    fireEvent.change(screen.getByLabelText("Priority"), { target: { value: "5" } });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("set-priority"));
+    });
+    const post = calls.find((c) => c.path === "/api/v1/admin/jobs/42/priority")!;
+    expect(JSON.parse(post.body)).toEqual({ priority: 5 });
+    await waitFor(() => expect(screen.getByText("High (5)", { selector: "dd" })).toBeTruthy());
+  });
+});
+
 describe("job detail", () => {
   it("shows a clear page for another user's job", async () => {
     setToken("tok");

@@ -87,6 +87,49 @@ def user_create(
         typer.echo(f"password: {pw}")
 
 
+@user_app.command("update")
+def user_update(
+    name: str,
+    max_priority: Annotated[
+        int | None, typer.Option(help="highest priority the user may give a job (-10..10)")
+    ] = None,
+    max_running_jobs: Annotated[
+        str | None,
+        typer.Option(help="jobs the user may have running at once: N, 0 (no limit) or default"),
+    ] = None,
+) -> None:
+    """Change a user's scheduling limits; prints the values now in force."""
+    from pydantic import ValidationError
+
+    from molyte.api.auth import service
+    from molyte.api.auth.schemas import UserLimits
+    from molyte.errors import MolyteError
+
+    changes: dict[str, int | None] = {}
+    if max_priority is not None:
+        changes["max_priority"] = max_priority
+    if max_running_jobs is not None:
+        if max_running_jobs != "default" and not max_running_jobs.isdigit():
+            _fail(f"--max-running-jobs takes a number or 'default', not {max_running_jobs!r}")
+        changes["max_running_jobs"] = (
+            None if max_running_jobs == "default" else int(max_running_jobs)
+        )
+    if not changes:
+        _fail("nothing to change: give --max-priority and/or --max-running-jobs")
+    try:
+        limits = UserLimits.model_validate(changes)
+    except ValidationError as exc:
+        _fail("; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()))
+    with _session() as db:
+        try:
+            user = service.update_limits(db, service.user_id_by_name(db, name), limits)
+        except MolyteError as exc:
+            _fail(exc.message)
+        db.commit()
+        running = "default" if user.max_running_jobs is None else str(user.max_running_jobs)
+        typer.echo(f"{user.username}: max_priority {user.max_priority}, max_running_jobs {running}")
+
+
 @token_app.command("create")
 def token_create(name: str) -> None:
     """Create a worker token; the token is printed alone on the last line, once."""

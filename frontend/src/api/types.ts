@@ -20,6 +20,8 @@ export interface Me {
   username: string;
   role: Role;
   active: boolean;
+  /** The highest priority this user may give a job (absent for worker tokens). */
+  max_priority?: number | null;
 }
 
 export interface TokenResponse {
@@ -62,6 +64,8 @@ export interface Job {
   name: string;
   state: JobState;
   priority: number;
+  cluster?: string | null;
+  partition?: string | null;
   spec: Record<string, unknown>;
   owner?: string | null;
   worker?: string | null;

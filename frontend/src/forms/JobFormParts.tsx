@@ -1,6 +1,9 @@
+import { useEffect } from "react";
 import type { FieldErrors } from "./errors";
+import { useAuth } from "../auth/AuthContext";
 import { Field } from "../components/Field";
 import { useI18n } from "../i18n/I18nContext";
+import { priorityKey } from "../jobs/format";
 import type { ResourcesForm } from "./resources";
 
 /** The UI's three priorities (the API takes any integer from -10 to 10). */
@@ -9,6 +12,17 @@ export const PRIORITIES = [
   { value: 0, key: "priority.normal" },
   { value: 5, key: "priority.high" },
 ] as const;
+
+/** The priorities a user may choose: the three up to the account's limit (admins: all); below
+ * low, the limit itself. */
+export function priorityChoices(
+  maxPriority: number | null | undefined,
+  isAdmin: boolean,
+): { value: number; key: ReturnType<typeof priorityKey> }[] {
+  if (isAdmin || maxPriority == null) return [...PRIORITIES];
+  const allowed = PRIORITIES.filter((p) => p.value <= maxPriority);
+  return allowed.length > 0 ? allowed : [{ value: maxPriority, key: priorityKey(maxPriority) }];
+}
 
 interface NamePriorityProps {
   name: string;
@@ -29,6 +43,13 @@ export function NamePriorityFields({
   onPriority,
 }: NamePriorityProps) {
   const { t } = useI18n();
+  const { user } = useAuth();
+  const choices = priorityChoices(user?.max_priority, user?.role === "ADMIN");
+  const fallback = choices.some((c) => c.value === priority) ? null : choices.at(-1)!.value;
+  useEffect(() => {
+    // The form starts at normal; an account limited below it starts at its highest choice.
+    if (fallback !== null) onPriority(fallback);
+  }, [fallback, onPriority]);
   return (
     <div className="grid two">
       <Field path="name" label={t("form.name")} errors={errors.name} hint={t("form.nameHint")}>
@@ -45,7 +66,7 @@ export function NamePriorityFields({
       <Field path="priority" label={t("form.priority")} errors={errors.priority}>
         {(control) => (
           <select {...control} value={priority} onChange={(e) => onPriority(Number(e.target.value))}>
-            {PRIORITIES.map((option) => (
+            {choices.map((option) => (
               <option key={option.value} value={option.value}>
                 {t(option.key)}
               </option>

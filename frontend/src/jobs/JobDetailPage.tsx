@@ -182,6 +182,14 @@ function JobDetail({ id }: { id: string }) {
             <dd>
               {t(priorityKey(data.priority))} ({data.priority})
             </dd>
+            {(data.cluster || data.partition) && (
+              <>
+                <dt>{t("job.route")}</dt>
+                <dd data-testid="job-route">
+                  {data.cluster ?? "—"} / {data.partition ?? "—"}
+                </dd>
+              </>
+            )}
             <dt>{t("job.attempts")}</dt>
             <dd>{data.attempts ?? "—"}</dd>
             <dt>{t("jobs.created")}</dt>

@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from molyte.domain.states import LEASED_STATES, JobState
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -30,6 +32,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# Jobs that count against their owner's running limit: those a worker holds under a lease.
+ACTIVE_STATES = tuple(s.value for s in JobState if s in LEASED_STATES)
+ACTIVE_SQL = "state IN (" + ", ".join(f"'{s}'" for s in ACTIVE_STATES) + ")"
 
 
 def utcnow() -> datetime:
@@ -68,7 +74,11 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     max_priority: Mapped[int] = mapped_column(Integer, default=5)
+    # Jobs this user may have leased at once; None: the server's default; 0: no limit.
     max_running_jobs: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Bumped by every claim that hands out this user's jobs while a running limit applies: a
+    # concurrent claim that read an older value knows its count of active jobs is stale.
+    claim_seq: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -94,6 +104,7 @@ class Worker(Base):
     job_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     engines: Mapped[list[str]] = mapped_column(JSON, default=list)
     partitions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cluster: Mapped[str | None] = mapped_column(String(64), nullable=True)
     running: Mapped[int] = mapped_column(Integer, default=0)
     online: Mapped[bool] = mapped_column(Boolean, default=True)
     last_heartbeat: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -113,13 +124,29 @@ class Job(Base):
             postgresql_where=text("state = 'PENDING'"),
             sqlite_where=text("state = 'PENDING'"),
         ),
+        # Fair share: each owner's PENDING jobs in claim order, and each owner's active jobs.
+        Index(
+            "ix_jobs_owner_pending",
+            "owner_id",
+            text("priority DESC"),
+            "created_at",
+            "id",
+            postgresql_where=text("state = 'PENDING'"),
+            sqlite_where=text("state = 'PENDING'"),
+        ),
+        Index(
+            "ix_jobs_owner_active",
+            "owner_id",
+            postgresql_where=text(ACTIVE_SQL),
+            sqlite_where=text(ACTIVE_SQL),
+        ),
         # GET /jobs, newest first: everyone's (admins), a user's, and by state. `id` is the
         # tie-breaker of the order and lets a page's keys come from the index alone.
         Index("ix_jobs_created", "created_at", "id"),
         Index("ix_jobs_owner_created", "owner_id", "created_at", "id"),
         Index("ix_jobs_state_created", "state", "created_at", "id"),
         # PostgreSQL also has ix_jobs_name_trgm, a trigram GIN index on name for the search,
-        # made by migration 0003 only where the pg_trgm extension can be installed.
+        # made by migration 0005 only where the pg_trgm extension can be installed.
         # The sweeper: leases that ran out.
         Index("ix_jobs_lease_expires", "lease_expires_at"),
     )
@@ -130,7 +157,9 @@ class Job(Base):
     name: Mapped[str] = mapped_column(String(100))
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     engine: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Routing: the job runs only on a worker of this cluster / that offers this partition.
     partition: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    cluster: Mapped[str | None] = mapped_column(String(64), nullable=True)
     state: Mapped[str] = mapped_column(String(16), default="PENDING")
     priority: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

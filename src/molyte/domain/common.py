@@ -10,7 +10,7 @@ import re
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 NAME_MAX = 100
 SMILES_MAX = 300
@@ -52,6 +52,13 @@ def _check_smiles(value: str) -> str:
 
 JobName = Annotated[str, Field(min_length=1, max_length=NAME_MAX), AfterValidator(_check_name)]
 Smiles = Annotated[str, Field(min_length=1, max_length=SMILES_MAX), AfterValidator(_check_smiles)]
+# A cluster or a Slurm partition a job asks for: the partition is written into the batch
+# script, so words of letters and digits joined by single `-`, `_` or `.` (`gpu`, `cpu-long`,
+# `a100_80g`), nothing an input file or a shell could read as syntax (`--Link1--`).
+RouteName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+)*$"),
+]
 
 
 class StrictModel(BaseModel):

@@ -81,8 +81,9 @@ class WorkerClient:
         partitions: list[str] | None,
         limit: int,
         wait_seconds: float,
+        cluster: str | None = None,
     ) -> list[dict[str, Any]]:
-        body = {
+        body: dict[str, Any] = {
             "worker_name": worker_name,
             "job_types": job_types,
             "engines": engines,
@@ -90,6 +91,8 @@ class WorkerClient:
             "limit": limit,
             "wait_seconds": wait_seconds,
         }
+        if cluster is not None:  # sent only when set: older servers refuse unknown fields
+            body["cluster"] = cluster
         return list(self._call("POST", "/workers/jobs/claim", json=body))
 
     def status(self, job_id: int, lease_token: str, state: str, **fields: Any) -> dict[str, Any]:

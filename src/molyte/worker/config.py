@@ -85,11 +85,15 @@ class WorkerSection(Section):
     max_concurrent_jobs: int = Field(default=4, ge=1, le=10_000)
     heartbeat_interval: float = Field(default=60, gt=0, le=3600)
     job_types: list[JobTypeName] = Field(default_factory=lambda: list(ALL_JOB_TYPES))
+    # The cluster this worker serves: jobs that ask for a cluster go only to its workers.
+    cluster: WorkerName | None = None
 
 
 class SchedulerSection(Section):
     type: Literal["slurm", "local"] = "slurm"
     partition: SlurmName | None = None
+    # Further partitions this worker may submit to when a job asks for one of them.
+    partitions: list[SlurmName] = Field(default_factory=list, max_length=32)
     account: SlurmName | None = None
     qos: SlurmName | None = None
     modules: list[ModuleName] = Field(default_factory=list)
@@ -128,6 +132,12 @@ class WorkerConfig(Section):
         if self.api.ca_bundle is not None:
             return str(self.api.ca_bundle.expanduser())
         return self.api.verify_ssl
+
+    @property
+    def partitions(self) -> list[str]:
+        """The partitions this worker offers: the default one first, then the others."""
+        s = self.scheduler
+        return list(dict.fromkeys(([s.partition] if s.partition else []) + s.partitions))
 
     def work_dir(self, job_type: str) -> Path:
         base = self.local.md_work_dir if job_type == "MD" else self.local.qc_work_dir

@@ -25,7 +25,7 @@ from typing import Any
 
 from molyte import __version__
 from molyte.domain.failures import FailureReason, describe_exit
-from molyte.engines.base import Engine, EngineContext, EngineResult, Resources, RunPlan
+from molyte.engines.base import Engine, EngineContext, EngineResult, RunPlan
 from molyte.errors import ExternalCommandError, MolyteError, SchedulerUnavailable
 from molyte.schedulers.base import BatchJob, BatchState, BatchStatus, Scheduler
 from molyte.schedulers.script import EXIT_STATUS_FILE, read_exit_status
@@ -153,9 +153,10 @@ class Worker:
                 worker_name=self.cfg.worker.name,
                 job_types=self.job_types,
                 engines=sorted(self.engines),
-                partitions=[self.cfg.scheduler.partition] if self.cfg.scheduler.partition else None,
+                partitions=self.cfg.partitions or None,
                 limit=free,
                 wait_seconds=min(wait, 60.0),
+                cluster=self.cfg.worker.cluster,
             )
             for job in jobs:
                 self.stats.claimed += 1
@@ -164,23 +165,21 @@ class Worker:
             self.stop_event.wait(wait)
 
     def heartbeat(self) -> None:
-        reply = self.client.heartbeat(
-            {
-                "name": self.cfg.worker.name,
-                "hostname": socket.gethostname()[:255],
-                "version": __version__,
-                "capacity": self.cfg.worker.max_concurrent_jobs,
-                "job_types": self.job_types,
-                "engines": sorted(self.engines),
-                "partitions": [self.cfg.scheduler.partition]
-                if self.cfg.scheduler.partition
-                else [],
-                "running": [
-                    {"job_id": t.job_id, "lease_token": t.lease_token}
-                    for t in self.tracked.values()
-                ],
-            }
-        )
+        body: dict[str, Any] = {
+            "name": self.cfg.worker.name,
+            "hostname": socket.gethostname()[:255],
+            "version": __version__,
+            "capacity": self.cfg.worker.max_concurrent_jobs,
+            "job_types": self.job_types,
+            "engines": sorted(self.engines),
+            "partitions": self.cfg.partitions,
+            "running": [
+                {"job_id": t.job_id, "lease_token": t.lease_token} for t in self.tracked.values()
+            ],
+        }
+        if self.cfg.worker.cluster is not None:  # only when set: older servers refuse it
+            body["cluster"] = self.cfg.worker.cluster
+        reply = self.client.heartbeat(body)
         self.lease_seconds = float(reply.get("lease_seconds", self.lease_seconds))
         interval = min(self.cfg.worker.heartbeat_interval, self.lease_seconds / 3)
         self._next_heartbeat = time.monotonic() + interval
@@ -205,14 +204,23 @@ class Worker:
         except MolyteError as exc:
             self._fail_untracked(job_id, token, FailureReason.ENGINE_UNAVAILABLE, exc.message)
             return
-        job = TrackedJob(job_id, job_type, engine.name, token, workdir, None, "CLAIMED")
+        job = TrackedJob(
+            job_id,
+            job_type,
+            engine.name,
+            token,
+            workdir,
+            None,
+            "CLAIMED",
+            partition=leased.get("partition"),
+        )
         self.tracked[job_id] = job
         self.state.save(job)
         try:
             workdir.mkdir(parents=True, exist_ok=True)
             (workdir / SPEC_FILE).write_text(json.dumps(leased["spec"]))
             plan = engine.prepare(dict(leased["spec"]), workdir, self.ctx)
-            script_path = self._write_script(job_id, workdir, plan)
+            script_path = self._write_script(job, plan)
         except OSError as exc:
             reason = (
                 FailureReason.DISK_FULL
@@ -263,23 +271,17 @@ class Worker:
         )
         self._report(job, "QUEUED", scheduler_job_id=job.scheduler_id)
 
-    def _write_script(self, job_id: int, workdir: Path, plan: RunPlan) -> Path:
-        script = self.scheduler.render(
-            self._batch_job(job_id, workdir, plan.commands, plan.resources, plan.env)
-        )
-        path = workdir / BATCH_SCRIPT
+    def _write_script(self, job: TrackedJob, plan: RunPlan) -> Path:
+        script = self.scheduler.render(self._batch_job(job, plan))
+        path = job.workdir / BATCH_SCRIPT
         path.write_text(script)
         return path
 
-    def _batch_job(
-        self,
-        job_id: int,
-        workdir: Path,
-        commands: list[list[str]],
-        res: Resources,
-        env: dict[str, str],
-    ) -> BatchJob:
+    def _batch_job(self, job: TrackedJob, plan: RunPlan) -> BatchJob:
+        """The batch job for a plan: resources clamped to this worker's limits; the partition
+        the job asked for, else the configured one."""
         s = self.cfg.scheduler
+        res = plan.resources
         clamped = replace(
             res,
             tasks=min(res.tasks, s.max_tasks),
@@ -287,12 +289,12 @@ class Worker:
             memory_mb=min(res.memory_mb, s.max_memory_mb),
         )
         return BatchJob(
-            job_id=job_id,
-            workdir=workdir,
-            commands=commands,
+            job_id=job.job_id,
+            workdir=job.workdir,
+            commands=plan.commands,
             resources=clamped,
-            env=env,
-            partition=s.partition,
+            env=plan.env,
+            partition=job.partition or s.partition,
             account=s.account,
             qos=s.qos,
             modules=list(s.modules),
@@ -409,7 +411,7 @@ class Worker:
         if plan is None:
             return False
         (job.workdir / EXIT_STATUS_FILE).unlink(missing_ok=True)
-        script_path = self._write_script(job.job_id, job.workdir, plan)
+        script_path = self._write_script(job, plan)
         try:
             scheduler_id = self.scheduler.submit(script_path, job.workdir)
         except SchedulerUnavailable:

@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     scheduler_id TEXT,
     stage TEXT NOT NULL,
     failure_reason TEXT,
+    partition TEXT,
     PRIMARY KEY (server, worker, job_id)
 )
 """
@@ -40,6 +41,7 @@ class TrackedJob:
     # not answer), or SUBMITTING between sbatch and the record of its id.
     stage: str
     failure_reason: str | None = None
+    partition: str | None = None  # the partition the job asked for (resubmissions use it too)
 
 
 class LocalState:
@@ -50,6 +52,9 @@ class LocalState:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        if "partition" not in columns:  # a state file from before routing
+            self._db.execute("ALTER TABLE jobs ADD COLUMN partition TEXT")
         self._lock = threading.Lock()
         self.server, self.worker = server, worker
 
@@ -57,15 +62,20 @@ class LocalState:
         with self._lock:
             rows = self._db.execute(
                 "SELECT job_id, job_type, engine, lease_token, workdir, scheduler_id, stage, "
-                "failure_reason FROM jobs WHERE server = ? AND worker = ? ORDER BY job_id",
+                "failure_reason, partition FROM jobs WHERE server = ? AND worker = ? "
+                "ORDER BY job_id",
                 (self.server, self.worker),
             ).fetchall()
-        return [TrackedJob(r[0], r[1], r[2], r[3], Path(r[4]), r[5], r[6], r[7]) for r in rows]
+        return [
+            TrackedJob(r[0], r[1], r[2], r[3], Path(r[4]), r[5], r[6], r[7], r[8]) for r in rows
+        ]
 
     def save(self, job: TrackedJob) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO jobs (server, worker, job_id, job_type, engine, "
+                "lease_token, workdir, scheduler_id, stage, failure_reason, partition) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     self.server,
                     self.worker,
@@ -77,6 +87,7 @@ class LocalState:
                     job.scheduler_id,
                     job.stage,
                     job.failure_reason,
+                    job.partition,
                 ),
             )
 

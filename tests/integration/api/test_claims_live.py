@@ -9,22 +9,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert, select
+import pytest
+from sqlalchemy import create_engine, func, insert, select, update
 
 from molyte.db.models import Job, User
 from support import PASSWORD, LiveServer, api_session, make_settings, qc_body
 
 
-def _bulk_jobs(api, n: int) -> None:  # type: ignore[no-untyped-def]
+def _bulk_jobs(api, n: int, owners: tuple[str, ...] = ("alice",)) -> None:  # type: ignore[no-untyped-def]
     spec = qc_body()["spec"]
     now = datetime.now(UTC)
     with api.ctx.sessions() as db:
-        owner = db.scalar(select(User.id).where(User.username == "alice"))
+        ids = [db.scalar(select(User.id).where(User.username == o)) for o in owners]
         db.execute(
             insert(Job),
             [
                 {
-                    "owner_id": owner,
+                    "owner_id": ids[i % len(ids)],
                     "type": "QC",
                     "name": f"bulk {i}",
                     "spec": spec,
@@ -41,35 +42,44 @@ def _bulk_jobs(api, n: int) -> None:  # type: ignore[no-untyped-def]
         db.commit()
 
 
-def test_twenty_concurrent_claimers_get_every_job_exactly_once(pg_url: str, tmp_path: Path) -> None:
+def _claim_concurrently(api, claimers: int) -> tuple[list[int], list[str]]:  # type: ignore[no-untyped-def]
+    """`claimers` threads claim over HTTP (1-3 jobs a claim) until a claim comes back empty."""
+    got: list[int] = []
+    lock = threading.Lock()
+    errors: list[str] = []
+
+    def claimer(n: int) -> None:
+        with httpx.Client(base_url=server.url, headers=api.worker, timeout=30) as http:
+            while True:
+                r = http.post(
+                    "/api/v1/workers/jobs/claim",
+                    json={"limit": 1 + n % 3, "worker_name": f"w{n}"},
+                )
+                if r.status_code != 200:
+                    errors.append(r.text)
+                    return
+                ids = [j["id"] for j in r.json()]
+                if not ids:
+                    return
+                with lock:
+                    got.extend(ids)
+
+    with LiveServer(api.app) as server:
+        threads = [threading.Thread(target=claimer, args=(n,)) for n in range(claimers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    return got, errors
+
+
+@pytest.mark.parametrize("owners", [("alice",), ("alice", "bob", "admin")])
+def test_twenty_concurrent_claimers_get_every_job_exactly_once(
+    pg_url: str, tmp_path: Path, owners: tuple[str, ...]
+) -> None:
     with api_session(make_settings(pg_url, tmp_path)) as api:
-        _bulk_jobs(api, 1000)
-        got: list[int] = []
-        lock = threading.Lock()
-        errors: list[str] = []
-
-        def claimer(n: int) -> None:
-            with httpx.Client(base_url=server.url, headers=api.worker, timeout=30) as http:
-                while True:
-                    r = http.post(
-                        "/api/v1/workers/jobs/claim",
-                        json={"limit": 1 + n % 3, "worker_name": f"w{n}"},
-                    )
-                    if r.status_code != 200:
-                        errors.append(r.text)
-                        return
-                    ids = [j["id"] for j in r.json()]
-                    if not ids:
-                        return
-                    with lock:
-                        got.extend(ids)
-
-        with LiveServer(api.app) as server:
-            threads = [threading.Thread(target=claimer, args=(n,)) for n in range(20)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(timeout=120)
+        _bulk_jobs(api, 1000, owners)
+        got, errors = _claim_concurrently(api, 20)
         assert errors == []
         counts = Counter(got)
         assert len(got) == 1000
@@ -77,6 +87,34 @@ def test_twenty_concurrent_claimers_get_every_job_exactly_once(pg_url: str, tmp_
         with api.ctx.sessions() as db:
             states = Counter(db.scalars(select(Job.state)))
         assert states == {"CLAIMED": 1000}
+
+
+def test_running_limit_holds_under_concurrent_claims(pg_url: str, tmp_path: Path) -> None:
+    """Claims read the owner's count of leased jobs from their own snapshot; the fence on the
+    owner's row keeps two concurrent claims from both using the last free place."""
+    with api_session(make_settings(pg_url, tmp_path, default_max_running_jobs=3)) as api:
+        with api.ctx.sessions() as db:
+            db.execute(update(User).where(User.username == "bob").values(max_running_jobs=0))
+            db.commit()
+        _bulk_jobs(api, 600, ("alice", "bob", "admin"))
+        got, errors = _claim_concurrently(api, 20)
+        assert errors == []
+        assert len(got) == len(set(got))
+        with api.ctx.sessions() as db:
+            rows = db.execute(
+                select(User.username, Job.state, func.count())
+                .join(User, User.id == Job.owner_id)
+                .group_by(User.username, Job.state)
+            ).all()
+        counts = {(u, s): n for u, s, n in rows}
+        assert counts == {
+            ("alice", "CLAIMED"): 3,
+            ("alice", "PENDING"): 197,
+            ("admin", "CLAIMED"): 3,
+            ("admin", "PENDING"): 197,
+            ("bob", "CLAIMED"): 200,
+        }
+        assert len(got) == 206
 
 
 def test_long_poll_returns_job_right_after_submission(database_url: str, tmp_path: Path) -> None:
@@ -146,3 +184,21 @@ def test_long_poll_wakes_when_a_job_is_requeued(database_url: str, tmp_path: Pat
             assert isinstance(jobs, list) and [j["id"] for j in jobs] == [submitted["id"]]
             assert jobs[0]["attempts"] == 2
             assert float(result["returned"]) - requeued < 1.0  # type: ignore[arg-type]
+
+
+def test_a_claim_is_not_empty_while_a_free_job_waits(pg_url: str, tmp_path: Path) -> None:
+    """The fair order names alice's one job, but another claim holds its row lock: the claim
+    skips it and takes bob's next job instead of coming back empty."""
+    with api_session(make_settings(pg_url, tmp_path)) as api:
+        alice = api.submit(api.alice, qc_body("alice only"))
+        bob = [api.submit(api.bob, qc_body(f"bob {i}")) for i in range(3)]
+        engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            with engine.connect() as other:
+                other.execute(select(Job.id).where(Job.id == alice["id"]).with_for_update())
+                [got] = api.claim()
+                assert got["id"] == bob[0]["id"]
+                other.rollback()
+        finally:
+            engine.dispose()
+        assert [j["id"] for j in api.claim(limit=5)] == [alice["id"], bob[1]["id"], bob[2]["id"]]

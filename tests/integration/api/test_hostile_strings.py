@@ -81,6 +81,8 @@ VARIANTS: list[Variant] = [
 # The comment line of a full XYZ file is dropped when the job is stored, so it gets the payloads
 # as a whole line too.
 WATER = ["O 0.0 0.0 0.117", "H 0.0 0.757 -0.467", "H 0.0 -0.757 -0.467"]
+# A job may ask for a cluster and a partition (the partition goes into the batch script).
+ROUTE = {"cluster": "hpc-b", "partition": "gpu"}
 XYZ_COMMENT_VARIANTS: list[Variant] = [
     (
         f"{k} as xyz comment",
@@ -134,9 +136,11 @@ def bases(job_type: JobType) -> list[dict[str, Any]]:
     if job_type is JobType.MD:
         smiles = md_body("SMILES solvent")
         smiles["spec"]["solvents"] = [{"smiles": "C1COC(=O)O1", "ratio": 1.0, "density": 1.3}]
+        smiles |= ROUTE
         return [md_body("base"), smiles]
     xyz = qc_body("xyz molecule")
     xyz["spec"]["molecule"] = {"xyz": "\n".join(WATER), "charge": 0, "multiplicity": 1}
+    xyz |= ROUTE
     redox = qc_body("redox")
     redox["spec"] |= {
         "task": "redox",

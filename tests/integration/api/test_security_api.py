@@ -72,6 +72,7 @@ TABLE = [
         {"username": "carol", "password": "pass-word-9"},
         {**A, ADMIN: 201},
     ),
+    ("PATCH", "/api/v1/admin/users/2", {"max_running_jobs": 4}, {**A, ADMIN: 200}),
     ("GET", "/api/v1/admin/worker-tokens", None, {**A, ADMIN: 200}),
     ("POST", "/api/v1/admin/worker-tokens", {"name": "t2"}, {**A, ADMIN: 201}),
     ("GET", "/api/v1/admin/workers", None, {**A, ADMIN: 200}),

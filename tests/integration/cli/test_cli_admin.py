@@ -50,6 +50,13 @@ def test_db_user_and_worker_token_commands(tmp_path: Path) -> None:
     assert dup.returncode == 1 and "already exists" in dup.stderr
     bad = run(["user", "create", "erin", "--role", "root"], env)
     assert bad.returncode == 1 and "role must be one of" in bad.stderr
+    limits = run(["user", "update", "dave", "--max-priority", "0", "--max-running-jobs", "4"], env)
+    assert limits.returncode == 0, limits.stderr
+    assert limits.stdout.strip() == "dave: max_priority 0, max_running_jobs 4"
+    reset = run(["user", "update", "dave", "--max-running-jobs", "default"], env)
+    assert reset.stdout.strip() == "dave: max_priority 0, max_running_jobs default"
+    too_high = run(["user", "update", "dave", "--max-priority", "11"], env)
+    assert too_high.returncode == 1 and "max_priority" in too_high.stderr
 
     tok = run(["worker-token", "create", "cluster-b"], env)
     assert tok.returncode == 0, tok.stderr

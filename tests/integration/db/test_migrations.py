@@ -1,4 +1,5 @@
-"""The migrations build exactly the models' schema, and 0003_user_email goes down and up."""
+"""The migrations build exactly the models' schema; 0003_user_email and 0003_scheduling go down
+and up."""
 
 from __future__ import annotations
 
@@ -40,4 +41,28 @@ def test_user_email_migration_goes_down_and_up(tmp_path: Path) -> None:
     assert "email" not in columns() and "username" in columns()
     upgrade(url)
     assert "email" in columns()
+    engine.dispose()
+
+
+def test_scheduling_migration_goes_down_and_up(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+
+    def schema() -> tuple[set[str], set[str], set[str]]:
+        db = inspect(engine)
+        jobs = {c["name"] for c in db.get_columns("jobs")}
+        users = {c["name"] for c in db.get_columns("users")}
+        return jobs, users, {i["name"] for i in db.get_indexes("jobs")}
+
+    jobs, users, indexes = schema()
+    assert "cluster" in jobs and "claim_seq" in users
+    assert {"ix_jobs_owner_pending", "ix_jobs_owner_active"} <= indexes
+    command.downgrade(alembic_config(url), "0003_user_email")
+    jobs, users, indexes = schema()
+    assert "cluster" not in jobs and "claim_seq" not in users and "partition" in jobs
+    assert not {"ix_jobs_owner_pending", "ix_jobs_owner_active"} & indexes
+    assert "ix_jobs_claim" in indexes
+    upgrade(url)
+    assert "cluster" in schema()[0]
     engine.dispose()

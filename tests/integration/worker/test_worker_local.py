@@ -179,3 +179,28 @@ def test_time_limit_continues_from_restart(live: tuple[Api, LiveServer], tmp_pat
     run_until(worker, lambda: api.job(job["id"])["state"] == "COMPLETED")
     notes = [e["message"] for e in api.job(job["id"])["events"] if e["from"] == e["to"]]
     assert notes == ["TIMEOUT: continued from the last restart file (1 of 3)"]
+
+
+def test_jobs_go_only_to_workers_of_their_cluster_and_partition(
+    live: tuple[Api, LiveServer], tmp_path: Path
+) -> None:
+    api, server = live
+    on_b = api.submit(api.alice, {**qc_body("on cluster b"), "cluster": "hpc-b"})
+    on_gpu = api.submit(api.alice, {**md_body("on gpu"), "partition": "gpu"})
+    plain = test_worker(worker_config(server.url, api.worker_token, tmp_path / "plain"))
+    for _ in range(3):
+        plain.cycle(claim_wait=0)
+    assert plain.stats.claimed == 0
+    assert [api.job(j["id"])["state"] for j in (on_b, on_gpu)] == ["PENDING", "PENDING"]
+    cfg = worker_config(server.url, api.worker_token, tmp_path / "b", name="hpc-b-login")
+    cfg.worker.cluster = "hpc-b"
+    cfg.scheduler.partitions = ["gpu"]
+    routed = test_worker(cfg)
+    run_until(routed, lambda: all(api.job(j["id"])["state"] == "COMPLETED" for j in (on_b, on_gpu)))
+    assert {api.job(j["id"])["worker"] for j in (on_b, on_gpu)} == {"hpc-b-login"}
+    workers = {
+        w["name"]: w for w in api.client.get("/api/v1/admin/workers", headers=api.admin).json()
+    }
+    assert workers["hpc-b-login"]["cluster"] == "hpc-b"
+    assert workers["hpc-b-login"]["partitions"] == ["gpu"]
+    assert workers["test-worker"]["cluster"] is None

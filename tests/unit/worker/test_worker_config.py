@@ -47,6 +47,19 @@ def test_seed_config_is_read_unchanged(tmp_path: Path) -> None:
     assert cfg.worker.heartbeat_interval == 300 and cfg.worker.max_concurrent_jobs == 8
     assert cfg.scheduler.type == "slurm"  # the optional section's default
     assert cfg.work_dir("QC") == Path("/data/molyte/qc")
+    assert cfg.worker.cluster is None and cfg.partitions == []  # no routing by default
+
+
+def test_cluster_and_partitions_a_worker_offers() -> None:
+    cfg = parse_config(
+        {
+            "api": {"base_url": "https://x", "worker_token": "t"},
+            "worker": {"name": "w1", "cluster": "hpc-b"},
+            "scheduler": {"partition": "cpu", "partitions": ["gpu", "cpu", "bigmem"]},
+        }
+    )
+    assert cfg.worker.cluster == "hpc-b"
+    assert cfg.partitions == ["cpu", "gpu", "bigmem"]  # the default first, no repeats
 
 
 def test_example_config_in_deploy_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,6 +91,20 @@ def test_example_config_in_deploy_is_valid(monkeypatch: pytest.MonkeyPatch) -> N
             "scheduler.modules.0",
         ),
         ({"api": {"base_url": "https://x"}}, "worker_token is missing"),
+        (
+            {
+                "api": {"base_url": "https://x", "worker_token": "t"},
+                "worker": {"name": "w1", "cluster": "a b"},
+            },
+            "worker.cluster",
+        ),
+        (
+            {
+                "api": {"base_url": "https://x", "worker_token": "t"},
+                "scheduler": {"partitions": ["gpu", "-x"]},
+            },
+            "scheduler.partitions.1",
+        ),
         ({"api": {"base_url": "ftp://x", "worker_token": "t"}}, "api.base_url"),
     ],
 )

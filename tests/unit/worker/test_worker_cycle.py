@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,38 @@ class OneJobClient(FakeClient):
         return jobs
 
 
+class RoutingClient(FakeClient):
+    """Hands out one leased job that asks for partition `gpu`, then nothing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bodies: list[tuple[str, dict[str, Any]]] = []
+        self.jobs = [
+            {
+                "id": 7,
+                "type": "QC",
+                "name": "on gpu",
+                "priority": 0,
+                "spec": {"engine": "pyscf"},
+                "engine": "pyscf",
+                "partition": "gpu",
+                "cluster": "hpc-b",
+                "attempts": 1,
+                "lease_token": "tok7",
+                "lease_expires_at": "2030-01-01T00:00:00+00:00",
+            }
+        ]
+
+    def heartbeat(self, body: dict[str, Any]) -> dict[str, Any]:
+        self.bodies.append(("heartbeat", body))
+        return super().heartbeat(body)
+
+    def claim(self, **kwargs: Any) -> list[dict[str, Any]]:
+        self.bodies.append(("claim", kwargs))
+        jobs, self.jobs = self.jobs, []
+        return jobs
+
+
 def _worker(tmp_path: Path, runner: RecordingRunner, client: FakeClient) -> Worker:
     cfg = parse_config(
         {
@@ -145,3 +178,55 @@ def test_sbatch_refusal_still_fails_the_job(tmp_path: Path) -> None:
     worker.cycle(claim_wait=0)
     assert _reports(client) == [(7, "FAILED")]
     assert 7 not in worker.tracked
+
+
+def test_worker_offers_its_cluster_and_submits_to_the_partition_the_job_asked_for(
+    tmp_path: Path,
+) -> None:
+    runner = RecordingRunner({"sbatch": CommandResult(0, "4242\n", "")})
+    cfg = parse_config(
+        {
+            "api": {"base_url": "http://server.invalid", "worker_token": "t"},
+            "worker": {"name": "w", "cluster": "hpc-b"},
+            "local": {"md_work_dir": str(tmp_path / "md"), "qc_work_dir": str(tmp_path / "qc")},
+            "scheduler": {"partition": "cpu", "partitions": ["gpu"]},
+        }
+    )
+    client = RoutingClient()
+    state = LocalState(tmp_path / "state.sqlite", "http://server.invalid", "w")
+    worker = Worker(
+        cfg,
+        client,  # type: ignore[arg-type]
+        SlurmScheduler(runner=runner),
+        {"pyscf": ScriptEngine(JobType.QC, [["true"]], name="pyscf")},
+        state=state,
+    )
+    worker.cycle(claim_wait=0)
+    [(_, beat), (_, claim)] = client.bodies
+    assert beat["cluster"] == "hpc-b" and beat["partitions"] == ["cpu", "gpu"]
+    assert claim["cluster"] == "hpc-b" and claim["partitions"] == ["cpu", "gpu"]
+    script = (tmp_path / "qc" / "job-7" / "job.sh").read_text()
+    assert "#SBATCH --partition=gpu\n" in script and "--partition=cpu" not in script
+    assert ("status", (7, "QUEUED")) in client.calls
+    # The partition is kept in the local state, for a resubmission after a restart.
+    [tracked] = LocalState(tmp_path / "state.sqlite", "http://server.invalid", "w").load()
+    assert (tracked.job_id, tracked.partition, tracked.scheduler_id) == (7, "gpu", "4242")
+
+
+def test_local_state_from_before_routing_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE jobs (server TEXT NOT NULL, worker TEXT NOT NULL, job_id INTEGER NOT "
+            "NULL, job_type TEXT NOT NULL, engine TEXT NOT NULL, lease_token TEXT NOT NULL, "
+            "workdir TEXT NOT NULL, scheduler_id TEXT, stage TEXT NOT NULL, failure_reason TEXT, "
+            "PRIMARY KEY (server, worker, job_id))"
+        )
+        db.execute(
+            "INSERT INTO jobs VALUES ('s', 'w', 3, 'MD', 'lammps', 't', '/x', '9', 'QUEUED', NULL)"
+        )
+    state = LocalState(path, "s", "w")
+    [old] = state.load()
+    assert (old.job_id, old.scheduler_id, old.partition) == (3, "9", None)
+    state.save(TrackedJob(4, "MD", "lammps", "u", tmp_path, None, "CLAIMED", partition="gpu"))
+    assert [j.partition for j in state.load()] == [None, "gpu"]

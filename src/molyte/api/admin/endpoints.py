@@ -11,6 +11,7 @@ from molyte.api.auth.schemas import (
     TokenCreate,
     UserCreate,
     UserCreated,
+    UserLimits,
     UserOut,
     WorkerTokenCreated,
     WorkerTokenOut,
@@ -58,6 +59,12 @@ def deactivate_user(user_id: UserId, admin: CurrentAdmin, db: DB) -> UserOut:
     return _user_out(auth_service.deactivate_user(db, user_id))
 
 
+@router.patch("/users/{user_id}")
+def update_user_limits(user_id: UserId, body: UserLimits, admin: CurrentAdmin, db: DB) -> UserOut:
+    """Set a user's highest job priority and running limit (only the fields given)."""
+    return _user_out(auth_service.update_limits(db, user_id, body))
+
+
 @router.get("/worker-tokens")
 def list_tokens(admin: CurrentAdmin, db: DB) -> list[WorkerTokenOut]:
     return [
@@ -95,6 +102,7 @@ def list_workers(admin: CurrentAdmin, db: DB, ctx: Ctx) -> list[WorkerOut]:
             job_types=w.job_types,
             engines=w.engines,
             partitions=w.partitions,
+            cluster=w.cluster,
         )
         for w, online, running in workers_service.workers_view(db, ctx.settings)
     ]

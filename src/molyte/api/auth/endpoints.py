@@ -25,5 +25,11 @@ def login(
 
 
 @router.get("/me")
-def me(principal: Annotated[Principal, Depends(get_principal)]) -> MeOut:
-    return MeOut(id=principal.user_id, username=principal.name, role=principal.role)
+def me(principal: Annotated[Principal, Depends(get_principal)], db: DB) -> MeOut:
+    user = service.account(db, principal)
+    return MeOut(
+        id=principal.user_id,
+        username=principal.name,
+        role=principal.role,
+        max_priority=user.max_priority if user is not None else None,
+    )

@@ -20,6 +20,17 @@ class MeOut(BaseModel):
     username: str
     role: Role
     active: bool = True
+    max_priority: int | None = None  # the highest priority this user may give a job
+
+
+class UserLimits(BaseModel):
+    """An admin's change to a user's scheduling limits; only the fields given change.
+    `max_running_jobs`: null is the server's default, 0 no limit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_priority: int | None = Field(default=None, ge=-10, le=10)
+    max_running_jobs: int | None = Field(default=None, ge=0, le=1_000_000)
 
 
 class UserCreate(BaseModel):
@@ -37,6 +48,8 @@ class UserOut(BaseModel):
     role: str
     active: bool
     email: str | None = None
+    max_priority: int
+    max_running_jobs: int | None
     created_at: datetime
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from molyte.api.auth import repository as repo
 from molyte.api.auth.principal import Principal, Role
+from molyte.api.auth.schemas import UserLimits
 from molyte.api.auth.security import (
     DUMMY_HASH,
     create_access_token,
@@ -177,6 +178,32 @@ def deactivate_user(db: Session, user_id: int) -> User:
         raise NotFound("User not found")
     user.active = False
     credential_cache.clear()
+    return user
+
+
+def account(db: Session, principal: Principal) -> User | None:
+    """The caller's user row; None for a worker token."""
+    return repo.user_by_id(db, principal.user_id) if principal.user_id is not None else None
+
+
+def user_id_by_name(db: Session, username: str) -> int:
+    user = repo.user_by_name(db, username)
+    if user is None:
+        raise NotFound(f"User {username!r} not found")
+    return user.id
+
+
+def update_limits(db: Session, user_id: int, limits: UserLimits) -> User:
+    """Set a user's highest job priority and running limit; only the fields given change."""
+    user = repo.user_by_id(db, user_id)
+    if user is None:
+        raise NotFound("User not found")
+    if "max_priority" in limits.model_fields_set:
+        if limits.max_priority is None:
+            raise InvalidInput("max_priority must be a number from -10 to 10")
+        user.max_priority = limits.max_priority
+    if "max_running_jobs" in limits.model_fields_set:
+        user.max_running_jobs = limits.max_running_jobs
     return user
 
 

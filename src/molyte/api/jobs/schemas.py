@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from molyte.db.models import Job, JobEvent
-from molyte.domain.common import JobName
+from molyte.domain.common import JobName, RouteName
 from molyte.domain.failures import DESCRIPTIONS, FailureReason
 from molyte.domain.states import JobState, JobType
 
@@ -21,6 +21,9 @@ class JobCreate(BaseModel):
     type: JobType
     name: JobName
     priority: int = Field(default=0, ge=PRIORITY_MIN, le=PRIORITY_MAX)
+    # Routing: only a worker of this cluster / one that offers this partition takes the job.
+    cluster: RouteName | None = None
+    partition: RouteName | None = None
     spec: dict[str, Any]
 
 
@@ -40,6 +43,8 @@ class JobOut(BaseModel):
     name: str
     state: JobState
     priority: int
+    cluster: str | None = None
+    partition: str | None = None
     spec: dict[str, Any]
     owner: str
     worker: str | None
@@ -101,6 +106,8 @@ def job_out(job: Job, events: list[JobEvent] | None = None) -> JobOut:
         name=job.name,
         state=JobState(job.state),
         priority=job.priority,
+        cluster=job.cluster,
+        partition=job.partition,
         spec=job.spec,
         owner=job.owner.username,
         worker=job.worker_name,

@@ -21,6 +21,7 @@ from molyte.api.workers.schemas import (
 from molyte.domain.states import JobType
 
 router = APIRouter(prefix="/workers", tags=["workers"])
+CONTENDED_RETRIES = 3  # immediate new tries of an empty claim that lost a race
 
 
 def leased(job: repo.ClaimedJob) -> LeasedJob:
@@ -31,6 +32,8 @@ def leased(job: repo.ClaimedJob) -> LeasedJob:
         priority=job.priority,
         spec=job.spec,
         engine=job.engine,
+        partition=job.partition,
+        cluster=job.cluster,
         attempts=job.attempts,
         lease_token=job.lease_token,
         lease_expires_at=job.lease_expires_at.isoformat(),
@@ -54,9 +57,14 @@ async def claim(body: ClaimRequest, worker: CurrentWorker, ctx: Ctx) -> list[Lea
     """Lease jobs; with `wait_seconds`, hold the request until a job arrives (long poll)."""
     started = time.monotonic()
     deadline = started + min(body.wait_seconds, ctx.settings.claim_max_wait_seconds)
+    retries = CONTENDED_RETRIES
     while True:
         seen = ctx.notifier.generation
-        jobs = await service.claim(ctx.claim_pools, ctx.sessions, ctx.settings, worker, body)
+        result = await service.claim(ctx.claim_pools, ctx.sessions, ctx.settings, worker, body)
+        jobs = result.jobs
+        if not jobs and result.contended and retries > 0:
+            retries -= 1  # a claim for the same limited owner won: its jobs are still PENDING
+            continue
         remaining = deadline - time.monotonic()
         if jobs or remaining <= 0:
             ctx.metrics.observe_claim(len(jobs), time.monotonic() - started)

@@ -15,7 +15,7 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from molyte.db.models import Job, JobEvent, Worker
+from molyte.db.models import ACTIVE_SQL, ACTIVE_STATES, Job, JobEvent, User, Worker
 from molyte.domain.states import LEASED_STATES, JobState
 
 # SQLite has no row locks: claims in one process are serialised here, and SQLite's own
@@ -25,18 +25,27 @@ _sqlite_claim_lock = threading.Lock()
 QC_AUTO_ENGINES = {"gaussian", "pyscf"}
 
 
-def _claimable(
-    job_types: Sequence[str], engines: Sequence[str] | None, partitions: Sequence[str] | None
-) -> list[Any]:
+@dataclass(frozen=True)
+class Capabilities:
+    """What a claiming worker can run. `engines` None: any engine (no filter). A job that asks
+    for a partition or a cluster goes only to a worker that offers it."""
+
+    job_types: Sequence[str]
+    engines: Sequence[str] | None = None
+    partitions: Sequence[str] = ()
+    cluster: str | None = None
+
+
+def _claimable(can: Capabilities) -> list[Any]:
     """WHERE clauses for jobs this worker can run."""
-    where: list[Any] = [Job.state == JobState.PENDING.value, Job.type.in_(list(job_types))]
-    if engines is not None:
-        engine_ok: list[Any] = [Job.engine.is_(None), Job.engine.in_(list(engines))]
-        if QC_AUTO_ENGINES & set(engines):
+    where: list[Any] = [Job.state == JobState.PENDING.value, Job.type.in_(list(can.job_types))]
+    if can.engines is not None:
+        engine_ok: list[Any] = [Job.engine.is_(None), Job.engine.in_(list(can.engines))]
+        if QC_AUTO_ENGINES & set(can.engines):
             engine_ok.append(Job.engine == "auto")
         where.append(or_(*engine_ok))
-    if partitions is not None:
-        where.append(or_(Job.partition.is_(None), Job.partition.in_(list(partitions))))
+    where.append(or_(Job.partition.is_(None), Job.partition.in_(list(can.partitions))))
+    where.append(or_(Job.cluster.is_(None), Job.cluster == can.cluster))
     return where
 
 
@@ -45,8 +54,9 @@ def _order() -> list[Any]:
 
 
 def pending(db: Session, job_types: Sequence[str], limit: int) -> Sequence[Job]:
-    stmt = select(Job).where(*_claimable(job_types, None, None)).order_by(*_order()).limit(limit)
-    return db.scalars(stmt).all()
+    """PENDING jobs of these types by priority and age (a read-only view, not the claim order)."""
+    where = [Job.state == JobState.PENDING.value, Job.type.in_(list(job_types))]
+    return db.scalars(select(Job).where(*where).order_by(*_order()).limit(limit)).all()
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,8 @@ class ClaimedJob:
     priority: int
     spec: dict[str, Any]
     engine: str | None
+    partition: str | None
+    cluster: str | None
     attempts: int
     lease_token: str
     lease_expires_at: datetime
@@ -71,57 +83,164 @@ class ClaimQuery:
 
     worker: str
     actor: str
-    job_types: Sequence[str]
-    engines: Sequence[str] | None
-    partitions: Sequence[str] | None
+    can: Capabilities
     limit: int
+    default_max_running: int  # for owners whose account sets no limit; 0: no limit
     now: datetime
     lease_expires_at: datetime
 
 
-# PostgreSQL: pick, lease and record the events in ONE statement. SKIP LOCKED lets concurrent
-# claimers pass each other's locked rows instead of waiting on them. Written for psycopg
-# (`%(name)s` parameters): the claim runs on its own async connection pool, not the ORM.
-_PG_CLAIM = """
-WITH picked AS (
-    SELECT id FROM jobs
-    WHERE state = 'PENDING' AND type = ANY(%(types)s)
-      AND (%(any_engine)s OR engine IS NULL OR engine = ANY(%(engines)s)
-           OR (engine = 'auto' AND %(auto_ok)s))
-      AND (%(any_partition)s OR partition IS NULL OR partition = ANY(%(partitions)s))
-    ORDER BY priority DESC, created_at, id
-    LIMIT %(limit)s
-    FOR UPDATE SKIP LOCKED
+@dataclass(frozen=True)
+class ClaimResult:
+    """The jobs leased, in claim order; `contended`: a concurrent claim for a limited owner
+    won a job this claim had picked (it is still PENDING: trying again may get it)."""
+
+    jobs: list[ClaimedJob]
+    contended: bool = False
+
+
+# The claim order (README, "Scheduling"): priority first; within a priority, fair share: an
+# owner's k-th claimable job ranks `active + k`, where `active` counts the owner's jobs already
+# leased, so owners take turns and one owner's long queue does not starve another's few jobs;
+# then age. An owner with a running limit gets at most `limit - active` jobs.
+#
+# PostgreSQL does it in ONE statement (psycopg `%(name)s` parameters, on the claims' own async
+# connection pool, not the ORM): pick, lock, lease, record the events.
+# - `firsts`, `owners`, `heads`, `quota` read without locks: how many of the batch each owner
+#   gets. Only owners whose first job ranks in the top `limit` can be in the batch, so only
+#   their queues are read (each owner's queue is an index range of ix_jobs_owner_pending).
+#   Leased jobs are counted only where it matters: not for a lone owner without a limit, and
+#   for a limited owner only up to its limit (`LIMIT NULL` is no limit).
+# - `fair` locks each owner's quota walking its queue with SKIP LOCKED: concurrent claimers
+#   pass each other's locked rows instead of waiting, and about `limit` rows are locked.
+# - `fill` runs only when `fair` came up short (other claims held an owner's last jobs): jobs
+#   of owners without a running limit, in priority order, so a claim is never empty while a
+#   job it may take is free.
+# - The updates take their rows by id from an array: an index look-up whatever the planner
+#   guesses of the batch size (the plan is generic: see `ClaimPools`).
+# - Running limits under concurrency: the counts come from this statement's snapshot, so a
+#   claim for a limited owner locks the owner's row (in id order: no deadlock) and goes on only
+#   if `claim_seq` is unchanged, i.e. no other claim for that owner committed since the
+#   snapshot (PostgreSQL re-checks the WHERE clause on the newest version of a row it waited
+#   for), then bumps `claim_seq`. Losing that race leaves the owner's jobs PENDING, and the
+#   statement says so (a picked row without its claimed row) so the caller can try again.
+# ACTIVE_SQL is a constant (the leased states), not input.
+_PG_CLAIMABLE = """j.state = 'PENDING' AND j.type = ANY(%(types)s)
+          AND (%(any_engine)s OR j.engine IS NULL OR j.engine = ANY(%(engines)s)
+               OR (j.engine = 'auto' AND %(auto_ok)s))
+          AND (j.partition IS NULL OR j.partition = ANY(%(partitions)s))
+          AND (j.cluster IS NULL OR j.cluster = CAST(%(cluster)s AS text))"""
+_PG_CLAIM = f"""
+WITH firsts AS (
+    SELECT u.id, u.claim_seq, u.max_running, f.priority, f.created_at, f.id AS job_id
+    FROM (
+        SELECT id, claim_seq,
+               NULLIF(COALESCE(max_running_jobs, %(default_max_running)s), 0) AS max_running
+        FROM users
+    ) u CROSS JOIN LATERAL (
+        SELECT j.id, j.priority, j.created_at FROM jobs j
+        WHERE j.owner_id = u.id AND {_PG_CLAIMABLE}
+        ORDER BY j.owner_id, j.priority DESC, j.created_at, j.id LIMIT 1
+    ) f
+), owners AS (
+    SELECT f.*,
+           CASE WHEN f.max_running IS NOT NULL OR (SELECT count(*) FROM firsts) > 1
+                THEN (SELECT count(*) FROM (
+                    SELECT 1 FROM jobs a WHERE a.owner_id = f.id AND a.{ACTIVE_SQL}
+                    LIMIT f.max_running
+                ) a)
+                ELSE 0 END AS active
+    FROM firsts f
+), rooms AS (
+    SELECT *, LEAST(%(limit)s, COALESCE(max_running - active, %(limit)s)) AS room
+    FROM owners WHERE max_running IS NULL OR active < max_running
+), leaders AS (
+    SELECT * FROM rooms ORDER BY priority DESC, active, created_at, job_id LIMIT %(limit)s
+), heads AS (
+    SELECT l.id AS owner_id, h.priority, h.created_at, h.id,
+           l.active + row_number() OVER (
+               PARTITION BY l.id ORDER BY h.priority DESC, h.created_at, h.id) AS share
+    FROM leaders l CROSS JOIN LATERAL (
+        SELECT j.id, j.priority, j.created_at FROM jobs j
+        WHERE j.owner_id = l.id AND {_PG_CLAIMABLE}
+        ORDER BY j.owner_id, j.priority DESC, j.created_at, j.id LIMIT l.room
+    ) h
+), quota AS (
+    SELECT owner_id, count(*) AS n FROM (
+        SELECT owner_id FROM heads ORDER BY priority DESC, share, created_at, id LIMIT %(limit)s
+    ) top GROUP BY owner_id
+), fair AS (
+    SELECT c.id, c.owner_id, c.priority, c.created_at, r.claim_seq, r.max_running,
+           r.active + row_number() OVER (
+               PARTITION BY c.owner_id ORDER BY c.priority DESC, c.created_at, c.id) AS share
+    FROM quota q JOIN rooms r ON r.id = q.owner_id CROSS JOIN LATERAL (
+        SELECT j.id, j.owner_id, j.priority, j.created_at FROM jobs j
+        WHERE j.owner_id = q.owner_id AND {_PG_CLAIMABLE}
+        ORDER BY j.owner_id, j.priority DESC, j.created_at, j.id LIMIT q.n
+        FOR UPDATE SKIP LOCKED
+    ) c
+), picked AS (
+    SELECT * FROM (
+        SELECT 0 AS tier, id, owner_id, priority, created_at, claim_seq, max_running, share
+        FROM fair
+        UNION ALL
+        SELECT 1, id, owner_id, priority, created_at, 0, NULL, NULL FROM (
+            SELECT j.id, j.owner_id, j.priority, j.created_at FROM jobs j
+            WHERE {_PG_CLAIMABLE}
+              AND j.id NOT IN (SELECT id FROM fair)
+              AND j.owner_id IN (SELECT id FROM owners WHERE max_running IS NULL)
+            ORDER BY j.priority DESC, j.created_at, j.id LIMIT %(limit)s
+            FOR UPDATE SKIP LOCKED
+        ) fill
+    ) both_tiers LIMIT %(limit)s
+), fenced AS (
+    SELECT u.id FROM users u
+    JOIN (SELECT DISTINCT owner_id, claim_seq FROM picked WHERE max_running IS NOT NULL) p
+      ON p.owner_id = u.id
+    WHERE u.claim_seq = p.claim_seq
+    ORDER BY u.id
+    FOR NO KEY UPDATE OF u
+), bumped AS (
+    UPDATE users SET claim_seq = users.claim_seq + 1
+    WHERE users.id = ANY(ARRAY(SELECT id FROM fenced))
+), granted AS (
+    SELECT id FROM picked
+    WHERE max_running IS NULL OR owner_id IN (SELECT id FROM fenced)
 ), claimed AS (
     UPDATE jobs SET state = 'CLAIMED', worker_name = %(worker)s,
         lease_token = replace(CAST(gen_random_uuid() AS text), '-', ''),
         lease_expires_at = %(expires)s, attempts = jobs.attempts + 1, updated_at = %(now)s
-    FROM picked WHERE jobs.id = picked.id
+    WHERE jobs.id = ANY(ARRAY(SELECT id FROM granted))
     RETURNING jobs.id, jobs.type, jobs.name, jobs.priority, jobs.spec, jobs.engine,
-              jobs.attempts, jobs.lease_token, jobs.lease_expires_at, jobs.created_at
+              jobs.partition, jobs.cluster, jobs.attempts, jobs.lease_token,
+              jobs.lease_expires_at, jobs.created_at
 ), events AS (
     INSERT INTO job_events (job_id, time, from_state, to_state, actor, message)
     SELECT id, %(now)s, 'PENDING', 'CLAIMED', %(actor)s, %(message)s FROM claimed
 )
-SELECT * FROM claimed
-"""
+SELECT c.*, p.id AS picked_id FROM picked p LEFT JOIN claimed c ON c.id = p.id
+ORDER BY p.tier, p.priority DESC, p.share, p.created_at, p.id
+"""  # noqa: S608
 
 
-async def claim_postgres(pools: ClaimPools, q: ClaimQuery) -> list[ClaimedJob]:
-    """Lease up to `q.limit` PENDING jobs, each with a new lease token, in one statement.
+async def claim_postgres(pools: ClaimPools, q: ClaimQuery) -> ClaimResult:
+    """Lease up to `q.limit` PENDING jobs in claim order, each with a new lease token, in one
+    statement; an owner's running limit counts the jobs of this batch too.
 
     Runs on a `ClaimPools` connection (autocommit). A connection found dead (the database
     restarted) sends the pool to check its idle connections, and the claim is tried once more.
     """
     pool = await pools.get()
+    can = q.can
     params = {
-        "types": list(q.job_types),
-        "any_engine": q.engines is None,
-        "engines": list(q.engines or []),
-        "auto_ok": bool(QC_AUTO_ENGINES & set(q.engines or [])),
-        "any_partition": q.partitions is None,
-        "partitions": list(q.partitions or []),
+        "types": list(can.job_types),
+        "any_engine": can.engines is None,
+        "engines": list(can.engines or []),
+        "auto_ok": bool(QC_AUTO_ENGINES & set(can.engines or [])),
+        "partitions": list(can.partitions),
+        "cluster": can.cluster,
         "limit": q.limit,
+        "default_max_running": q.default_max_running,
         "worker": q.worker,
         "expires": q.lease_expires_at,
         "now": q.now,
@@ -138,6 +257,7 @@ async def claim_postgres(pools: ClaimPools, q: ClaimQuery) -> list[ClaimedJob]:
             if attempt == 2:
                 raise
             await pool.check()
+    # One row per picked job; a job lost to a concurrent claim has no claimed columns.
     jobs = [
         ClaimedJob(
             id=r[0],
@@ -146,14 +266,20 @@ async def claim_postgres(pools: ClaimPools, q: ClaimQuery) -> list[ClaimedJob]:
             priority=r[3],
             spec=r[4],
             engine=r[5],
-            attempts=r[6],
-            lease_token=r[7],
-            lease_expires_at=r[8].astimezone(UTC),
-            created_at=r[9].astimezone(UTC),
+            partition=r[6],
+            cluster=r[7],
+            attempts=r[8],
+            lease_token=r[9],
+            lease_expires_at=r[10].astimezone(UTC),
+            created_at=r[11].astimezone(UTC),
         )
         for r in rows
+        if r[0] is not None
     ]
-    return _in_claim_order(jobs)
+    return ClaimResult(jobs, contended=len(jobs) < len(rows))
+
+
+CLAIM_SESSION_OPTIONS = "-c synchronous_commit=off -c jit=off -c plan_cache_mode=force_generic_plan"
 
 
 class ClaimPools:
@@ -163,7 +289,11 @@ class ClaimPools:
     Connections run in autocommit, and with `synchronous_commit=off`: skipping the WAL flush
     wait is safe for a claim, because if PostgreSQL crashed right after one, the job would
     simply be PENDING again, and the worker's first report with the lost lease token gets
-    409, so it cancels its batch job (fencing). It saves a disk flush per claim.
+    409, so it cancels its batch job (fencing). It saves a disk flush per claim. Also without
+    JIT (the claim is short, but the planner's row estimates for its per-owner LIMITs are large
+    enough to trigger JIT compilation, which costs tens of milliseconds a claim), and with one
+    generic plan per connection (the plan walks the same indexes whatever the parameters;
+    planning it anew for each claim would cost about 1 ms).
     """
 
     def __init__(self, dsn: str, max_size: int = 8) -> None:
@@ -180,7 +310,7 @@ class ClaimPools:
                 min_size=1,
                 max_size=self._max_size,
                 open=False,
-                kwargs={"autocommit": True, "options": "-c synchronous_commit=off"},
+                kwargs={"autocommit": True, "options": CLAIM_SESSION_OPTIONS},
                 name="claims",
             )
             self._pools[loop] = pool
@@ -194,31 +324,58 @@ class ClaimPools:
             await pool.close()
 
 
-def claim_sqlite(sessions: sessionmaker[Session], q: ClaimQuery) -> list[ClaimedJob]:
+def claim_sqlite(sessions: sessionmaker[Session], q: ClaimQuery) -> ClaimResult:
     """The claim on SQLite, which has no row locks: serialised in this process by a lock, and
     against other processes by SQLite's write lock. Commits before the lock is released."""
     with _sqlite_claim_lock, sessions.begin() as db:
-        jobs = _claim_sqlite(db, q)
-    return _in_claim_order(jobs)
+        ids = db.scalars(_sqlite_pick(q.can, q.limit, q.default_max_running)).all()
+        return ClaimResult(_lease_sqlite(db, q, ids))
 
 
-def _in_claim_order(jobs: list[ClaimedJob]) -> list[ClaimedJob]:
-    return sorted(jobs, key=lambda j: (-j.priority, j.created_at, j.id))
+def _sqlite_pick(can: Capabilities, limit: int, default_max_running: int) -> Any:
+    """The ids to claim, in claim order (the same order and limits as `_PG_CLAIM`); run under
+    the claim lock, so the counts cannot change before the jobs are leased."""
+    active = (
+        select(Job.owner_id, func.count().label("n"))
+        .where(Job.state.in_(ACTIVE_STATES))
+        .group_by(Job.owner_id)
+        .subquery()
+    )
+    max_running = func.nullif(func.coalesce(User.max_running_jobs, default_max_running), 0)
+    share = func.coalesce(active.c.n, 0) + func.row_number().over(
+        partition_by=Job.owner_id, order_by=_order()
+    )
+    ranked = (
+        select(
+            Job.id,
+            Job.priority,
+            Job.created_at,
+            share.label("share"),
+            max_running.label("max_running"),
+        )
+        .join(User, User.id == Job.owner_id)
+        .outerjoin(active, active.c.owner_id == Job.owner_id)
+        .where(*_claimable(can))
+        .subquery()
+    )
+    return (
+        select(ranked.c.id)
+        .where(or_(ranked.c.max_running.is_(None), ranked.c.share <= ranked.c.max_running))
+        .order_by(ranked.c.priority.desc(), ranked.c.share, ranked.c.created_at, ranked.c.id)
+        .limit(limit)
+    )
 
 
-def _claim_sqlite(db: Session, q: ClaimQuery) -> list[ClaimedJob]:
+def _lease_sqlite(db: Session, q: ClaimQuery, ids: Sequence[int]) -> list[ClaimedJob]:
     jobs: list[ClaimedJob] = []
-    where = _claimable(q.job_types, q.engines, q.partitions)
-    ids = db.scalars(select(Job.id).where(*where).order_by(*_order()).limit(q.limit)).all()
     for job_id in ids:
-        token = uuid.uuid4().hex
         row = db.execute(
             update(Job)
             .where(Job.id == job_id, Job.state == JobState.PENDING.value)
             .values(
                 state=JobState.CLAIMED.value,
                 worker_name=q.worker,
-                lease_token=token,
+                lease_token=uuid.uuid4().hex,
                 lease_expires_at=q.lease_expires_at,
                 attempts=Job.attempts + 1,
                 updated_at=q.now,
@@ -230,6 +387,8 @@ def _claim_sqlite(db: Session, q: ClaimQuery) -> list[ClaimedJob]:
                 Job.priority,
                 Job.spec,
                 Job.engine,
+                Job.partition,
+                Job.cluster,
                 Job.attempts,
                 Job.lease_token,
                 Job.lease_expires_at,

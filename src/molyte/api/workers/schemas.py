@@ -24,6 +24,7 @@ class ClaimRequest(Strict):
     job_types: list[JobType] = Field(default_factory=lambda: [JobType.MD, JobType.QC], min_length=1)
     engines: list[ShortName] | None = Field(default=None, max_length=32)
     partitions: list[ShortName] | None = Field(default=None, max_length=32)
+    cluster: ShortName | None = None
     limit: int = Field(default=1, ge=1, le=1000)
     wait_seconds: float = Field(default=0, ge=0, le=60)
     worker_name: ShortName | None = None
@@ -36,6 +37,8 @@ class LeasedJob(BaseModel):
     priority: int
     spec: dict[str, Any]
     engine: str | None
+    partition: str | None = None
+    cluster: str | None = None
     attempts: int
     lease_token: str
     lease_expires_at: str
@@ -66,6 +69,7 @@ class Heartbeat(Strict):
     job_types: list[JobType] = Field(default_factory=list)
     engines: list[ShortName] = Field(default_factory=list, max_length=32)
     partitions: list[ShortName] = Field(default_factory=list, max_length=32)
+    cluster: ShortName | None = None
     running: list[RunningJob] = Field(default_factory=list, max_length=100_000)
 
 
@@ -85,3 +89,4 @@ class WorkerOut(BaseModel):
     job_types: list[str]
     engines: list[str]
     partitions: list[str]
+    cluster: str | None

@@ -29,13 +29,18 @@ def claim_query(
 ) -> repo.ClaimQuery:
     """What a claim asks for, with the server's limits and a lease from now."""
     now = datetime.now(UTC)
+    can = repo.Capabilities(
+        job_types=[t.value for t in body.job_types],
+        engines=body.engines,
+        partitions=body.partitions or (),
+        cluster=body.cluster,
+    )
     return repo.ClaimQuery(
         worker=body.worker_name or principal.name,
         actor=principal.actor,
-        job_types=[t.value for t in body.job_types],
-        engines=body.engines,
-        partitions=body.partitions,
+        can=can,
         limit=min(body.limit, settings.max_claim_limit),
+        default_max_running=settings.default_max_running_jobs,
         now=now,
         lease_expires_at=now + timedelta(seconds=settings.lease_seconds),
     )
@@ -47,9 +52,10 @@ async def claim(
     settings: ServerSettings,
     principal: Principal,
     body: ClaimRequest,
-) -> list[repo.ClaimedJob]:
-    """Lease up to `body.limit` jobs to the caller in one atomic step: one statement on
-    PostgreSQL's async pool, or a serialised transaction on SQLite (in a worker thread)."""
+) -> repo.ClaimResult:
+    """Lease up to `body.limit` jobs the caller can run, in claim order, in one atomic step:
+    one statement on PostgreSQL's async pool, or a serialised transaction on SQLite (in a
+    worker thread)."""
     q = claim_query(settings, principal, body)
     if pools is not None:
         return await repo.claim_postgres(pools, q)
@@ -139,6 +145,7 @@ def heartbeat(
     worker.job_types = [t.value for t in body.job_types]
     worker.engines = list(body.engines)
     worker.partitions = list(body.partitions)
+    worker.cluster = body.cluster
     worker.running = len(body.running)
     worker.online = True
     worker.last_heartbeat = now
