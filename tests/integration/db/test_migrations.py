@@ -13,7 +13,6 @@ from sqlalchemy import create_engine, inspect
 from molyte.db.migrate import alembic_config, upgrade
 from molyte.db.models import Base
 
-
 # PostgreSQL-only objects the migrations add outside the models: the trigram search index
 # (only where the pg_trgm extension can be installed; see migration 0005).
 DATABASE_ONLY = {"ix_jobs_name_trgm"}
