@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, insert, select, update
 
+from molyte.api.workers import repository as workers_repo
 from molyte.db.models import Job, User
 from support import PASSWORD, LiveServer, api_session, make_settings, qc_body
 
@@ -73,9 +74,16 @@ def _claim_concurrently(api, claimers: int) -> tuple[list[int], list[str]]:  # t
     return got, errors
 
 
+@pytest.fixture(params=["direct", "by-quota"])
+def claim_way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The two ways of the PostgreSQL claim (see test_scheduling.py)."""
+    monkeypatch.setattr(workers_repo, "DIRECT_LOCKS", 10**6 if request.param == "direct" else 0)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("owners", [("alice",), ("alice", "bob", "admin")])
 def test_twenty_concurrent_claimers_get_every_job_exactly_once(
-    pg_url: str, tmp_path: Path, owners: tuple[str, ...]
+    pg_url: str, tmp_path: Path, owners: tuple[str, ...], claim_way: str
 ) -> None:
     with api_session(make_settings(pg_url, tmp_path)) as api:
         _bulk_jobs(api, 1000, owners)
@@ -89,7 +97,9 @@ def test_twenty_concurrent_claimers_get_every_job_exactly_once(
         assert states == {"CLAIMED": 1000}
 
 
-def test_running_limit_holds_under_concurrent_claims(pg_url: str, tmp_path: Path) -> None:
+def test_running_limit_holds_under_concurrent_claims(
+    pg_url: str, tmp_path: Path, claim_way: str
+) -> None:
     """Claims read the owner's count of leased jobs from their own snapshot; the fence on the
     owner's row keeps two concurrent claims from both using the last free place."""
     with api_session(make_settings(pg_url, tmp_path, default_max_running_jobs=3)) as api:
@@ -186,7 +196,9 @@ def test_long_poll_wakes_when_a_job_is_requeued(database_url: str, tmp_path: Pat
             assert float(result["returned"]) - requeued < 1.0  # type: ignore[arg-type]
 
 
-def test_a_claim_is_not_empty_while_a_free_job_waits(pg_url: str, tmp_path: Path) -> None:
+def test_a_claim_is_not_empty_while_a_free_job_waits(
+    pg_url: str, tmp_path: Path, claim_way: str
+) -> None:
     """The fair order names alice's one job, but another claim holds its row lock: the claim
     skips it and takes bob's next job instead of coming back empty."""
     with api_session(make_settings(pg_url, tmp_path)) as api:

@@ -1,15 +1,38 @@
 """Claim order and limits on SQLite and PostgreSQL: priority first, fair share between owners,
-per-user running limits, routing by cluster and partition; the admin's and the user's side."""
+per-user running limits, routing by cluster and partition; the admin's and the user's side.
+
+PostgreSQL's claim reaches the order two ways (few accounts: lock each account's queue head;
+many: read first, then lock each owner's share): the order tests run on both."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import insert, select
 
+from molyte.api.workers import repository as workers_repo
 from molyte.db.models import Job, User
 from support import Api, api_session, make_settings, qc_body
+
+WAYS = {"direct": 10**6, "by-quota": 0}  # DIRECT_LOCKS for each of the two ways
+
+
+# The order tests: on SQLite, and on PostgreSQL each way.
+each_way = pytest.mark.parametrize(
+    ("database_url", "claim_way"),
+    [("sqlite", "direct"), ("postgres", "direct"), ("postgres", "by-quota")],
+    indirect=True,
+    ids=["sqlite", "postgres", "postgres-by-quota"],
+)
+
+
+@pytest.fixture
+def claim_way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Which way PostgreSQL's claim takes (SQLite has one)."""
+    monkeypatch.setattr(workers_repo, "DIRECT_LOCKS", WAYS[request.param])
+    return str(request.param)
 
 
 def bulk_jobs(api: Api, owner: str, n: int, *, start: datetime, **fields: object) -> list[int]:
@@ -50,7 +73,8 @@ def set_limits(api: Api, username: str, **limits: object) -> dict:  # type: igno
     return dict(r.json())
 
 
-def test_priority_first_then_owners_take_turns_then_age(api: Api) -> None:
+@each_way
+def test_priority_first_then_owners_take_turns_then_age(api: Api, claim_way: str) -> None:
     a1 = api.submit(api.alice, qc_body("a1"))
     a2 = api.submit(api.alice, qc_body("a2"))
     a3 = api.submit(api.alice, qc_body("a3"))
@@ -66,7 +90,8 @@ def test_priority_first_then_owners_take_turns_then_age(api: Api) -> None:
     assert {j["id"] for j in got} == {a1["id"], a2["id"], a3["id"], b1["id"], b2["id"], b3["id"]}
 
 
-def test_one_owners_long_queue_does_not_starve_anothers_few_jobs(api: Api) -> None:
+@each_way
+def test_one_owners_long_queue_does_not_starve_anothers_few_jobs(api: Api, claim_way: str) -> None:
     start = datetime.now(UTC)
     bulk_jobs(api, "alice", 500, start=start)
     bob = set(bulk_jobs(api, "bob", 5, start=start + timedelta(seconds=1)))
@@ -80,7 +105,8 @@ def test_one_owners_long_queue_does_not_starve_anothers_few_jobs(api: Api) -> No
     assert not set(more) & set(batch[0:6:2] + batch[6:])
 
 
-def test_running_limit_across_claims_and_within_a_batch(api: Api) -> None:
+@each_way
+def test_running_limit_across_claims_and_within_a_batch(api: Api, claim_way: str) -> None:
     start = datetime.now(UTC)
     out = set_limits(api, "alice", max_running_jobs=2)
     assert out["max_running_jobs"] == 2 and out["max_priority"] == 5
@@ -100,7 +126,10 @@ def test_running_limit_across_claims_and_within_a_batch(api: Api) -> None:
     assert [j["id"] for j in api.claim(limit=10)] == alice[3:]
 
 
-def test_default_running_limit_from_the_settings(database_url: str, tmp_path: Path) -> None:
+@each_way
+def test_default_running_limit_from_the_settings(
+    database_url: str, tmp_path: Path, claim_way: str
+) -> None:
     settings = make_settings(database_url, tmp_path, default_max_running_jobs=1)
     with api_session(settings) as api:
         start = datetime.now(UTC)
@@ -112,7 +141,8 @@ def test_default_running_limit_from_the_settings(database_url: str, tmp_path: Pa
         assert api.claim(limit=10) == []
 
 
-def test_routing_by_cluster_and_partition(api: Api) -> None:
+@each_way
+def test_routing_by_cluster_and_partition(api: Api, claim_way: str) -> None:
     def body(name: str, **route: str) -> dict:  # type: ignore[type-arg]
         return {**qc_body(name), **route}
 

@@ -105,17 +105,20 @@ class ClaimResult:
 # then age. An owner with a running limit gets at most `limit - active` jobs.
 #
 # PostgreSQL does it in ONE statement (psycopg `%(name)s` parameters, on the claims' own async
-# connection pool, not the ORM): pick, lock, lease, record the events.
-# - `firsts`, `owners`, `heads`, `quota` read without locks: how many of the batch each owner
-#   gets. Only owners whose first job ranks in the top `limit` can be in the batch, so only
-#   their queues are read (each owner's queue is an index range of ix_jobs_owner_pending).
-#   Leased jobs are counted only where it matters: not for a lone owner without a limit, and
+# connection pool, not the ORM): pick, lock, lease, record the events. Each owner's queue is
+# an index range of ix_jobs_owner_pending, walked in claim order; a walk that locks uses SKIP
+# LOCKED, so concurrent claimers pass each other's locked rows instead of waiting on them.
+# - How much of each queue to lock (`quota`), two ways to the same order:
+#   * few accounts (accounts x limit <= DIRECT_LOCKS): lock up to `limit` jobs of every
+#     account's queue at once, one walk each, and keep the best `limit`;
+#   * else read first (`firsts`, `heads`, without locks): only owners whose first job ranks
+#     in the top `limit` can be in the batch, and the top `limit` of their queues say how many
+#     jobs each gets; then lock just those, about `limit` rows.
+# - Leased jobs are counted only where it matters: not for a lone owner without a limit, and
 #   for a limited owner only up to its limit (`LIMIT NULL` is no limit).
-# - `fair` locks each owner's quota walking its queue with SKIP LOCKED: concurrent claimers
-#   pass each other's locked rows instead of waiting, and about `limit` rows are locked.
-# - `fill` runs only when `fair` came up short (other claims held an owner's last jobs): jobs
-#   of owners without a running limit, in priority order, so a claim is never empty while a
-#   job it may take is free.
+# - `fill` (second way only) runs when `fair` came up short because other claims held an
+#   owner's last jobs: jobs of owners without a running limit, in priority order, so a claim is
+#   never empty while a job it may take is free.
 # - The updates take their rows by id from an array: an index look-up whatever the planner
 #   guesses of the batch size (the plan is generic: see `ClaimPools`).
 # - Running limits under concurrency: the counts come from this statement's snapshot, so a
@@ -125,37 +128,48 @@ class ClaimResult:
 #   for), then bumps `claim_seq`. Losing that race leaves the owner's jobs PENDING, and the
 #   statement says so (a picked row without its claimed row) so the caller can try again.
 # ACTIVE_SQL is a constant (the leased states), not input.
+DIRECT_LOCKS = 64
 _PG_CLAIMABLE = """j.state = 'PENDING' AND j.type = ANY(%(types)s)
           AND (%(any_engine)s OR j.engine IS NULL OR j.engine = ANY(%(engines)s)
                OR (j.engine = 'auto' AND %(auto_ok)s))
           AND (j.partition IS NULL OR j.partition = ANY(%(partitions)s))
           AND (j.cluster IS NULL OR j.cluster = CAST(%(cluster)s AS text))"""
 _PG_CLAIM = f"""
-WITH firsts AS (
-    SELECT u.id, u.claim_seq, u.max_running, f.priority, f.created_at, f.id AS job_id
-    FROM (
-        SELECT id, claim_seq,
-               NULLIF(COALESCE(max_running_jobs, %(default_max_running)s), 0) AS max_running
-        FROM users
-    ) u CROSS JOIN LATERAL (
+WITH accounts AS (
+    SELECT id, claim_seq,
+           NULLIF(COALESCE(max_running_jobs, %(default_max_running)s), 0) AS max_running
+    FROM users
+), direct AS (
+    SELECT count(*) * %(limit)s <= %(direct_locks)s AS yes FROM accounts
+), firsts AS (
+    SELECT a.id, a.claim_seq, a.max_running, f.priority, f.created_at, f.id AS job_id
+    FROM accounts a CROSS JOIN LATERAL (
         SELECT j.id, j.priority, j.created_at FROM jobs j
-        WHERE j.owner_id = u.id AND {_PG_CLAIMABLE}
+        WHERE j.owner_id = a.id AND {_PG_CLAIMABLE}
         ORDER BY j.owner_id, j.priority DESC, j.created_at, j.id LIMIT 1
     ) f
+    WHERE NOT (SELECT yes FROM direct)
 ), owners AS (
-    SELECT f.*,
-           CASE WHEN f.max_running IS NOT NULL OR (SELECT count(*) FROM firsts) > 1
-                THEN (SELECT count(*) FROM (
-                    SELECT 1 FROM jobs a WHERE a.owner_id = f.id AND a.{ACTIVE_SQL}
-                    LIMIT f.max_running
-                ) a)
-                ELSE 0 END AS active
-    FROM firsts f
+    SELECT * FROM firsts
+    UNION ALL
+    SELECT id, claim_seq, max_running, NULL, NULL, NULL FROM accounts
+    WHERE (SELECT yes FROM direct)
 ), rooms AS (
-    SELECT *, LEAST(%(limit)s, COALESCE(max_running - active, %(limit)s)) AS room
-    FROM owners WHERE max_running IS NULL OR active < max_running
+    SELECT o.*, LEAST(%(limit)s, COALESCE(o.max_running - o.active, %(limit)s)) AS room
+    FROM (
+        SELECT owners.*,
+               CASE WHEN max_running IS NOT NULL OR (SELECT count(*) FROM owners) > 1
+                    THEN (SELECT count(*) FROM (
+                        SELECT 1 FROM jobs a WHERE a.owner_id = owners.id AND a.{ACTIVE_SQL}
+                        LIMIT owners.max_running
+                    ) a)
+                    ELSE 0 END AS active
+        FROM owners
+    ) o
+    WHERE o.max_running IS NULL OR o.active < o.max_running
 ), leaders AS (
-    SELECT * FROM rooms ORDER BY priority DESC, active, created_at, job_id LIMIT %(limit)s
+    SELECT * FROM rooms WHERE NOT (SELECT yes FROM direct)
+    ORDER BY priority DESC, active, created_at, job_id LIMIT %(limit)s
 ), heads AS (
     SELECT l.id AS owner_id, h.priority, h.created_at, h.id,
            l.active + row_number() OVER (
@@ -169,6 +183,8 @@ WITH firsts AS (
     SELECT owner_id, count(*) AS n FROM (
         SELECT owner_id FROM heads ORDER BY priority DESC, share, created_at, id LIMIT %(limit)s
     ) top GROUP BY owner_id
+    UNION ALL
+    SELECT id, room FROM rooms WHERE (SELECT yes FROM direct)
 ), fair AS (
     SELECT c.id, c.owner_id, c.priority, c.created_at, r.claim_seq, r.max_running,
            r.active + row_number() OVER (
@@ -181,14 +197,15 @@ WITH firsts AS (
     ) c
 ), picked AS (
     SELECT * FROM (
-        SELECT 0 AS tier, id, owner_id, priority, created_at, claim_seq, max_running, share
-        FROM fair
+        (SELECT 0 AS tier, id, owner_id, priority, created_at, claim_seq, max_running, share
+         FROM fair ORDER BY priority DESC, share, created_at, id LIMIT %(limit)s)
         UNION ALL
         SELECT 1, id, owner_id, priority, created_at, 0, NULL, NULL FROM (
             SELECT j.id, j.owner_id, j.priority, j.created_at FROM jobs j
             WHERE {_PG_CLAIMABLE}
               AND j.id NOT IN (SELECT id FROM fair)
               AND j.owner_id IN (SELECT id FROM owners WHERE max_running IS NULL)
+              AND NOT (SELECT yes FROM direct)
             ORDER BY j.priority DESC, j.created_at, j.id LIMIT %(limit)s
             FOR UPDATE SKIP LOCKED
         ) fill
@@ -240,6 +257,7 @@ async def claim_postgres(pools: ClaimPools, q: ClaimQuery) -> ClaimResult:
         "partitions": list(can.partitions),
         "cluster": can.cluster,
         "limit": q.limit,
+        "direct_locks": DIRECT_LOCKS,
         "default_max_running": q.default_max_running,
         "worker": q.worker,
         "expires": q.lease_expires_at,
