@@ -114,8 +114,8 @@ class Worker(Base):
 class Job(Base):
     __tablename__ = "jobs"
     __table_args__ = (
-        # The claim query walks PENDING jobs in claim order (priority, then age) and stops at
-        # its LIMIT: a partial index in exactly that order needs no sort, whatever the types.
+        # PENDING jobs by priority, then age (the read-only pending list, and the claim's
+        # fill-in walk): a partial index in exactly that order needs no sort.
         Index(
             "ix_jobs_claim",
             text("priority DESC"),

@@ -57,7 +57,7 @@ def test_scheduling_migration_goes_down_and_up(tmp_path: Path) -> None:
     jobs, users, indexes = schema()
     assert "cluster" in jobs and "claim_seq" in users
     assert {"ix_jobs_owner_pending", "ix_jobs_owner_active"} <= indexes
-    command.downgrade(alembic_config(url), "0003_user_email")
+    command.downgrade(alembic_config(url), "0003_list_indexes")
     jobs, users, indexes = schema()
     assert "cluster" not in jobs and "claim_seq" not in users and "partition" in jobs
     assert not {"ix_jobs_owner_pending", "ix_jobs_owner_active"} & indexes
