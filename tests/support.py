@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,6 +183,25 @@ def build_api(settings: ServerSettings) -> Iterator[Api]:
             worker={"Authorization": f"Bearer {token}"},
             worker_token=token,
         )
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.3) -> None:
+    """Poll `check` until it is true; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(interval)
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM a process the test started, by its PID; SIGKILL if it does not end."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 def ran_twice(job: dict[str, Any]) -> bool:

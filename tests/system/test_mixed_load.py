@@ -9,11 +9,10 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ import boto3
 import httpx
 import pytest
 
-from support import Moto, free_port, md_body, qc_body, report_counts
+from support import Moto, free_port, md_body, qc_body, report_counts, stop_process, wait_until
 from worker_harness import spawn_worker
 
 pytestmark = pytest.mark.slurm
@@ -31,24 +30,6 @@ MOLYTE = str(Path(sys.executable).parent / "molyte")
 PASSWORD = "mixed-load-9"
 WORKERS = ("node-1", "node-2")
 CAPACITY = 3  # per worker: five jobs cannot all go to one of them
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the process by its PID, SIGKILL if it does not end."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 @dataclass
@@ -122,10 +103,10 @@ def system(slurm: None, pg_url: str, moto: Moto, tmp_path: Path) -> Iterator[Sys
             return False
 
     try:
-        wait_until(healthy, 60, "molyte server")
+        wait_until(healthy, 60, "molyte server", interval=0.5)
         yield System(url, env, tmp_path, s3, bucket, moto.endpoint)
     finally:
-        stop(server)
+        stop_process(server)
 
 
 def md_job(name: str, salt: str, solvent: str) -> dict[str, Any]:
@@ -208,7 +189,7 @@ def test_two_users_two_workers_mixed_md_and_qc_complete_once(system: System) -> 
             r = httpx.get(f"{system.url}/api/v1/admin/workers", headers=headers["root"])
             return {w["name"] for w in r.json() if w["state"] == "online"} == set(WORKERS)
 
-        wait_until(both_online, 60, "both workers online")
+        wait_until(both_online, 60, "both workers online", interval=0.5)
 
         owners: dict[int, str] = {}
         for user, body in submissions():
@@ -230,10 +211,10 @@ def test_two_users_two_workers_mixed_md_and_qc_complete_once(system: System) -> 
             }
             return set(states.values()) == {"COMPLETED"}
 
-        wait_until(all_finished, 200, "every job COMPLETED")
+        wait_until(all_finished, 200, "every job COMPLETED", interval=0.5)
     finally:
         for p in procs:
-            stop(p)
+            stop_process(p)
     jobs = {i: job(i) for i in owners}
     counts = report_counts("system-mixed-load", len(owners), list(jobs.values()))
     assert counts == {"submitted": 5, "completed": 5, "lost": 0, "run-twice": 0}

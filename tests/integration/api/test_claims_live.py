@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -127,21 +128,28 @@ def test_running_limit_holds_under_concurrent_claims(
         assert len(got) == 206
 
 
+def _long_poll(
+    server: LiveServer, worker: dict[str, str]
+) -> tuple[threading.Thread, dict[str, Any]]:
+    """A worker's claim waiting up to 10 s, in a thread; `result` gets the jobs and the time
+    they came back."""
+    result: dict[str, Any] = {}
+
+    def wait_for_job() -> None:
+        with httpx.Client(base_url=server.url, headers=worker, timeout=30) as http:
+            r = http.post("/api/v1/workers/jobs/claim", json={"limit": 1, "wait_seconds": 10})
+            result["jobs"] = r.json()
+            result["returned"] = time.monotonic()
+
+    t = threading.Thread(target=wait_for_job)
+    t.start()
+    return t, result
+
+
 def test_long_poll_returns_job_right_after_submission(database_url: str, tmp_path: Path) -> None:
     with api_session(make_settings(database_url, tmp_path)) as api:
         with LiveServer(api.app) as server:
-            result: dict[str, object] = {}
-
-            def wait_for_job() -> None:
-                with httpx.Client(base_url=server.url, headers=api.worker, timeout=30) as http:
-                    r = http.post(
-                        "/api/v1/workers/jobs/claim", json={"limit": 1, "wait_seconds": 10}
-                    )
-                    result["jobs"] = r.json()
-                    result["returned"] = time.monotonic()
-
-            t = threading.Thread(target=wait_for_job)
-            t.start()
+            t, result = _long_poll(server, api.worker)
             time.sleep(1.0)  # the claim is now waiting
             assert "jobs" not in result
             with httpx.Client(base_url=server.url, timeout=30) as http:
@@ -171,18 +179,7 @@ def test_long_poll_wakes_when_a_job_is_requeued(database_url: str, tmp_path: Pat
         first = api.client.post("/api/v1/workers/jobs/claim", json={"limit": 1}, headers=api.worker)
         assert [j["id"] for j in first.json()] == [submitted["id"]]
         with LiveServer(api.app) as server:
-            result: dict[str, object] = {}
-
-            def wait_for_job() -> None:
-                with httpx.Client(base_url=server.url, headers=api.worker, timeout=30) as http:
-                    r = http.post(
-                        "/api/v1/workers/jobs/claim", json={"limit": 1, "wait_seconds": 10}
-                    )
-                    result["jobs"] = r.json()
-                    result["returned"] = time.monotonic()
-
-            t = threading.Thread(target=wait_for_job)
-            t.start()
+            t, result = _long_poll(server, api.worker)
             time.sleep(1.0)
             assert "jobs" not in result  # nothing PENDING: the claim is waiting
             with httpx.Client(base_url=server.url, timeout=30) as http:

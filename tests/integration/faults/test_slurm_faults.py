@@ -7,11 +7,10 @@ The controller restart stops the machine's shared slurmctld for a few seconds (t
 
 from __future__ import annotations
 
-import signal
 import stat
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,18 @@ import pytest
 from molyte.schedulers.slurm import SlurmScheduler
 from molyte.worker.app import build_worker
 from molyte.worker.config import parse_config
-from support import ROOT, Api, LiveServer, build_api, make_settings, md_body, qc_body, report_counts
+from support import (
+    ROOT,
+    Api,
+    LiveServer,
+    build_api,
+    make_settings,
+    md_body,
+    qc_body,
+    report_counts,
+    stop_process,
+    wait_until,
+)
 from worker_harness import spawn_worker
 
 pytestmark = pytest.mark.slurm
@@ -40,22 +50,6 @@ def live(slurm: None, pg_url: str, tmp_path: Path) -> Iterator[tuple[Api, LiveSe
     for api in build_api(make_settings(pg_url, tmp_path)):
         with LiveServer(api.app) as server:
             yield api, server
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.3)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def client_conf(tmp_path: Path) -> Path:
@@ -129,7 +123,7 @@ def test_controller_restart_while_a_job_runs_completes_it_once(
     finally:
         if restart is not None and restart.poll() is None:
             restart.wait(timeout=60)  # never leave the controller stopped
-        stop(proc)
+        stop_process(proc)
     jobs = [api.job(running["id"]), api.job(arrived["id"])]
     counts = report_counts("slurmctld-restart", 2, jobs)
     assert counts == {"submitted": 2, "completed": 2, "lost": 0, "run-twice": 0}

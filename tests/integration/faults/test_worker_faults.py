@@ -18,7 +18,15 @@ from molyte.domain.states import JobType
 from molyte.engines.base import EngineContext, RunPlan
 from molyte.schedulers.slurm import SlurmScheduler
 from molyte.testing import ScriptEngine
-from support import LiveServer, api_session, make_settings, qc_body, report_counts
+from support import (
+    LiveServer,
+    api_session,
+    make_settings,
+    qc_body,
+    report_counts,
+    stop_process,
+    wait_until,
+)
 from worker_harness import spawn_worker, test_worker, worker_config
 
 pytestmark = pytest.mark.slurm
@@ -39,22 +47,6 @@ def spawn(
         "seconds": seconds,
     }
     return spawn_worker(args, tmp_path / f"{name}.json")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.3)
 
 
 @pytest.fixture
@@ -101,7 +93,7 @@ def test_worker_lost_for_good_is_replaced_and_fenced_when_back(
             assert api.job(job["id"])["state"] == "COMPLETED"
         finally:
             for p in procs:
-                stop(p)
+                stop_process(p)
 
 
 def test_network_cut_longer_than_lease_keeps_slurm_job_and_resyncs(
@@ -129,7 +121,7 @@ def test_network_cut_longer_than_lease_keeps_slurm_job_and_resyncs(
             assert final["scheduler_job_id"] == slurm_id and final["attempts"] == 1
             assert [e["to"] for e in final["events"]].count("QUEUED") == 1
         finally:
-            stop(worker)
+            stop_process(worker)
             server.__exit__()
 
 
