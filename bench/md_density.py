@@ -29,7 +29,8 @@ from molyte.engines.md.tools import require_tool
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Target, table, targets_table
 
-# g/cm^3 at 298.15 K, 1 atm (shared/data/README.md)
+# g/cm^3 at 298.15 K, 1 atm: the experimental densities listed with the project's force-field
+# reference data (no primary source is given there; bench/md_validation.py cites its own).
 EXPERIMENT = {"DMC": 1.063, "PC": 1.200, "water": 0.997}
 MOLECULES = {"DMC": 125, "PC": 125, "water": 400}
 PACK_DENSITY = 0.8
