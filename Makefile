@@ -45,9 +45,11 @@ postgres-up:
 
 services-up: test-deps postgres-up
 	@if [ -x scripts/slurm.sh ]; then scripts/slurm.sh start; fi
+	@if [ -x scripts/sge.sh ]; then scripts/sge.sh start; fi
 
 services-down:
 	@if [ -x scripts/slurm.sh ]; then scripts/slurm.sh stop; fi
+	@if [ -x scripts/sge.sh ]; then scripts/sge.sh stop; fi
 
 test: install ui services-up
 	@set -o pipefail; status=0; \

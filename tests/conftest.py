@@ -17,6 +17,7 @@ from molyte.db.migrate import upgrade
 from support import Moto, free_port
 
 SLURM_SH = Path(__file__).resolve().parents[1] / "scripts" / "slurm.sh"
+SGE_SH = Path(__file__).resolve().parents[1] / "scripts" / "sge.sh"
 PG_ADMIN_URL = os.environ.get("MOLYTE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TABLES = ("job_events", "result_files", "jobs", "workers", "worker_tokens", "users")
 
@@ -106,6 +107,23 @@ def slurm() -> Iterator[None]:
     yield
     if not already_running:
         subprocess.run([SLURM_SH, "stop"], capture_output=True, timeout=120, check=True)
+
+
+@pytest.fixture(scope="session")
+def sge() -> Iterator[None]:
+    """A running single-node Grid Engine, started by scripts/sge.sh (and stopped if it started
+    it); its clients find the cell through SGE_ROOT and SGE_CELL."""
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        pytest.skip("the test Grid Engine is installed with apt-get and needs root")
+    os.environ.setdefault("SGE_ROOT", "/var/lib/gridengine")
+    os.environ.setdefault("SGE_CELL", "default")
+    already_running = subprocess.run([SGE_SH, "status"], capture_output=True).returncode == 0
+    started = subprocess.run([SGE_SH, "start"], capture_output=True, text=True, timeout=600)
+    if started.returncode != 0:
+        pytest.fail(f"scripts/sge.sh start failed:\n{started.stderr}")
+    yield
+    if not already_running:
+        subprocess.run([SGE_SH, "stop"], capture_output=True, timeout=120, check=True)
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,12 @@ from typing import Any
 from molyte.errors import ConfigError
 from molyte.schedulers.base import Scheduler
 from molyte.schedulers.local import LocalScheduler
+from molyte.schedulers.sge import SGEScheduler
 from molyte.schedulers.slurm import SlurmScheduler
 
-SCHEDULERS: dict[str, type[SlurmScheduler] | type[LocalScheduler]] = {
+SCHEDULERS: dict[str, type[SlurmScheduler] | type[SGEScheduler] | type[LocalScheduler]] = {
     "slurm": SlurmScheduler,
+    "sge": SGEScheduler,
     "local": LocalScheduler,
 }
 

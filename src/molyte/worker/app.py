@@ -53,6 +53,8 @@ def make_scheduler(cfg: WorkerConfig) -> Scheduler:
             state_dir=cfg.work_dir("MD") / ".local-scheduler",
             max_running=cfg.scheduler.local_max_parallel,
         )
+    if cfg.scheduler.type == "sge":
+        return get_scheduler("sge", parallel_environment=cfg.scheduler.parallel_environment)
     return get_scheduler("slurm")
 
 

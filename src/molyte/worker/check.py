@@ -15,6 +15,10 @@ from molyte.worker.app import engine_context
 from molyte.worker.config import WorkerConfig
 
 SLURM_COMMANDS = ("sbatch", "squeue", "scancel", "scontrol")
+SCHEDULER_COMMANDS: dict[str, tuple[str, ...]] = {
+    "slurm": SLURM_COMMANDS,
+    "sge": ("qsub", "qstat", "qacct", "qdel"),
+}
 
 
 @dataclass(frozen=True)
@@ -79,10 +83,12 @@ def check_token(cfg: WorkerConfig) -> Check:
 def check_scheduler(cfg: WorkerConfig) -> Check:
     if cfg.scheduler.type == "local":
         return Check("scheduler", True, "local scheduler (subprocesses on this machine)")
-    missing = [c for c in SLURM_COMMANDS if shutil.which(c) is None]
+    kind = cfg.scheduler.type
+    commands = SCHEDULER_COMMANDS[kind]
+    missing = [c for c in commands if shutil.which(c) is None]
     if missing:
-        return Check("scheduler", False, f"Slurm commands not on PATH: {', '.join(missing)}")
-    return Check("scheduler", True, "slurm: " + ", ".join(SLURM_COMMANDS) + " found")
+        return Check("scheduler", False, f"{kind} commands not on PATH: {', '.join(missing)}")
+    return Check("scheduler", True, f"{kind}: " + ", ".join(commands) + " found")
 
 
 def check_engines(cfg: WorkerConfig) -> list[Check]:

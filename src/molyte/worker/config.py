@@ -90,7 +90,7 @@ class WorkerSection(Section):
 
 
 class SchedulerSection(Section):
-    type: Literal["slurm", "local"] = "slurm"
+    type: Literal["slurm", "sge", "local"] = "slurm"
     partition: SlurmName | None = None
     # Further partitions this worker may submit to when a job asks for one of them.
     partitions: list[SlurmName] = Field(default_factory=list, max_length=32)
@@ -102,6 +102,8 @@ class SchedulerSection(Section):
     max_walltime_minutes: int = Field(default=7 * 24 * 60, ge=1)
     max_memory_mb: int = Field(default=256_000, ge=100)
     local_max_parallel: int = Field(default=2, ge=1)
+    # Grid Engine: the parallel environment that grants a job its slots (`-pe NAME N`).
+    parallel_environment: SlurmName = "smp"
 
 
 class WorkerConfig(Section):
