@@ -372,6 +372,13 @@ def fetch(
 def worker(
     config: Annotated[Path, typer.Option("--config", help="the worker's YAML file")],
     check: Annotated[bool, typer.Option("--check", help="test the setup and exit")] = False,
+    log_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--log-file",
+            help="log here only (rotated by size like local.log_file), not to stderr",
+        ),
+    ] = None,
 ) -> None:
     """Run the polling worker (on a cluster's login node), or check its setup."""
     from molyte.errors import ConfigError
@@ -392,7 +399,7 @@ def worker(
         raise typer.Exit(1 if failed else 0)
     from molyte.worker.app import configure_logging, run_worker
 
-    configure_logging(cfg)
+    configure_logging(cfg, log_file=log_file)
     run_worker(cfg)
 
 

@@ -119,6 +119,19 @@ def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
+def cos_keys_from_env() -> tuple[str | None, str | None]:
+    """Tencent's SecretId/SecretKey from `MOLYTE_COS_SECRET_ID`/`MOLYTE_COS_SECRET_KEY`, the names
+    the worker's YAML uses, when the standard `AWS_*` variables are not set; else (None, None),
+    and boto3 reads `AWS_*` and its profiles itself."""
+    if os.environ.get("AWS_ACCESS_KEY_ID"):
+        return None, None
+    key_id = os.environ.get("MOLYTE_COS_SECRET_ID")
+    key = os.environ.get("MOLYTE_COS_SECRET_KEY")
+    if bool(key_id) != bool(key):
+        raise ConfigError("set both MOLYTE_COS_SECRET_ID and MOLYTE_COS_SECRET_KEY, or neither")
+    return (key_id, key) if key_id and key else (None, None)
+
+
 class S3Store:
     """Objects in one bucket of an S3-compatible service."""
 
@@ -169,7 +182,14 @@ class S3Store:
         unknown = set(query) - {"endpoint", "region"}
         if unknown:
             raise ConfigError(f"storage URL has unknown parameters: {', '.join(sorted(unknown))}")
-        return cls(parts.netloc, endpoint_url=query.get("endpoint"), region=query.get("region"))
+        key_id, key = cos_keys_from_env()
+        return cls(
+            parts.netloc,
+            endpoint_url=query.get("endpoint"),
+            region=query.get("region"),
+            access_key_id=key_id,
+            secret_access_key=key,
+        )
 
     @classmethod
     def from_cos(cls, secret_id: str, secret_key: str, region: str, bucket: str) -> S3Store:

@@ -86,11 +86,20 @@ def build_worker(cfg: WorkerConfig) -> Worker:
     return Worker(cfg, client, make_scheduler(cfg), engines, ctx=ctx, uploader=direct_uploader(cfg))
 
 
-def configure_logging(cfg: WorkerConfig, level: int = logging.INFO) -> None:
-    """Log to stderr, and to `local.log_file` with size-based rotation when it is set."""
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    if cfg.local.log_file is not None:
-        path = cfg.local.log_file.expanduser()
+def configure_logging(
+    cfg: WorkerConfig, level: int = logging.INFO, log_file: Path | None = None
+) -> None:
+    """Log to stderr, and to `local.log_file` with size-based rotation when it is set.
+
+    With `log_file` (the deployment scripts' stdout log) the worker logs to that file instead
+    of stderr, rotated the same way: the start script appends the worker's stderr to the same
+    file, so a stream handler would write every line twice.
+    """
+    handlers: list[logging.Handler] = []
+    if log_file is None:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    for target in dict.fromkeys(p for p in (log_file, cfg.local.log_file) if p is not None):
+        path = target.expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(
             logging.handlers.RotatingFileHandler(

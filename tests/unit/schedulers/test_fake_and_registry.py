@@ -55,7 +55,9 @@ def test_registry_builds_by_short_name(tmp_path: Path) -> None:
 
 
 def test_registry_refuses_unknown_names_and_options(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="unknown scheduler 'pbs'; choose one of local, sge, slurm"):
+    with pytest.raises(
+        ConfigError, match="unknown scheduler 'pbs'; choose one of local, sge, slurm"
+    ):
         get_scheduler("pbs")
     with pytest.raises(ConfigError, match="bad options for the slurm scheduler"):
         get_scheduler("slurm", state_dir=tmp_path)

@@ -64,7 +64,7 @@ def test_cluster_and_partitions_a_worker_offers() -> None:
 
 def test_example_config_in_deploy_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOLYTE_WORKER_TOKEN", "from-env")
-    cfg = load_config(ROOT / "deploy" / "polling_worker_config.example.yaml")
+    cfg = load_config(ROOT / "deployment" / "polling_worker_config.example.yaml")
     assert cfg.api.worker_token == "from-env"
 
 
