@@ -61,7 +61,7 @@ def parameterise(species: Species, ion_charge_scale: float) -> MoleculeFF:
     if species.library:
         molecule = library_molecule(species.name)
     else:
-        molecule = gaff2_molecule(species.smiles, species.name, species.resname)
+        molecule = gaff2_molecule(species.smiles, species.name, species.resname, species.charges)
     if molecule.formal_charge != 0 and ion_charge_scale != 1.0:
         molecule = molecule.scaled(ion_charge_scale)
     return molecule

@@ -208,6 +208,87 @@ def task_from_route(route: str) -> str:
     return "opt_freq" if opt and freq else "opt" if opt else "freq" if freq else "sp"
 
 
+def _fortran_float(text: str) -> float:
+    """A number as Gaussian prints it, with a Fortran `D` exponent or none."""
+    return float(text.replace("D", "E").replace("d", "e"))
+
+
+_NUM = r"(-?\d+\.\d+(?:[DE][-+]\d+)?)"
+# Post-HF total energies as Gaussian prints them, lowest level first. A job prints the lower
+# levels on its way (an MP4 job prints MP2, MP3, MP4(DQ), MP4(SDQ) and MP4(SDTQ); a CCSD(T)
+# job prints MP2 to MP4(SDQ), then CCSD and CCSD(T)); the last one found is the job's method.
+_POST_HF: list[tuple[str, re.Pattern[str]]] = [
+    ("MP2", re.compile(rf"EUMP2 =\s*{_NUM}")),
+    ("MP3", re.compile(rf"EUMP3=\s*{_NUM}")),
+    ("MP4(DQ)", re.compile(rf"UMP4\(DQ\)=\s*{_NUM}")),
+    ("MP4(SDQ)", re.compile(rf"UMP4\(SDQ\)=\s*{_NUM}")),
+    ("MP4(SDTQ)", re.compile(rf"UMP4\(SDTQ\)=\s*{_NUM}")),
+    ("CCSD", re.compile(rf"Wavefunction amplitudes converged\. E\(Corr\)=\s*{_NUM}")),
+    # The D exponent tells the result line from the archive entry "CCSD(T)=-75.0177604\".
+    ("CCSD(T)", re.compile(r"^ CCSD\(T\)=\s*(-?\d+\.\d+D[-+]\d+)", re.M)),
+]
+
+
+def parse_post_hf(text: str) -> dict[str, Any]:
+    """Post-HF total energies (hartree) printed in a Gaussian log, by method name, and the
+    highest level found as `energy_method`/`energy_hartree`; empty when there are none.
+    Of repeated blocks (an optimisation) the last is kept."""
+    energies: dict[str, float] = {}
+    for name, pattern in _POST_HF:
+        found = pattern.findall(text)
+        if found:
+            energies[name] = _fortran_float(found[-1])
+    if not energies:
+        return {}
+    method = list(energies)[-1]
+    return {
+        "post_hf_energies_hartree": energies,
+        "energy_method": method,
+        "energy_hartree": energies[method],
+    }
+
+
+# Gaussian's thermochemistry block (after a frequency calculation); totals in hartree.
+_THERMO: list[tuple[str, re.Pattern[str]]] = [
+    ("zero_point_energy_hartree", re.compile(rf"Zero-point correction=\s*{_NUM}")),
+    ("thermal_energy_hartree", re.compile(rf"Sum of electronic and thermal Energies=\s*{_NUM}")),
+    ("enthalpy_hartree", re.compile(rf"Sum of electronic and thermal Enthalpies=\s*{_NUM}")),
+    ("free_energy_hartree", re.compile(rf"Sum of electronic and thermal Free Energies=\s*{_NUM}")),
+]
+_THERMO_CONDITIONS = re.compile(rf"Temperature\s+{_NUM} Kelvin\.\s+Pressure\s+{_NUM} Atm\.")
+
+
+def parse_thermochemistry(text: str) -> dict[str, Any]:
+    """ZPE, E, H and G (hartree, totals but the ZPE correction) and the temperature (K) and
+    pressure (atm) they are at, from the last thermochemistry block of a Gaussian log."""
+    out: dict[str, Any] = {}
+    for key, pattern in _THERMO:
+        found = pattern.findall(text)
+        if found:
+            out[key] = _fortran_float(found[-1])
+    conditions = _THERMO_CONDITIONS.findall(text)
+    if out and conditions:
+        out["thermo_temperature_k"] = float(conditions[-1][0])
+        out["thermo_pressure_atm"] = float(conditions[-1][1])
+    return out
+
+
+_ESP_BLOCK = re.compile(
+    r"Fitting point charges to electrostatic potential.*?ESP charges:\s*\n\s*1\s*\n"
+    r"(?P<rows>(?:\s+\d+\s+[A-Z][a-z]?\s+-?\d+\.\d+\s*\n)+)",
+    re.S,
+)
+
+
+def parse_esp_charges(text: str) -> list[float] | None:
+    """The atomic charges of the last ESP fit (`Pop=MK`, `Pop=CHELPG`) in a Gaussian log, in
+    atom order, or None when the log has no fit."""
+    blocks = list(_ESP_BLOCK.finditer(text))
+    if not blocks:
+        return None
+    return [float(line.split()[2]) for line in blocks[-1]["rows"].strip().splitlines()]
+
+
 def parse_gaussian_log(path: Path) -> dict[str, Any]:
     """The summary of one Gaussian log: the step keys plus engine, task, method, basis and
     solvation as read from the log. Energies in hartree, orbitals in eV, dipole in Debye."""
@@ -270,10 +351,12 @@ def parse_gaussian_log(path: Path) -> dict[str, Any]:
         summary["imaginary_frequencies"] = [f for f in freqs if f < 0]
         if "vibirs" in attrs:
             summary["ir_intensities"] = [float(i) for i in attrs["vibirs"]]
-    if "freeenergy" in attrs:
-        summary["free_energy_hartree"] = float(attrs["freeenergy"])
-    if "zpve" in attrs:
-        summary["zero_point_energy_hartree"] = float(attrs["zpve"])
+    summary.update(parse_thermochemistry(text))
+    summary.update(parse_post_hf(text))
+    esp = parse_esp_charges(text)
+    if esp is not None:
+        summary["esp_charges"] = esp
+        summary["esp_charges_method"] = "gaussian"
     if "atomcoords" in attrs:
         coords = attrs["atomcoords"][-1]
         summary["geometry"] = [

@@ -122,7 +122,7 @@ def parse_xtb(
     summary["normal_termination"] = finished and summary["failure_reason"] is None
     energy = _last_float(r"TOTAL ENERGY\s+(-?\d+\.\d+)\s+Eh", log_text)
     summary["scf_energy_hartree"] = energy
-    summary["free_energy_hartree"] = _last_float(r"TOTAL FREE ENERGY\s+(-?\d+\.\d+)\s+Eh", log_text)
+    summary.update(parse_xtb_thermo(log_text))
     # The "full:" line of the dipole block: x, y, z in atomic units, then the total in Debye.
     dipole = re.findall(
         r"molecular dipole:[^\n]*\n[^\n]*\n[^\n]*\n\s*full:\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)",
@@ -134,6 +134,21 @@ def parse_xtb(
     if json_text:
         summary.update(_from_json(json.loads(json_text), atoms))
     return summary
+
+
+def parse_xtb_thermo(log_text: str) -> dict[str, float | None]:
+    """G, H and ZPE (hartree) and the temperature (K) of xtb's thermochemistry (`--hess`,
+    `--ohess`); the values are null for a run without it. xtb's G and H are totals (electronic
+    energy plus the RRHO terms); it prints no thermal energy or pressure."""
+    temperature = re.findall(r"T/K\s+H\(0\)-H\(T\)\+PV.*\n\s*-+\n\s*(\d+\.\d+)", log_text)
+    return {
+        "free_energy_hartree": _last_float(r"TOTAL FREE ENERGY\s+(-?\d+\.\d+)\s+Eh", log_text),
+        "enthalpy_hartree": _last_float(r"TOTAL ENTHALPY\s+(-?\d+\.\d+)\s+Eh", log_text),
+        "zero_point_energy_hartree": _last_float(
+            r":: zero point energy\s+(-?\d+\.\d+)\s+Eh", log_text
+        ),
+        "thermo_temperature_k": float(temperature[-1]) if temperature else None,
+    }
 
 
 def _last_float(pattern: str, text: str) -> float | None:
