@@ -62,6 +62,12 @@ BASIS_KEYWORDS = {
     "aug-cc-pVTZ": "Aug-cc-pVTZ",
 }
 TASK_KEYWORDS = {Task.SP: "SP", Task.OPT: "Opt", Task.OPT_FREQ: "Opt Freq"}
+# Elements with a Merz-Kollman radius of their own in Gaussian: a plain task (sp, opt,
+# opt_freq) of a molecule made of them asks for ESP charges with Pop=MK (at the final
+# geometry). Other elements (Li, Na, B, ...) would need radii read from the input, and the
+# steps of compound tasks need no charges, so those jobs are left as they were.
+MK_ELEMENTS = frozenset({"H", "C", "N", "O", "F", "P", "S", "Cl"})
+ESP_TASKS = (Task.SP, Task.OPT, Task.OPT_FREQ)
 # Gaussian's %mem is its working memory; the process needs headroom above it in the batch job.
 MEM_FRACTION = 0.8
 MAX_ATTEMPTS = 3
@@ -101,8 +107,13 @@ def repair(attempt: Attempt, failure: FailureReason) -> Attempt | None:
     return None
 
 
-def route_line(spec: QCSpec, task: Task, attempt: Attempt, restart: bool) -> str:
-    """The `#p` route line from typed fields only."""
+def wants_esp(spec: QCSpec, step: Step) -> bool:
+    """True when the step's route asks for Merz-Kollman ESP charges (`Pop=MK`)."""
+    return spec.task in ESP_TASKS and {a[0] for a in step.atoms} <= MK_ELEMENTS
+
+
+def route_line(spec: QCSpec, task: Task, attempt: Attempt, restart: bool, esp: bool = False) -> str:
+    """The `#p` route line from typed fields only; `esp` adds `Pop=MK`."""
     words = [f"#p {METHOD_KEYWORDS[spec.method]}/{BASIS_KEYWORDS.get(spec.basis, spec.basis)}"]
     if task in (Task.OPT, Task.OPT_FREQ) and attempt.opt_calcfc:
         words.append("Opt=(CalcFC,MaxCycles=200)")
@@ -121,6 +132,8 @@ def route_line(spec: QCSpec, task: Task, attempt: Attempt, restart: bool) -> str
             words.append(f"SCRF=({model},Read)")
     if attempt.scf_xqc:
         words.append("SCF=(XQC,MaxCycle=512)")
+    if esp:
+        words.append("Pop=MK")
     if restart:
         words.append("Geom=Check Guess=Read")
     return " ".join(words)
@@ -134,7 +147,7 @@ def build_gjf(spec: QCSpec, step: Step, stem: str, attempt: Attempt, restart: bo
         f"%chk={stem}.chk",
         f"%mem={memory_mb}MB",
         f"%nprocshared={res.cpus_per_task}",
-        route_line(spec, step.task, attempt, restart),
+        route_line(spec, step.task, attempt, restart, wants_esp(spec, step)),
         "",
         f"Molyte {spec.task.value} {step.name} {spec.method}/{spec.basis}",
         "",
