@@ -57,6 +57,8 @@ SOLVENT_TABLE: dict[str, SolventNames] = {
     ),
 }
 IONS = ("Li", "Na")
+# The temperature every engine's thermochemistry uses unless told otherwise (at 1 atm).
+DEFAULT_TEMPERATURE_K = 298.15
 XTB_METHOD = "GFN2-xTB"
 # Methods that carry their own dispersion correction: adding GD3BJ would count it twice.
 SELF_DISPERSED = ("wB97X-D", XTB_METHOD)
@@ -289,6 +291,12 @@ class QCSpec(StrictModel):
     ion: str | None = Field(default=None, description="Li or Na, for binding_energy")
     redox: RedoxKind = Field(
         default=RedoxKind.OXIDATION, description="oxidation or reduction, for redox"
+    )
+    temperature: float = Field(
+        default=DEFAULT_TEMPERATURE_K,
+        ge=50,
+        le=2000,
+        description="K, of the thermochemistry (ZPE, H, G) of frequency steps",
     )
     resources: ResourcesSpec = ResourcesSpec()
 

@@ -121,3 +121,17 @@ def test_pyscf_esp_charges_become_the_charges_of_an_md_species(tmp_path: Path) -
     # without charges the same species gets AM1-BCC charges, which differ
     am1bcc = parameterise(smiles_species("COC(C)=O", "S1", 0.93), 1.0)
     assert am1bcc.charges != pytest.approx(md_charges, abs=1e-3)
+
+
+@pytest.mark.skipif(find_executable("xtb") is None, reason="xtb is not installed")
+def test_thermochemistry_at_the_jobs_temperature(tmp_path: Path) -> None:
+    four_rt = FOUR_RT_HARTREE * 350.0 / 298.15
+    for engine, spec in (
+        ("xtb", {"method": "GFN2-xTB"}),
+        ("pyscf", {"method": "HF", "basis": "STO-3G"}),
+    ):
+        s = _water(engine, tmp_path / engine, temperature=350.0, **spec)
+        assert s["thermo_temperature_k"] == pytest.approx(350.0)
+        thermal = s["enthalpy_hartree"] - s["scf_energy_hartree"] - s["zero_point_energy_hartree"]
+        # 4 RT at 350 K plus the bending mode's first thermal population (under 3e-5 hartree)
+        assert thermal == pytest.approx(four_rt, abs=5e-5), engine

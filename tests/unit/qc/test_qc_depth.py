@@ -250,3 +250,27 @@ def test_step_summary_lists_every_new_key_empty() -> None:
         "esp_charges_method",
     ):
         assert empty[key] is None
+
+
+# ---- the job's temperature ----------------------------------------------------------------
+
+
+def test_a_temperature_other_than_298_reaches_every_engine() -> None:
+    from molyte.engines.qc.gaussian import Attempt, route_line
+    from molyte.engines.qc.pyscf_calc import pyscf_params
+    from molyte.engines.qc.xtb import xtb_command, xtb_control
+
+    warm = QCSpec.model_validate(
+        {"molecule": {"smiles": "O"}, "task": "opt_freq", "temperature": 350}
+    )
+    room = QCSpec.model_validate({"molecule": {"smiles": "O"}, "task": "opt_freq"})
+    assert room.temperature == 298.15
+    step = plan_steps(warm, [("O", 0, 0, 0), ("H", 0.96, 0, 0), ("H", -0.24, 0.93, 0)])[0]
+    assert "Temperature=350.00" in route_line(warm, step.task, Attempt(), False).split()
+    assert "Temperature" not in route_line(room, step.task, Attempt(), False)
+    assert pyscf_params(warm, step)["temperature_k"] == 350
+    assert xtb_control(warm, step) == "$thermo\n    temp=350.00\n$end\n"
+    assert xtb_command("xtb", warm, step)[-2:] == ["--input", "xcontrol"]
+    assert xtb_control(room, step) is None and "--input" not in xtb_command("xtb", room, step)
+    with pytest.raises(ValidationError, match="temperature"):
+        QCSpec.model_validate({"molecule": {"smiles": "O"}, "temperature": 10})

@@ -20,6 +20,7 @@ from typing import Any
 
 from molyte.domain.failures import FailureReason
 from molyte.domain.qc_spec import (
+    DEFAULT_TEMPERATURE_K,
     ELEMENTS,
     NOT_IN_GAUSSIAN,
     SOLVENT_TABLE,
@@ -130,6 +131,8 @@ def route_line(spec: QCSpec, task: Task, attempt: Attempt, restart: bool, esp: b
             words.append(f"SCRF=({model},Solvent={SOLVENT_TABLE[solv.solvent].gaussian})")
         else:
             words.append(f"SCRF=({model},Read)")
+    if task is Task.OPT_FREQ and spec.temperature != DEFAULT_TEMPERATURE_K:
+        words.append(f"Temperature={spec.temperature:.2f}")
     if attempt.scf_xqc:
         words.append("SCF=(XQC,MaxCycle=512)")
     if esp:

@@ -18,7 +18,6 @@ from molyte.engines.qc.steps import HARTREE_TO_EV, Step, empty_step_summary
 # libxc names of the spec's functionals as PySCF spells them (B3LYP is the VWN-RPA variant,
 # the same as Gaussian's, since PySCF 2.3).
 XC_NAMES = {"B3LYP": "b3lyp", "PBE0": "pbe0", "M06-2X": "m062x", "PBE": "pbe", "TPSS": "tpss"}
-TEMPERATURE_K = 298.15
 PRESSURE_PA = 101325.0
 MAX_OPT_STEPS = 100
 # Gaussian runs 3-21G and the 6-31G family with Cartesian d shells (6D), the convention these
@@ -53,7 +52,7 @@ def pyscf_params(spec: QCSpec, step: Step) -> dict[str, Any]:
         "solvent": solvent,
         "max_memory_mb": int(spec.resources.memory_mb * 0.9),
         "threads": spec.resources.cpus_per_task,
-        "temperature_k": TEMPERATURE_K,
+        "temperature_k": spec.temperature,
         "pressure_pa": PRESSURE_PA,
     }
 

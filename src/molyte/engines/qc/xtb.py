@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from molyte.domain.failures import FailureReason, describe_exit
-from molyte.domain.qc_spec import SOLVENT_TABLE, QCSpec, Task
+from molyte.domain.qc_spec import DEFAULT_TEMPERATURE_K, SOLVENT_TABLE, QCSpec, Task
 from molyte.engines.qc.geometry import read_xyz, xyz_text
 from molyte.engines.qc.steps import Step, empty_step_summary
 
 XTB_TASK_FLAGS = {Task.SP: [], Task.OPT: ["--opt"], Task.OPT_FREQ: ["--ohess"]}
 STEP_INPUT = "input.xyz"
+STEP_CONTROL = "xcontrol"  # xtb's detailed input, for a thermochemistry temperature
 STEP_LOG = "xtb.out"
 AU_TO_DEBYE = 2.541746473  # e*bohr in Debye (CODATA 2018)
 
@@ -39,6 +40,8 @@ def xtb_command(xtb_bin: str, spec: QCSpec, step: Step) -> list[str]:
     """The argv that runs one step on `input.xyz` in its own directory."""
     argv = [xtb_bin, STEP_INPUT, "--gfn", "2", *XTB_TASK_FLAGS[step.task]]
     argv += ["--chrg", str(step.charge), "--uhf", str(step.multiplicity - 1), "--json"]
+    if xtb_control(spec, step) is not None:
+        argv += ["--input", STEP_CONTROL]
     solvent = spec.solvation.solvent
     if solvent is not None:
         name = SOLVENT_TABLE[solvent].xtb
@@ -46,6 +49,14 @@ def xtb_command(xtb_bin: str, spec: QCSpec, step: Step) -> list[str]:
             raise ValueError(f"xtb has no implicit model of solvent {solvent}")
         argv += ["--alpb", name]
     return argv
+
+
+def xtb_control(spec: QCSpec, step: Step) -> str | None:
+    """The `xcontrol` text setting the thermochemistry temperature of a frequency step, or
+    None when xtb's default (298.15 K) applies."""
+    if step.task is not Task.OPT_FREQ or spec.temperature == DEFAULT_TEMPERATURE_K:
+        return None
+    return f"$thermo\n    temp={spec.temperature:.2f}\n$end\n"
 
 
 def step_xyz(step: Step) -> str:
@@ -59,6 +70,9 @@ def run_xtb_step(xtb_bin: str, spec: QCSpec, step: Step, stepdir: Path) -> dict[
     for stale in ("xtbout.json", "xtbopt.xyz"):  # from an earlier try in the same dir
         (stepdir / stale).unlink(missing_ok=True)
     (stepdir / STEP_INPUT).write_text(step_xyz(step))
+    control = xtb_control(spec, step)
+    if control is not None:
+        (stepdir / STEP_CONTROL).write_text(control)
     argv = xtb_command(xtb_bin, spec, step)
     threads = str(spec.resources.cpus_per_task)
     env = {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "OMP_STACKSIZE": "1G"}
