@@ -274,3 +274,15 @@ def test_a_temperature_other_than_298_reaches_every_engine() -> None:
     assert xtb_control(room, step) is None and "--input" not in xtb_command("xtb", room, step)
     with pytest.raises(ValidationError, match="temperature"):
         QCSpec.model_validate({"molecule": {"smiles": "O"}, "temperature": 10})
+
+
+def test_an_unresolved_charges_from_job_never_falls_back_to_am1bcc() -> None:
+    from molyte.engines.md.composition import solvent_species
+    from molyte.errors import InvalidInput
+
+    spec = MDSpec.model_validate(_md({"smiles": "CCO", "charges_from_job": 7}))
+    with pytest.raises(InvalidInput, match="charges_from_job was not resolved"):
+        solvent_species(spec)
+    given = MDSpec.model_validate(_md({"smiles": "CO", "charges": [0.1, -0.6, 0, 0, 0.05, 0.45]}))
+    [species] = solvent_species(given)
+    assert species.charges == (0.1, -0.6, 0, 0, 0.05, 0.45) and not species.library
