@@ -15,6 +15,7 @@ import pytest
 import molyte
 from molyte.domain.charges import charges_for_species
 from molyte.engines.base import EngineContext, EngineResult
+from molyte.engines.md import MDEngine
 from molyte.engines.md.builder import parameterise
 from molyte.engines.md.composition import smiles_species
 from molyte.engines.md.tools import find_tool
@@ -102,7 +103,10 @@ def test_xtb_water_thermochemistry_agrees_with_pyscf(tmp_path: Path) -> None:
     assert entropy[0] == pytest.approx(entropy[1], abs=1e-4)
 
 
-@pytest.mark.skipif(find_tool("antechamber") is None, reason="AmberTools not installed")
+@pytest.mark.skipif(
+    find_tool("antechamber") is None or find_tool("packmol") is None,
+    reason="AmberTools or packmol not installed",
+)
 def test_pyscf_esp_charges_become_the_charges_of_an_md_species(tmp_path: Path) -> None:
     # Methyl acetate: the QC job and the MD species give it in different atom orders.
     qc_spec = {"molecule": {"smiles": "CC(=O)OC"}, "task": "sp", "method": "HF", "basis": "6-31G*"}
@@ -121,6 +125,18 @@ def test_pyscf_esp_charges_become_the_charges_of_an_md_species(tmp_path: Path) -
     # without charges the same species gets AM1-BCC charges, which differ
     am1bcc = parameterise(smiles_species("COC(C)=O", "S1", 0.93), 1.0)
     assert am1bcc.charges != pytest.approx(md_charges, abs=1e-3)
+    # the whole MD build: the box's record of the species carries the QC charges
+    md_spec = {
+        "salts": [{"name": "LiPF6", "concentration": 1.0}],
+        "solvents": [{"smiles": "COC(C)=O", "density": 0.93, "charges": md_charges}],
+        "salt_pairs": 1,
+        "preset": "fast",
+    }
+    MDEngine().prepare(md_spec, tmp_path / "md", EngineContext(python=sys.executable))
+    system = json.loads((tmp_path / "md" / "system.json").read_text())
+    [solvent] = [s for s in system["species"] if s["name"] == "S1"]
+    assert solvent["forcefield"] == "GAFF2"
+    assert solvent["charges"] == pytest.approx(md_charges, abs=1e-12)
 
 
 @pytest.mark.skipif(find_executable("xtb") is None, reason="xtb is not installed")
