@@ -151,3 +151,28 @@ def test_thermochemistry_at_the_jobs_temperature(tmp_path: Path) -> None:
         thermal = s["enthalpy_hartree"] - s["scf_energy_hartree"] - s["zero_point_energy_hartree"]
         # 4 RT at 350 K plus the bending mode's first thermal population (under 3e-5 hartree)
         assert thermal == pytest.approx(four_rt, abs=5e-5), engine
+
+
+def test_pyscf_mk_charges_of_methane_match_gaussians_at_the_same_level() -> None:
+    """Reference: Gaussian 09 D.01, `# B3LYP/6-311G(d,p) Pop=MK`, methane with C-H 1.090755 A
+    (the test data of the repESP project, github.com/jszopi/repESP, data/methane/methane_mk.log):
+    SCF energy -40.5337484279 hartree; ESP charges C -0.500314, H 0.125323, 0.124834,
+    0.124834, 0.125323 (379 fitting points)."""
+    from pyscf import dft, gto
+
+    from molyte.engines.qc.esp import pyscf_esp_charges
+
+    a = 0.629748  # the log's standard orientation, Angstrom
+    mol = gto.M(
+        atom=f"C 0 0 0; H {a} {a} {a}; H {-a} {-a} {a}; H {-a} {a} {-a}; H {a} {-a} {-a}",
+        basis="6-311g**",
+        verbose=0,
+    )
+    mf = dft.RKS(mol)
+    mf.xc = "b3lyp"
+    mf.kernel()
+    assert mf.e_tot == pytest.approx(-40.5337484279, abs=1e-5)  # the same level of theory
+    charges = pyscf_esp_charges(mf)
+    # within 0.015 e of Gaussian's: the two programs place their ~400 points differently
+    assert charges == pytest.approx([-0.500314, 0.125323, 0.124834, 0.124834, 0.125323], abs=0.015)
+    assert sum(charges) == pytest.approx(0.0, abs=1e-12)

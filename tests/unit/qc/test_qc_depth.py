@@ -163,8 +163,9 @@ def test_fit_recovers_the_point_charges_that_made_the_potential() -> None:
 
 
 def test_gaussian_esp_block_layout() -> None:
-    # No captured Gaussian output with Pop=MK is available (see tests/data/gaussian/README.md);
-    # this is the block's layout as Gaussian 16 prints it, to pin the parser's reading of it.
+    # tests/data has no captured Gaussian output with Pop=MK (see tests/data/gaussian/README.md):
+    # the one public log found, repESP's methane_mk.log (GPL-3), is not copied into this MIT
+    # project. These lines have its layout (charges invented) to pin the parser's reading.
     text = (
         " Fitting point charges to electrostatic potential\n"
         " Charges from ESP fit, RMS=   0.00119 RRMS=   0.09711:\n"
@@ -176,6 +177,9 @@ def test_gaussian_esp_block_layout() -> None:
         " Sum of ESP charges =   0.00000\n"
     )
     assert parse_esp_charges(text) == [-0.811005, 0.405502, 0.405503]
+    # an older layout: a charge/dipole line instead of "ESP charges:"
+    older = text.replace(" ESP charges:\n", " Charge=   0.00000 Dipole=  0.0  0.0  1.9 Tot=  1.9\n")
+    assert parse_esp_charges(older) == [-0.811005, 0.405502, 0.405503]
     assert parse_esp_charges(" Mulliken charges:\n     1  O   -0.8\n") is None
 
 

@@ -289,10 +289,12 @@ def parse_thermochemistry(text: str) -> dict[str, Any]:
     return out
 
 
+# The fit's header, a few lines (RMS; in Gaussian 16 and 09 D "ESP charges:", in older
+# versions "Charge= ... Dipole= ..."), the column number "1" alone on its line, then one row
+# per atom: number, element, charge.
 _ESP_BLOCK = re.compile(
-    r"Fitting point charges to electrostatic potential.*?ESP charges:\s*\n\s*1\s*\n"
-    r"(?P<rows>(?:\s+\d+\s+[A-Z][a-z]?\s+-?\d+\.\d+\s*\n)+)",
-    re.S,
+    r"Fitting point charges to electrostatic potential\n(?:.*\n){1,3}?\s+1\n"
+    r"(?P<rows>(?:\s+\d+\s+[A-Z][a-z]?\s+-?\d+\.\d+\n)+)"
 )
 
 
