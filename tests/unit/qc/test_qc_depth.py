@@ -290,3 +290,53 @@ def test_an_unresolved_charges_from_job_never_falls_back_to_am1bcc() -> None:
     given = MDSpec.model_validate(_md({"smiles": "CO", "charges": [0.1, -0.6, 0, 0, 0.05, 0.45]}))
     [species] = solvent_species(given)
     assert species.charges == (0.1, -0.6, 0, 0, 0.05, 0.45) and not species.library
+
+
+# ---- post-HF jobs on Gaussian ---------------------------------------------------------------
+
+
+def test_post_hf_methods_run_on_gaussian_only_and_ccsd_t_as_a_single_point() -> None:
+    from molyte.engines.qc.gaussian import Attempt, route_line
+
+    mp2 = QCSpec.model_validate(
+        {"molecule": {"smiles": "O"}, "task": "opt_freq", "method": "MP2", "engine": "gaussian"}
+    )
+    assert route_line(mp2, mp2.task, Attempt(), False).startswith("#p MP2/6-31G* Opt Freq")
+    cc = QCSpec.model_validate(
+        {"molecule": {"smiles": "O"}, "task": "sp", "method": "CCSD(T)", "basis": "cc-pVDZ",
+         "engine": "gaussian"}
+    )  # fmt: skip
+    assert route_line(cc, cc.task, Attempt(), False) == "#p CCSD(T)/cc-pVDZ SP"
+    refused = [
+        ({"method": "MP2"}, "runs only on engine gaussian"),
+        ({"method": "MP2", "engine": "pyscf"}, "runs only on engine gaussian"),
+        ({"method": "CCSD(T)", "engine": "gaussian", "task": "opt"}, "single point only"),
+        ({"method": "MP2", "engine": "gaussian", "dispersion": "GD3BJ"}, "no empirical dispersion"),
+    ]
+    for extra, message in refused:
+        with pytest.raises(ValidationError, match=message):
+            QCSpec.model_validate({"molecule": {"smiles": "O"}, **extra})
+
+
+def test_a_gaussian_mp2_job_summary_names_its_mp2_energy(tmp_path: Path) -> None:
+    from molyte.engines.base import EngineContext
+    from molyte.engines.qc.gaussian import GaussianEngine
+
+    spec = {
+        "molecule": {"xyz": "O 0 0 0.1173\nH 0 0.7572 -0.4692\nH 0 -0.7572 -0.4692"},
+        "task": "sp",
+        "method": "MP2",
+        "basis": "STO-3G",
+        "engine": "gaussian",
+    }
+    engine = GaussianEngine()
+    engine.prepare(spec, tmp_path, EngineContext(python="python3", gaussian_bin="g16"))
+    assert "#p MP2/STO-3G SP Pop=MK" in (tmp_path / "input.gjf").read_text()
+    # the real MP2/STO-3G water log stands in for the run's output
+    (tmp_path / "input.log").write_text((GAUSSIAN / "water_mp2.log").read_text())
+    summary = engine.collect(tmp_path).summary
+    assert summary["method"] == "MP2" and summary["normal_termination"] is True
+    assert summary["scf_energy_hartree"] == pytest.approx(-74.9643287914, abs=1e-9)
+    assert summary["energy_method"] == "MP2"
+    assert summary["energy_hartree"] == pytest.approx(-75.002282127454, abs=1e-11)
+    assert summary["post_hf_energies_hartree"] == {"MP2": pytest.approx(-75.002282127454)}

@@ -54,6 +54,8 @@ METHOD_KEYWORDS = {
     "wB97X-D": "wB97XD",
     "PBE": "PBEPBE",
     "TPSS": "TPSSTPSS",
+    "MP2": "MP2",
+    "CCSD(T)": "CCSD(T)",
 }
 BASIS_KEYWORDS = {
     "def2-SVP": "Def2SVP",
