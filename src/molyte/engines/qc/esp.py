@@ -7,10 +7,13 @@ Chem. 11 (1990) 431): points on four shells around the atoms at 1.4, 1.6, 1.8 an
 their van der Waals radii, 1 point per square Angstrom, points inside any other atom's shell
 removed; the charges minimise the squared error of the potential at the points, with their sum
 fixed to the molecule's charge (one Lagrange multiplier, no restraint: plain ESP, not RESP).
-No installable package does this for PySCF on CPU (gpu4pyscf needs CUDA), so it is written
-here: `mk_grid` and `fit_charges` are pure numpy; `pyscf_esp_charges` evaluates the potential.
+No installable package does this for PySCF on CPU (psiresp runs its QM through Psi4;
+gpu4pyscf needs CUDA), so it is written here: `mk_grid` and `fit_charges` are pure numpy;
+`pyscf_esp_charges` evaluates the potential.
 Checked against Gaussian 09's Pop=MK for methane at B3LYP/6-311G(d,p): within 0.01 e
-(tests/integration/qc/test_qc_thermo_esp.py).
+(tests/integration/qc/test_qc_thermo_esp.py). In an implicit solvent the density is the
+solvent-polarised one, and only the molecule's own potential (nuclei and electrons) is
+fitted, not the solvent's reaction field.
 """
 
 from __future__ import annotations
