@@ -119,11 +119,11 @@ def test_pyscf_esp_charges_become_the_charges_of_an_md_species(tmp_path: Path) -
     # COC(C)=O numbers the atoms: C(methoxy) O C(carbonyl) C(methyl) O(carbonyl)
     assert md_charges[2] == qc_charges[1] and md_charges[4] == qc_charges[2]
     assert md_charges[1] == qc_charges[3] and md_charges[0] == qc_charges[4]
-    species = smiles_species("COC(C)=O", "S1", 0.93, md_charges)
-    molecule = parameterise(species, 1.0)
+    species = smiles_species("COC(C)=O", "S1", 0.93)
+    molecule = parameterise(species, 1.0, md_charges)
     assert molecule.charges == pytest.approx(md_charges, abs=1e-12)
     # without charges the same species gets AM1-BCC charges, which differ
-    am1bcc = parameterise(smiles_species("COC(C)=O", "S1", 0.93), 1.0)
+    am1bcc = parameterise(species, 1.0)
     assert am1bcc.charges != pytest.approx(md_charges, abs=1e-3)
     # the whole MD build: the box's record of the species carries the QC charges
     md_spec = {

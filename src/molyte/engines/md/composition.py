@@ -61,7 +61,6 @@ class Species:
     formal_charge: int
     volume: float  # A^3 per molecule in the liquid
     density: float | None = None  # g/cm^3 of the pure liquid (solvents)
-    charges: tuple[float, ...] | None = None  # given per atom (e.g. a QC job's ESP charges)
 
 
 @dataclass(frozen=True)
@@ -109,11 +108,8 @@ def library_species(name: str) -> Species:
     )
 
 
-def smiles_species(
-    smiles: str, name: str, density: float | None, charges: list[float] | None = None
-) -> Species:
-    """A GAFF2 solvent: size and mass from RDKit, density given or estimated; `charges`
-    replace AM1-BCC when given."""
+def smiles_species(smiles: str, name: str, density: float | None) -> Species:
+    """A GAFF2 solvent: size and mass from RDKit, density given or estimated."""
     mol = Chem.AddHs(Chem.MolFromSmiles(smiles))
     mass = float(Descriptors.MolWt(mol))  # type: ignore[attr-defined]
     if density is None:
@@ -131,7 +127,6 @@ def smiles_species(
         formal_charge=charge,
         volume=mass / density / AVOGADRO * A3_PER_CM3,
         density=density,
-        charges=None if charges is None else tuple(charges),
     )
 
 
@@ -157,12 +152,11 @@ def solvent_species(spec: MDSpec) -> list[Species]:
             # The server copies the QC job's charges in at submission; never fall back to AM1-BCC.
             raise InvalidInput(f"solvent {number}: charges_from_job was not resolved into charges")
         known = library_name_of(solvent.smiles)
+        # Given charges go with GAFF2 types (`builder.build`), not with the library's OPLS-AA.
         if known is not None and solvent.density is None and solvent.charges is None:
             result.append(library_species(known))
         else:
-            result.append(
-                smiles_species(solvent.smiles, f"S{number}", solvent.density, solvent.charges)
-            )
+            result.append(smiles_species(solvent.smiles, f"S{number}", solvent.density))
     names = [s.name for s in result]
     for name in names:
         if names.count(name) > 1:
