@@ -5,9 +5,7 @@ stage lengths ps, intervals in MD steps, density g/cm^3.
 
 A solvent is a library name (see `molyte.engines.md.library_catalog()`) or a SMILES string.
 A SMILES must be one molecule RDKit can parse, made of elements GAFF2 covers; it is then
-parameterised with GAFF2/AM1-BCC when the job is built, or with GAFF2 types and the given
-`charges` (one per atom in the SMILES order with hydrogens appended, as RDKit's AddHs numbers
-them), which the server may copy from a QC job's ESP charges (`charges_from_job`).
+parameterised with GAFF2/AM1-BCC when the job is built.
 """
 
 from __future__ import annotations
@@ -105,6 +103,11 @@ class SaltSpec(StrictModel):
 
 
 class SolventSpec(StrictModel):
+    """A library solvent by name, or any molecule by SMILES. A SMILES solvent may carry its own
+    `charges` (one per atom in the SMILES order with hydrogens appended, as RDKit's AddHs
+    numbers them) for GAFF2 types instead of AM1-BCC; the server copies them from a QC job's
+    ESP charges when the request names the job (`charges_from_job`)."""
+
     name: str | None = Field(default=None, description="Library solvent, e.g. EC")
     smiles: Smiles | None = None
     ratio: float = Field(default=1.0, gt=0, le=1000)
