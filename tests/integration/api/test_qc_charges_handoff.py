@@ -82,7 +82,8 @@ def test_charges_that_do_not_fit_are_refused_with_the_reason(api: Api) -> None:
         assert "solvents" in detail and "charges_from_job" in detail, detail
         assert f"job {job_id}: " in detail and reason in detail, detail
     detail = _refused(api, {"smiles": "CCO", "charges_from_job": unbalanced})
-    assert "solvents" in detail and "charges" in detail and "add up to +0.9000 e" in detail
+    assert "charges_from_job" in detail
+    assert f"job {unbalanced}: the charges add up to +0.9000 e, not to the formal charge" in detail
     # another user's QC job is as unknown as a missing one
     detail = _refused(api, {"smiles": "CCO", "charges_from_job": ethanol}, api.bob)
     assert f"job {ethanol}: no such job" in detail

@@ -13,9 +13,9 @@ from molyte.api.auth.principal import Principal
 from molyte.api.context import AppContext
 from molyte.api.jobs import repository as repo
 from molyte.api.jobs.lifecycle import move
+from molyte.api.jobs.qc_charges import resolve_qc_charges
 from molyte.api.jobs.schemas import JobCreate
 from molyte.db.models import Job, JobEvent, ResultFile
-from molyte.domain.charges import charges_for_species
 from molyte.domain.md_spec import MDSpec
 from molyte.domain.qc_spec import QCSpec
 from molyte.domain.specs import parse_spec
@@ -30,15 +30,11 @@ def validate_spec(body: JobCreate) -> BaseModel:
     try:
         return parse_spec(body.type, body.spec)
     except ValidationError as exc:
-        raise _spec_invalid(exc) from exc
-
-
-def _spec_invalid(exc: ValidationError) -> SpecInvalid:
-    errors: list[dict[str, object]] = [
-        {"loc": ["body", "spec", *err["loc"]], "msg": err["msg"], "type": err["type"]}
-        for err in exc.errors(include_url=False, include_context=False, include_input=False)
-    ]
-    return SpecInvalid(errors)
+        errors: list[dict[str, object]] = [
+            {"loc": ["body", "spec", *err["loc"]], "msg": err["msg"], "type": err["type"]}
+            for err in exc.errors(include_url=False, include_context=False, include_input=False)
+        ]
+        raise SpecInvalid(errors) from exc
 
 
 def requested_engine(job_type: JobType, spec: BaseModel) -> str:
@@ -86,42 +82,6 @@ def submit(
     repo.add(db, event)
     log.info("job submitted", extra={"job_id": job.id, "action": "submit"})
     return job, event
-
-
-def resolve_qc_charges(db: Session, user: Principal, spec: MDSpec) -> MDSpec:
-    """Copy each `charges_from_job` QC job's ESP charges into its solvent's `charges` (atoms
-    matched to the solvent's SMILES); 422 at `solvents.N.charges_from_job` saying why a job's
-    charges do not fit. Solvents that already have charges are left as they are (a clone)."""
-    solvents = spec.model_dump(mode="json")["solvents"]
-    for number, solvent in enumerate(spec.solvents):
-        if solvent.charges_from_job is None or solvent.charges is not None:
-            continue
-        assert solvent.smiles is not None
-        job_id = solvent.charges_from_job
-        source = repo.get(db, job_id)
-        try:
-            if source is None or (not user.is_admin and source.owner_id != user.user_id):
-                raise ValueError("no such job")
-            if source.type != JobType.QC.value or source.state != JobState.COMPLETED.value:
-                kind = f"{source.state} {source.type}"
-                raise ValueError(f"it is a {kind} job, not a completed QC job")
-            solvents[number]["charges"] = charges_for_species(
-                source.spec, source.summary, solvent.smiles
-            )
-        except ValueError as exc:
-            raise SpecInvalid(
-                [
-                    {
-                        "loc": ["body", "spec", "solvents", number, "charges_from_job"],
-                        "msg": f"job {job_id}: {exc}",
-                        "type": "value_error",
-                    }
-                ]
-            ) from exc
-    try:
-        return MDSpec.model_validate({**spec.model_dump(mode="json"), "solvents": solvents})
-    except ValidationError as exc:  # e.g. ESP charges that do not add up to the formal charge
-        raise _spec_invalid(exc) from exc
 
 
 def visible_job(db: Session, user: Principal, job_id: int, *, for_update: bool = False) -> Job:
