@@ -41,6 +41,13 @@ const KNOWN_KEYS = new Set([
   "failure_reason",
   "dipole_vector_debye",
   "steps",
+  "energy_method",
+  "energy_hartree",
+  "enthalpy_hartree",
+  "thermal_energy_hartree",
+  "thermo_temperature_k",
+  "thermo_pressure_atm",
+  "esp_charges_method",
 ]);
 
 const wanted = (name: string) => name === "final.xyz";
@@ -59,14 +66,21 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
   const solvation = obj(summary.solvation);
   const solvationModel = str(solvation?.model);
   const charges = numbers(summary.mulliken_charges);
+  const espCharges = numbers(summary.esp_charges);
+  const atomCount = Math.max(charges.length, espCharges.length);
+  // Post-HF energies as the log printed them, lowest level first ({"MP2": -75.0, ...}).
+  const postHf = Object.entries(obj(summary.post_hf_energies_hartree) ?? {}).filter(
+    (entry): entry is [string, number] => num(entry[1]) !== undefined,
+  );
+  const thermoTemperature = num(summary.thermo_temperature_k);
+  const thermoPressure = num(summary.thermo_pressure_atm);
   const elements = arr(summary.geometry).map((row) =>
     Array.isArray(row) && typeof row[0] === "string" ? row[0] : "?",
   );
   const others = otherScalars(summary, KNOWN_KEYS);
   const termination = summary.normal_termination;
 
-  const energy = (key: string, label: string) => {
-    const value = num(summary[key]);
+  const energy = (key: string, label: string, value = num(summary[key])) => {
     if (value === undefined) return null;
     return (
       <tr key={key}>
@@ -142,8 +156,22 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
               </tr>
             )}
             {energy("scf_energy_hartree", t("qc.scfEnergy"))}
-            {energy("free_energy_hartree", t("qc.freeEnergy"))}
+            {postHf.map(([method, value]) =>
+              energy(`post-hf-${method}`, t("qc.methodEnergy", { method }), value),
+            )}
+            {thermoTemperature !== undefined && (
+              <tr>
+                <th scope="row">{t("qc.thermochemistry")}</th>
+                <td data-testid="value-thermo-conditions">
+                  {formatNumber(thermoTemperature, 5)} K
+                  {thermoPressure !== undefined && `, ${formatNumber(thermoPressure, 4)} atm`}
+                </td>
+              </tr>
+            )}
             {energy("zero_point_energy_hartree", t("qc.zpe"))}
+            {energy("thermal_energy_hartree", t("qc.thermalEnergy"))}
+            {energy("enthalpy_hartree", t("qc.enthalpy"))}
+            {energy("free_energy_hartree", t("qc.freeEnergy"))}
             {num(summary.binding_energy_kcal_mol) !== undefined && (
               <tr>
                 <th scope="row" title={str(summary.binding_energy_definition)}>
@@ -208,29 +236,38 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
             {str(summary.message)}
           </p>
         )}
-        {charges.length > 0 && (
+        {atomCount > 0 && (
           <details>
-            <summary>{t("qc.mulliken")}</summary>
-            <table className="numbers compact" data-testid="mulliken-table">
+            <summary>{t("qc.charges")}</summary>
+            <table className="numbers compact" data-testid="charges-table">
               <thead>
                 <tr>
                   <th scope="col">#</th>
                   <th scope="col">{t("qc.element")}</th>
-                  <th scope="col" className="num">
-                    {t("qc.chargeE")}
-                  </th>
+                  {charges.length > 0 && (
+                    <th scope="col" className="num">
+                      {t("qc.mulliken")} (e)
+                    </th>
+                  )}
+                  {espCharges.length > 0 && (
+                    <th scope="col" className="num" title={str(summary.esp_charges_method)}>
+                      {t("qc.esp")} (e)
+                    </th>
+                  )}
                 </tr>
               </thead>
               <tbody>
-                {charges.map((charge, index) => (
+                {Array.from({ length: atomCount }, (_, index) => (
                   <tr key={index}>
                     <td>{index + 1}</td>
                     <td>{elements[index] ?? "?"}</td>
-                    <td className="num">{charge.toFixed(4)}</td>
+                    {charges.length > 0 && <td className="num">{charges[index]?.toFixed(4) ?? "—"}</td>}
+                    {espCharges.length > 0 && <td className="num">{espCharges[index]?.toFixed(4) ?? "—"}</td>}
                   </tr>
                 ))}
               </tbody>
             </table>
+            {espCharges.length > 0 && <p className="muted">{t("qc.espHint")}</p>}
           </details>
         )}
       </section>

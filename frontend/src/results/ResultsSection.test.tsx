@@ -129,4 +129,60 @@ describe("QC results", () => {
     expect(viewer.getAttribute("data-format")).toBe("xyz");
     expect(viewer.getAttribute("data-first-line")).toBe("3");
   });
+
+  it("names post-HF energies, shows thermochemistry at its temperature and ESP beside Mulliken charges", async () => {
+    const results: Results = {
+      files: [],
+      summary: {
+        engine: "gaussian",
+        task: "sp",
+        method: "CCSD-T",
+        basis: "STO-3G",
+        scf_energy_hartree: -74.9643287914,
+        post_hf_energies_hartree: { MP2: -75.002282127453, "CCSD(T)": -75.017760422 },
+        energy_method: "CCSD(T)",
+        energy_hartree: -75.017760422,
+        thermo_temperature_k: 350,
+        thermo_pressure_atm: 1,
+        zero_point_energy_hartree: 0.021,
+        enthalpy_hartree: -76.38,
+        free_energy_hartree: -76.41,
+        geometry: [
+          ["O", 0, 0, 0.12],
+          ["H", 0, 0.76, -0.47],
+          ["H", 0, -0.76, -0.47],
+        ],
+        mulliken_charges: [-0.33, 0.165, 0.165],
+        esp_charges: [-0.81, 0.405, 0.405],
+        esp_charges_method: "Merz-Kollman ESP fit",
+      },
+    };
+    render(
+      <I18nProvider>
+        <ResultsSection job={{ ...JOB, type: "QC" }} load={async () => results} quietErrors={false} />
+      </I18nProvider>,
+    );
+    const mp2 = await screen.findByTestId("value-post-hf-MP2");
+    expect(mp2.textContent).toContain("-75.002282 Eh");
+    expect(mp2.closest("tr")?.textContent).toContain("MP2 energy");
+    const ccsdt = screen.getByTestId("value-post-hf-CCSD(T)");
+    expect(ccsdt.closest("tr")?.textContent).toContain("CCSD(T) energy");
+    expect(ccsdt.textContent).toContain("-75.017760 Eh");
+    expect(screen.getByTestId("value-scf_energy_hartree").textContent).toContain("-74.964329 Eh");
+    expect(screen.getByTestId("value-thermo-conditions").textContent).toBe("350 K, 1 atm");
+    expect(screen.getByTestId("value-enthalpy_hartree").closest("tr")?.textContent).toContain("Enthalpy");
+    expect(screen.getByTestId("value-free_energy_hartree").textContent).toContain("-76.410000 Eh");
+    const table = screen.getByTestId("charges-table");
+    const rows = Array.from(table.querySelectorAll("tbody tr")).map((row) =>
+      Array.from(row.querySelectorAll("td")).map((cell) => cell.textContent),
+    );
+    expect(rows).toEqual([
+      ["1", "O", "-0.3300", "-0.8100"],
+      ["2", "H", "0.1650", "0.4050"],
+      ["3", "H", "0.1650", "0.4050"],
+    ]);
+    expect(table.querySelector("thead")?.textContent).toContain("ESP (e)");
+    // shown in their own rows, not again among the other values
+    expect(screen.getByTestId("qc-numbers").textContent).not.toContain("energy_method");
+  });
 });

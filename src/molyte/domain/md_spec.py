@@ -10,10 +10,11 @@ parameterised with GAFF2/AM1-BCC when the job is built.
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from rdkit import Chem
 from rdkit.rdBase import BlockLogs
 
@@ -30,6 +31,9 @@ SOLVENTS = ("EC", "PC", "VC", "DMC", "EMC", "DEC", "DME", "DOL", "FEC", "ACN", "
 # Elements GAFF2 has atom types for.
 GAFF2_ELEMENTS = frozenset({"H", "C", "N", "O", "F", "P", "S", "Cl", "Br", "I"})
 SMILES_MAX_HEAVY_ATOMS = 60
+# Given charges must add up to the molecule's formal charge within this (e); they are then
+# shifted evenly to the exact value.
+CHARGE_SUM_TOLERANCE = 0.01
 
 
 class RatioType(StrEnum):
@@ -66,6 +70,26 @@ def check_solvent_smiles(smiles: str) -> str:
     return smiles
 
 
+def check_charges(smiles: str, charges: list[float]) -> None:
+    """Raise ValueError unless `charges` has one finite value per atom of `smiles` (hydrogens
+    included) and adds up to its formal charge."""
+    with BlockLogs():
+        mol = Chem.AddHs(Chem.MolFromSmiles(smiles))
+    if len(charges) != mol.GetNumAtoms():
+        raise ValueError(
+            f"{len(charges)} charges for {mol.GetNumAtoms()} atoms of {smiles} "
+            "(one per atom, hydrogens included)"
+        )
+    if not all(math.isfinite(q) and abs(q) <= 4 for q in charges):
+        raise ValueError("each charge must be a finite number between -4 and 4")
+    formal = Chem.GetFormalCharge(mol)
+    if abs(sum(charges) - formal) > CHARGE_SUM_TOLERANCE:
+        raise ValueError(
+            f"the charges add up to {sum(charges):+.4f} e, not to the formal charge {formal:+d} "
+            f"of {smiles} (tolerance {CHARGE_SUM_TOLERANCE} e)"
+        )
+
+
 class SaltSpec(StrictModel):
     name: str = Field(description="Library salt, e.g. LiPF6")
     concentration: float = Field(gt=0, le=10, description="mol/L")
@@ -79,6 +103,11 @@ class SaltSpec(StrictModel):
 
 
 class SolventSpec(StrictModel):
+    """A library solvent by name, or any molecule by SMILES. A SMILES solvent may carry its own
+    `charges` (one per atom in the SMILES order with hydrogens appended, as RDKit's AddHs
+    numbers them) for GAFF2 types instead of AM1-BCC; the server copies them from a QC job's
+    ESP charges when the request names the job (`charges_from_job`)."""
+
     name: str | None = Field(default=None, description="Library solvent, e.g. EC")
     smiles: Smiles | None = None
     ratio: float = Field(default=1.0, gt=0, le=1000)
@@ -87,6 +116,16 @@ class SolventSpec(StrictModel):
         gt=0.3,
         le=3.0,
         description="g/cm^3 of the pure liquid, for a SMILES solvent; estimated when absent",
+    )
+    charges: list[float] | None = Field(
+        default=None,
+        max_length=1000,
+        description="e per atom, SMILES order with hydrogens appended; replace AM1-BCC",
+    )
+    charges_from_job: int | None = Field(
+        default=None,
+        ge=1,
+        description="a completed QC job of this molecule whose ESP charges become `charges`",
     )
 
     @field_validator("name")
@@ -103,10 +142,21 @@ class SolventSpec(StrictModel):
     def _parsable(cls, value: str | None) -> str | None:
         return None if value is None else check_solvent_smiles(value)
 
+    @field_validator("charges")
+    @classmethod
+    def _charges_fit(cls, value: list[float] | None, info: ValidationInfo) -> list[float] | None:
+        smiles = info.data.get("smiles")
+        if value is None or smiles is None:
+            return value  # a library solvent with charges is refused below
+        check_charges(smiles, value)
+        return value
+
     @model_validator(mode="after")
     def _one_of(self) -> Self:
         if (self.name is None) == (self.smiles is None):
             raise ValueError("give exactly one of name or smiles")
+        if self.smiles is None and (self.charges is not None or self.charges_from_job is not None):
+            raise ValueError("charges and charges_from_job are only for SMILES solvents")
         if self.name is not None and self.density is not None:
             raise ValueError("density is only for SMILES solvents; library solvents have theirs")
         return self

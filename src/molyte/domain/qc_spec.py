@@ -16,7 +16,12 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from molyte.domain.common import ResourcesSpec, Smiles, StrictModel
 
-METHODS = ("HF", "B3LYP", "PBE0", "M06-2X", "wB97X-D", "PBE", "TPSS", "GFN2-xTB")
+METHODS = (
+    "HF", "B3LYP", "PBE0", "M06-2X", "wB97X-D", "PBE", "TPSS", "GFN2-xTB", "MP2", "CCSD(T)",
+)  # fmt: skip
+# Correlated wave-function methods, run on Gaussian only (the PySCF runner does HF and DFT).
+# CCSD(T) has no analytic gradient in Gaussian, so it is a single point only.
+POST_HF_METHODS = ("MP2", "CCSD(T)")
 BASIS_SETS = (
     "STO-3G", "3-21G", "6-31G", "6-31G*", "6-31G**", "6-31+G*", "6-31+G**", "6-311G*",
     "6-311G**", "6-311+G*", "6-311+G**", "6-311++G**", "def2-SVP", "def2-SVPD", "def2-TZVP",
@@ -57,6 +62,8 @@ SOLVENT_TABLE: dict[str, SolventNames] = {
     ),
 }
 IONS = ("Li", "Na")
+# The temperature every engine's thermochemistry uses unless told otherwise (at 1 atm).
+DEFAULT_TEMPERATURE_K = 298.15
 XTB_METHOD = "GFN2-xTB"
 # Methods that carry their own dispersion correction: adding GD3BJ would count it twice.
 SELF_DISPERSED = ("wB97X-D", XTB_METHOD)
@@ -290,6 +297,12 @@ class QCSpec(StrictModel):
     redox: RedoxKind = Field(
         default=RedoxKind.OXIDATION, description="oxidation or reduction, for redox"
     )
+    temperature: float = Field(
+        default=DEFAULT_TEMPERATURE_K,
+        ge=50,
+        le=2000,
+        description="K, of the thermochemistry (ZPE, H, G) of frequency steps",
+    )
     resources: ResourcesSpec = ResourcesSpec()
 
     @field_validator("method")
@@ -331,6 +344,13 @@ class QCSpec(StrictModel):
         solvent = self.solvation.solvent
         if is_xtb and solvent is not None and SOLVENT_TABLE[solvent].xtb is None:
             raise ValueError(f"engine xtb has no implicit model of solvent {solvent}")
+        if self.method in POST_HF_METHODS:
+            if self.engine is not QCEngineName.GAUSSIAN:
+                raise ValueError(f"method {self.method} runs only on engine gaussian (give it)")
+            if self.dispersion is not Dispersion.NONE:
+                raise ValueError(f"method {self.method} takes no empirical dispersion; use none")
+            if self.method == "CCSD(T)" and self.task is not Task.SP:
+                raise ValueError("method CCSD(T) runs as a single point only (task sp)")
         if self.dispersion is Dispersion.GD3BJ and self.method in SELF_DISPERSED:
             raise ValueError(f"method {self.method} already includes dispersion; use none")
         if self.engine is QCEngineName.GAUSSIAN and self.basis in NOT_IN_GAUSSIAN:

@@ -53,7 +53,7 @@ def test_build_bare_spec_for_gaussian(tmp_path: Path) -> None:
     path.write_text(json.dumps(spec))
     result = runner.invoke(qc_app, ["build", str(path)])
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[3] == "#p PBE1PBE/cc-pVDZ SP"
+    assert result.stdout.splitlines()[3] == "#p PBE1PBE/cc-pVDZ SP Pop=MK"
     assert result.stdout.startswith("%chk=input.chk\n")
 
 

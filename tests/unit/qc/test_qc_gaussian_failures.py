@@ -103,7 +103,7 @@ def test_collect_names_the_failure_and_repair_rewrites_the_route(tmp_path: Path)
     again = engine.prepare_repair(WATER, work, ctx, F.OPT_NOT_CONVERGED)
     assert again is not None
     gjf = (work / "input.gjf").read_text()
-    assert "#p B3LYP/6-31G* Opt=(CalcFC,MaxCycles=200) Geom=Check Guess=Read\n" in gjf
+    assert "#p B3LYP/6-31G* Opt=(CalcFC,MaxCycles=200) Pop=MK Geom=Check Guess=Read\n" in gjf
     assert "O  " not in gjf  # the geometry comes from the checkpoint
     # two more tries at most
     assert engine.prepare_repair(WATER, work, ctx, F.OPT_NOT_CONVERGED) is not None

@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from molyte.domain.qc_spec import QCSpec
-from molyte.engines.qc.gaussian import Attempt, build_gjf
-from molyte.engines.qc.geometry import initial_geometry
+from molyte.engines.qc.gaussian import Attempt, build_gjf, wants_esp
+from molyte.engines.qc.geometry import embed_smiles, initial_geometry
 from molyte.engines.qc.steps import plan_steps
 
 WATER_XYZ = "3\nwater\nO 0.0 0.0 0.1173\nH 0.0 0.7572 -0.4692\nH 0.0 -0.7572 -0.4692\n"
@@ -35,7 +35,7 @@ def test_gas_phase_single_point() -> None:
         }
     )
     assert text == (
-        "%chk=input.chk\n%mem=800MB\n%nprocshared=2\n#p HF/STO-3G SP\n\n"
+        "%chk=input.chk\n%mem=800MB\n%nprocshared=2\n#p HF/STO-3G SP Pop=MK\n\n"
         "Molyte sp molecule HF/STO-3G\n\n0 1\n" + COORDS + "\n"
     )
 
@@ -55,7 +55,7 @@ def test_opt_freq_with_dispersion_and_smd() -> None:
     assert text == (
         "%chk=input.chk\n%mem=6400MB\n%nprocshared=4\n"
         "#p M062X/Def2TZVP Opt Freq EmpiricalDispersion=GD3BJ "
-        "SCRF=(SMD,Solvent=Acetonitrile)\n\n"
+        "SCRF=(SMD,Solvent=Acetonitrile) Pop=MK\n\n"
         "Molyte opt_freq molecule M06-2X/def2-TZVP\n\n0 1\n" + COORDS + "\n"
     )
 
@@ -72,7 +72,7 @@ def test_pcm_with_a_dielectric_constant_reads_eps() -> None:
     )
     assert text == (
         "%chk=input.chk\n%mem=1600MB\n%nprocshared=1\n"
-        "#p wB97XD/6-311+G** Opt SCRF=(PCM,Read)\n\n"
+        "#p wB97XD/6-311+G** Opt SCRF=(PCM,Read) Pop=MK\n\n"
         "Molyte opt molecule wB97X-D/6-311+G**\n\n1 2\n" + COORDS + "\nEps=89.7800\n\n"
     )
 
@@ -86,7 +86,7 @@ def test_repaired_restart_reads_the_checkpoint() -> None:
     assert text == (
         "%chk=input.chk\n%mem=1600MB\n%nprocshared=1\n"
         "#p B3LYP/6-31G* Opt=(CalcFC,MaxCycles=200) Freq SCF=(XQC,MaxCycle=512) "
-        "Geom=Check Guess=Read\n\n"
+        "Pop=MK Geom=Check Guess=Read\n\n"
         "Molyte opt_freq molecule B3LYP/6-31G*\n\n0 1\n\n"
     )
 
@@ -94,7 +94,7 @@ def test_repaired_restart_reads_the_checkpoint() -> None:
 def test_smiles_gives_coordinates_with_hydrogens() -> None:
     text = _gjf({"molecule": {"smiles": "CO"}, "task": "sp", "basis": "6-31G*"})
     lines = text.splitlines()
-    assert lines[3] == "#p B3LYP/6-31G* SP"
+    assert lines[3] == "#p B3LYP/6-31G* SP Pop=MK"
     atoms = [ln.split()[0] for ln in lines[8:] if ln.strip()]
     assert sorted(atoms) == ["C", "H", "H", "H", "H", "O"]
 
@@ -141,3 +141,14 @@ def test_injection_in_solvent_is_refused(solvent: str) -> None:
             {"molecule": {"smiles": "O"}, "solvation": {"model": "pcm", "solvent": solvent}}
         )
     assert err.value.errors()[0]["loc"][:2] == ("solvation", "solvent")
+
+
+def test_esp_charges_only_where_gaussian_has_mk_radii() -> None:
+    lithium = "Li 0 0 0\nO 0 0 1.9\nH 0 0.76 2.5\nH 0 -0.76 2.5"
+    text = _gjf({"molecule": {"xyz": lithium, "charge": 1}, "task": "sp", "basis": "6-31G*"})
+    assert "Pop=MK" not in text.splitlines()[3]
+    spec = QCSpec.model_validate(
+        {"molecule": {"smiles": "O=C1OCCO1"}, "task": "binding_energy", "ion": "Li"}
+    )
+    steps = plan_steps(spec, embed_smiles("O=C1OCCO1"))
+    assert not any(wants_esp(spec, step) for step in steps)

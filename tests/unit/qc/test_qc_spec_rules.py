@@ -80,7 +80,7 @@ def test_xyz_numbers_and_spaces_are_ascii(line: str) -> None:
 @pytest.mark.parametrize(
     ("change", "loc", "words"),
     [
-        ({"method": "MP2"}, ("method",), "unknown method"),
+        ({"method": "MP3"}, ("method",), "unknown method"),
         ({"basis": "6-31G(d)"}, ("basis",), "unknown basis"),
         ({"task": "binding_energy"}, (), "needs ion"),
         ({"ion": "K", "task": "binding_energy"}, ("ion",), "unknown ion"),

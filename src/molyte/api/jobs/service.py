@@ -13,6 +13,7 @@ from molyte.api.auth.principal import Principal
 from molyte.api.context import AppContext
 from molyte.api.jobs import repository as repo
 from molyte.api.jobs.lifecycle import move
+from molyte.api.jobs.qc_charges import resolve_qc_charges
 from molyte.api.jobs.schemas import JobCreate
 from molyte.db.models import Job, JobEvent, ResultFile
 from molyte.domain.md_spec import MDSpec
@@ -48,6 +49,8 @@ def submit(
 ) -> tuple[Job, JobEvent]:
     """Store a new PENDING job with its first event (both returned)."""
     spec = validate_spec(body)
+    if isinstance(spec, MDSpec):
+        spec = resolve_qc_charges(db, user, spec)
     if body.priority > max_priority and not user.is_admin:
         raise Forbidden(f"Your highest allowed priority is {max_priority}")
     assert user.user_id is not None

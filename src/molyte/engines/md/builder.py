@@ -53,15 +53,18 @@ class Build:
     files: list[str]
 
 
-def parameterise(species: Species, ion_charge_scale: float) -> MoleculeFF:
-    """The force field of one species: OPLS-AA from the library, else GAFF2 from its SMILES.
+def parameterise(
+    species: Species, ion_charge_scale: float, charges: list[float] | None = None
+) -> MoleculeFF:
+    """The force field of one species: OPLS-AA from the library, else GAFF2 from its SMILES,
+    with `charges` (one per atom, SMILES order with hydrogens appended) instead of AM1-BCC.
 
     Ions (any species with a net charge) have their charges scaled by `ion_charge_scale`.
     """
     if species.library:
         molecule = library_molecule(species.name)
     else:
-        molecule = gaff2_molecule(species.smiles, species.name, species.resname)
+        molecule = gaff2_molecule(species.smiles, species.name, species.resname, charges)
     if molecule.formal_charge != 0 and ion_charge_scale != 1.0:
         molecule = molecule.scaled(ion_charge_scale)
     return molecule
@@ -80,7 +83,12 @@ def build(spec: MDSpec, workdir: Path, *, title: str = "Molyte MD") -> Build:
             f"the box would carry a net charge of {composition.total_charge:+d} e: "
             "charged SMILES solvents must balance each other"
         )
-    molecules = [parameterise(s, spec.ion_charge_scale) for s in composition.species]
+    # Charges given for a SMILES solvent (e.g. a QC job's ESP charges) replace AM1-BCC.
+    given = {s.smiles: s.charges for s in spec.solvents if s.smiles and s.charges is not None}
+    molecules = [
+        parameterise(s, spec.ion_charge_scale, None if s.library else given.get(s.smiles))
+        for s in composition.species
+    ]
     counts = [composition.counts[s.name] for s in composition.species]
     pack_length = composition.box_length / PACK_DENSITY ** (1.0 / 3.0)
     coords = pack(molecules, counts, pack_length, spec.seed, workdir)

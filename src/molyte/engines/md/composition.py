@@ -148,8 +148,12 @@ def solvent_species(spec: MDSpec) -> list[Species]:
             result.append(library_species(solvent.name))
             continue
         assert solvent.smiles is not None
+        if solvent.charges_from_job is not None and solvent.charges is None:
+            # The server copies the QC job's charges in at submission; never fall back to AM1-BCC.
+            raise InvalidInput(f"solvent {number}: charges_from_job was not resolved into charges")
         known = library_name_of(solvent.smiles)
-        if known is not None and solvent.density is None:
+        # Given charges go with GAFF2 types (`builder.build`), not with the library's OPLS-AA.
+        if known is not None and solvent.density is None and solvent.charges is None:
             result.append(library_species(known))
         else:
             result.append(smiles_species(solvent.smiles, f"S{number}", solvent.density))

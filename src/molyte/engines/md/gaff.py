@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -50,8 +51,11 @@ quit
 """
 
 
-def gaff2_molecule(smiles: str, name: str, resname: str) -> MoleculeFF:
-    """Parameterise one molecule given by SMILES with GAFF2/AM1-BCC (takes seconds)."""
+def gaff2_molecule(
+    smiles: str, name: str, resname: str, charges: Sequence[float] | None = None
+) -> MoleculeFF:
+    """Parameterise one molecule given by SMILES with GAFF2/AM1-BCC (takes seconds); given
+    `charges` (one per atom, in this module's atom order) replace the AM1-BCC ones."""
     mol = Chem.MolFromSmiles(smiles)
     if mol is None:
         raise InvalidInput(f"RDKit cannot parse the SMILES {smiles!r}")
@@ -72,6 +76,11 @@ def gaff2_molecule(smiles: str, name: str, resname: str) -> MoleculeFF:
         if not (work / "mol.prmtop").is_file():
             raise InvalidInput(f"tleap wrote no topology for {smiles}: see leap.log")
         molecule = molecule_from_prmtop(work / "mol.prmtop", name, resname, smiles, charge)
+    if charges is not None:
+        if len(charges) != molecule.n_atoms:
+            raise InvalidInput(f"{len(charges)} charges for {molecule.n_atoms} atoms of {smiles}")
+        residual = (charge - sum(charges)) / len(charges)
+        molecule.charges = [float(q) + residual for q in charges]
     molecule.coords = coords
     return molecule
 

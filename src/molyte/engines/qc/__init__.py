@@ -10,8 +10,16 @@ geometry. Keys (values are null when a calculation does not produce them):
   `charge`, `multiplicity`
 - `normal_termination` (bool; false if any step failed), `failure_reason` (a
   `molyte.domain.failures.FailureReason` value or null), `message`
-- `scf_energy_hartree` (final SCF/total energy), `free_energy_hartree` (electronic energy plus
-  thermal free-energy correction at 298.15 K, 1 atm; opt_freq only), `zero_point_energy_hartree`
+- `scf_energy_hartree` (final SCF/total energy; HF for a post-HF Gaussian job)
+- post-HF (Gaussian logs): `post_hf_energies_hartree` `{method: total energy}` for each of MP2,
+  MP3, MP4(DQ), MP4(SDQ), MP4(SDTQ), CCSD, CCSD(T) the log prints; `energy_method` (the
+  highest of them) and `energy_hartree` (its energy); all null without post-HF energies
+- thermochemistry (frequency steps, at the spec's `temperature`, 1 atm):
+  `zero_point_energy_hartree` (ZPE correction), `enthalpy_hartree`, `free_energy_hartree` and
+  `thermal_energy_hartree` (totals: electronic energy plus the thermal correction; no thermal
+  energy from xtb), `thermo_temperature_k`, `thermo_pressure_atm` (null from xtb)
+- `esp_charges` (electrostatic-potential charges, one per atom in the job's atom order; PySCF's
+  Merz-Kollman fit in `esp.py`, Gaussian's `Pop=MK` fit) and `esp_charges_method`
 - `homo_ev`, `lumo_ev`, `gap_ev` (over both spins), `dipole_debye` (magnitude) and
   `dipole_vector_debye`, `mulliken_charges` (one per atom)
 - `frequencies_cm1` (3N-6 harmonic frequencies, imaginary ones as negative numbers),

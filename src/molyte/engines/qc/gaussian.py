@@ -20,6 +20,7 @@ from typing import Any
 
 from molyte.domain.failures import FailureReason
 from molyte.domain.qc_spec import (
+    DEFAULT_TEMPERATURE_K,
     ELEMENTS,
     NOT_IN_GAUSSIAN,
     SOLVENT_TABLE,
@@ -53,6 +54,8 @@ METHOD_KEYWORDS = {
     "wB97X-D": "wB97XD",
     "PBE": "PBEPBE",
     "TPSS": "TPSSTPSS",
+    "MP2": "MP2",
+    "CCSD(T)": "CCSD(T)",
 }
 BASIS_KEYWORDS = {
     "def2-SVP": "Def2SVP",
@@ -62,6 +65,12 @@ BASIS_KEYWORDS = {
     "aug-cc-pVTZ": "Aug-cc-pVTZ",
 }
 TASK_KEYWORDS = {Task.SP: "SP", Task.OPT: "Opt", Task.OPT_FREQ: "Opt Freq"}
+# Elements with a Merz-Kollman radius of their own in Gaussian: a plain task (sp, opt,
+# opt_freq) of a molecule made of them asks for ESP charges with Pop=MK (at the final
+# geometry). Other elements (Li, Na, B, ...) would need radii read from the input, and the
+# steps of compound tasks need no charges, so those jobs are left as they were.
+MK_ELEMENTS = frozenset({"H", "C", "N", "O", "F", "P", "S", "Cl"})
+ESP_TASKS = (Task.SP, Task.OPT, Task.OPT_FREQ)
 # Gaussian's %mem is its working memory; the process needs headroom above it in the batch job.
 MEM_FRACTION = 0.8
 MAX_ATTEMPTS = 3
@@ -101,8 +110,13 @@ def repair(attempt: Attempt, failure: FailureReason) -> Attempt | None:
     return None
 
 
-def route_line(spec: QCSpec, task: Task, attempt: Attempt, restart: bool) -> str:
-    """The `#p` route line from typed fields only."""
+def wants_esp(spec: QCSpec, step: Step) -> bool:
+    """True when the step's route asks for Merz-Kollman ESP charges (`Pop=MK`)."""
+    return spec.task in ESP_TASKS and {a[0] for a in step.atoms} <= MK_ELEMENTS
+
+
+def route_line(spec: QCSpec, task: Task, attempt: Attempt, restart: bool, esp: bool = False) -> str:
+    """The `#p` route line from typed fields only; `esp` adds `Pop=MK`."""
     words = [f"#p {METHOD_KEYWORDS[spec.method]}/{BASIS_KEYWORDS.get(spec.basis, spec.basis)}"]
     if task in (Task.OPT, Task.OPT_FREQ) and attempt.opt_calcfc:
         words.append("Opt=(CalcFC,MaxCycles=200)")
@@ -119,8 +133,12 @@ def route_line(spec: QCSpec, task: Task, attempt: Attempt, restart: bool) -> str
             words.append(f"SCRF=({model},Solvent={SOLVENT_TABLE[solv.solvent].gaussian})")
         else:
             words.append(f"SCRF=({model},Read)")
+    if task is Task.OPT_FREQ and spec.temperature != DEFAULT_TEMPERATURE_K:
+        words.append(f"Temperature={spec.temperature:.2f}")
     if attempt.scf_xqc:
         words.append("SCF=(XQC,MaxCycle=512)")
+    if esp:
+        words.append("Pop=MK")
     if restart:
         words.append("Geom=Check Guess=Read")
     return " ".join(words)
@@ -134,7 +152,7 @@ def build_gjf(spec: QCSpec, step: Step, stem: str, attempt: Attempt, restart: bo
         f"%chk={stem}.chk",
         f"%mem={memory_mb}MB",
         f"%nprocshared={res.cpus_per_task}",
-        route_line(spec, step.task, attempt, restart),
+        route_line(spec, step.task, attempt, restart, wants_esp(spec, step)),
         "",
         f"Molyte {spec.task.value} {step.name} {spec.method}/{spec.basis}",
         "",
@@ -208,6 +226,89 @@ def task_from_route(route: str) -> str:
     return "opt_freq" if opt and freq else "opt" if opt else "freq" if freq else "sp"
 
 
+def _fortran_float(text: str) -> float:
+    """A number as Gaussian prints it, with a Fortran `D` exponent or none."""
+    return float(text.replace("D", "E").replace("d", "e"))
+
+
+_NUM = r"(-?\d+\.\d+(?:[DE][-+]\d+)?)"
+# Post-HF total energies as Gaussian prints them, lowest level first. A job prints the lower
+# levels on its way (an MP4 job prints MP2, MP3, MP4(DQ), MP4(SDQ) and MP4(SDTQ); a CCSD(T)
+# job prints MP2 to MP4(SDQ), then CCSD and CCSD(T)); the last one found is the job's method.
+_POST_HF: list[tuple[str, re.Pattern[str]]] = [
+    ("MP2", re.compile(rf"EUMP2 =\s*{_NUM}")),
+    ("MP3", re.compile(rf"EUMP3=\s*{_NUM}")),
+    ("MP4(DQ)", re.compile(rf"UMP4\(DQ\)=\s*{_NUM}")),
+    ("MP4(SDQ)", re.compile(rf"UMP4\(SDQ\)=\s*{_NUM}")),
+    ("MP4(SDTQ)", re.compile(rf"UMP4\(SDTQ\)=\s*{_NUM}")),
+    ("CCSD", re.compile(rf"Wavefunction amplitudes converged\. E\(Corr\)=\s*{_NUM}")),
+    # The D exponent tells the result line from the archive entry "CCSD(T)=-75.0177604\".
+    ("CCSD(T)", re.compile(r"^ CCSD\(T\)=\s*(-?\d+\.\d+D[-+]\d+)", re.M)),
+]
+
+
+def parse_post_hf(text: str) -> dict[str, Any]:
+    """Post-HF total energies (hartree) printed in a Gaussian log, by method name, and the
+    highest level found as `energy_method`/`energy_hartree`; empty when there are none.
+    Of repeated blocks (an optimisation) the last is kept."""
+    energies: dict[str, float] = {}
+    for name, pattern in _POST_HF:
+        found = pattern.findall(text)
+        if found:
+            energies[name] = _fortran_float(found[-1])
+    if not energies:
+        return {}
+    method = list(energies)[-1]
+    return {
+        "post_hf_energies_hartree": energies,
+        "energy_method": method,
+        "energy_hartree": energies[method],
+    }
+
+
+# Gaussian's thermochemistry block (after a frequency calculation); totals in hartree.
+_THERMO: list[tuple[str, re.Pattern[str]]] = [
+    ("zero_point_energy_hartree", re.compile(rf"Zero-point correction=\s*{_NUM}")),
+    ("thermal_energy_hartree", re.compile(rf"Sum of electronic and thermal Energies=\s*{_NUM}")),
+    ("enthalpy_hartree", re.compile(rf"Sum of electronic and thermal Enthalpies=\s*{_NUM}")),
+    ("free_energy_hartree", re.compile(rf"Sum of electronic and thermal Free Energies=\s*{_NUM}")),
+]
+_THERMO_CONDITIONS = re.compile(rf"Temperature\s+{_NUM} Kelvin\.\s+Pressure\s+{_NUM} Atm\.")
+
+
+def parse_thermochemistry(text: str) -> dict[str, Any]:
+    """ZPE, E, H and G (hartree, totals but the ZPE correction) and the temperature (K) and
+    pressure (atm) they are at, from the last thermochemistry block of a Gaussian log."""
+    out: dict[str, Any] = {}
+    for key, pattern in _THERMO:
+        found = pattern.findall(text)
+        if found:
+            out[key] = _fortran_float(found[-1])
+    conditions = _THERMO_CONDITIONS.findall(text)
+    if out and conditions:
+        out["thermo_temperature_k"] = float(conditions[-1][0])
+        out["thermo_pressure_atm"] = float(conditions[-1][1])
+    return out
+
+
+# The fit's header, a few lines (RMS; in Gaussian 16 and 09 D "ESP charges:", in older
+# versions "Charge= ... Dipole= ..."), the column number "1" alone on its line, then one row
+# per atom: number, element, charge.
+_ESP_BLOCK = re.compile(
+    r"Fitting point charges to electrostatic potential\n(?:.*\n){1,3}?\s+1\n"
+    r"(?P<rows>(?:\s+\d+\s+[A-Z][a-z]?\s+-?\d+\.\d+\n)+)"
+)
+
+
+def parse_esp_charges(text: str) -> list[float] | None:
+    """The atomic charges of the last ESP fit (`Pop=MK`, `Pop=CHELPG`) in a Gaussian log, in
+    atom order, or None when the log has no fit."""
+    blocks = list(_ESP_BLOCK.finditer(text))
+    if not blocks:
+        return None
+    return [float(line.split()[2]) for line in blocks[-1]["rows"].strip().splitlines()]
+
+
 def parse_gaussian_log(path: Path) -> dict[str, Any]:
     """The summary of one Gaussian log: the step keys plus engine, task, method, basis and
     solvation as read from the log. Energies in hartree, orbitals in eV, dipole in Debye."""
@@ -270,10 +371,12 @@ def parse_gaussian_log(path: Path) -> dict[str, Any]:
         summary["imaginary_frequencies"] = [f for f in freqs if f < 0]
         if "vibirs" in attrs:
             summary["ir_intensities"] = [float(i) for i in attrs["vibirs"]]
-    if "freeenergy" in attrs:
-        summary["free_energy_hartree"] = float(attrs["freeenergy"])
-    if "zpve" in attrs:
-        summary["zero_point_energy_hartree"] = float(attrs["zpve"])
+    summary.update(parse_thermochemistry(text))
+    summary.update(parse_post_hf(text))
+    esp = parse_esp_charges(text)
+    if esp is not None:
+        summary["esp_charges"] = esp
+        summary["esp_charges_method"] = "gaussian"
     if "atomcoords" in attrs:
         coords = attrs["atomcoords"][-1]
         summary["geometry"] = [

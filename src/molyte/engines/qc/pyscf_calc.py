@@ -12,12 +12,12 @@ from typing import Any
 
 from molyte.domain.failures import FailureReason
 from molyte.domain.qc_spec import SOLVENT_TABLE, QCSpec, SolvationModel, Task
+from molyte.engines.qc.esp import ESP_METHOD, NoRadiusError, pyscf_esp_charges
 from molyte.engines.qc.steps import HARTREE_TO_EV, Step, empty_step_summary
 
 # libxc names of the spec's functionals as PySCF spells them (B3LYP is the VWN-RPA variant,
 # the same as Gaussian's, since PySCF 2.3).
 XC_NAMES = {"B3LYP": "b3lyp", "PBE0": "pbe0", "M06-2X": "m062x", "PBE": "pbe", "TPSS": "tpss"}
-TEMPERATURE_K = 298.15
 PRESSURE_PA = 101325.0
 MAX_OPT_STEPS = 100
 # Gaussian runs 3-21G and the 6-31G family with Cartesian d shells (6D), the convention these
@@ -52,7 +52,7 @@ def pyscf_params(spec: QCSpec, step: Step) -> dict[str, Any]:
         "solvent": solvent,
         "max_memory_mb": int(spec.resources.memory_mb * 0.9),
         "threads": spec.resources.cpus_per_task,
-        "temperature_k": TEMPERATURE_K,
+        "temperature_k": spec.temperature,
         "pressure_pa": PRESSURE_PA,
     }
 
@@ -187,6 +187,11 @@ def _calculate(params: dict[str, Any], log_path: Path, summary: dict[str, Any]) 
     summary["dipole_vector_debye"] = dipole
     summary["dipole_debye"] = sum(d * d for d in dipole) ** 0.5
     summary["mulliken_charges"] = [float(q) for q in mf.mulliken_pop(verbose=0)[1]]
+    try:
+        summary["esp_charges"] = pyscf_esp_charges(mf)
+        summary["esp_charges_method"] = ESP_METHOD
+    except NoRadiusError as exc:  # an element MK gives no radius: the rest of the job stands
+        summary["message"] = f"no ESP charges: {exc}"
     if task is Task.OPT_FREQ:
         hessian = mf.Hessian().kernel()
         modes = thermo.harmonic_analysis(mol, hessian, imaginary_freq=False)
@@ -195,7 +200,11 @@ def _calculate(params: dict[str, Any], log_path: Path, summary: dict[str, Any]) 
         summary["imaginary_frequencies"] = [f for f in freqs if f < 0]
         result = thermo.thermo(mf, modes["freq_au"], params["temperature_k"], params["pressure_pa"])
         summary["free_energy_hartree"] = float(result["G_tot"][0])
+        summary["enthalpy_hartree"] = float(result["H_tot"][0])
+        summary["thermal_energy_hartree"] = float(result["E_tot"][0])
         summary["zero_point_energy_hartree"] = float(result["ZPE"][0])
+        summary["thermo_temperature_k"] = float(params["temperature_k"])
+        summary["thermo_pressure_atm"] = float(params["pressure_pa"]) / PRESSURE_PA
 
 
 def _frontier(mf: Any) -> dict[str, float]:

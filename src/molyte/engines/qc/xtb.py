@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from molyte.domain.failures import FailureReason, describe_exit
-from molyte.domain.qc_spec import SOLVENT_TABLE, QCSpec, Task
+from molyte.domain.qc_spec import DEFAULT_TEMPERATURE_K, SOLVENT_TABLE, QCSpec, Task
 from molyte.engines.qc.geometry import read_xyz, xyz_text
 from molyte.engines.qc.steps import Step, empty_step_summary
 
 XTB_TASK_FLAGS = {Task.SP: [], Task.OPT: ["--opt"], Task.OPT_FREQ: ["--ohess"]}
 STEP_INPUT = "input.xyz"
+STEP_CONTROL = "xcontrol"  # xtb's detailed input, for a thermochemistry temperature
 STEP_LOG = "xtb.out"
 AU_TO_DEBYE = 2.541746473  # e*bohr in Debye (CODATA 2018)
 
@@ -39,6 +40,8 @@ def xtb_command(xtb_bin: str, spec: QCSpec, step: Step) -> list[str]:
     """The argv that runs one step on `input.xyz` in its own directory."""
     argv = [xtb_bin, STEP_INPUT, "--gfn", "2", *XTB_TASK_FLAGS[step.task]]
     argv += ["--chrg", str(step.charge), "--uhf", str(step.multiplicity - 1), "--json"]
+    if xtb_control(spec, step) is not None:
+        argv += ["--input", STEP_CONTROL]
     solvent = spec.solvation.solvent
     if solvent is not None:
         name = SOLVENT_TABLE[solvent].xtb
@@ -46,6 +49,14 @@ def xtb_command(xtb_bin: str, spec: QCSpec, step: Step) -> list[str]:
             raise ValueError(f"xtb has no implicit model of solvent {solvent}")
         argv += ["--alpb", name]
     return argv
+
+
+def xtb_control(spec: QCSpec, step: Step) -> str | None:
+    """The `xcontrol` text setting the thermochemistry temperature of a frequency step, or
+    None when xtb's default (298.15 K) applies."""
+    if step.task is not Task.OPT_FREQ or spec.temperature == DEFAULT_TEMPERATURE_K:
+        return None
+    return f"$thermo\n    temp={spec.temperature:.2f}\n$end\n"
 
 
 def step_xyz(step: Step) -> str:
@@ -59,6 +70,9 @@ def run_xtb_step(xtb_bin: str, spec: QCSpec, step: Step, stepdir: Path) -> dict[
     for stale in ("xtbout.json", "xtbopt.xyz"):  # from an earlier try in the same dir
         (stepdir / stale).unlink(missing_ok=True)
     (stepdir / STEP_INPUT).write_text(step_xyz(step))
+    control = xtb_control(spec, step)
+    if control is not None:
+        (stepdir / STEP_CONTROL).write_text(control)
     argv = xtb_command(xtb_bin, spec, step)
     threads = str(spec.resources.cpus_per_task)
     env = {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, "OMP_STACKSIZE": "1G"}
@@ -122,7 +136,7 @@ def parse_xtb(
     summary["normal_termination"] = finished and summary["failure_reason"] is None
     energy = _last_float(r"TOTAL ENERGY\s+(-?\d+\.\d+)\s+Eh", log_text)
     summary["scf_energy_hartree"] = energy
-    summary["free_energy_hartree"] = _last_float(r"TOTAL FREE ENERGY\s+(-?\d+\.\d+)\s+Eh", log_text)
+    summary.update(parse_xtb_thermo(log_text))
     # The "full:" line of the dipole block: x, y, z in atomic units, then the total in Debye.
     dipole = re.findall(
         r"molecular dipole:[^\n]*\n[^\n]*\n[^\n]*\n\s*full:\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)",
@@ -134,6 +148,21 @@ def parse_xtb(
     if json_text:
         summary.update(_from_json(json.loads(json_text), atoms))
     return summary
+
+
+def parse_xtb_thermo(log_text: str) -> dict[str, float | None]:
+    """G, H and ZPE (hartree) and the temperature (K) of xtb's thermochemistry (`--hess`,
+    `--ohess`); the values are null for a run without it. xtb's G and H are totals (electronic
+    energy plus the RRHO terms); it prints no thermal energy or pressure."""
+    temperature = re.findall(r"T/K\s+H\(0\)-H\(T\)\+PV.*\n\s*-+\n\s*(\d+\.\d+)", log_text)
+    return {
+        "free_energy_hartree": _last_float(r"TOTAL FREE ENERGY\s+(-?\d+\.\d+)\s+Eh", log_text),
+        "enthalpy_hartree": _last_float(r"TOTAL ENTHALPY\s+(-?\d+\.\d+)\s+Eh", log_text),
+        "zero_point_energy_hartree": _last_float(
+            r":: zero point energy\s+(-?\d+\.\d+)\s+Eh", log_text
+        ),
+        "thermo_temperature_k": float(temperature[-1]) if temperature else None,
+    }
 
 
 def _last_float(pattern: str, text: str) -> float | None:

@@ -1,0 +1,12 @@
+%chk=water_mp2
+#P MP2/STO-3G Density Pop=(Full,NaturalOrbitals)
+
+Water
+
+0 1
+O
+H 1 R1
+H 1 R1 2 A1
+
+R1=0.99
+A1=106.0
