@@ -8,10 +8,23 @@ from sqlalchemy.orm import Session
 
 from molyte.api.auth.principal import Principal
 from molyte.api.jobs import repository as repo
+from molyte.api.projects.access import Need, authorize
+from molyte.db.models import Job
 from molyte.domain.charges import charges_for_species
 from molyte.domain.md_spec import MDSpec, check_charges
 from molyte.domain.states import JobState, JobType
-from molyte.errors import SpecInvalid
+from molyte.errors import NotFound, SpecInvalid
+
+
+def _readable(db: Session, user: Principal, job: Job) -> bool:
+    """The caller may read `job` (owner, admin or project member): the one access rule."""
+    try:
+        authorize(
+            db, user, owner_id=job.owner_id, project_id=job.project_id, need=Need.READ, what="Job"
+        )
+    except NotFound:
+        return False
+    return True
 
 
 def resolve_qc_charges(db: Session, user: Principal, spec: MDSpec) -> MDSpec:
@@ -26,7 +39,7 @@ def resolve_qc_charges(db: Session, user: Principal, spec: MDSpec) -> MDSpec:
         job_id = solvent.charges_from_job
         source = repo.get(db, job_id)
         try:
-            if source is None or (not user.is_admin and source.owner_id != user.user_id):
+            if source is None or not _readable(db, user, source):
                 raise ValueError("no such job")
             if source.type != JobType.QC.value or source.state != JobState.COMPLETED.value:
                 kind = f"{source.state} {source.type}"
