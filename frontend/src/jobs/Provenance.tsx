@@ -1,0 +1,51 @@
+import { useI18n } from "../i18n/I18nContext";
+import type { StringKey } from "../i18n/strings";
+import { num, obj, str } from "../results/summary";
+import { formatNumber, formatTime } from "./format";
+
+/** The provenance fields in the order the job page lists them, with their labels. */
+const FIELDS: [string, StringKey][] = [
+  ["molyte_version", "provenance.molyte"],
+  ["engine", "provenance.engine"],
+  ["engine_version", "provenance.engineVersion"],
+  ["forcefield", "provenance.forcefield"],
+  ["worker", "provenance.worker"],
+  ["host", "provenance.host"],
+  ["scheduler_job_id", "provenance.schedulerId"],
+  ["started_at", "provenance.started"],
+  ["finished_at", "provenance.finished"],
+  ["core_hours", "provenance.coreHours"],
+];
+
+/** How a completed job was made: Molyte and engine versions, force field, where and how long. */
+export function Provenance({ value }: { value: unknown }) {
+  const { t, language } = useI18n();
+  const provenance = obj(value);
+  if (!provenance) return null;
+  const locale = language === "zh" ? "zh-CN" : "en";
+  const text = (key: string): string | undefined => {
+    const raw = provenance[key];
+    if (key.endsWith("_at")) return str(raw) ? formatTime(str(raw), locale) : undefined;
+    if (key === "core_hours") return num(raw) !== undefined ? formatNumber(num(raw), 3) : undefined;
+    if (typeof raw === "number") return String(raw);
+    // A force field may be given as {name, version}; show it as "name version".
+    const record = obj(raw);
+    if (record) return [str(record.name), str(record.version)].filter(Boolean).join(" ") || undefined;
+    return str(raw) || undefined;
+  };
+  const shown = FIELDS.filter(([key]) => text(key) !== undefined);
+  if (shown.length === 0) return null;
+  return (
+    <section className="card" data-testid="provenance" aria-labelledby="provenance-title">
+      <h3 id="provenance-title">{t("provenance.title")}</h3>
+      <dl className="facts">
+        {shown.map(([key, label]) => (
+          <div key={key} className="fact" data-testid={`provenance-${key}`}>
+            <dt>{t(label)}</dt>
+            <dd>{text(key)}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
