@@ -13,7 +13,7 @@ describe("usage period", () => {
     expect(usageQuery("project", "2026-11-01", "2026-11-30")).toEqual({
       group_by: "project",
       since: "2026-11-01T00:00:00Z",
-      until: "2026-11-30T23:59:59Z",
+      until: "2026-12-01T00:00:00Z",
     });
     expect(usageQuery("user", "", "")).toEqual({ group_by: "user" });
   });

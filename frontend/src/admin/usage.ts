@@ -14,8 +14,9 @@ export function defaultPeriod(now: Date = new Date()): { since: string; until: s
 }
 
 /**
- * The query of `GET /admin/usage`: `until` is the end of the chosen day, so a period from
- * 2026-01-01 to 2026-01-31 includes jobs that finished on the 31st. Empty dates are left out.
+ * The query of `GET /admin/usage` (jobs finished in `[since, until)`): `until` is the start of
+ * the day after the chosen one, so 2026-01-01 to 2026-01-31 includes jobs that finished on the
+ * 31st. Empty dates are left out.
  */
 export function usageQuery(
   groupBy: "user" | "project",
@@ -24,7 +25,11 @@ export function usageQuery(
 ): Record<string, string> {
   const params: Record<string, string> = { group_by: groupBy };
   if (since) params.since = `${since}T00:00:00Z`;
-  if (until) params.until = `${until}T23:59:59Z`;
+  if (until) {
+    const next = new Date(`${until}T00:00:00Z`);
+    if (!Number.isNaN(next.getTime()))
+      params.until = `${isoDay(new Date(next.getTime() + 86_400_000))}T00:00:00Z`;
+  }
   return params;
 }
 

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import { api, errorMessage } from "../api/client";
 import { useAuth } from "../auth/AuthContext";
 import { usePageTitle } from "../components/usePageTitle";
+import { usePolling } from "../components/usePolling";
 import { useI18n } from "../i18n/I18nContext";
 import { PROJECT_ROLES, type Project, type ProjectRole } from "../studies/types";
 import { useProjects } from "./ProjectContext";
@@ -91,8 +92,19 @@ function ProjectCard({
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const base = `/projects/${project.id}/members`;
+  // The list gives each project without its members; the project itself lists them.
+  const detail = usePolling(
+    (signal) => api<Project>(`/projects/${project.id}`, { signal }),
+    `project-${project.id}`,
+    0,
+  );
+  const members = detail.data?.members ?? project.members ?? [];
   // Without a role from the server, offer the controls and let the server refuse (403).
   const canManage = project.role == null || project.role === "owner" || user?.role === "ADMIN";
+  const changed = () => {
+    detail.reload();
+    onChanged();
+  };
 
   const add = async (event: FormEvent) => {
     event.preventDefault();
@@ -102,7 +114,7 @@ function ProjectCard({
       await api(base, { json: { username: username.trim(), role } });
       setMessage(t("projects.memberAdded", { name: username.trim(), role: t(`projects.role.${role}`) }));
       setUsername("");
-      onChanged();
+      changed();
     } catch (caught) {
       setError(errorMessage(caught));
     }
@@ -113,7 +125,7 @@ function ProjectCard({
     try {
       await api(`${base}/${encodeURIComponent(name)}`, { method: "DELETE" });
       setMessage(t("projects.memberRemoved", { name }));
-      onChanged();
+      changed();
     } catch (caught) {
       setError(errorMessage(caught));
     }
@@ -138,7 +150,7 @@ function ProjectCard({
           </button>
         )}
       </div>
-      {project.members && project.members.length > 0 && (
+      {members.length > 0 && (
         <table className="members" data-testid={`members-${project.id}`}>
           <thead>
             <tr>
@@ -148,7 +160,7 @@ function ProjectCard({
             </tr>
           </thead>
           <tbody>
-            {project.members.map((member) => (
+            {members.map((member) => (
               <tr key={member.username} data-testid={`member-${project.id}-${member.username}`}>
                 <td>{member.username}</td>
                 <td>{t(`projects.role.${member.role}`)}</td>

@@ -21,26 +21,28 @@ const LIBRARY = {
     { name: "DMC", full_name: "dimethyl carbonate" },
   ],
 };
-const PROJECTS = [
-  { id: 3, name: "Electrolytes", role: "owner", members: [{ username: "alice", role: "owner" }] },
-];
+const PROJECTS = [{ id: 3, name: "Electrolytes", role: "owner", members: null }];
+const PROJECT_3 = { ...PROJECTS[0], members: [{ username: "alice", role: "owner" }] };
 const STUDY = {
   id: 5,
   name: "LiPF6 sweep",
   type: "MD",
-  variables: ["salts.0.concentration"],
+  variables: { "salts.0.concentration": [0.5, 1] },
+  states: { COMPLETED: 2 },
   rows: [
     {
       job_id: 21,
+      name: "LiPF6 sweep 2/2",
       state: "COMPLETED",
       values: { "salts.0.concentration": 1 },
-      results: { density: { mean: 1.3, std: 0.02, unit: "g/cm^3" } },
+      results: { density_g_cm3: 1.3, density_g_cm3_std: 0.02, conductivity_S_m: null },
     },
     {
       job_id: 20,
+      name: "LiPF6 sweep 1/2",
       state: "COMPLETED",
       values: { "salts.0.concentration": 0.5 },
-      results: { density: { mean: 1.2, std: 0.01, unit: "g/cm^3" } },
+      results: { density_g_cm3: 1.2, density_g_cm3_std: 0.01, conductivity_S_m: null },
     },
   ],
 };
@@ -155,12 +157,12 @@ describe("study page", () => {
         .slice(1)
         .map((row) => row.getAttribute("data-testid"));
     expect(order()).toEqual(["study-row-20", "study-row-21"]);
-    fireEvent.click(screen.getByTestId("sort-r-density"));
-    fireEvent.click(screen.getByTestId("sort-r-density"));
+    fireEvent.click(screen.getByTestId("sort-r-density_g_cm3"));
+    fireEvent.click(screen.getByTestId("sort-r-density_g_cm3"));
     expect(order()).toEqual(["study-row-21", "study-row-20"]);
-    expect(screen.getByTestId("sort-r-density").textContent).toContain("Density (g/cm³)");
-    expect(screen.getByTestId("result-21-density").textContent).toBe("1.3 ± 0.02");
-    expect(screen.getByTestId("plot-y")).toHaveProperty("value", "density");
+    expect(screen.getByTestId("sort-r-density_g_cm3").textContent).toContain("Density (g/cm³)");
+    expect(screen.getByTestId("result-21-density_g_cm3").textContent).toBe("1.3 ± 0.02");
+    expect(screen.getByTestId("plot-y")).toHaveProperty("value", "density_g_cm3");
     expect(screen.getByTestId("plot-x")).toHaveProperty("value", "salts.0.concentration");
     const plot = await screen.findByTestId("plot-study");
     expect(JSON.parse(plot.getAttribute("data-series")!)).toEqual([
@@ -170,7 +172,7 @@ describe("study page", () => {
     fireEvent.click(screen.getByTestId("download-csv"));
     expect(saved).toHaveLength(1);
     expect((await saved[0]!.text()).split("\r\n").slice(0, 3)).toEqual([
-      "job_id,state,salts.0.concentration,density,density_err",
+      "job_id,state,salts.0.concentration,density_g_cm3,density_g_cm3_err",
       "21,COMPLETED,1,1.3,0.02",
       "20,COMPLETED,0.5,1.2,0.01",
     ]);
@@ -261,11 +263,13 @@ describe("projects and usage", () => {
     const calls = installFakeServer({
       "GET /api/v1/auth/me": () => ({ json: ME }),
       "GET /api/v1/projects": () => ({ json: PROJECTS }),
+      "GET /api/v1/projects/3": () => ({ json: PROJECT_3 }),
       "GET /api/v1/jobs": () => ({ json: { items: [], total: 0 } }),
       "POST /api/v1/projects/3/members": () => ({ status: 201, json: { username: "bob", role: "viewer" } }),
     });
     renderAt("/projects");
     const card = await screen.findByTestId("project-3");
+    expect((await within(card).findByTestId("member-3-alice")).textContent).toContain("owner");
     fireEvent.click(within(card).getByText("Work in this project"));
     expect(localStorage.getItem("molyte.project")).toBe("3");
     expect(screen.getByTestId("project-switcher")).toHaveProperty("value", "3");

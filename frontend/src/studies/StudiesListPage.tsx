@@ -7,8 +7,8 @@ import { formatTime } from "../jobs/format";
 import { useProjects } from "../projects/ProjectContext";
 import { variableLabel } from "./labels";
 import { listItems } from "./list";
-import { studyProgress } from "./table";
-import type { StudyListItem } from "./types";
+import { stateProgress, studyProgress } from "./table";
+import { variablePaths, type StudyListItem } from "./types";
 
 const POLL_MS = 5000;
 
@@ -17,9 +17,12 @@ export function StudiesListPage() {
   const { t, language } = useI18n();
   const { current } = useProjects();
   usePageTitle(t("studies.title"));
-  const path = `/studies${query({ project_id: current?.id })}`;
+  const path = `/studies${query({ limit: 200 })}`;
   const studies = usePolling((signal) => api<unknown>(path, { signal }), path, POLL_MS);
-  const items = listItems<StudyListItem>(studies.data);
+  // With a project chosen, its studies only; personal work shows everything the user may see.
+  const items = listItems<StudyListItem>(studies.data).filter(
+    (study) => !current || study.project_id === current.id,
+  );
   const locale = language === "zh" ? "zh-CN" : "en";
   return (
     <div className="page">
@@ -55,7 +58,11 @@ export function StudiesListPage() {
             </thead>
             <tbody>
               {items.map((study) => {
-                const progress = study.rows ? studyProgress(study.rows) : null;
+                const progress = study.states
+                  ? stateProgress(study.states)
+                  : study.rows
+                    ? studyProgress(study.rows)
+                    : null;
                 return (
                   <tr key={study.id} data-testid={`study-item-${study.id}`}>
                     <td data-label={t("studies.name")}>
@@ -63,7 +70,9 @@ export function StudiesListPage() {
                     </td>
                     <td data-label={t("jobs.type")}>{study.type}</td>
                     <td data-label={t("studies.varies")}>
-                      {(study.variables ?? []).map((path) => variableLabel(path, t)).join(", ") || "—"}
+                      {variablePaths(study.variables)
+                        .map((path) => variableLabel(path, t))
+                        .join(", ") || "—"}
                     </td>
                     <td data-label={t("studies.jobs")}>
                       {progress

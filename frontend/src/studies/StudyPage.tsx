@@ -11,7 +11,7 @@ import { StateBadge } from "../jobs/StateBadge";
 import { LazyPlot } from "../results/LazyPlot";
 import { fileStem, saveBlob } from "../results/plotSvg";
 import { prettyUnit } from "../results/summary";
-import { resultLabel, variableLabel } from "./labels";
+import { preferredResult, resultLabel, resultUnit, variableLabel } from "./labels";
 import {
   numericVariables,
   pointSeries,
@@ -23,7 +23,7 @@ import {
   type Column,
   type Direction,
 } from "./table";
-import type { Study } from "./types";
+import { variablePaths, type Study } from "./types";
 
 const POLL_MS = 3000;
 
@@ -71,7 +71,7 @@ function StudyView({ id }: { id: string }) {
   usePageTitle(data ? `${data.name} (${t("study.heading", { id: data.id })})` : t("studies.title"));
 
   const rows = useMemo(() => data?.rows ?? [], [data]);
-  const variables = useMemo(() => data?.variables ?? [], [data]);
+  const variables = useMemo(() => variablePaths(data?.variables), [data]);
   const results = useMemo(() => resultKeys(rows), [rows]);
   const sorted = useMemo(() => sortRows(rows, sort.column, sort.direction), [rows, sort]);
   const xOptions = useMemo(() => numericVariables(rows, variables), [rows, variables]);
@@ -80,9 +80,7 @@ function StudyView({ id }: { id: string }) {
     [results, rows],
   );
   const x = xChoice && xOptions.includes(xChoice) ? xChoice : xOptions[0];
-  // Density is what most MD studies are after; otherwise the first numeric result.
-  const y =
-    yChoice && yOptions.includes(yChoice) ? yChoice : yOptions.includes("density") ? "density" : yOptions[0];
+  const y = yChoice && yOptions.includes(yChoice) ? yChoice : preferredResult(yOptions);
   const series = useMemo(() => {
     if (!x || !y) return [];
     return pointSeries(rows, variables, x, y, (path) => variableLabel(path, t)).map((s) => ({
@@ -126,7 +124,8 @@ function StudyView({ id }: { id: string }) {
     ...variables.map((path): Column => ({ kind: "variable", path })),
     ...results.map((key): Column => ({ kind: "result", key })),
   ];
-  const unitOf = (key: string) => prettyUnit(rows.map((row) => rowResult(row, key).unit).find(Boolean));
+  const unitOf = (key: string) =>
+    prettyUnit(rows.map((row) => rowResult(row, key).unit).find(Boolean)) || resultUnit(key);
   const heading = (column: Column): string => {
     switch (column.kind) {
       case "job":

@@ -33,20 +33,45 @@ export function variableLabel(path: string, t: Translate): string {
   return path;
 }
 
-const RESULT_KEYS: Record<string, StringKey> = {
-  density: "md.density",
-  conductivity: "md.conductivity",
-  transference_number: "md.transference",
-  box_length: "md.boxLength",
-  homo_lumo_gap: "qc.gap",
-  scf_energy: "qc.scfEnergy",
-  dipole: "qc.dipole",
-  binding_energy: "qc.bindingEnergy",
-  redox_potential: "qc.redoxPotential",
+// The server's study columns (flat, unit in the name) and the analysis's own keys.
+const RESULT_KEYS: Record<string, [StringKey, string]> = {
+  density_g_cm3: ["md.density", "g/cm³"],
+  density: ["md.density", ""],
+  conductivity_S_m: ["md.conductivity", "S/m"],
+  conductivity: ["md.conductivity", ""],
+  transference_number: ["md.transference", ""],
+  scf_energy_hartree: ["qc.scfEnergy", "Eh"],
+  gap_ev: ["qc.gap", "eV"],
+  dipole_debye: ["qc.dipole", "D"],
+  redox_potential_v: ["qc.redoxPotential", "V"],
+  binding_energy_kcal_mol: ["qc.bindingEnergy", "kcal/mol"],
 };
 
 /** A result's heading: the results page's name for it, or the key itself. */
 export function resultLabel(key: string, t: Translate): string {
   const known = RESULT_KEYS[key];
-  return known ? t(known) : key;
+  if (known) return t(known[0]);
+  const diffusion = /^D_(.+)_cm2_s$/.exec(key);
+  if (diffusion) return `D(${diffusion[1]})`;
+  const cn = /^CN_(.+)$/.exec(key);
+  if (cn) return `CN ${cn[1]}`;
+  const orbital = /^(homo|lumo)_ev$/.exec(key);
+  if (orbital) return orbital[1]!.toUpperCase();
+  return key;
+}
+
+/** The unit a result's key names ("density_g_cm3" is in g/cm³); "" when it names none. */
+export function resultUnit(key: string): string {
+  const known = RESULT_KEYS[key];
+  if (known) return known[1];
+  if (/^D_.+_cm2_s$/.test(key)) return "cm²/s";
+  if (/_ev$/.test(key)) return "eV";
+  return "";
+}
+
+/** The result a study's plot starts with: density for MD, the gap or energy for QC, else the first. */
+export function preferredResult(keys: readonly string[]): string | undefined {
+  return (
+    ["density_g_cm3", "density", "gap_ev", "scf_energy_hartree"].find((key) => keys.includes(key)) ?? keys[0]
+  );
 }

@@ -209,3 +209,14 @@ export function studyProgress(rows: readonly StudyRow[]): {
   }
   return { counts, done, total: rows.length };
 }
+
+/** Jobs finished out of all, from a study's `{state: count}` (as the study list gives it). */
+export function stateProgress(states: Readonly<Record<string, number>>): { done: number; total: number } {
+  let done = 0;
+  let total = 0;
+  for (const [state, count] of Object.entries(states)) {
+    total += count;
+    if (state === "COMPLETED" || state === "FAILED" || state === "CANCELLED") done += count;
+  }
+  return { done, total };
+}

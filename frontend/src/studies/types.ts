@@ -2,8 +2,18 @@
 
 import type { JobState, JobType } from "../api/types";
 
+/** A study's varied fields: `{path: [values]}` as the server stores them (a plain list also reads). */
+export type StudyVariables = Record<string, unknown[]> | string[];
+
+/** The varied paths of a study, in the order given. */
+export function variablePaths(variables: StudyVariables | null | undefined): string[] {
+  if (!variables) return [];
+  return Array.isArray(variables) ? variables : Object.keys(variables);
+}
+
 export interface StudyRow {
   job_id: number;
+  name?: string;
   state: JobState | string;
   /** The varied fields' values of this job, by dotted spec path. */
   values: Record<string, unknown>;
@@ -15,8 +25,10 @@ export interface Study {
   id: number;
   name: string;
   type: JobType;
-  /** The varied spec paths, in the order they were given. */
-  variables: string[];
+  /** The varied spec paths with their values (`{path: [values]}`), or the paths alone. */
+  variables: StudyVariables;
+  /** Jobs per state. */
+  states?: Record<string, number>;
   rows: StudyRow[];
   project_id?: number | null;
   owner?: string | null;
@@ -28,7 +40,8 @@ export interface StudyListItem {
   id: number;
   name: string;
   type: JobType;
-  variables?: string[];
+  variables?: StudyVariables;
+  states?: Record<string, number>;
   jobs?: number[];
   rows?: StudyRow[];
   project_id?: number | null;
