@@ -331,7 +331,7 @@ def explain_queries(db_url: str) -> str:
     """EXPLAIN ANALYZE of the repository's own count and page statements (alice, admin)."""
     from sqlalchemy.dialects import postgresql
 
-    from molyte.api.jobs.repository import list_statements
+    from molyte.api.jobs.repository import JobFilters, list_statements
 
     out = []
     with psycopg.connect(db_url) as conn:
@@ -344,9 +344,8 @@ def explain_queries(db_url: str) -> str:
             ("admin, q", None, None, SEARCH_WORD),
         ]
         for label, owner_id, state, q in cases:
-            count, page = list_statements(
-                owner_id=owner_id, state=state, job_type=None, q=q, limit=50, offset=0
-            )
+            filters = JobFilters(owner_id=owner_id, state=state, q=q)
+            count, page = list_statements(filters, limit=50, offset=0)
             for what, stmt in (("count", count), ("page", page)):
                 literal = {"literal_binds": True}
                 dialect = postgresql.dialect()  # type: ignore[no-untyped-call]

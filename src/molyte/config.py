@@ -47,6 +47,8 @@ class ServerSettings(BaseSettings):
     max_attempts: int = Field(default=3, ge=1)
     claim_max_wait_seconds: float = Field(default=60, ge=0)
     max_claim_limit: int = Field(default=200, ge=1)
+    # Jobs one study may create (the product of its variables' value counts).
+    max_study_points: int = Field(default=200, ge=1, le=10_000)
     # Leased jobs a user may have at once when the account sets no limit; 0: no limit.
     default_max_running_jobs: int = Field(default=0, ge=0)
 

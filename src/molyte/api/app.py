@@ -16,6 +16,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from molyte import __version__
+from molyte.api.accounting.endpoints import router as accounting_router
 from molyte.api.admin.endpoints import router as admin_router
 from molyte.api.auth.endpoints import router as auth_router
 from molyte.api.auth.ratelimit import LoginLimiter
@@ -27,8 +28,10 @@ from molyte.api.library.endpoints import router as library_router
 from molyte.api.middleware import LimitsAndMetrics
 from molyte.api.ops.endpoints import router as ops_router
 from molyte.api.ops.metrics import Metrics, Snapshot, WorkerSample
+from molyte.api.projects.endpoints import router as projects_router
 from molyte.api.results.endpoints import router as results_router
 from molyte.api.storage.endpoints import router as storage_router
+from molyte.api.studies.endpoints import router as studies_router
 from molyte.api.workers import repository as workers_repo
 from molyte.api.workers import service as workers_service
 from molyte.api.workers.endpoints import router as workers_router
@@ -185,6 +188,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         results_router,
         admin_router,
         library_router,
+        projects_router,
+        studies_router,
+        accounting_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     _include_storage_routes(app, ctx)

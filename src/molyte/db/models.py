@@ -149,6 +149,20 @@ class Job(Base):
         # made by migration 0005 only where the pg_trgm extension can be installed.
         # The sweeper: leases that ran out.
         Index("ix_jobs_lease_expires", "lease_expires_at"),
+        # Search by project, study, chemistry and result (GET /jobs filters, issue 16): the
+        # columns below are copied out of the spec at submission and out of the summary at
+        # result registration (molyte.domain.search_keys).
+        Index("ix_jobs_project_created", "project_id", "created_at", "id"),
+        Index("ix_jobs_study", "study_id", "id"),
+        Index("ix_jobs_engine_created", "engine", "created_at", "id"),
+        Index("ix_jobs_method_basis", "method", "basis"),
+        Index("ix_jobs_temperature", "temperature"),
+        Index("ix_jobs_concentration", "concentration"),
+        Index("ix_jobs_density", "density"),
+        Index("ix_jobs_conductivity", "conductivity"),
+        Index("ix_jobs_energy", "energy_hartree"),
+        Index("ix_jobs_gap", "gap_ev"),
+        Index("ix_jobs_finished", "finished_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -174,6 +188,25 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL"), nullable=True
+    )
+    study_id: Mapped[int | None] = mapped_column(
+        ForeignKey("studies.id", ondelete="SET NULL"), nullable=True
+    )
+    # This job's point of its study: {dotted spec path: value}.
+    study_values: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Search keys from the spec (K; mol/L summed over salts; QC method and basis) ...
+    temperature: Mapped[float | None] = mapped_column(Float, nullable=True)
+    concentration: Mapped[float | None] = mapped_column(Float, nullable=True)
+    method: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    basis: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # ... and from the result summary (g/cm^3, S/m, hartree, eV; core-hours for accounting).
+    density: Mapped[float | None] = mapped_column(Float, nullable=True)
+    conductivity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    energy_hartree: Mapped[float | None] = mapped_column(Float, nullable=True)
+    gap_ev: Mapped[float | None] = mapped_column(Float, nullable=True)
+    core_hours: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     owner: Mapped[User] = relationship(lazy="joined")
     events: Mapped[list[JobEvent]] = relationship(
@@ -208,3 +241,59 @@ class ResultFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(512))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class JobSpecies(Base):
+    """The salts and solvents of an MD job (one row each), for the search by chemistry."""
+
+    __tablename__ = "job_species"
+    __table_args__ = (Index("ix_job_species_name", "kind", "name", "job_id"),)
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # salt | solvent
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)  # library name or SMILES
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProjectMember(Base):
+    __tablename__ = "project_members"
+    __table_args__ = (Index("ix_project_members_user", "user_id", "project_id"),)
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # viewer | member | owner
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Study(Base):
+    """A parameter sweep: one job per point of the Cartesian product of `variables`."""
+
+    __tablename__ = "studies"
+    __table_args__ = (
+        Index("ix_studies_owner", "owner_id", "id"),
+        Index("ix_studies_project", "project_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL"), nullable=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(8))
+    # {dotted spec path: [values]}, in the order given (the CSV's column order).
+    variables: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    owner: Mapped[User] = relationship(lazy="joined")

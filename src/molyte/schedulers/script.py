@@ -16,6 +16,9 @@ from molyte.errors import ConfigError
 from molyte.schedulers.base import BatchJob
 
 EXIT_STATUS_FILE = "molyte-exit-status"
+# `start EPOCH HOST CPUS` when the commands begin, `end EPOCH` when they end: the run's wall
+# time, node and CPUs for its provenance and core-hours, the same on every scheduler.
+RUN_RECORD_FILE = "molyte-run"
 
 # Absolute paths of plain characters only: they appear in #SBATCH lines, which sbatch parses
 # with its own (not a shell's) idea of quoting.
@@ -111,6 +114,10 @@ def render_body(job: BatchJob) -> list[str]:
         if not _ENV_NAME_RE.match(name):
             raise ConfigError(f"environment variable name {name!r} is not valid")
         lines.append(f"export {name}={shlex.quote(_check_word(value, f'value of {name}'))}")
+    cpus = job.resources.tasks * job.resources.cpus_per_task
+    lines.append(
+        f'printf "start %s %s {int(cpus)}\\n" "$(date +%s)" "$(uname -n)" > {RUN_RECORD_FILE}'
+    )
     # errexit works in the subshell only because nothing tests its status (no `||`); the
     # parent switches errexit off around it so it can record the status.
     lines += ["set +e", "(", "    set -e"]
@@ -121,6 +128,7 @@ def render_body(job: BatchJob) -> list[str]:
     lines += [
         ")",
         "status=$?",
+        f'printf "end %s\\n" "$(date +%s)" >> {RUN_RECORD_FILE}',
         "set -e",
         f'printf "%d\\n" "$status" > {EXIT_STATUS_FILE}',
         'exit "$status"',

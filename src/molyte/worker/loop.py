@@ -29,6 +29,7 @@ from molyte.engines.base import Engine, EngineContext, EngineResult, RunPlan
 from molyte.errors import ExternalCommandError, MolyteError, SchedulerUnavailable
 from molyte.schedulers.base import BatchJob, BatchState, BatchStatus, Scheduler
 from molyte.schedulers.script import EXIT_STATUS_FILE, read_exit_status
+from molyte.worker import provenance
 from molyte.worker.client import CredentialsRefused, LeaseLost, ServerUnavailable, WorkerClient
 from molyte.worker.config import WorkerConfig
 from molyte.worker.state import LocalState, TrackedJob
@@ -464,7 +465,9 @@ class Worker:
         files = []
         for path in result.files:
             files.append(self.upload(job, path))
-        self.client.register_results(job.job_id, job.lease_token, files, result.summary)
+        run = provenance.collect(job.workdir, job.engine, job.scheduler_id)
+        summary = {**result.summary, "provenance": run}
+        self.client.register_results(job.job_id, job.lease_token, files, summary)
         self._report(job, "COMPLETED", message=f"{len(files)} result files")
         self.stats.completed += 1
         self._forget(job)

@@ -65,3 +65,43 @@ def test_scheduling_migration_goes_down_and_up(tmp_path: Path) -> None:
     upgrade(url)
     assert "cluster" in schema()[0]
     engine.dispose()
+
+
+def test_projects_studies_migration_goes_down_and_up_and_fills_search_keys(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    command.upgrade(alembic_config(url), "0003_scheduling")
+    engine = create_engine(url)
+    spec = (
+        '{"salts": [{"name": "LiPF6", "concentration": 1.2}], "solvents": [{"name": "EC"}], '
+        '"temperature": 310}'
+    )
+    summary = '{"density": {"mean": 1.3}, "provenance": {"core_hours": 2.0}}'
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO users (id, username, password_hash, role, active, max_priority, "
+            "claim_seq, created_at) VALUES (1, 'u', 'x', 'USER', 1, 5, 0, '2026-01-01')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO jobs (id, owner_id, type, name, spec, state, priority, attempts, "
+            "summary, created_at, updated_at) VALUES "
+            f"(1, 1, 'MD', 'old', '{spec}', 'COMPLETED', 0, 1, '{summary}', "
+            "'2026-01-01', '2026-01-01')"
+        )
+    upgrade(url)
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT temperature, concentration, density, core_hours FROM jobs"
+        ).one()
+        species = conn.exec_driver_sql("SELECT kind, name FROM job_species ORDER BY kind").all()
+    assert tuple(row) == (310, 1.2, 1.3, 2.0)
+    assert [tuple(s) for s in species] == [("salt", "LiPF6"), ("solvent", "EC")]
+    command.downgrade(alembic_config(url), "0003_scheduling")
+    db = inspect(engine)
+    assert "projects" not in db.get_table_names() and "study_id" not in {
+        c["name"] for c in db.get_columns("jobs")
+    }
+    upgrade(url)
+    assert "studies" in inspect(engine).get_table_names()
+    engine.dispose()

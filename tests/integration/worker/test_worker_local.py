@@ -52,6 +52,12 @@ def test_jobs_run_to_completed_with_results(live: tuple[Api, LiveServer], tmp_pa
     res = api.client.get(f"/api/v1/jobs/{md['id']}/results", headers=api.alice).json()
     assert [f["name"] for f in res["files"]] == ["result.txt"]
     assert res["summary"]["engine"] == "script"
+    # Provenance: the batch script's run record (node, times, CPUs) and the server's part.
+    run = res["summary"]["provenance"]
+    assert run["worker"] == "test-worker" and run["molyte_version"] and run["host"]
+    assert run["engine"] == "lammps" and run["scheduler_job_id"] == job["scheduler_job_id"]
+    assert run["cpus"] == 1 and run["finished_at"] >= run["started_at"]
+    assert run["core_hours"] is not None and 0 <= run["core_hours"] < 0.01
     body = httpx.get(server.url + res["files"][0]["url"]).content
     assert body == b"molyte\n"
     assert worker.tracked == {} and worker.stats.completed == 2

@@ -52,6 +52,7 @@ if command -v conda >/dev/null 2>&1; then
 fi
 export OMP_NUM_THREADS=2
 export NOTE='a $HOME `x`'
+printf "start %s %s 8\\n" "$(date +%s)" "$(uname -n)" > molyte-run
 set +e
 (
     set -e
@@ -59,6 +60,7 @@ set +e
     python3 -m molyte.post 'it'"'"'s'
 )
 status=$?
+printf "end %s\\n" "$(date +%s)" >> molyte-run
 set -e
 printf "%d\\n" "$status" > molyte-exit-status
 exit "$status"

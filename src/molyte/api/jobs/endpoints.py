@@ -7,10 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from molyte.api.auth import repository as auth_repo
-from molyte.api.deps import DB, Ctx, CurrentUser, JobId
+from molyte.api.deps import DB, MAX_ID, Ctx, CurrentUser, JobId
 from molyte.api.jobs import repository as jobs_repo
 from molyte.api.jobs import service
+from molyte.api.jobs.repository import JobFilters
 from molyte.api.jobs.schemas import (
+    CloneIn,
     FileOut,
     JobCreate,
     JobList,
@@ -42,6 +44,11 @@ def validate(body: JobCreate, user: CurrentUser) -> ValidationOut:
     return ValidationOut(ok=True, preview=service.preview(body))
 
 
+Word = Annotated[str | None, Query(min_length=1, max_length=300)]
+Bound = Annotated[float | None, Query(allow_inf_nan=False)]
+Id = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+
 @router.get("")
 def list_jobs(
     user: CurrentUser,
@@ -49,12 +56,54 @@ def list_jobs(
     state: JobState | None = None,
     type: JobType | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
+    salt: Word = None,
+    solvent: Word = None,
+    engine: Word = None,
+    method: Word = None,
+    basis: Word = None,
+    project_id: Id = None,
+    study_id: Id = None,
+    temperature_min: Bound = None,
+    temperature_max: Bound = None,
+    concentration_min: Bound = None,
+    concentration_max: Bound = None,
+    density_min: Bound = None,
+    density_max: Bound = None,
+    conductivity_min: Bound = None,
+    conductivity_max: Bound = None,
+    energy_min: Bound = None,
+    energy_max: Bound = None,
+    gap_min: Bound = None,
+    gap_max: Bound = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> JobList:
-    rows, total = service.list_jobs(
-        db, user, state=state, job_type=type, q=q, limit=limit, offset=offset
+    """Own and projects' jobs (admins: all), newest first; filters by chemistry (salt, solvent,
+    engine, method, basis), by temperature (K) and total salt concentration (mol/L) ranges, by
+    project and study, and by result ranges: density (g/cm^3), conductivity (S/m), energy
+    (hartree), gap (eV). Ranges include their ends."""
+    bounds = {
+        "temperature": (temperature_min, temperature_max),
+        "concentration": (concentration_min, concentration_max),
+        "density": (density_min, density_max),
+        "conductivity": (conductivity_min, conductivity_max),
+        "energy": (energy_min, energy_max),
+        "gap": (gap_min, gap_max),
+    }
+    filters = JobFilters(
+        state=state.value if state else None,
+        job_type=type.value if type else None,
+        q=q,
+        engine=engine,
+        method=method,
+        basis=basis,
+        salt=salt,
+        solvent=solvent,
+        project_id=project_id,
+        study_id=study_id,
+        ranges=tuple((k, lo, hi) for k, (lo, hi) in bounds.items() if (lo, hi) != (None, None)),
     )
+    rows, total = service.list_jobs(db, user, filters, limit=limit, offset=offset)
     return JobList(items=[job_out(j) for j in rows], total=total)
 
 
@@ -62,6 +111,16 @@ def list_jobs(
 def get_job(job_id: JobId, user: CurrentUser, db: DB) -> JobOut:
     job, events = service.get_with_events(db, user, job_id)
     return job_out(job, events)
+
+
+@router.post("/{job_id}/clone", status_code=status.HTTP_201_CREATED)
+def clone(job_id: JobId, body: CloneIn, user: CurrentUser, db: DB, ctx: Ctx) -> JobOut:
+    """Submit a job's request again, optionally with `spec_changes`; 201 once committed."""
+    owner = auth_repo.user_by_id(db, user.user_id or 0)
+    job, first_event = service.clone(db, user, job_id, body, owner.max_priority if owner else 0)
+    ctx.notifier.notify_on_commit(db, job.type)
+    ctx.metrics.jobs_submitted.labels(job.type).inc()
+    return job_out(job, [first_event])
 
 
 @router.post("/{job_id}/cancel")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from molyte.db.models import Job, JobEvent, ResultFile
+from molyte.db.models import Job, JobEvent, JobSpecies, ResultFile
 
 
 def add(db: Session, obj: Job | JobEvent | ResultFile) -> None:
@@ -45,56 +47,114 @@ def file_by_name(db: Session, job_id: int, name: str) -> ResultFile | None:
     return db.scalar(select(ResultFile).where(ResultFile.job_id == job_id, ResultFile.name == name))
 
 
+@dataclass(frozen=True)
+class JobFilters:
+    """What `GET /jobs` selects. `owner_id` and `project_ids` are the caller's visibility (own
+    jobs, or jobs of these projects; both None: everything, for admins); the rest are the
+    query's filters. `ranges` are `(column, low, high)` over Job's numeric search columns."""
+
+    owner_id: int | None = None
+    project_ids: Sequence[int] = ()
+    state: str | None = None
+    job_type: str | None = None
+    q: str | None = None
+    engine: str | None = None
+    method: str | None = None
+    basis: str | None = None
+    salt: str | None = None
+    solvent: str | None = None
+    project_id: int | None = None
+    study_id: int | None = None
+    ranges: tuple[tuple[str, float | None, float | None], ...] = ()
+
+
+# Numeric columns a range filter may name (the query parameters `<name>_min`, `<name>_max`).
+RANGE_COLUMNS = {
+    "temperature": Job.temperature,
+    "concentration": Job.concentration,
+    "density": Job.density,
+    "conductivity": Job.conductivity,
+    "energy": Job.energy_hartree,
+    "gap": Job.gap_ev,
+}
+
+
+def _conditions(f: JobFilters) -> list[ColumnElement[bool]]:
+    filters: list[ColumnElement[bool]] = []
+    if f.owner_id is not None:
+        if f.project_ids:
+            filters.append(or_(Job.owner_id == f.owner_id, Job.project_id.in_(f.project_ids)))
+        else:
+            filters.append(Job.owner_id == f.owner_id)
+    if f.state:
+        filters.append(Job.state == f.state)
+    if f.job_type:
+        filters.append(Job.type == f.job_type)
+    if f.q:
+        escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        filters.append(Job.name.ilike(f"%{escaped}%", escape="\\"))
+    equal: tuple[tuple[Any, object], ...] = (
+        (Job.engine, f.engine),
+        (Job.method, f.method),
+        (Job.basis, f.basis),
+        (Job.project_id, f.project_id),
+        (Job.study_id, f.study_id),
+    )
+    for column, value in equal:
+        if value is not None:
+            filters.append(column == value)
+    for kind, name in (("salt", f.salt), ("solvent", f.solvent)):
+        if name is not None:
+            filters.append(
+                Job.id.in_(
+                    select(JobSpecies.job_id).where(
+                        JobSpecies.kind == kind, JobSpecies.name == name
+                    )
+                )
+            )
+    for key, low, high in f.ranges:
+        column = RANGE_COLUMNS[key]
+        if low is not None:
+            filters.append(column >= low)
+        if high is not None:
+            filters.append(column <= high)
+    return filters
+
+
 def list_statements(
-    *,
-    owner_id: int | None,
-    state: str | None,
-    job_type: str | None,
-    q: str | None,
-    limit: int,
-    offset: int,
+    filters: JobFilters, *, limit: int, offset: int
 ) -> tuple[Select[int], Select[Job]]:
     """The count and the page queries of `list_jobs` (apart, so a benchmark can EXPLAIN them)."""
-    filters = []
-    if owner_id is not None:
-        filters.append(Job.owner_id == owner_id)
-    if state:
-        filters.append(Job.state == state)
-    if job_type:
-        filters.append(Job.type == job_type)
-    if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        filters.append(Job.name.ilike(f"%{escaped}%", escape="\\"))
-    count = select(func.count()).select_from(Job).where(*filters)
+    where = _conditions(filters)
+    count = select(func.count()).select_from(Job).where(*where)
     # The page's ids first, then their rows: the ids (and the rows an offset skips) come from
     # an index on (..., created_at, id) without reading the wide job rows.
     newest_first = (Job.created_at.desc(), Job.id.desc())
-    ids = select(Job.id).where(*filters).order_by(*newest_first).limit(limit).offset(offset)
+    ids = select(Job.id).where(*where).order_by(*newest_first).limit(limit).offset(offset)
     keys = ids.subquery("page")
     page = select(Job).join(keys, Job.id == keys.c.id).order_by(*newest_first)
     return count, page
 
 
 def list_jobs(
-    db: Session,
-    *,
-    owner_id: int | None,
-    state: str | None,
-    job_type: str | None,
-    q: str | None,
-    limit: int,
-    offset: int,
+    db: Session, filters: JobFilters, *, limit: int, offset: int
 ) -> tuple[Sequence[Job], int]:
     """One page of jobs, newest first, and the total matching count."""
-    count, page = list_statements(
-        owner_id=owner_id, state=state, job_type=job_type, q=q, limit=limit, offset=offset
-    )
+    count, page = list_statements(filters, limit=limit, offset=offset)
     total = db.scalar(count) or 0
     return db.scalars(page).all(), total
 
 
+def set_species(db: Session, job_id: int, species: Sequence[tuple[str, str]]) -> None:
+    """The job's salts and solvents for the search (replacing any)."""
+    db.execute(delete(JobSpecies).where(JobSpecies.job_id == job_id))
+    for kind, name in dict.fromkeys(species):
+        db.add(JobSpecies(job_id=job_id, kind=kind, name=name))
+
+
 def delete_job(db: Session, job: Job) -> None:
     db.execute(delete(JobEvent).where(JobEvent.job_id == job.id))
+    db.execute(delete(JobSpecies).where(JobSpecies.job_id == job.id))
     db.execute(delete(ResultFile).where(ResultFile.job_id == job.id))
     db.delete(job)
 

@@ -24,7 +24,19 @@ class JobCreate(BaseModel):
     # Routing: only a worker of this cluster / one that offers this partition takes the job.
     cluster: RouteName | None = None
     partition: RouteName | None = None
+    # A project the caller may submit to (member or owner); the job is then shared with it.
+    project_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     spec: dict[str, Any]
+
+
+class CloneIn(BaseModel):
+    """`POST /jobs/{id}/clone`: the same request again, with `spec_changes` as
+    `{dotted spec path: new value}` (`{"temperature": 330, "salts.0.concentration": 1.2}`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: JobName | None = None
+    spec_changes: dict[str, Any] = Field(default_factory=dict, max_length=50)
 
 
 class EventOut(BaseModel):
@@ -56,6 +68,8 @@ class JobOut(BaseModel):
     attempts: int
     created_at: datetime
     updated_at: datetime
+    project_id: int | None = None
+    study_id: int | None = None
     events: list[EventOut] = Field(default_factory=list)
 
 
@@ -119,5 +133,7 @@ def job_out(job: Job, events: list[JobEvent] | None = None) -> JobOut:
         attempts=job.attempts,
         created_at=job.created_at,
         updated_at=job.updated_at,
+        project_id=job.project_id,
+        study_id=job.study_id,
         events=[event_out(e) for e in events or []],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,10 +14,14 @@ from molyte.api.auth.principal import Principal
 from molyte.api.context import AppContext
 from molyte.api.jobs import repository as repo
 from molyte.api.jobs.lifecycle import move
-from molyte.api.jobs.schemas import JobCreate
+from molyte.api.jobs.schemas import CloneIn, JobCreate
+from molyte.api.projects.access import Need, authorize, readable_projects
 from molyte.db.models import Job, JobEvent, ResultFile
+from molyte.domain.common import NAME_MAX
 from molyte.domain.md_spec import MDSpec
 from molyte.domain.qc_spec import QCSpec
+from molyte.domain.search_keys import spec_keys
+from molyte.domain.spec_paths import PathNotFound, set_path
 from molyte.domain.specs import parse_spec
 from molyte.domain.states import JobState, JobType
 from molyte.errors import Conflict, Forbidden, NotFound, SpecInvalid
@@ -44,20 +49,34 @@ def requested_engine(job_type: JobType, spec: BaseModel) -> str:
 
 
 def submit(
-    db: Session, user: Principal, body: JobCreate, max_priority: int
+    db: Session,
+    user: Principal,
+    body: JobCreate,
+    max_priority: int,
+    *,
+    study_id: int | None = None,
+    study_values: dict[str, Any] | None = None,
 ) -> tuple[Job, JobEvent]:
     """Store a new PENDING job with its first event (both returned)."""
     spec = validate_spec(body)
     if body.priority > max_priority and not user.is_admin:
         raise Forbidden(f"Your highest allowed priority is {max_priority}")
+    if body.project_id is not None:
+        check_project(db, user, body.project_id)
     assert user.user_id is not None
     now = datetime.now(UTC)
+    stored_spec = spec.model_dump(mode="json", exclude_unset=False)
+    keys = spec_keys(body.type.value, stored_spec)
     job = Job(
         owner_id=user.user_id,
         type=body.type.value,
         name=body.name,
-        spec=spec.model_dump(mode="json", exclude_unset=False),
+        spec=stored_spec,
         engine=requested_engine(body.type, spec),
+        project_id=body.project_id,
+        study_id=study_id,
+        study_values=study_values,
+        **keys.columns(),
         partition=body.partition,
         cluster=body.cluster,
         state=JobState.PENDING.value,
@@ -68,6 +87,7 @@ def submit(
     )
     repo.add(db, job)
     db.flush()
+    repo.set_species(db, job.id, keys.species)
     event = JobEvent(
         job_id=job.id,
         time=now,
@@ -81,34 +101,68 @@ def submit(
     return job, event
 
 
-def visible_job(db: Session, user: Principal, job_id: int, *, for_update: bool = False) -> Job:
-    """The job if the caller may see it; another user's job is 404, like a missing one."""
+def check_project(db: Session, user: Principal, project_id: int) -> None:
+    """The caller may submit to the project (member, owner, admin); 404 or 403 otherwise."""
+    authorize(db, user, owner_id=None, project_id=project_id, need=Need.SUBMIT, what="Project")
+
+
+def visible_job(
+    db: Session,
+    user: Principal,
+    job_id: int,
+    *,
+    for_update: bool = False,
+    need: Need = Need.READ,
+) -> Job:
+    """The job if the caller may see it (and do `need`); a job the caller may not see is 404,
+    like a missing one."""
     job = repo.get(db, job_id, for_update=for_update)
-    if job is None or (not user.is_admin and job.owner_id != user.user_id):
+    if job is None:
         raise NotFound("Job not found")
+    authorize(db, user, owner_id=job.owner_id, project_id=job.project_id, need=need, what="Job")
     return job
 
 
 def list_jobs(
-    db: Session,
-    user: Principal,
-    *,
-    state: JobState | None,
-    job_type: JobType | None,
-    q: str | None,
-    limit: int,
-    offset: int,
+    db: Session, user: Principal, filters: repo.JobFilters, *, limit: int, offset: int
 ) -> tuple[list[Job], int]:
-    rows, total = repo.list_jobs(
-        db,
-        owner_id=None if user.is_admin else user.user_id,
-        state=state.value if state else None,
-        job_type=job_type.value if job_type else None,
-        q=q,
-        limit=limit,
-        offset=offset,
-    )
+    """A page of the jobs the caller may see (own and its projects'; admins: all)."""
+    projects = readable_projects(db, user)
+    if projects is not None:
+        filters = replace(filters, owner_id=user.user_id, project_ids=projects)
+    rows, total = repo.list_jobs(db, filters, limit=limit, offset=offset)
     return list(rows), total
+
+
+def clone(
+    db: Session, user: Principal, job_id: int, body: CloneIn, max_priority: int
+) -> tuple[Job, JobEvent]:
+    """Submit a job's request again (in its project), with `spec_changes` applied."""
+    source = visible_job(db, user, job_id)
+    spec = dict(source.spec)
+    for path, value in body.spec_changes.items():
+        try:
+            spec = set_path(spec, path, value)
+        except PathNotFound as exc:
+            raise SpecInvalid(
+                [{"loc": ["body", "spec_changes", path], "msg": str(exc), "type": "path"}]
+            ) from exc
+    request = JobCreate(
+        type=JobType(source.type),
+        name=body.name or copy_name(source.name),
+        priority=min(source.priority, max_priority) if not user.is_admin else source.priority,
+        cluster=source.cluster,
+        partition=source.partition,
+        project_id=source.project_id,
+        spec=spec,
+    )
+    return submit(db, user, request, max_priority)
+
+
+def copy_name(name: str) -> str:
+    """`name (copy)`, shortened to fit the name's length limit."""
+    suffix = " (copy)"
+    return name[: NAME_MAX - len(suffix)].rstrip() + suffix
 
 
 def get_with_events(db: Session, user: Principal, job_id: int) -> tuple[Job, list[JobEvent]]:
@@ -118,7 +172,7 @@ def get_with_events(db: Session, user: Principal, job_id: int) -> tuple[Job, lis
 
 def cancel(db: Session, user: Principal, job_id: int) -> Job:
     """Cancel at once; a worker holding the job learns it from its next heartbeat."""
-    job = visible_job(db, user, job_id, for_update=True)
+    job = visible_job(db, user, job_id, for_update=True, need=Need.MANAGE)
     if JobState(job.state).terminal:
         raise Conflict(f"Job is already {job.state}")
     move(db, job, JobState.CANCELLED, actor=user.actor, message="cancelled by user")
@@ -128,7 +182,7 @@ def cancel(db: Session, user: Principal, job_id: int) -> Job:
 
 def delete(db: Session, ctx: AppContext, user: Principal, job_id: int) -> None:
     """Delete a finished job with its result objects."""
-    job = visible_job(db, user, job_id, for_update=True)
+    job = visible_job(db, user, job_id, for_update=True, need=Need.MANAGE)
     if not JobState(job.state).terminal:
         raise Conflict("Only finished jobs can be deleted; cancel it first")
     ctx.store.delete_prefix(f"results/{job.id}/")

@@ -3,15 +3,20 @@ its bytes."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from molyte import __version__
 from molyte.api.context import AppContext
 from molyte.api.jobs import repository as jobs_repo
 from molyte.api.results.schemas import CompleteRequest, RegisterRequest, UploadRequest
+from molyte.api.workers import repository as workers_repo
 from molyte.api.workers.service import held_job
-from molyte.db.models import ResultFile
+from molyte.db.models import Job, ResultFile
+from molyte.domain import provenance
+from molyte.domain.search_keys import result_keys
 from molyte.domain.states import JobState
 from molyte.errors import Conflict
 from molyte.storage import uploads
@@ -60,5 +65,26 @@ def register(db: Session, ctx: AppContext, job_id: int, body: RegisterRequest) -
         row.sha256 = entry["sha256"] or ""
         row.storage_key = entry["key"]
         total += int(entry["size"])
-    job.summary = body.summary
+    summary = dict(body.summary)
+    summary["provenance"] = _provenance(db, job, summary.get("provenance"))
+    job.summary = summary
+    for column, value in result_keys(summary).items():
+        setattr(job, column, value)
     return total
+
+
+def _provenance(db: Session, job: Job, reported: Any) -> dict[str, Any]:
+    """The worker's provenance, completed with what the server knows about the run."""
+    running = [e.time for e in jobs_repo.events(db, job.id) if e.to_state == JobState.RUNNING.value]
+    worker = workers_repo.worker_by_name(db, job.worker_name) if job.worker_name else None
+    return provenance.complete(
+        reported if isinstance(reported, dict) else None,
+        molyte_version=__version__,
+        worker=job.worker_name,
+        host=worker.hostname if worker else None,
+        engine=job.engine,
+        scheduler_job_id=job.scheduler_job_id,
+        started_at=running[-1] if running else None,
+        finished_at=datetime.now(UTC),
+        cpus=provenance.requested_cpus(job.spec),
+    )

@@ -1,0 +1,1 @@
+"""Accounting: core-hours per user and per project over a period."""

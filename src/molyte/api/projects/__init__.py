@@ -1,0 +1,1 @@
+"""Projects: shared jobs and studies, and who may read or submit to them."""

@@ -1,0 +1,34 @@
+"""Bodies of the project API (DESIGN.md, "Additions (second round)", Projects)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from molyte.api.projects.access import ProjectRole
+from molyte.domain.common import JobName
+
+
+class ProjectCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: JobName
+
+
+class MemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=64)
+    role: ProjectRole
+
+
+class MemberOut(BaseModel):
+    username: str
+    role: ProjectRole
+
+
+class ProjectOut(BaseModel):
+    id: int
+    name: str
+    # The caller's role; null for an admin who is not a member.
+    role: ProjectRole | None = None
+    members: list[MemberOut] | None = None

@@ -1,0 +1,94 @@
+"""Dotted spec paths (studies, clone), search keys, key results and provenance: pure parts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from molyte.domain import provenance
+from molyte.domain.search_keys import key_results, result_keys, spec_keys
+from molyte.domain.spec_paths import PathNotFound, set_path
+
+SPEC = {
+    "salts": [{"name": "LiPF6", "concentration": 1.0}, {"name": "LiFSI", "concentration": 0.25}],
+    "solvents": [{"name": "EC", "smiles": None, "ratio": 1.0}, {"name": None, "smiles": "COC"}],
+    "temperature": 298.15,
+    "stages": None,
+}
+
+
+def test_set_path_changes_a_copy() -> None:
+    changed = set_path(SPEC, "salts.1.concentration", 0.5)
+    assert changed["salts"][1]["concentration"] == 0.5
+    assert SPEC["salts"][1]["concentration"] == 0.25  # type: ignore[index]
+    assert set_path(SPEC, "temperature", 330)["temperature"] == 330
+    assert set_path(SPEC, "stages", {"nvt_ps": 5})["stages"] == {"nvt_ps": 5}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["salts.2.concentration", "salts.x.name", "salts.0.charge", "stages.nvt_ps", "", "a..b",
+     "temperature.0", "salts.-1.name"],
+)  # fmt: skip
+def test_set_path_refuses_what_does_not_exist(path: str) -> None:
+    with pytest.raises(PathNotFound):
+        set_path(SPEC, path, 1)
+
+
+def test_spec_keys() -> None:
+    md = spec_keys("MD", SPEC)
+    assert md.temperature == 298.15 and md.concentration == 1.25
+    assert md.species == [
+        ("salt", "LiPF6"),
+        ("salt", "LiFSI"),
+        ("solvent", "EC"),
+        ("solvent", "COC"),
+    ]
+    qc = spec_keys("QC", {"method": "B3LYP", "basis": "def2-SVP"})
+    assert (qc.method, qc.basis, qc.temperature, qc.species) == ("B3LYP", "def2-SVP", None, [])
+
+
+def test_result_keys_and_key_results() -> None:
+    summary = {
+        "density": {"mean": 1.3},
+        "conductivity": None,
+        "diffusion": [{"species": "Li", "D": 1e-6}, {"species": "PF6", "D": None}],
+        "transference_number": 0.4,
+        "rdf": [{"pair": "Li-O(EC)", "coordination": 4.0}],
+        "provenance": {"core_hours": 2.5},
+    }
+    assert result_keys(summary) == {
+        "density": 1.3, "conductivity": None, "energy_hartree": None, "gap_ev": None,
+        "core_hours": 2.5,
+    }  # fmt: skip
+    assert key_results("MD", summary) == {
+        "density_g_cm3": 1.3, "conductivity_S_m": None, "D_Li_cm2_s": 1e-6, "D_PF6_cm2_s": None,
+        "transference_number": 0.4, "CN_Li-O(EC)": 4.0,
+    }  # fmt: skip
+    qc = {"scf_energy_hartree": -1.0, "gap_ev": 5.0, "redox_potential_v": 4.1, "homo_ev": True}
+    assert key_results("QC", qc) == {
+        "scf_energy_hartree": -1.0, "homo_ev": None, "lumo_ev": None, "gap_ev": 5.0,
+        "dipole_debye": None, "redox_potential_v": 4.1,
+    }  # fmt: skip
+    assert key_results("MD", None) == {}
+
+
+def test_provenance_keeps_the_workers_values_and_fills_the_rest() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    end = start + timedelta(minutes=90)
+    filled = provenance.complete(
+        {"engine_version": "v1", "host": None, "core_hours": None},
+        molyte_version="0.1.0", worker="w", host="login1", engine="lammps",
+        scheduler_job_id="7", started_at=start, finished_at=end, cpus=4,
+    )  # fmt: skip
+    assert filled["engine_version"] == "v1" and filled["host"] == "login1"
+    assert filled["core_hours"] == 6.0 and filled["started_at"] == start.isoformat()
+    assert set(provenance.FIELDS) <= set(filled)
+    kept = provenance.complete(
+        {"core_hours": 1.25, "host": "node3", "worker": "spoofed"},
+        molyte_version="0.1.0", worker="w", host="login1", engine="xtb",
+        scheduler_job_id=None, started_at=None, finished_at=end, cpus=4,
+    )  # fmt: skip
+    assert (kept["core_hours"], kept["host"], kept["worker"]) == (1.25, "node3", "w")
+    assert provenance.requested_cpus({"resources": {"tasks": 4, "cpus_per_task": 2}}) == 8
