@@ -6,6 +6,7 @@ import { NotFound } from "../components/NotFound";
 import { usePageTitle } from "../components/usePageTitle";
 import { usePolling } from "../components/usePolling";
 import { useI18n } from "../i18n/I18nContext";
+import { useProjects } from "../projects/ProjectContext";
 import { formatNumber } from "../jobs/format";
 import { StateBadge } from "../jobs/StateBadge";
 import { LazyPlot } from "../results/LazyPlot";
@@ -48,6 +49,7 @@ function columnId(column: Column): string {
 function StudyView({ id }: { id: string }) {
   const { t } = useI18n();
   const navigate = useNavigate();
+  const { projects } = useProjects();
   const [finished, setFinished] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -158,6 +160,15 @@ function StudyView({ id }: { id: string }) {
         <div>
           <p className="muted small-text">
             {t("study.heading", { id: data.id })} · {data.type}
+            {data.project_id != null && (
+              <span data-testid="study-project">
+                {" "}
+                ·{" "}
+                {t("study.inProject", {
+                  name: projects.find((p) => p.id === data.project_id)?.name ?? `#${data.project_id}`,
+                })}
+              </span>
+            )}
           </p>
           <h1 data-testid="study-name">{data.name}</h1>
         </div>
