@@ -1,6 +1,6 @@
 import { useI18n } from "../i18n/I18nContext";
 import type { StringKey } from "../i18n/strings";
-import { num, obj, str } from "../results/summary";
+import { arr, num, obj, str } from "../results/summary";
 import { formatNumber, formatTime } from "./format";
 
 /** The provenance fields in the order the job page lists them, with their labels. */
@@ -14,8 +14,25 @@ const FIELDS: [string, StringKey][] = [
   ["scheduler_job_id", "provenance.schedulerId"],
   ["started_at", "provenance.started"],
   ["finished_at", "provenance.finished"],
+  ["cpus", "provenance.cpus"],
   ["core_hours", "provenance.coreHours"],
 ];
+
+/**
+ * A force field as text: a name, `{name, version}`, or an MD run's `{sources, sha256}` shown as
+ * "OPLS-AA, GAFF2 · sha256 1a2b3c4d5e6f…" (the start of the parameter files' hash).
+ */
+export function forcefieldText(raw: unknown): string | undefined {
+  const record = obj(raw);
+  if (!record) return str(raw) || undefined;
+  const sources = arr(record.sources).filter((s): s is string => typeof s === "string");
+  const name =
+    sources.length > 0
+      ? sources.join(", ")
+      : [str(record.name), str(record.version)].filter(Boolean).join(" ");
+  const hash = str(record.sha256);
+  return [name, hash ? `sha256 ${hash.slice(0, 12)}…` : ""].filter(Boolean).join(" · ") || undefined;
+}
 
 /** How a completed job was made: Molyte and engine versions, force field, where and how long. */
 export function Provenance({ value }: { value: unknown }) {
@@ -28,9 +45,7 @@ export function Provenance({ value }: { value: unknown }) {
     if (key.endsWith("_at")) return str(raw) ? formatTime(str(raw), locale) : undefined;
     if (key === "core_hours") return num(raw) !== undefined ? formatNumber(num(raw), 3) : undefined;
     if (typeof raw === "number") return String(raw);
-    // A force field may be given as {name, version}; show it as "name version".
-    const record = obj(raw);
-    if (record) return [str(record.name), str(record.version)].filter(Boolean).join(" ") || undefined;
+    if (key === "forcefield") return forcefieldText(raw);
     return str(raw) || undefined;
   };
   const shown = FIELDS.filter(([key]) => text(key) !== undefined);
@@ -42,7 +57,9 @@ export function Provenance({ value }: { value: unknown }) {
         {shown.map(([key, label]) => (
           <div key={key} className="fact" data-testid={`provenance-${key}`}>
             <dt>{t(label)}</dt>
-            <dd>{text(key)}</dd>
+            <dd title={key === "forcefield" ? str(obj(provenance.forcefield)?.sha256) : undefined}>
+              {text(key)}
+            </dd>
           </div>
         ))}
       </dl>

@@ -215,7 +215,12 @@ describe("job page additions", () => {
               molyte_version: "0.4.0",
               engine: "lammps",
               engine_version: "2Aug2023",
-              forcefield: "OPLS-AA",
+              forcefield: {
+                sources: ["GAFF2", "OPLS-AA"],
+                parameter_files: ["in.lammps"],
+                sha256: "0123456789abcdef",
+              },
+              cpus: 2,
               worker: "e2e-worker",
               host: "node-1",
               scheduler_job_id: "1234",
@@ -235,6 +240,10 @@ describe("job page additions", () => {
     );
     expect(within(provenance).getByTestId("provenance-core_hours").textContent).toBe("Core-hours0.0667");
     expect(within(provenance).getByTestId("provenance-scheduler_job_id").textContent).toContain("1234");
+    expect(within(provenance).getByTestId("provenance-forcefield").textContent).toBe(
+      "Force fieldGAFF2, OPLS-AA · sha256 0123456789ab…",
+    );
+    expect(within(provenance).getByTestId("provenance-cpus").textContent).toBe("CPUs2");
     expect(screen.getByTestId("make-study").getAttribute("href")).toBe("/studies/new/md?from=42");
     await act(async () => {
       fireEvent.click(screen.getByTestId("run-again"));
