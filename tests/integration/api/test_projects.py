@@ -134,6 +134,8 @@ def test_project_roles(api: Api) -> None:
     assert r.status_code == 404 and r.json()["detail"] == "Project not found"
     r = api.client.post("/api/v1/studies", json=study_body(project), headers=outsider)
     assert r.status_code == 404
+    r = api.client.post("/api/v1/jobs", json={**qc_body(), "project_id": 999}, headers=api.admin)
+    assert r.status_code == 404 and r.json()["detail"] == "Project not found"
     assert ids(api.client.get("/api/v1/jobs", headers=outsider)) == set()
     assert api.client.get("/api/v1/studies", headers=outsider).json()["total"] == 0
     assert api.client.get("/api/v1/projects", headers=outsider).json() == []

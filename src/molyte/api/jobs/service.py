@@ -15,6 +15,7 @@ from molyte.api.context import AppContext
 from molyte.api.jobs import repository as repo
 from molyte.api.jobs.lifecycle import move
 from molyte.api.jobs.schemas import CloneIn, JobCreate
+from molyte.api.projects import repository as projects_repo
 from molyte.api.projects.access import Need, authorize, readable_projects
 from molyte.db.models import Job, JobEvent, ResultFile
 from molyte.domain.common import NAME_MAX
@@ -103,6 +104,8 @@ def submit(
 
 def check_project(db: Session, user: Principal, project_id: int) -> None:
     """The caller may submit to the project (member, owner, admin); 404 or 403 otherwise."""
+    if projects_repo.get(db, project_id) is None:
+        raise NotFound("Project not found")
     authorize(db, user, owner_id=None, project_id=project_id, need=Need.SUBMIT, what="Project")
 
 
