@@ -147,10 +147,12 @@ def test_md_study_from_form_to_plot(page: Page, stack: tuple[Api, LiveServer]) -
     svg = data.decode()
     assert svg.startswith("<svg") and svg.count("<circle ") == 2
     assert "Density (g/cm³)" in svg
+    (ARTIFACTS / "26-study-plot-export.svg").write_text(svg)
     name, data = download_text(page, "plot-study-png")
     assert name.endswith(".png")
     image = Image.open(io.BytesIO(data))
     assert image.format == "PNG" and image.size == (1440, 880)
+    (ARTIFACTS / "26-study-plot-export.png").write_bytes(data)
 
     # A job of the study: its provenance, and "make a study from this job" starts from its spec.
     page.get_by_role("link", name=f"#{job_ids[0]}").click()

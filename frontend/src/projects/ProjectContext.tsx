@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
 import { api } from "../api/client";
+import { useAuth } from "../auth/AuthContext";
 import { usePolling } from "../components/usePolling";
 import { useI18n } from "../i18n/I18nContext";
 import { listItems } from "../studies/list";
@@ -14,12 +15,16 @@ interface Projects {
   reload: () => void;
 }
 
-const PROJECT_KEY = "molyte.project";
 const ProjectContext = createContext<Projects | null>(null);
 
-function storedProject(): number | null {
+/** Where the choice is kept: per user, so whoever signs in next on this browser starts afresh. */
+export function projectKey(username: string | undefined): string {
+  return `molyte.project.${username ?? ""}`;
+}
+
+function storedProject(key: string): number | null {
   try {
-    const value = Number(localStorage.getItem(PROJECT_KEY));
+    const value = Number(localStorage.getItem(key));
     return Number.isInteger(value) && value > 0 ? value : null;
   } catch {
     return null;
@@ -28,20 +33,25 @@ function storedProject(): number | null {
 
 /** The signed-in user's projects and the one chosen in the switcher (kept across reloads). */
 export function ProjectProvider({ children }: { children: ReactNode }) {
-  const loaded = usePolling((signal) => api<unknown>("/projects", { signal }), "projects", 0);
-  const [chosen, setChosen] = useState<number | null>(storedProject);
+  const { user } = useAuth();
+  const key = projectKey(user?.username);
+  const loaded = usePolling((signal) => api<unknown>("/projects", { signal }), `projects-${key}`, 0);
+  const [chosen, setChosen] = useState<number | null>(() => storedProject(key));
   const projects = useMemo(() => listItems<Project>(loaded.data), [loaded.data]);
   // A project the user no longer belongs to falls back to personal work.
   const current = projects.find((project) => project.id === chosen) ?? null;
-  const setCurrent = useCallback((id: number | null) => {
-    setChosen(id);
-    try {
-      if (id === null) localStorage.removeItem(PROJECT_KEY);
-      else localStorage.setItem(PROJECT_KEY, String(id));
-    } catch {
-      // Without storage the choice lasts until the page is reloaded.
-    }
-  }, []);
+  const setCurrent = useCallback(
+    (id: number | null) => {
+      setChosen(id);
+      try {
+        if (id === null) localStorage.removeItem(key);
+        else localStorage.setItem(key, String(id));
+      } catch {
+        // Without storage the choice lasts until the page is reloaded.
+      }
+    },
+    [key],
+  );
   const { reload } = loaded;
   const value = useMemo(
     () => ({ projects, current, setCurrent, reload }),

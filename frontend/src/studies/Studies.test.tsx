@@ -67,7 +67,7 @@ afterEach(() => {
 
 describe("new study form", () => {
   it("counts the jobs as values are typed and posts the grid into the chosen project", async () => {
-    localStorage.setItem("molyte.project", "3");
+    localStorage.setItem("molyte.project.alice", "3");
     const calls = installFakeServer({
       "GET /api/v1/auth/me": () => ({ json: ME }),
       "GET /api/v1/projects": () => ({ json: PROJECTS }),
@@ -280,7 +280,7 @@ describe("projects and usage", () => {
     const card = await screen.findByTestId("project-3");
     expect((await within(card).findByTestId("member-3-alice")).textContent).toContain("owner");
     fireEvent.click(within(card).getByText("Work in this project"));
-    expect(localStorage.getItem("molyte.project")).toBe("3");
+    expect(localStorage.getItem("molyte.project.alice")).toBe("3");
     expect(screen.getByTestId("project-switcher")).toHaveProperty("value", "3");
     fireEvent.change(within(card).getByLabelText("Username"), { target: { value: "bob" } });
     fireEvent.change(within(card).getByLabelText("Role"), { target: { value: "viewer" } });
