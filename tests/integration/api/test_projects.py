@@ -269,6 +269,11 @@ def test_search_by_chemistry_condition_project_study_and_result(api: Api) -> Non
         ).status_code
         == 422
     )
+    for bad in ({"salt": "Li\x00"}, {"solvent": "EC\n"}, {"salt": ""}):
+        r = api.client.get("/api/v1/jobs", params=bad, headers=api.alice)
+        assert r.status_code == 422, bad
+    r = api.client.delete(f"/api/v1/projects/{project}/members/bo%00b", headers=api.alice)
+    assert r.status_code == 422
     # Other users' jobs stay out of their searches.
     assert ids(api.client.get("/api/v1/jobs", params={"salt": "LiPF6"}, headers=api.bob)) == set()
 

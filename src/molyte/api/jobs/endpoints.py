@@ -44,7 +44,8 @@ def validate(body: JobCreate, user: CurrentUser) -> ValidationOut:
     return ValidationOut(ok=True, preview=service.preview(body))
 
 
-Word = Annotated[str | None, Query(min_length=1, max_length=300)]
+# No control characters: PostgreSQL refuses a NUL in a text parameter (a 500, not a 422).
+Word = Annotated[str | None, Query(min_length=1, max_length=300, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Bound = Annotated[float | None, Query(allow_inf_nan=False)]
 Id = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 

@@ -10,10 +10,17 @@ from molyte.api.deps import DB, MAX_ID, CurrentUser
 from molyte.api.projects import repository as repo
 from molyte.api.projects import service
 from molyte.api.projects.access import ProjectRole
-from molyte.api.projects.schemas import MemberIn, MemberOut, ProjectCreate, ProjectOut
+from molyte.api.projects.schemas import (
+    USERNAME_PATTERN,
+    MemberIn,
+    MemberOut,
+    ProjectCreate,
+    ProjectOut,
+)
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 ProjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Username = Annotated[str, Path(min_length=1, max_length=64, pattern=USERNAME_PATTERN)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -50,6 +57,6 @@ def set_member(project_id: ProjectId, body: MemberIn, user: CurrentUser, db: DB)
 
 
 @router.delete("/{project_id}/members/{username}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_member(project_id: ProjectId, username: str, user: CurrentUser, db: DB) -> Response:
+def remove_member(project_id: ProjectId, username: Username, user: CurrentUser, db: DB) -> Response:
     service.remove_member(db, user, project_id, username)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

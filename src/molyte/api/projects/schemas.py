@@ -7,6 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from molyte.api.projects.access import ProjectRole
 from molyte.domain.common import JobName
 
+# Any text without control characters (PostgreSQL refuses a NUL in a text parameter).
+USERNAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+
 
 class ProjectCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -17,7 +20,7 @@ class ProjectCreate(BaseModel):
 class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=64)
+    username: str = Field(min_length=1, max_length=64, pattern=USERNAME_PATTERN)
     role: ProjectRole
 
 
