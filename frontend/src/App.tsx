@@ -11,6 +11,10 @@ import { NewQcJobPage } from "./qc/NewQcJobPage";
 import { WorkersPage } from "./admin/WorkersPage";
 import { UsersPage } from "./admin/UsersPage";
 import { TokensPage } from "./admin/TokensPage";
+import { UsagePage } from "./admin/UsagePage";
+import { ProjectsPage } from "./projects/ProjectsPage";
+import { StudiesListPage } from "./studies/StudiesListPage";
+import { StudyPage } from "./studies/StudyPage";
 import type { ReactNode } from "react";
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -47,6 +51,19 @@ export function AppRoutes() {
         <Route path="/jobs/new/md" element={<NewMdJobPage />} />
         <Route path="/jobs/new/qc" element={<NewQcJobPage />} />
         <Route path="/jobs/:id" element={<JobDetailPage />} />
+        <Route path="/studies" element={<StudiesListPage />} />
+        <Route path="/studies/new/md" element={<NewMdJobPage study />} />
+        <Route path="/studies/new/qc" element={<NewQcJobPage study />} />
+        <Route path="/studies/:id" element={<StudyPage />} />
+        <Route path="/projects" element={<ProjectsPage />} />
+        <Route
+          path="/admin/usage"
+          element={
+            <RequireAdmin>
+              <UsagePage />
+            </RequireAdmin>
+          }
+        />
         <Route
           path="/admin/workers"
           element={

@@ -31,6 +31,8 @@ interface NamePriorityProps {
   errors: FieldErrors;
   onName: (name: string) => void;
   onPriority: (priority: number) => void;
+  /** The name field's label when the form names something else (a study); default "Job name". */
+  nameLabel?: string;
 }
 
 /** Job name (optional: a name is suggested) and priority. */
@@ -41,6 +43,7 @@ export function NamePriorityFields({
   errors,
   onName,
   onPriority,
+  nameLabel,
 }: NamePriorityProps) {
   const { t } = useI18n();
   const { user } = useAuth();
@@ -52,7 +55,7 @@ export function NamePriorityFields({
   }, [fallback, onPriority]);
   return (
     <div className="grid two">
-      <Field path="name" label={t("form.name")} errors={errors.name} hint={t("form.nameHint")}>
+      <Field path="name" label={nameLabel ?? t("form.name")} errors={errors.name} hint={t("form.nameHint")}>
         {(control) => (
           <input
             {...control}

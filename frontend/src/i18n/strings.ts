@@ -1,5 +1,7 @@
 // Every text the UI shows, in English (the default) and 中文. `zh` must have every key of `en`.
 
+import { studyEn, studyZh } from "./studyStrings";
+
 export type Language = "en" | "zh";
 
 const en = {
@@ -304,6 +306,7 @@ const en = {
   "tokens.revoked": "revoked",
   "tokens.revoke": "Revoke",
   "tokens.revokeToken": "Revoke token {name}",
+  ...studyEn,
 };
 
 export type StringKey = keyof typeof en;
@@ -610,6 +613,7 @@ const zh: Record<StringKey, string> = {
   "tokens.revoked": "已吊销",
   "tokens.revoke": "吊销",
   "tokens.revokeToken": "吊销令牌 {name}",
+  ...studyZh,
 };
 
 export const STRINGS: Record<Language, Record<StringKey, string>> = { en, zh };

@@ -1,6 +1,6 @@
 import { useCallback, useState } from "react";
 import { usePageTitle } from "../components/usePageTitle";
-import { useNavigate, useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 import { ApiError, api, errorMessage } from "../api/client";
 import { TERMINAL_STATES, type Job, type Results } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
@@ -70,6 +70,15 @@ function JobDetail({ id }: { id: string }) {
       setActionError(errorMessage(error));
     }
   };
+  const runAgain = async () => {
+    setActionError(null);
+    try {
+      const copy = await api<Job>(`/jobs/${data.id}/clone`, { method: "POST", json: {} });
+      navigate(`/jobs/${copy.id}`);
+    } catch (error) {
+      setActionError(errorMessage(error));
+    }
+  };
   const remove = async () => {
     setActionError(null);
     try {
@@ -94,6 +103,16 @@ function JobDetail({ id }: { id: string }) {
         </div>
         <div className="actions">
           <StateBadge state={data.state} />
+          <button type="button" className="secondary" data-testid="run-again" onClick={() => void runAgain()}>
+            {t("job.runAgain")}
+          </button>
+          <Link
+            className="button secondary"
+            data-testid="make-study"
+            to={`/studies/new/${data.type === "QC" ? "qc" : "md"}?from=${data.id}`}
+          >
+            {t("job.makeStudy")}
+          </Link>
           {!isTerminal && (
             <button
               type="button"

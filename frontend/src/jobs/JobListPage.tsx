@@ -4,6 +4,7 @@ import { Link, useSearchParams } from "react-router";
 import { api, errorMessage, query } from "../api/client";
 import { JOB_STATES, TERMINAL_STATES, type Job, type JobPage } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
+import { useProjects } from "../projects/ProjectContext";
 import { usePolling } from "../components/usePolling";
 import { useI18n } from "../i18n/I18nContext";
 import { formatTime, priorityKey } from "./format";
@@ -25,7 +26,8 @@ export function JobListPage() {
   const [search, setSearch] = useState(q);
   const [actionError, setActionError] = useState<string | null>(null);
 
-  const path = `/jobs${query({ state, type, q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })}`;
+  const { current: project } = useProjects();
+  const path = `/jobs${query({ state, type, q, project_id: project?.id, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })}`;
   const jobs = usePolling((signal) => api<JobPage>(path, { signal }), path, POLL_MS);
 
   const setFilter = (key: string, value: string) => {

@@ -1,6 +1,6 @@
-import { useMemo, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { usePageTitle } from "../components/usePageTitle";
-import { useNavigate } from "react-router";
+import { useNavigate, useSearchParams } from "react-router";
 import { ApiError, api, errorMessage } from "../api/client";
 import type { Job, Library, LibrarySalt, LibrarySolvent } from "../api/types";
 import { Depiction } from "../components/Depiction";
@@ -26,6 +26,12 @@ import {
   type StagesForm,
 } from "./mdForm";
 import { SystemSummary } from "./SystemSummary";
+import { useProjects } from "../projects/ProjectContext";
+import { mdChoices, mdStudySpec } from "../studies/choices";
+import { mdFormFromSpec } from "../studies/fromJob";
+import { StudyVariables, useStudyVariables } from "../studies/StudyVariables";
+import type { StudyCreated } from "../studies/types";
+import { buildStudyBody, studyErrorDetail } from "../studies/sweep";
 
 const MAX_SALTS = 4;
 const MAX_SOLVENTS = 6;
@@ -40,12 +46,39 @@ const ADVANCED_PATHS = [
   "seed",
 ];
 
-/** The electrolyte builder: salts, solvents, conditions, protocol and resources of an MD job. */
-export function NewMdJobPage() {
+/**
+ * The electrolyte builder: salts, solvents, conditions, protocol and resources of an MD job.
+ * As a study form (`study`), it also asks which fields vary and submits the whole grid.
+ */
+export function NewMdJobPage({ study = false }: { study?: boolean }) {
+  const [params] = useSearchParams();
+  const from = params.get("from");
+  const [start, setStart] = useState<MdFormState | null>(from ? null : initialMdForm());
+  const [loadError, setLoadError] = useState<string | null>(null);
+  useEffect(() => {
+    // "Make a study from this job": the form starts from that job's spec.
+    if (!from) return;
+    api<Job>(`/jobs/${encodeURIComponent(from)}`)
+      .then((job) => setStart({ ...mdFormFromSpec(job.spec), name: job.name }))
+      .catch((error: unknown) => setLoadError(errorMessage(error)));
+  }, [from]);
+  const { t } = useI18n();
+  if (loadError)
+    return (
+      <p className="error" role="alert">
+        {loadError}
+      </p>
+    );
+  if (!start) return <p className="loading">{t("common.loading")}</p>;
+  return <MdForm start={start} study={study} />;
+}
+
+function MdForm({ start, study }: { start: MdFormState; study: boolean }) {
   const { t } = useI18n();
   const navigate = useNavigate();
-  usePageTitle(t("nav.newMd"));
-  const [form, setForm] = useState<MdFormState>(initialMdForm);
+  const { current: project } = useProjects();
+  usePageTitle(t(study ? "study.newMd" : "nav.newMd"));
+  const [form, setForm] = useState<MdFormState>(start);
   const [submitErrors, setSubmitErrors] = useState<FieldErrors | null>(null);
   const [submitting, setSubmitting] = useState(false);
   const [advancedOpen, setAdvancedOpen] = useState(false);
@@ -55,6 +88,8 @@ export function NewMdJobPage() {
   const paths = useMemo(() => mdFieldPaths(form), [form]);
   const live = useLiveValidation(body, paths);
   const errors = submitErrors ?? live.errors;
+  const choices = useMemo(() => mdChoices(form, t), [form, t]);
+  const variables = useStudyVariables(choices, body.spec as Record<string, unknown>);
 
   const update = (change: Partial<MdFormState>) => {
     setSubmitErrors(null);
@@ -70,11 +105,26 @@ export function NewMdJobPage() {
     event.preventDefault();
     setSubmitting(true);
     try {
-      const job = await api<Job>("/jobs", { method: "POST", json: body });
+      if (study) {
+        const { vary } = variables.parsed;
+        const base = { ...body, spec: mdStudySpec(body.spec as Record<string, unknown>, form.stages, vary) };
+        const created = await api<StudyCreated>("/studies", {
+          method: "POST",
+          json: buildStudyBody(base, vary, project?.id ?? null),
+        });
+        navigate(`/studies/${created.id}`);
+        return;
+      }
+      const job = await api<Job>("/jobs", {
+        method: "POST",
+        json: project ? { ...body, project_id: project.id } : body,
+      });
       navigate(`/jobs/${job.id}`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 422)
-        setSubmitErrors(mapValidationErrors(error.detail, paths));
+        setSubmitErrors(
+          mapValidationErrors(study ? studyErrorDetail(error.detail) : error.detail, [...paths, "vary"]),
+        );
       else setSubmitErrors({ "": [errorMessage(error)] });
     } finally {
       setSubmitting(false);
@@ -87,7 +137,7 @@ export function NewMdJobPage() {
 
   return (
     <div className="page">
-      <h1>{t("md.title")}</h1>
+      <h1>{t(study ? "study.newMd" : "md.title")}</h1>
       {library.error != null && (
         <p className="error" role="alert">
           {t("md.libraryFailed", { error: errorMessage(library.error) })}
@@ -103,6 +153,7 @@ export function NewMdJobPage() {
               errors={errors}
               onName={(name) => update({ name })}
               onPriority={(priority) => update({ priority })}
+              nameLabel={study ? t("study.name") : undefined}
             />
           </section>
 
@@ -537,10 +588,34 @@ export function NewMdJobPage() {
             checking={live.checking}
             valid={Object.keys(errors).length === 0}
           />
+          {study && (
+            <StudyVariables
+              choices={choices}
+              spec={body.spec as Record<string, unknown>}
+              rows={variables.rows}
+              parsed={variables.parsed}
+              onRows={(rows) => {
+                setSubmitErrors(null);
+                variables.setRows(rows);
+              }}
+              errors={errors}
+            />
+          )}
           <GeneralErrors errors={errors} />
-          <button type="submit" className="primary wide" data-testid="submit-job" disabled={submitting}>
-            {submitting ? t("form.submitting") : t("form.submit")}
-          </button>
+          {study ? (
+            <button
+              type="submit"
+              className="primary wide"
+              data-testid="submit-study"
+              disabled={submitting || variables.parsed.jobs === 0}
+            >
+              {submitting ? t("form.submitting") : t("study.submit", { n: variables.parsed.jobs })}
+            </button>
+          ) : (
+            <button type="submit" className="primary wide" data-testid="submit-job" disabled={submitting}>
+              {submitting ? t("form.submitting") : t("form.submit")}
+            </button>
+          )}
         </aside>
       </form>
     </div>

@@ -1,6 +1,6 @@
-import { useMemo, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { usePageTitle } from "../components/usePageTitle";
-import { useNavigate } from "react-router";
+import { useNavigate, useSearchParams } from "react-router";
 import { ApiError, api, errorMessage } from "../api/client";
 import type { Job } from "../api/types";
 import { Depiction } from "../components/Depiction";
@@ -24,18 +24,53 @@ import {
   suggestQcName,
   type QcFormState,
 } from "./qcForm";
+import { useProjects } from "../projects/ProjectContext";
+import { qcChoices } from "../studies/choices";
+import { qcFormFromSpec } from "../studies/fromJob";
+import { StudyVariables, useStudyVariables } from "../studies/StudyVariables";
+import type { StudyCreated } from "../studies/types";
+import { buildStudyBody, studyErrorDetail } from "../studies/sweep";
 
-/** The QC job form: a molecule (SMILES or XYZ) and what to compute on it. */
-export function NewQcJobPage() {
+/**
+ * The QC job form: a molecule (SMILES or XYZ) and what to compute on it. As a study form
+ * (`study`), it also asks which fields vary and submits the whole grid.
+ */
+export function NewQcJobPage({ study = false }: { study?: boolean }) {
+  const [params] = useSearchParams();
+  const from = params.get("from");
+  const [start, setStart] = useState<QcFormState | null>(from ? null : initialQcForm());
+  const [loadError, setLoadError] = useState<string | null>(null);
+  useEffect(() => {
+    // "Make a study from this job": the form starts from that job's spec.
+    if (!from) return;
+    api<Job>(`/jobs/${encodeURIComponent(from)}`)
+      .then((job) => setStart({ ...qcFormFromSpec(job.spec), name: job.name }))
+      .catch((error: unknown) => setLoadError(errorMessage(error)));
+  }, [from]);
+  const { t } = useI18n();
+  if (loadError)
+    return (
+      <p className="error" role="alert">
+        {loadError}
+      </p>
+    );
+  if (!start) return <p className="loading">{t("common.loading")}</p>;
+  return <QcForm start={start} study={study} />;
+}
+
+function QcForm({ start, study }: { start: QcFormState; study: boolean }) {
   const { t } = useI18n();
   const navigate = useNavigate();
-  usePageTitle(t("nav.newQc"));
-  const [form, setForm] = useState<QcFormState>(initialQcForm);
+  const { current: project } = useProjects();
+  usePageTitle(t(study ? "study.newQc" : "nav.newQc"));
+  const [form, setForm] = useState<QcFormState>(start);
   const [submitErrors, setSubmitErrors] = useState<FieldErrors | null>(null);
   const [submitting, setSubmitting] = useState(false);
   const body = useMemo(() => buildQcJob(form), [form]);
   const live = useLiveValidation(body, QC_FIELD_PATHS);
   const errors = submitErrors ?? live.errors;
+  const choices = useMemo(() => qcChoices(form, t), [form, t]);
+  const variables = useStudyVariables(choices, body.spec as Record<string, unknown>);
 
   const update = (change: Partial<QcFormState>) => {
     setSubmitErrors(null);
@@ -46,11 +81,27 @@ export function NewQcJobPage() {
     event.preventDefault();
     setSubmitting(true);
     try {
-      const job = await api<Job>("/jobs", { method: "POST", json: body });
+      if (study) {
+        const created = await api<StudyCreated>("/studies", {
+          method: "POST",
+          json: buildStudyBody(body, variables.parsed.vary, project?.id ?? null),
+        });
+        navigate(`/studies/${created.id}`);
+        return;
+      }
+      const job = await api<Job>("/jobs", {
+        method: "POST",
+        json: project ? { ...body, project_id: project.id } : body,
+      });
       navigate(`/jobs/${job.id}`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 422)
-        setSubmitErrors(mapValidationErrors(error.detail, QC_FIELD_PATHS));
+        setSubmitErrors(
+          mapValidationErrors(study ? studyErrorDetail(error.detail) : error.detail, [
+            ...QC_FIELD_PATHS,
+            "vary",
+          ]),
+        );
       else setSubmitErrors({ "": [errorMessage(error)] });
     } finally {
       setSubmitting(false);
@@ -83,7 +134,7 @@ export function NewQcJobPage() {
 
   return (
     <div className="page">
-      <h1>{t("qc.title")}</h1>
+      <h1>{t(study ? "study.newQc" : "qc.title")}</h1>
       <form className="job-form" data-testid="qc-form" onSubmit={submit} noValidate>
         <div className="form-main">
           <section className="card">
@@ -94,6 +145,7 @@ export function NewQcJobPage() {
               errors={errors}
               onName={(name) => update({ name })}
               onPriority={(priority) => update({ priority })}
+              nameLabel={study ? t("study.name") : undefined}
             />
           </section>
 
@@ -285,10 +337,34 @@ export function NewQcJobPage() {
               </dl>
             )}
           </section>
+          {study && (
+            <StudyVariables
+              choices={choices}
+              spec={body.spec as Record<string, unknown>}
+              rows={variables.rows}
+              parsed={variables.parsed}
+              onRows={(rows) => {
+                setSubmitErrors(null);
+                variables.setRows(rows);
+              }}
+              errors={errors}
+            />
+          )}
           <GeneralErrors errors={errors} />
-          <button type="submit" className="primary wide" data-testid="submit-job" disabled={submitting}>
-            {submitting ? t("form.submitting") : t("form.submit")}
-          </button>
+          {study ? (
+            <button
+              type="submit"
+              className="primary wide"
+              data-testid="submit-study"
+              disabled={submitting || variables.parsed.jobs === 0}
+            >
+              {submitting ? t("form.submitting") : t("study.submit", { n: variables.parsed.jobs })}
+            </button>
+          ) : (
+            <button type="submit" className="primary wide" data-testid="submit-job" disabled={submitting}>
+              {submitting ? t("form.submitting") : t("form.submit")}
+            </button>
+          )}
         </aside>
       </form>
     </div>

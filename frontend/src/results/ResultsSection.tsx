@@ -4,6 +4,7 @@ import type { Job, Results } from "../api/types";
 import { usePolling } from "../components/usePolling";
 import { useI18n } from "../i18n/I18nContext";
 import { formatBytes } from "../jobs/format";
+import { Provenance } from "../jobs/Provenance";
 import { MdResults } from "./MdResults";
 import { QcResults } from "./QcResults";
 
@@ -60,6 +61,7 @@ export function ResultsSection({ job, load, quietErrors }: Props) {
       ) : (
         <QcResults summary={summary} files={files} />
       )}
+      <Provenance value={summary.provenance} />
 
       <section className="card">
         <div className="section-head">

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { buildMdSpec, initialMdForm } from "../md/mdForm";
+import { buildQcSpec, initialQcForm } from "../qc/qcForm";
+import { mdStudySpec } from "./choices";
+import { mdFormFromSpec, qcFormFromSpec } from "./fromJob";
+
+describe("a job's spec back into the form", () => {
+  it("gives back the same MD spec the form would send", () => {
+    const form = {
+      ...initialMdForm(),
+      salt_pairs: "3",
+      temperature: "330",
+      seed: "42",
+      stages: { ...initialMdForm().stages, npt_ps: "4", nvt_ps: "6" },
+      solvents: [
+        { kind: "library" as const, name: "EC", smiles: "", ratio: "3", density: "" },
+        { kind: "smiles" as const, name: "", smiles: "COC(=O)OC", ratio: "7", density: "1.07" },
+      ],
+    };
+    const spec = buildMdSpec(form);
+    expect(buildMdSpec(mdFormFromSpec(spec))).toEqual(spec);
+  });
+
+  it("keeps a box-length MD spec in box-length mode", () => {
+    const spec = buildMdSpec({ ...initialMdForm(), size_mode: "box_length", box_length: "35" });
+    const form = mdFormFromSpec(spec);
+    expect(form.size_mode).toBe("box_length");
+    expect(buildMdSpec(form)).toEqual(spec);
+  });
+
+  it("gives back the same QC spec the form would send", () => {
+    const form = {
+      ...initialQcForm(),
+      method: "PBE0",
+      task: "redox" as const,
+      redox: "reduction" as const,
+      solvation_model: "pcm" as const,
+      solvent_kind: "epsilon" as const,
+      epsilon: "20.5",
+      charge: "-1",
+      multiplicity: "2",
+    };
+    const spec = buildQcSpec(form);
+    expect(buildQcSpec(qcFormFromSpec(spec))).toEqual(spec);
+  });
+
+  it("falls back to the defaults for what a spec lacks or gets wrong", () => {
+    const form = mdFormFromSpec({ preset: "bogus", temperature: "hot" });
+    expect(form.preset).toBe("fast");
+    expect(form.temperature).toBe(initialMdForm().temperature);
+    expect(form.salts).toEqual(initialMdForm().salts);
+  });
+});
+
+describe("an MD study's base spec", () => {
+  it("sends the stage lengths in full only when a stage length varies", () => {
+    const form = initialMdForm();
+    const spec = buildMdSpec(form);
+    expect(spec.stages).toBeUndefined();
+    expect(mdStudySpec(spec, form.stages, { temperature: [1] })).toBe(spec);
+    expect(mdStudySpec(spec, form.stages, { "stages.nvt_ps": [10, 20] }).stages).toEqual({
+      minimize: true,
+      npt_ps: 20,
+      anneal_ps: 0,
+      anneal_temperature: 400,
+      nvt_ps: 20,
+    });
+  });
+});

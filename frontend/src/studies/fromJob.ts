@@ -1,0 +1,120 @@
+// A job's spec back into the job form's state ("make a study from this job" starts from it).
+
+import { numberText } from "../forms/numbers";
+import { DEFAULT_RESOURCES, type ResourcesForm } from "../forms/resources";
+import {
+  PRESETS,
+  PRESET_STAGES,
+  initialMdForm,
+  stagesForm,
+  type MdFormState,
+  type Preset,
+  type RatioType,
+  type SolventRow,
+} from "../md/mdForm";
+import { ENGINES, IONS, REDOX_KINDS, TASKS, initialQcForm, type QcFormState } from "../qc/qcForm";
+import { arr, num, obj, str } from "../results/summary";
+
+/** A spec number as form text; `fallback` when the spec has none. */
+function text(value: unknown, fallback: string): string {
+  const n = num(value);
+  return n === undefined ? fallback : numberText(n);
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
+  return typeof value === "string" && (allowed as readonly string[]).includes(value)
+    ? (value as T)
+    : fallback;
+}
+
+function resourcesForm(value: unknown): ResourcesForm {
+  const r = obj(value) ?? {};
+  return {
+    tasks: text(r.tasks, DEFAULT_RESOURCES.tasks),
+    cpus_per_task: text(r.cpus_per_task, DEFAULT_RESOURCES.cpus_per_task),
+    memory_mb: text(r.memory_mb, DEFAULT_RESOURCES.memory_mb),
+    walltime_minutes: text(r.walltime_minutes, DEFAULT_RESOURCES.walltime_minutes),
+  };
+}
+
+/** The MD form holding `spec` (fields the spec lacks keep the form's defaults). */
+export function mdFormFromSpec(spec: Record<string, unknown>): MdFormState {
+  const form = initialMdForm();
+  const preset = oneOf<Preset>(spec.preset, PRESETS, form.preset);
+  const stages = obj(spec.stages);
+  const presetStages = PRESET_STAGES[preset];
+  const salts = arr(spec.salts).map((raw) => {
+    const salt = obj(raw) ?? {};
+    return { name: str(salt.name) ?? "", concentration: text(salt.concentration, "") };
+  });
+  const solvents = arr(spec.solvents).map((raw): SolventRow => {
+    const solvent = obj(raw) ?? {};
+    const smiles = str(solvent.smiles);
+    return {
+      kind: smiles !== undefined && str(solvent.name) === undefined ? "smiles" : "library",
+      name: str(solvent.name) ?? "",
+      smiles: smiles ?? "",
+      ratio: text(solvent.ratio, "1"),
+      density: text(solvent.density, ""),
+    };
+  });
+  return {
+    ...form,
+    salts: salts.length > 0 ? salts : form.salts,
+    solvents: solvents.length > 0 ? solvents : form.solvents,
+    ratio_type: oneOf<RatioType>(spec.ratio_type, ["mole", "mass", "volume"], form.ratio_type),
+    size_mode:
+      num(spec.box_length) !== undefined && num(spec.salt_pairs) === undefined ? "box_length" : "salt_pairs",
+    salt_pairs: text(spec.salt_pairs, form.salt_pairs),
+    box_length: text(spec.box_length, form.box_length),
+    temperature: text(spec.temperature, form.temperature),
+    pressure: text(spec.pressure, form.pressure),
+    timestep: text(spec.timestep, form.timestep),
+    preset,
+    stages: stages
+      ? {
+          minimize: typeof stages.minimize === "boolean" ? stages.minimize : presetStages.minimize,
+          npt_ps: text(stages.npt_ps, numberText(presetStages.npt_ps)),
+          anneal_ps: text(stages.anneal_ps, numberText(presetStages.anneal_ps)),
+          anneal_temperature: text(stages.anneal_temperature, numberText(presetStages.anneal_temperature)),
+          nvt_ps: text(stages.nvt_ps, numberText(presetStages.nvt_ps)),
+        }
+      : stagesForm(presetStages),
+    ion_charge_scale: text(spec.ion_charge_scale, form.ion_charge_scale),
+    thermo_interval: text(spec.thermo_interval, form.thermo_interval),
+    dump_interval: text(spec.dump_interval, form.dump_interval),
+    restart_interval: text(spec.restart_interval, ""),
+    cutoff: text(spec.cutoff, ""),
+    seed: text(spec.seed, ""),
+    resources: resourcesForm(spec.resources),
+  };
+}
+
+/** The QC form holding `spec` (fields the spec lacks keep the form's defaults). */
+export function qcFormFromSpec(spec: Record<string, unknown>): QcFormState {
+  const form = initialQcForm();
+  const molecule = obj(spec.molecule) ?? {};
+  const solvation = obj(spec.solvation) ?? {};
+  const xyz = str(molecule.xyz);
+  const model = oneOf(solvation.model, ["none", "pcm", "smd"] as const, "none");
+  return {
+    ...form,
+    input: xyz !== undefined && str(molecule.smiles) === undefined ? "xyz" : "smiles",
+    smiles: str(molecule.smiles) ?? form.smiles,
+    xyz: xyz ?? "",
+    charge: text(molecule.charge, form.charge),
+    multiplicity: text(molecule.multiplicity, form.multiplicity),
+    task: oneOf(spec.task, TASKS, form.task),
+    method: str(spec.method) ?? form.method,
+    basis: str(spec.basis) ?? form.basis,
+    dispersion: oneOf(spec.dispersion, ["none", "GD3BJ"] as const, form.dispersion),
+    solvation_model: model,
+    solvent_kind: num(solvation.epsilon) !== undefined ? "epsilon" : "named",
+    solvent: str(solvation.solvent) ?? form.solvent,
+    epsilon: text(solvation.epsilon, ""),
+    engine: oneOf(spec.engine, ENGINES, form.engine),
+    ion: oneOf(spec.ion, IONS, form.ion),
+    redox: oneOf(spec.redox, REDOX_KINDS, form.redox),
+    resources: resourcesForm(spec.resources),
+  };
+}
