@@ -35,7 +35,7 @@ from molyte.api.workers.endpoints import router as workers_router
 from molyte.api.workers.notify import JobNotifier
 from molyte.config import ServerSettings, get_settings
 from molyte.db.session import make_engine, make_session_factory
-from molyte.errors import MolyteError, SpecInvalid
+from molyte.errors import MolyteError, SpecInvalid, TooManyRequests
 from molyte.notifications.messages import JobFinished, WorkerOffline
 from molyte.notifications.sender import NotificationSender
 from molyte.storage.registry import store_from_url
@@ -76,7 +76,13 @@ def build_context(settings: ServerSettings) -> AppContext:
         notifier=JobNotifier(dsn),
         metrics=metrics,
         notifications=notifications,
-        login_limiter=LoginLimiter(settings.login_max_failures, settings.login_window_seconds),
+        login_limiter=LoginLimiter(
+            settings.login_max_failures,
+            settings.login_window_seconds,
+            settings.login_slowdown_seconds,
+            settings.login_max_delay_seconds,
+            settings.memory_table_entries,
+        ),
         signing_key=signing_key,
         verification_keys=settings.verification_keys,
         url_signer=UrlSigner(signing_key),
@@ -176,6 +182,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         if isinstance(exc, SpecInvalid):
             return JSONResponse({"detail": exc.errors}, status_code=exc.status_code)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
 
     for router in (
