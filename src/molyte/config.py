@@ -49,6 +49,13 @@ class ServerSettings(BaseSettings):
     max_claim_limit: int = Field(default=200, ge=1)
     # Leased jobs a user may have at once when the account sets no limit; 0: no limit.
     default_max_running_jobs: int = Field(default=0, ge=0)
+    # Submission quotas of an account that sets none (0: no limit): jobs waiting at once, and
+    # jobs submitted in any 60 seconds. Beyond either, POST /jobs answers 429.
+    default_max_pending_jobs: int = Field(default=1000, ge=0)
+    default_max_submissions_per_minute: int = Field(default=120, ge=0)
+    # POST /jobs/validate builds a preview (RDKit, composition): at most this many per user
+    # per minute; a preview already built for the same request is answered from a cache.
+    validations_per_minute: int = Field(default=30, ge=1)
 
     # Failed sign-ins per (account, address) in the window; an address gets 5x this over all
     # accounts. Past it, from all addresses, the account is slowed down for addresses that

@@ -125,3 +125,14 @@ def test_one_address_is_limited_over_all_accounts(live: LiveServer) -> None:
     assert r.status_code == 429
     assert "from your address" in r.json()["detail"]
     assert _login(live, "127.0.4.2", PASSWORD).status_code == 200
+
+
+def test_unusual_http_methods_share_one_metric_series(live: LiveServer) -> None:
+    """Methods are labels of the latency metric; each distinct one would be a new series."""
+    unusual = ("PROPFIND", "MKCOL", "LOCK", "UNLOCK", "PURGE", "SEARCH")
+    with httpx.Client(base_url=live.url, timeout=30) as http:
+        for method in unusual:
+            assert http.request(method, "/api/v1/jobs").status_code < 500
+        metrics = http.get("/metrics").text
+    assert not [m for m in unusual if f'method="{m}"' in metrics]
+    assert 'method="other"' in metrics

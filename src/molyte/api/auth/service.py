@@ -194,7 +194,8 @@ def user_id_by_name(db: Session, username: str) -> int:
 
 
 def update_limits(db: Session, user_id: int, limits: UserLimits) -> User:
-    """Set a user's highest job priority and running limit; only the fields given change."""
+    """Set a user's highest job priority, running limit and submission quotas; only the fields
+    given change."""
     user = repo.user_by_id(db, user_id)
     if user is None:
         raise NotFound("User not found")
@@ -204,6 +205,10 @@ def update_limits(db: Session, user_id: int, limits: UserLimits) -> User:
         user.max_priority = limits.max_priority
     if "max_running_jobs" in limits.model_fields_set:
         user.max_running_jobs = limits.max_running_jobs
+    if "max_pending_jobs" in limits.model_fields_set:
+        user.max_pending_jobs = limits.max_pending_jobs
+    if "max_submissions_per_minute" in limits.model_fields_set:
+        user.max_submissions_per_minute = limits.max_submissions_per_minute
     return user
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -13,14 +14,17 @@ from molyte.api.auth.principal import Principal
 from molyte.api.context import AppContext
 from molyte.api.jobs import repository as repo
 from molyte.api.jobs.lifecycle import move
+from molyte.api.jobs.preview import Previews, content_key
 from molyte.api.jobs.schemas import JobCreate
-from molyte.db.models import Job, JobEvent, ResultFile
+from molyte.config import ServerSettings
+from molyte.db.models import Job, JobEvent, ResultFile, User
 from molyte.domain.md_spec import MDSpec
 from molyte.domain.qc_spec import QCSpec
 from molyte.domain.specs import parse_spec
 from molyte.domain.states import JobState, JobType
-from molyte.errors import Conflict, Forbidden, NotFound, SpecInvalid
+from molyte.errors import Conflict, Forbidden, NotFound, SpecInvalid, TooManyRequests
 
+PENDING_RETRY_SECONDS = 60  # a suggestion: waiting jobs start at the cluster's pace
 log = logging.getLogger(__name__)
 
 
@@ -43,15 +47,46 @@ def requested_engine(job_type: JobType, spec: BaseModel) -> str:
     return "lammps"
 
 
+def check_quotas(db: Session, settings: ServerSettings, owner: User, now: datetime) -> None:
+    """429 when the owner has as many jobs waiting, or has submitted as many in the last
+    minute, as their account may; the message names the limit and when to try again."""
+    pending_limit = owner.max_pending_jobs
+    if pending_limit is None:
+        pending_limit = settings.default_max_pending_jobs
+    if pending_limit and repo.count_pending(db, owner.id, pending_limit) >= pending_limit:
+        raise TooManyRequests(
+            f"You have {pending_limit} jobs waiting, the most your account may have "
+            f"(max_pending_jobs); submit more once some have started, or cancel some",
+            retry_after=PENDING_RETRY_SECONDS,
+        )
+    per_minute = owner.max_submissions_per_minute
+    if per_minute is None:
+        per_minute = settings.default_max_submissions_per_minute
+    if per_minute:
+        window = timedelta(seconds=60)
+        nth = repo.nth_latest_submission(db, owner.id, per_minute, now - window)
+        if nth is not None:
+            wait = max(1, math.ceil((nth + window - now).total_seconds()))
+            raise TooManyRequests(
+                f"You have submitted {per_minute} jobs in the last minute, the most your "
+                f"account may (max_submissions_per_minute); try again in {wait} s",
+                retry_after=wait,
+            )
+
+
 def submit(
-    db: Session, user: Principal, body: JobCreate, max_priority: int
+    db: Session, settings: ServerSettings, user: Principal, body: JobCreate
 ) -> tuple[Job, JobEvent]:
     """Store a new PENDING job with its first event (both returned)."""
     spec = validate_spec(body)
-    if body.priority > max_priority and not user.is_admin:
-        raise Forbidden(f"Your highest allowed priority is {max_priority}")
     assert user.user_id is not None
+    owner = repo.owner_for_submit(db, user.user_id)
+    if owner is None:
+        raise NotFound("User not found")
+    if body.priority > owner.max_priority and not user.is_admin:
+        raise Forbidden(f"Your highest allowed priority is {owner.max_priority}")
     now = datetime.now(UTC)
+    check_quotas(db, settings, owner, now)
     job = Job(
         owner_id=user.user_id,
         type=body.type.value,
@@ -140,8 +175,15 @@ def results(db: Session, user: Principal, job_id: int) -> tuple[Job, list[Result
     return job, repo.files(db, job.id)
 
 
-def preview(body: JobCreate) -> dict[str, Any]:
-    """What the job would contain, for the form's summary before submitting."""
+def preview(previews: Previews, user: Principal, body: JobCreate) -> dict[str, Any]:
+    """What the job would contain, for the form's summary before submitting; the same
+    request again comes from the cache, a new one counts against the user's budget."""
+    key = content_key(body.type.value, body.spec)
+    return previews.get_or_build(user.name, key, lambda: build_preview(body))
+
+
+def build_preview(body: JobCreate) -> dict[str, Any]:
+    """The preview of a job request (validated first)."""
     spec = validate_spec(body)
     if isinstance(spec, MDSpec):
         from molyte.engines.md.composition import preview as md_preview
