@@ -78,6 +78,9 @@ def server_process_pid(
         "MOLYTE_SECRET_KEY": secrets.token_urlsafe(40),
         "MOLYTE_ENV": "test",
         "MOLYTE_STORAGE_URL": f"file://{data_dir / 'objects'}",
+        # Benchmarks submit thousands of jobs as one user: no submission quotas.
+        "MOLYTE_DEFAULT_MAX_PENDING_JOBS": "0",
+        "MOLYTE_DEFAULT_MAX_SUBMISSIONS_PER_MINUTE": "0",
         **(extra_env or {}),
     }
     proc = subprocess.Popen(

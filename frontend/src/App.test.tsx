@@ -306,3 +306,39 @@ describe("language", () => {
     expect(screen.getByLabelText("Username")).toBeTruthy();
   });
 });
+
+describe("admin users", () => {
+  it("sets a user's limits; an empty field goes back to the server's default", async () => {
+    setToken("tok");
+    const bob = {
+      id: 2,
+      username: "bob",
+      role: "USER",
+      active: true,
+      max_running_jobs: 4,
+      max_pending_jobs: null,
+    };
+    const calls = installFakeServer({
+      "GET /api/v1/auth/me": () => ({ json: { ...ME, username: "root", role: "ADMIN", max_priority: 5 } }),
+      "GET /api/v1/admin/users": () => ({ json: [bob] }),
+      "PATCH /api/v1/admin/users/2": ({ body }) => ({ json: { ...bob, ...JSON.parse(body) } }),
+    });
+    renderAt("/admin/users");
+    const form = await screen.findByTestId("limits-form");
+    fireEvent.change(screen.getByLabelText("User"), { target: { value: "2" } });
+    expect((screen.getByLabelText("Running at once") as HTMLInputElement).value).toBe("4");
+    fireEvent.change(screen.getByLabelText("Running at once"), { target: { value: "" } });
+    fireEvent.change(screen.getByLabelText("Waiting at once"), { target: { value: "500" } });
+    fireEvent.change(screen.getByLabelText("Submissions per minute"), { target: { value: "0" } });
+    await act(async () => {
+      fireEvent.submit(form);
+    });
+    const patch = calls.find((c) => c.method === "PATCH")!;
+    expect(JSON.parse(patch.body)).toEqual({
+      max_running_jobs: null,
+      max_pending_jobs: 500,
+      max_submissions_per_minute: 0,
+    });
+    expect(await screen.findByText("Limits of bob saved.")).toBeTruthy();
+  });
+});

@@ -87,6 +87,9 @@ def user_create(
         typer.echo(f"password: {pw}")
 
 
+LIMIT_HELP = "N, 0 (no limit) or default (the server's MOLYTE_DEFAULT_* setting)"
+
+
 @user_app.command("update")
 def user_update(
     name: str,
@@ -94,11 +97,16 @@ def user_update(
         int | None, typer.Option(help="highest priority the user may give a job (-10..10)")
     ] = None,
     max_running_jobs: Annotated[
-        str | None,
-        typer.Option(help="jobs the user may have running at once: N, 0 (no limit) or default"),
+        str | None, typer.Option(help=f"jobs the user may have running at once: {LIMIT_HELP}")
+    ] = None,
+    max_pending_jobs: Annotated[
+        str | None, typer.Option(help=f"jobs the user may have waiting at once: {LIMIT_HELP}")
+    ] = None,
+    max_submissions_per_minute: Annotated[
+        str | None, typer.Option(help=f"jobs the user may submit per minute: {LIMIT_HELP}")
     ] = None,
 ) -> None:
-    """Change a user's scheduling limits; prints the values now in force."""
+    """Change a user's scheduling limits and submission quotas; prints the values in force."""
     from pydantic import ValidationError
 
     from molyte.api.auth import service
@@ -108,14 +116,20 @@ def user_update(
     changes: dict[str, int | None] = {}
     if max_priority is not None:
         changes["max_priority"] = max_priority
-    if max_running_jobs is not None:
-        if max_running_jobs != "default" and not max_running_jobs.isdigit():
-            _fail(f"--max-running-jobs takes a number or 'default', not {max_running_jobs!r}")
-        changes["max_running_jobs"] = (
-            None if max_running_jobs == "default" else int(max_running_jobs)
-        )
+    counts = {
+        "max_running_jobs": max_running_jobs,
+        "max_pending_jobs": max_pending_jobs,
+        "max_submissions_per_minute": max_submissions_per_minute,
+    }
+    for field, value in counts.items():
+        if value is None:
+            continue
+        if value != "default" and not value.isdigit():
+            option = "--" + field.replace("_", "-")
+            _fail(f"{option} takes a number or 'default', not {value!r}")
+        changes[field] = None if value == "default" else int(value)
     if not changes:
-        _fail("nothing to change: give --max-priority and/or --max-running-jobs")
+        _fail("nothing to change: give --max-priority or one of the --max-* limits")
     try:
         limits = UserLimits.model_validate(changes)
     except ValidationError as exc:
@@ -126,8 +140,11 @@ def user_update(
         except MolyteError as exc:
             _fail(exc.message)
         db.commit()
-        running = "default" if user.max_running_jobs is None else str(user.max_running_jobs)
-        typer.echo(f"{user.username}: max_priority {user.max_priority}, max_running_jobs {running}")
+        shown = [f"max_priority {user.max_priority}"] + [
+            f"{field} {'default' if getattr(user, field) is None else getattr(user, field)}"
+            for field in counts
+        ]
+        typer.echo(f"{user.username}: {', '.join(shown)}")
 
 
 @token_app.command("create")

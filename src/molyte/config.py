@@ -51,9 +51,23 @@ class ServerSettings(BaseSettings):
     max_study_points: int = Field(default=200, ge=1, le=10_000)
     # Leased jobs a user may have at once when the account sets no limit; 0: no limit.
     default_max_running_jobs: int = Field(default=0, ge=0)
+    # Submission quotas of an account that sets none (0: no limit): jobs waiting at once, and
+    # jobs submitted in any 60 seconds. Beyond either, POST /jobs answers 429.
+    default_max_pending_jobs: int = Field(default=1000, ge=0)
+    default_max_submissions_per_minute: int = Field(default=120, ge=0)
+    # POST /jobs/validate builds a preview (RDKit, composition): at most this many per user
+    # per minute; a preview already built for the same request is answered from a cache.
+    validations_per_minute: int = Field(default=30, ge=1)
 
+    # Failed sign-ins per (account, address) in the window; an address gets 5x this over all
+    # accounts. Past it, from all addresses, the account is slowed down for addresses that
+    # have not signed in to it before: the slowdown, doubled per failure, up to the delay.
     login_max_failures: int = Field(default=10, ge=1)
     login_window_seconds: float = Field(default=300, gt=0)
+    login_slowdown_seconds: float = Field(default=1, ge=0)
+    login_max_delay_seconds: float = Field(default=60, ge=0)
+    # Entries each per-key table in server memory (login throttles, caches) may hold.
+    memory_table_entries: int = Field(default=10_000, ge=100)
     password_min_length: int = Field(default=8, ge=1)
 
     result_url_seconds: int = Field(default=900, ge=10)

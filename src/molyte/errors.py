@@ -58,6 +58,10 @@ class TooManyRequests(MolyteError):
 
     status_code = 429
 
+    def __init__(self, message: str | None = None, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds, sent as the Retry-After header
+
 
 class ConfigError(MolyteError):
     """The configuration is not valid."""

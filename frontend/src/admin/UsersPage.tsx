@@ -7,8 +7,101 @@ import { useI18n } from "../i18n/I18nContext";
 import { formatTime } from "../jobs/format";
 
 const ROLES: Role[] = ["USER", "ADMIN", "WORKER"];
+const LIMITS = [
+  ["max_running_jobs", "users.maxRunning"],
+  ["max_pending_jobs", "users.maxPending"],
+  ["max_submissions_per_minute", "users.maxPerMinute"],
+] as const;
+type LimitField = (typeof LIMITS)[number][0];
+type LimitValues = Record<LimitField, string>;
 
-/** Users: list, create, deactivate. */
+const limitValues = (user: AdminUser | undefined): LimitValues => ({
+  max_running_jobs: user?.max_running_jobs?.toString() ?? "",
+  max_pending_jobs: user?.max_pending_jobs?.toString() ?? "",
+  max_submissions_per_minute: user?.max_submissions_per_minute?.toString() ?? "",
+});
+
+/** One user's running limit and submission quotas; an empty field is the server's default. */
+function LimitsForm({ users, onSaved }: { users: AdminUser[]; onSaved: (message: string) => void }) {
+  const { t } = useI18n();
+  const [userId, setUserId] = useState<number | null>(null);
+  const [values, setValues] = useState<LimitValues>(limitValues(undefined));
+  const [error, setError] = useState<string | null>(null);
+  const selected = users.find((u) => u.id === userId);
+
+  const choose = (id: number) => {
+    setUserId(id);
+    setValues(limitValues(users.find((u) => u.id === id)));
+  };
+
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!selected) return;
+    setError(null);
+    const body = Object.fromEntries(
+      LIMITS.map(([field]) => [field, values[field] === "" ? null : Number(values[field])]),
+    );
+    try {
+      await api(`/admin/users/${selected.id}`, { method: "PATCH", json: body });
+      onSaved(t("users.limitsSaved", { name: selected.username }));
+    } catch (caught) {
+      setError(errorMessage(caught));
+    }
+  };
+
+  return (
+    <form
+      className="card inline-form wrap"
+      onSubmit={save}
+      aria-label={t("users.limits")}
+      data-testid="limits-form"
+    >
+      <div className="field">
+        <label htmlFor="limits-user">{t("users.limitsOf")}</label>
+        <select
+          id="limits-user"
+          value={userId ?? ""}
+          required
+          onChange={(e) => choose(Number(e.target.value))}
+        >
+          <option value="" disabled>
+            —
+          </option>
+          {users.map((u) => (
+            <option key={u.id} value={u.id}>
+              {u.username}
+            </option>
+          ))}
+        </select>
+      </div>
+      {LIMITS.map(([field, label]) => (
+        <div className="field" key={field}>
+          <label htmlFor={`limit-${field}`}>{t(label)}</label>
+          <input
+            id={`limit-${field}`}
+            name={field}
+            type="number"
+            min={0}
+            step={1}
+            value={values[field]}
+            onChange={(e) => setValues({ ...values, [field]: e.target.value })}
+          />
+        </div>
+      ))}
+      <button type="submit" className="primary" disabled={!selected}>
+        {t("users.saveLimits")}
+      </button>
+      <p className="hint">{t("users.limitsHint")}</p>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** Users: list, create, deactivate, set limits. */
 export function UsersPage() {
   const { t, language } = useI18n();
   const users = usePolling((signal) => api<AdminUser[]>("/admin/users", { signal }), "users", 0);
@@ -107,6 +200,16 @@ export function UsersPage() {
         <p className="error" role="alert">
           {errorMessage(users.error)}
         </p>
+      )}
+      {users.data && (
+        <LimitsForm
+          users={users.data}
+          onSaved={(text) => {
+            setError(null);
+            setMessage(text);
+            users.reload();
+          }}
+        />
       )}
       {users.data && (
         <div className="table-wrap">

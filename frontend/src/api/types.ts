@@ -120,6 +120,10 @@ export interface AdminUser {
   role: Role;
   active: boolean;
   created_at?: string;
+  // Limits: null is the server's default, 0 no limit.
+  max_running_jobs?: number | null;
+  max_pending_jobs?: number | null;
+  max_submissions_per_minute?: number | null;
 }
 
 export interface WorkerToken {

@@ -18,12 +18,14 @@ from starlette.concurrency import run_in_threadpool
 from molyte import __version__
 from molyte.api.accounting.endpoints import router as accounting_router
 from molyte.api.admin.endpoints import router as admin_router
+from molyte.api.auth import service as auth_service
 from molyte.api.auth.endpoints import router as auth_router
 from molyte.api.auth.ratelimit import LoginLimiter
 from molyte.api.context import AppContext
 from molyte.api.jobs import repository as jobs_repo
 from molyte.api.jobs.endpoints import router as jobs_router
 from molyte.api.jobs.lifecycle import watch_finished
+from molyte.api.jobs.preview import Previews
 from molyte.api.library.endpoints import router as library_router
 from molyte.api.middleware import LimitsAndMetrics
 from molyte.api.ops.endpoints import router as ops_router
@@ -32,13 +34,14 @@ from molyte.api.projects.endpoints import router as projects_router
 from molyte.api.results.endpoints import router as results_router
 from molyte.api.storage.endpoints import router as storage_router
 from molyte.api.studies.endpoints import router as studies_router
+from molyte.api.textguard import TextGuard
 from molyte.api.workers import repository as workers_repo
 from molyte.api.workers import service as workers_service
 from molyte.api.workers.endpoints import router as workers_router
 from molyte.api.workers.notify import JobNotifier
 from molyte.config import ServerSettings, get_settings
 from molyte.db.session import make_engine, make_session_factory
-from molyte.errors import MolyteError, SpecInvalid
+from molyte.errors import MolyteError, SpecInvalid, TooManyRequests
 from molyte.notifications.messages import JobFinished, WorkerOffline
 from molyte.notifications.sender import NotificationSender
 from molyte.storage.registry import store_from_url
@@ -76,10 +79,17 @@ def build_context(settings: ServerSettings) -> AppContext:
         engine=engine,
         sessions=sessions,
         store=store_from_url(settings.resolved_storage_url, signing_key, settings.data_dir),
-        notifier=JobNotifier(dsn),
+        notifier=JobNotifier(dsn, on_auth_change=auth_service.credential_cache.clear),
         metrics=metrics,
         notifications=notifications,
-        login_limiter=LoginLimiter(settings.login_max_failures, settings.login_window_seconds),
+        login_limiter=LoginLimiter(
+            settings.login_max_failures,
+            settings.login_window_seconds,
+            settings.login_slowdown_seconds,
+            settings.login_max_delay_seconds,
+            settings.memory_table_entries,
+        ),
+        previews=Previews(settings.validations_per_minute, settings.memory_table_entries),
         signing_key=signing_key,
         verification_keys=settings.verification_keys,
         url_signer=UrlSigner(signing_key),
@@ -179,6 +189,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         if isinstance(exc, SpecInvalid):
             return JSONResponse({"detail": exc.errors}, status_code=exc.status_code)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
 
     for router in (
@@ -197,6 +209,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.include_router(ops_router)
     _serve_ui(app)
 
+    # Innermost: the size limit below has already bounded the body it reads.
+    app.add_middleware(TextGuard, skip_body_prefixes=(f"{API_PREFIX}/storage/",))
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,

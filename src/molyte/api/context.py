@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from molyte.api.auth.ratelimit import LoginLimiter
+from molyte.api.jobs.preview import Previews
 from molyte.api.ops.metrics import Metrics
 from molyte.api.workers.notify import JobNotifier
 from molyte.api.workers.repository import ClaimPools
@@ -28,6 +29,7 @@ class AppContext:
     metrics: Metrics
     notifications: NotificationSender
     login_limiter: LoginLimiter
+    previews: Previews
     signing_key: str
     url_signer: UrlSigner
     verification_keys: list[str] = field(default_factory=list)

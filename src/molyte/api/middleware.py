@@ -18,6 +18,9 @@ SECURITY_HEADERS = [
 ]
 
 
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -85,9 +88,12 @@ class LimitsAndMetrics:
             label = getattr(route, "path", None) or (
                 "/static" if not path.startswith("/api/") else "unmatched"
             )
-            self.metrics.http_latency.labels(
-                scope.get("method", ""), label, str(status_holder["status"])
-            ).observe(time.perf_counter() - started)
+            method = scope.get("method", "")
+            # Any token is a valid method to the HTTP parser: each new one would add a series.
+            method = method if method in KNOWN_METHODS else "other"
+            self.metrics.http_latency.labels(method, label, str(status_holder["status"])).observe(
+                time.perf_counter() - started
+            )
 
 
 async def _reply_413(send: Send) -> None:

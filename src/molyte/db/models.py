@@ -87,6 +87,10 @@ class User(Base):
     max_priority: Mapped[int] = mapped_column(Integer, default=5)
     # Jobs this user may have leased at once; None: the server's default; 0: no limit.
     max_running_jobs: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Submission quotas: jobs waiting at once, jobs submitted per minute; None: the server's
+    # default; 0: no limit.
+    max_pending_jobs: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_submissions_per_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Bumped by every claim that hands out this user's jobs while a running limit applies: a
     # concurrent claim that read an older value knows its count of active jobs is stale.
     claim_seq: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

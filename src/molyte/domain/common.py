@@ -62,9 +62,12 @@ RouteName = Annotated[
 
 
 class StrictModel(BaseModel):
-    """Base of every spec model: unknown fields are refused, values are not coerced silently."""
+    """Base of every spec model: unknown fields are refused, values are not coerced silently,
+    numbers are finite (each float field also has bounds; a unit test checks they all do)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=False, frozen=True, allow_inf_nan=False
+    )
 
 
 class ResourcesSpec(StrictModel):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from rdkit import Chem
@@ -117,7 +117,7 @@ class SolventSpec(StrictModel):
         le=3.0,
         description="g/cm^3 of the pure liquid, for a SMILES solvent; estimated when absent",
     )
-    charges: list[float] | None = Field(
+    charges: list[Annotated[float, Field(ge=-4, le=4, allow_inf_nan=False)]] | None = Field(
         default=None,
         max_length=1000,
         description="e per atom, SMILES order with hydrogens appended; replace AM1-BCC",
@@ -125,6 +125,7 @@ class SolventSpec(StrictModel):
     charges_from_job: int | None = Field(
         default=None,
         ge=1,
+        le=2**63 - 1,
         description="a completed QC job of this molecule whose ESP charges become `charges`",
     )
 

@@ -92,6 +92,9 @@ _XYZ_LINE = re.compile(rf"^\s*[A-Z][a-z]?\s+{_NUMBER}\s+{_NUMBER}\s+{_NUMBER}\s*
 # The comment line of a full XYZ file is dropped, but it still may not smuggle input syntax.
 _XYZ_COMMENT = re.compile(r"^[\w .,:;=()+\-*/]*$")
 XYZ_MAX_ATOMS = 200
+# Angstrom; a molecule spans a few tens. Far larger numbers (1e999 reads as inf) would be
+# written as they are into the Gaussian and xtb inputs.
+XYZ_MAX_COORDINATE = 1000.0
 
 
 class Task(StrEnum):
@@ -155,9 +158,14 @@ def _check_xyz(value: str) -> str:
     for number, line in enumerate(lines, 1):
         if not _XYZ_LINE.match(line):
             raise ValueError(f"xyz atom line {number} is not 'Element x y z'")
-        symbol = line.split()[0]
+        symbol, *coordinates = line.split()
         if symbol not in ATOMIC_NUMBERS:
             raise ValueError(f"xyz atom line {number}: unknown element {symbol!r}")
+        if any(not abs(float(c)) <= XYZ_MAX_COORDINATE for c in coordinates):
+            raise ValueError(
+                f"xyz atom line {number}: coordinates must be finite numbers from "
+                f"-{XYZ_MAX_COORDINATE:g} to {XYZ_MAX_COORDINATE:g} Angstrom"
+            )
     return "\n".join(" ".join(ln.split()) for ln in lines)
 
 

@@ -7,10 +7,6 @@ processes. Every process is stopped by its PID."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -28,100 +24,10 @@ from molyte.db.models import Job, JobEvent, User, Worker
 from molyte.db.session import make_engine, make_session_factory
 from molyte.notifications.messages import SIGNATURE_HEADER, signature
 from receivers import WebhookReceiver, wait_for
-from support import free_port, password_hash, qc_body
+from server_process import SECRET_KEY, ServerProcess, alive, server_env
+from support import password_hash, qc_body
 
-MOLYTE = str(Path(sys.executable).parent / "molyte")
-SECRET_KEY = "multiprocess-test-signing-key-0123456789abcdef"
 HOOK_SECRET = "hook-secret-multiprocess"
-
-
-class ServerProcess:
-    """`molyte server` as a child process on 127.0.0.1."""
-
-    def __init__(self, env: dict[str, str], log: Path, workers: int = 1) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        args = [MOLYTE, "server", "--host", "127.0.0.1", "--port", str(self.port)]
-        if workers > 1:
-            args += ["--workers", str(workers)]
-        self.log = log
-        with log.open("ab") as out:
-            self.process = subprocess.Popen(
-                args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-            )
-
-    def wait_healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError(f"server did not start:\n{self.log.read_text()[-3000:]}")
-
-    def children(self) -> list[int]:
-        """The server's child processes: its workers and multiprocessing's resource tracker."""
-        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(p) for p in path.read_text().split()] if path.exists() else []
-
-    def workers(self) -> list[int]:
-        return [pid for pid in self.children() if "spawn_main" in _cmdline(pid)]
-
-    def stop(self) -> None:
-        """SIGTERM to the server's PID (uvicorn's parent stops its worker processes)."""
-        children = self.children()
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        deadline = time.monotonic() + 10
-        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        left = [pid for pid in children if _alive(pid)]
-        for pid in left:
-            os.kill(pid, signal.SIGKILL)
-        assert not left, f"processes {left} outlived their server"
-
-    def metric(self, series: str) -> float:
-        text = httpx.get(self.url + "/metrics", timeout=10).text
-        lines = [x for x in text.splitlines() if x.startswith(series + " ")]
-        return float(lines[0].rsplit(" ", 1)[1]) if lines else 0.0
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-    except FileNotFoundError:
-        return ""
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def _server_env(pg_url: str, tmp_path: Path, **settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOLYTE_")}
-    env.update(
-        {
-            "MOLYTE_ENV": "test",
-            "MOLYTE_DATABASE_URL": pg_url,
-            "MOLYTE_SECRET_KEY": SECRET_KEY,
-            "MOLYTE_DATA_DIR": str(tmp_path / "data"),
-            "MOLYTE_STORAGE_URL": f"file://{tmp_path / 'objects'}",
-        }
-    )
-    env.update({f"MOLYTE_{k.upper()}": v for k, v in settings.items()})
-    return env
 
 
 def _seed(pg_url: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -178,7 +84,7 @@ def test_two_server_processes_share_wakeups_and_sweep_once(
 ) -> None:
     alice, worker = _seed(pg_url)
     with WebhookReceiver() as hook:
-        env = _server_env(
+        env = server_env(
             pg_url,
             tmp_path,
             lease_seconds="1",
@@ -270,7 +176,7 @@ def test_workers_option_runs_processes_whose_metrics_add_up(
     pg_url: str, tmp_path: Path, servers: list[ServerProcess]
 ) -> None:
     alice, _worker = _seed(pg_url)
-    server = ServerProcess(_server_env(pg_url, tmp_path), tmp_path / "w2.log", workers=2)
+    server = ServerProcess(server_env(pg_url, tmp_path), tmp_path / "w2.log", workers=2)
     servers.append(server)
     server.wait_healthy()
     assert len(server.workers()) == 2
@@ -287,4 +193,4 @@ def test_workers_option_runs_processes_whose_metrics_add_up(
     workers = server.workers()
     server.stop()  # asserts that the worker processes are gone too
     assert server.process.returncode is not None
-    assert not any(_alive(pid) for pid in workers)
+    assert not any(alive(pid) for pid in workers)

@@ -42,7 +42,8 @@ def test_a_3_by_2_md_study_creates_six_jobs_with_their_specs(api: Api) -> None:
         assert job["study_id"] == created["id"] and job["state"] == "PENDING"
         # Everything not varied is the base's.
         assert spec["solvents"] == [
-            {**s, "smiles": None, "density": None} for s in base_spec["solvents"]
+            {**s, "smiles": None, "density": None, "charges": None, "charges_from_job": None}
+            for s in base_spec["solvents"]
         ]
         assert spec["salt_pairs"] == 4 and spec["preset"] == "fast"
     assert points == [

@@ -52,9 +52,23 @@ def test_db_user_and_worker_token_commands(tmp_path: Path) -> None:
     assert bad.returncode == 1 and "role must be one of" in bad.stderr
     limits = run(["user", "update", "dave", "--max-priority", "0", "--max-running-jobs", "4"], env)
     assert limits.returncode == 0, limits.stderr
-    assert limits.stdout.strip() == "dave: max_priority 0, max_running_jobs 4"
-    reset = run(["user", "update", "dave", "--max-running-jobs", "default"], env)
-    assert reset.stdout.strip() == "dave: max_priority 0, max_running_jobs default"
+    assert limits.stdout.strip() == (
+        "dave: max_priority 0, max_running_jobs 4, max_pending_jobs default, "
+        "max_submissions_per_minute default"
+    )
+    reset = run(
+        [
+            "user", "update", "dave", "--max-running-jobs", "default",
+            "--max-pending-jobs", "50", "--max-submissions-per-minute", "0",
+        ],
+        env,
+    )  # fmt: skip
+    assert reset.stdout.strip() == (
+        "dave: max_priority 0, max_running_jobs default, max_pending_jobs 50, "
+        "max_submissions_per_minute 0"
+    )
+    bad_quota = run(["user", "update", "dave", "--max-pending-jobs", "-3"], env)
+    assert bad_quota.returncode != 0
     too_high = run(["user", "update", "dave", "--max-priority", "11"], env)
     assert too_high.returncode == 1 and "max_priority" in too_high.stderr
 

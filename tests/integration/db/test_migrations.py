@@ -8,7 +8,7 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from molyte.db.migrate import alembic_config, upgrade
 from molyte.db.models import Base
@@ -104,4 +104,39 @@ def test_projects_studies_migration_goes_down_and_up_and_fills_search_keys(
     }
     upgrade(url)
     assert "studies" in inspect(engine).get_table_names()
+
+
+def test_user_limits_migration_goes_down_and_up(database_url: str) -> None:
+    url = database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = create_engine(url)
+
+    def state() -> tuple[set[str], set[str]]:
+        columns = {c["name"] for c in inspect(engine).get_columns("users")}
+        triggers: set[str] = set()
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                triggers = set(
+                    conn.scalars(text("SELECT tgname FROM pg_trigger WHERE tgname LIKE '%notify%'"))
+                )
+        return columns, triggers
+
+    columns, triggers = state()
+    assert {"max_pending_jobs", "max_submissions_per_minute"} <= columns
+    auth_triggers = {
+        "worker_tokens_notify_revoked",
+        "worker_tokens_notify_deleted",
+        "users_notify_changed",
+        "users_notify_deleted",
+    }
+    if engine.dialect.name == "postgresql":
+        assert auth_triggers <= triggers
+    command.downgrade(alembic_config(url), "0003_scheduling")
+    columns, triggers = state()
+    assert "max_pending_jobs" not in columns and "claim_seq" in columns
+    assert not auth_triggers & triggers
+    upgrade(url)
+    columns, triggers = state()
+    assert "max_submissions_per_minute" in columns
+    if engine.dialect.name == "postgresql":
+        assert auth_triggers <= triggers
     engine.dispose()

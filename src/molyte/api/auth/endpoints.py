@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Depends, Form, Request
 
 from molyte.api.auth import service
 from molyte.api.auth.principal import Principal
@@ -17,10 +16,17 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 @router.post("/login")
 def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DB, ctx: Ctx, request: Request
+    username: Annotated[str, Form(min_length=1, max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    db: DB,
+    ctx: Ctx,
+    request: Request,
 ) -> TokenOut:
+    """The OAuth2 password flow's form (`username`, `password`; other OAuth2 fields ignored).
+    Both are bounded: a name longer than any account's is refused before it is looked up or
+    counted by the login throttle."""
     client = request.client.host if request.client else "unknown"
-    token = service.login(db, ctx, form.username, form.password, client)
+    token = service.login(db, ctx, username, password, client)
     return TokenOut(access_token=token, expires_in=ctx.settings.access_token_minutes * 60)
 
 

@@ -24,13 +24,16 @@ class MeOut(BaseModel):
 
 
 class UserLimits(BaseModel):
-    """An admin's change to a user's scheduling limits; only the fields given change.
-    `max_running_jobs`: null is the server's default, 0 no limit."""
+    """An admin's change to a user's limits; only the fields given change. `max_running_jobs`,
+    `max_pending_jobs`, `max_submissions_per_minute`: null is the server's default, 0 no
+    limit."""
 
     model_config = ConfigDict(extra="forbid")
 
     max_priority: int | None = Field(default=None, ge=-10, le=10)
     max_running_jobs: int | None = Field(default=None, ge=0, le=1_000_000)
+    max_pending_jobs: int | None = Field(default=None, ge=0, le=1_000_000)
+    max_submissions_per_minute: int | None = Field(default=None, ge=0, le=1_000_000)
 
 
 class UserCreate(BaseModel):
@@ -50,6 +53,8 @@ class UserOut(BaseModel):
     email: str | None = None
     max_priority: int
     max_running_jobs: int | None
+    max_pending_jobs: int | None = None
+    max_submissions_per_minute: int | None = None
     created_at: datetime
 
 

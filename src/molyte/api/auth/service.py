@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from molyte.api.auth import repository as repo
@@ -24,6 +24,7 @@ from molyte.api.auth.security import (
     new_worker_token,
     verify_password,
 )
+from molyte.api.lru import LRU
 from molyte.db.models import User, WorkerToken
 from molyte.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 
@@ -35,45 +36,44 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 EMAIL_RE = re.compile(r"^[^@\s<>,;]{1,64}@[^@\s<>,;]+\.[^@\s<>,;]+$")
 TOKEN_NAME_RE = USERNAME_RE
 CACHE_SECONDS = 5.0  # how long a verified credential is trusted without a database look-up
+CACHE_ENTRIES = 10_000
 TOUCH_SECONDS = 60.0  # how often a worker token's last_used_at is written
 
 
 class _CredentialCache:
     """Verified credentials for a few seconds, so hot worker calls skip the database.
 
-    Revocation and deactivation clear it in this process; other processes see them within
-    `CACHE_SECONDS`.
+    Revocation and deactivation empty it: in this process after their commit, and in every
+    other server process through the database's notification (see `workers.notify`).
     """
 
-    def __init__(self) -> None:
-        self._items: dict[str, tuple[float, Principal]] = {}
-        self._touched: dict[int, float] = {}
-        self._lock = threading.Lock()
+    def __init__(self, capacity: int = CACHE_ENTRIES) -> None:
+        self._items: LRU[str, tuple[float, Principal]] = LRU(capacity)
+        self._touched: LRU[int, float] = LRU(capacity)
 
     def get(self, key: str) -> Principal | None:
-        with self._lock:
-            item = self._items.get(key)
+        item = self._items.get(key)
         if item is None or item[0] < time.monotonic():
             return None
         return item[1]
 
     def put(self, key: str, principal: Principal) -> None:
-        with self._lock:
-            if len(self._items) > 10_000:
-                self._items.clear()
-            self._items[key] = (time.monotonic() + CACHE_SECONDS, principal)
+        self._items.put(key, (time.monotonic() + CACHE_SECONDS, principal))
 
     def should_touch(self, token_id: int) -> bool:
         now = time.monotonic()
-        with self._lock:
-            if now - self._touched.get(token_id, 0.0) < TOUCH_SECONDS:
+        with self._touched.lock:
+            if now - (self._touched.get(token_id) or 0.0) < TOUCH_SECONDS:
                 return False
-            self._touched[token_id] = now
+            self._touched.put(token_id, now)
             return True
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+        self._items.clear()
+
+    def clear_after_commit(self, db: Session) -> None:
+        """Empty the cache once `db` commits, so no request re-caches the old row before."""
+        event.listen(db, "after_commit", lambda _session: self.clear(), once=True)
 
 
 credential_cache = _CredentialCache()
@@ -113,15 +113,14 @@ def authenticate(db: Session, ctx: AppContext, token: str) -> Principal:
 
 
 def login(db: Session, ctx: AppContext, username: str, password: str, client: str) -> str:
-    """A JWT for valid credentials; failures are counted per username and per client."""
-    keys = (f"user:{username}", f"client:{client}")
-    ctx.login_limiter.check(*keys)
+    """A JWT for valid credentials; failures are throttled (see `ratelimit`)."""
+    ctx.login_limiter.check(username, client)
     user = repo.user_by_name(db, username)
     ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
     if user is None or not ok or not user.active:
-        ctx.login_limiter.failed(*keys)
+        ctx.login_limiter.failed(username, client)
         raise NotAuthenticated("Incorrect username or password")
-    ctx.login_limiter.succeeded(keys[0])
+    ctx.login_limiter.succeeded(username, client)
     return create_access_token(
         user.username, user.role, ctx.signing_key, ctx.settings.access_token_minutes
     )
@@ -178,6 +177,7 @@ def deactivate_user(db: Session, user_id: int) -> User:
         raise NotFound("User not found")
     user.active = False
     credential_cache.clear()
+    credential_cache.clear_after_commit(db)
     return user
 
 
@@ -194,7 +194,8 @@ def user_id_by_name(db: Session, username: str) -> int:
 
 
 def update_limits(db: Session, user_id: int, limits: UserLimits) -> User:
-    """Set a user's highest job priority and running limit; only the fields given change."""
+    """Set a user's highest job priority, running limit and submission quotas; only the fields
+    given change."""
     user = repo.user_by_id(db, user_id)
     if user is None:
         raise NotFound("User not found")
@@ -204,6 +205,10 @@ def update_limits(db: Session, user_id: int, limits: UserLimits) -> User:
         user.max_priority = limits.max_priority
     if "max_running_jobs" in limits.model_fields_set:
         user.max_running_jobs = limits.max_running_jobs
+    if "max_pending_jobs" in limits.model_fields_set:
+        user.max_pending_jobs = limits.max_pending_jobs
+    if "max_submissions_per_minute" in limits.model_fields_set:
+        user.max_submissions_per_minute = limits.max_submissions_per_minute
     return user
 
 
@@ -229,6 +234,7 @@ def revoke_worker_token(db: Session, name: str) -> WorkerToken:
         raise NotFound(f"Worker token {name!r} not found")
     row.revoked = True
     credential_cache.clear()
+    credential_cache.clear_after_commit(db)
     return row
 
 

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from molyte.api.auth import repository as auth_repo
 from molyte.api.deps import DB, MAX_ID, Ctx, CurrentUser, JobId
 from molyte.api.jobs import repository as jobs_repo
 from molyte.api.jobs import service
@@ -29,19 +28,18 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def submit(body: JobCreate, user: CurrentUser, db: DB, ctx: Ctx) -> JobOut:
-    """Submit a job; answered 201 only once it is committed."""
-    owner = auth_repo.user_by_id(db, user.user_id or 0)
-    max_priority = owner.max_priority if owner else 0
-    job, first_event = service.submit(db, user, body, max_priority)
+    """Submit a job; answered 201 only once it is committed; 429 beyond the user's quotas."""
+    job, first_event = service.submit(db, ctx.settings, user, body)
     ctx.notifier.notify_on_commit(db, job.type)
     ctx.metrics.jobs_submitted.labels(job.type).inc()
     return job_out(job, [first_event])
 
 
 @router.post("/validate")
-def validate(body: JobCreate, user: CurrentUser) -> ValidationOut:
-    """Check a job request without storing it; returns a preview of what it would build."""
-    return ValidationOut(ok=True, preview=service.preview(body))
+def validate(body: JobCreate, user: CurrentUser, ctx: Ctx) -> ValidationOut:
+    """Check a job request without storing it; returns a preview of what it would build.
+    Rate-limited per user (429); a request already previewed is answered from a cache."""
+    return ValidationOut(ok=True, preview=service.preview(ctx.previews, user, body))
 
 
 # No control characters: PostgreSQL refuses a NUL in a text parameter (a 500, not a 422).
@@ -117,8 +115,7 @@ def get_job(job_id: JobId, user: CurrentUser, db: DB) -> JobOut:
 @router.post("/{job_id}/clone", status_code=status.HTTP_201_CREATED)
 def clone(job_id: JobId, body: CloneIn, user: CurrentUser, db: DB, ctx: Ctx) -> JobOut:
     """Submit a job's request again, optionally with `spec_changes`; 201 once committed."""
-    owner = auth_repo.user_by_id(db, user.user_id or 0)
-    job, first_event = service.clone(db, user, job_id, body, owner.max_priority if owner else 0)
+    job, first_event = service.clone(db, ctx.settings, user, job_id, body)
     ctx.notifier.notify_on_commit(db, job.type)
     ctx.metrics.jobs_submitted.labels(job.type).inc()
     return job_out(job, [first_event])

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from molyte.db.models import Job, JobEvent, JobSpecies, ResultFile
+from molyte.db.models import Job, JobEvent, JobSpecies, ResultFile, User
 
 
 def add(db: Session, obj: Job | JobEvent | ResultFile) -> None:
@@ -22,6 +22,36 @@ def get(db: Session, job_id: int, *, for_update: bool = False) -> Job | None:
     if for_update:
         stmt = stmt.with_for_update(of=Job)
     return db.scalar(stmt)
+
+
+def owner_for_submit(db: Session, user_id: int) -> User | None:
+    """The submitting user's row, locked so that one user's concurrent submissions are
+    counted against the quotas one after another."""
+    if db.get_bind().dialect.name == "sqlite":
+        # No row locks: a no-op write takes the database's write lock for the transaction
+        # (it is the transaction's first statement, so the wait is the busy timeout's).
+        db.execute(update(User).where(User.id == user_id).values(claim_seq=User.claim_seq))
+        return db.get(User, user_id)
+    return db.scalar(select(User).where(User.id == user_id).with_for_update())
+
+
+def count_pending(db: Session, owner_id: int, cap: int) -> int:
+    """The owner's PENDING jobs, counted up to `cap` (an index range of at most `cap` rows)."""
+    mine = (
+        select(Job.id).where(Job.owner_id == owner_id, Job.state == "PENDING").limit(cap).subquery()
+    )
+    return int(db.scalar(select(func.count()).select_from(mine)) or 0)
+
+
+def nth_latest_submission(db: Session, owner_id: int, n: int, since: datetime) -> datetime | None:
+    """When the owner's `n`-th most recent job after `since` was submitted; None if fewer."""
+    return db.scalar(
+        select(Job.created_at)
+        .where(Job.owner_id == owner_id, Job.created_at > since)
+        .order_by(Job.created_at.desc())
+        .offset(n - 1)
+        .limit(1)
+    )
 
 
 def events(db: Session, job_id: int) -> list[JobEvent]:

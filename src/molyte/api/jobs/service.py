@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -14,11 +15,13 @@ from molyte.api.auth.principal import Principal
 from molyte.api.context import AppContext
 from molyte.api.jobs import repository as repo
 from molyte.api.jobs.lifecycle import move
+from molyte.api.jobs.preview import Previews, content_key
 from molyte.api.jobs.qc_charges import resolve_qc_charges
 from molyte.api.jobs.schemas import CloneIn, JobCreate
 from molyte.api.projects import repository as projects_repo
 from molyte.api.projects.access import Need, authorize, readable_projects
-from molyte.db.models import Job, JobEvent, ResultFile
+from molyte.config import ServerSettings
+from molyte.db.models import Job, JobEvent, ResultFile, User
 from molyte.domain.common import NAME_MAX
 from molyte.domain.md_spec import MDSpec
 from molyte.domain.qc_spec import QCSpec
@@ -26,8 +29,9 @@ from molyte.domain.search_keys import spec_keys
 from molyte.domain.spec_paths import PathNotFound, set_path
 from molyte.domain.specs import parse_spec
 from molyte.domain.states import JobState, JobType
-from molyte.errors import Conflict, Forbidden, NotFound, SpecInvalid
+from molyte.errors import Conflict, Forbidden, NotFound, SpecInvalid, TooManyRequests
 
+PENDING_RETRY_SECONDS = 60  # a suggestion: waiting jobs start at the cluster's pace
 log = logging.getLogger(__name__)
 
 
@@ -50,25 +54,69 @@ def requested_engine(job_type: JobType, spec: BaseModel) -> str:
     return "lammps"
 
 
+def check_quotas(
+    db: Session, settings: ServerSettings, owner: User, now: datetime, jobs: int = 1
+) -> None:
+    """429 when the owner has as many jobs waiting, or has submitted as many in the last
+    minute, as their account may; the message names the limit and when to try again.
+
+    A study asks once for all its `jobs`: they all count against `max_pending_jobs`, and the
+    study counts as one submission against the per-minute rate (it is one request).
+    """
+    pending_limit = owner.max_pending_jobs
+    if pending_limit is None:
+        pending_limit = settings.default_max_pending_jobs
+    if pending_limit:
+        waiting = repo.count_pending(db, owner.id, pending_limit)
+        if waiting + jobs > pending_limit:
+            study = f" and this study has {jobs}" if jobs > 1 else ""
+            raise TooManyRequests(
+                f"You have {waiting} jobs waiting{study}; your account may have at most "
+                f"{pending_limit} (max_pending_jobs): submit more once some have started, "
+                "or cancel some",
+                retry_after=PENDING_RETRY_SECONDS,
+            )
+    per_minute = owner.max_submissions_per_minute
+    if per_minute is None:
+        per_minute = settings.default_max_submissions_per_minute
+    if per_minute:
+        window = timedelta(seconds=60)
+        nth = repo.nth_latest_submission(db, owner.id, per_minute, now - window)
+        if nth is not None:
+            wait = max(1, math.ceil((nth + window - now).total_seconds()))
+            raise TooManyRequests(
+                f"You have submitted {per_minute} jobs in the last minute, the most your "
+                f"account may (max_submissions_per_minute); try again in {wait} s",
+                retry_after=wait,
+            )
+
+
 def submit(
     db: Session,
+    settings: ServerSettings,
     user: Principal,
     body: JobCreate,
-    max_priority: int,
     *,
     study_id: int | None = None,
     study_values: dict[str, Any] | None = None,
+    quotas_checked: bool = False,
 ) -> tuple[Job, JobEvent]:
-    """Store a new PENDING job with its first event (both returned)."""
+    """Store a new PENDING job with its first event (both returned). A study checks the
+    quotas once for all its jobs and passes `quotas_checked`."""
     spec = validate_spec(body)
     if isinstance(spec, MDSpec):
         spec = resolve_qc_charges(db, user, spec)
-    if body.priority > max_priority and not user.is_admin:
-        raise Forbidden(f"Your highest allowed priority is {max_priority}")
     if body.project_id is not None:
         check_project(db, user, body.project_id)
     assert user.user_id is not None
+    owner = repo.owner_for_submit(db, user.user_id)
+    if owner is None:
+        raise NotFound("User not found")
+    if body.priority > owner.max_priority and not user.is_admin:
+        raise Forbidden(f"Your highest allowed priority is {owner.max_priority}")
     now = datetime.now(UTC)
+    if not quotas_checked:
+        check_quotas(db, settings, owner, now)
     stored_spec = spec.model_dump(mode="json", exclude_unset=False)
     keys = spec_keys(body.type.value, stored_spec)
     job = Job(
@@ -141,10 +189,12 @@ def list_jobs(
 
 
 def clone(
-    db: Session, user: Principal, job_id: int, body: CloneIn, max_priority: int
+    db: Session, settings: ServerSettings, user: Principal, job_id: int, body: CloneIn
 ) -> tuple[Job, JobEvent]:
     """Submit a job's request again (in its project), with `spec_changes` applied."""
     source = visible_job(db, user, job_id)
+    owner = repo.owner_for_submit(db, user.user_id or 0)
+    max_priority = owner.max_priority if owner is not None else 0
     spec = dict(source.spec)
     for path, value in body.spec_changes.items():
         try:
@@ -162,7 +212,7 @@ def clone(
         project_id=source.project_id,
         spec=spec,
     )
-    return submit(db, user, request, max_priority)
+    return submit(db, settings, user, request)
 
 
 def copy_name(name: str) -> str:
@@ -200,8 +250,15 @@ def results(db: Session, user: Principal, job_id: int) -> tuple[Job, list[Result
     return job, repo.files(db, job.id)
 
 
-def preview(body: JobCreate) -> dict[str, Any]:
-    """What the job would contain, for the form's summary before submitting."""
+def preview(previews: Previews, user: Principal, body: JobCreate) -> dict[str, Any]:
+    """What the job would contain, for the form's summary before submitting; the same
+    request again comes from the cache, a new one counts against the user's budget."""
+    key = content_key(body.type.value, body.spec)
+    return previews.get_or_build(user.name, key, lambda: build_preview(body))
+
+
+def build_preview(body: JobCreate) -> dict[str, Any]:
+    """The preview of a job request (validated first)."""
     spec = validate_spec(body)
     if isinstance(spec, MDSpec):
         from molyte.engines.md.composition import preview as md_preview

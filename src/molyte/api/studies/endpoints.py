@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from molyte.api.auth import repository as auth_repo
 from molyte.api.deps import DB, MAX_ID, Ctx, CurrentUser
 from molyte.api.studies import service
 from molyte.api.studies.schemas import StudyCreate, StudyCreated, StudyList, StudyOut, StudyRow
@@ -34,8 +33,7 @@ def _out(study: Study, states: dict[str, int], rows: list[StudyRow] | None = Non
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create(body: StudyCreate, user: CurrentUser, db: DB, ctx: Ctx) -> StudyCreated:
     """One job per point of the Cartesian product of `vary`; 422 (nothing stored) if any fails."""
-    owner = auth_repo.user_by_id(db, user.user_id or 0)
-    study, jobs = service.create(db, ctx, user, body, owner.max_priority if owner else 0)
+    study, jobs = service.create(db, ctx, user, body)
     ctx.notifier.notify_on_commit(db, study.type)
     ctx.metrics.jobs_submitted.labels(study.type).inc(len(jobs))
     return StudyCreated(id=study.id, name=study.name, jobs=[j.id for j in jobs])

@@ -8,6 +8,7 @@ import io
 import itertools
 import json
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -94,7 +95,7 @@ def points(
 
 
 def create(
-    db: Session, ctx: AppContext, user: Principal, body: StudyCreate, max_priority: int
+    db: Session, ctx: AppContext, user: Principal, body: StudyCreate
 ) -> tuple[Study, list[Job]]:
     """Store the study and one PENDING job per point, or nothing (422) if any point fails."""
     if body.base.type is not None and body.base.type is not body.type:
@@ -120,6 +121,10 @@ def create(
         ) from exc
     planned = points(body.type, base, body.vary, ctx.settings.max_study_points)
     assert user.user_id is not None
+    owner = jobs_repo.owner_for_submit(db, user.user_id)
+    if owner is None:
+        raise NotFound("User not found")
+    jobs_service.check_quotas(db, ctx.settings, owner, datetime.now(UTC), jobs=len(planned))
     study = Study(
         owner_id=user.user_id,
         project_id=body.project_id,
@@ -133,7 +138,13 @@ def create(
     for i, (values, spec) in enumerate(planned, start=1):
         request = replace_request(template, _point_name(body.name, i, len(planned)), spec)
         job, _event = jobs_service.submit(
-            db, user, request, max_priority, study_id=study.id, study_values=values
+            db,
+            ctx.settings,
+            user,
+            request,
+            study_id=study.id,
+            study_values=values,
+            quotas_checked=True,
         )
         jobs.append(job)
     return study, jobs

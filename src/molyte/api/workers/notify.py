@@ -4,6 +4,10 @@ PostgreSQL: a trigger on the jobs table runs `NOTIFY molyte_jobs` whenever a row
 PENDING, inside that transaction, so the notice is sent exactly when the job is committed, to
 every server process, whatever code path made it PENDING; each process has one listening
 connection. SQLite (one process): an in-process wake-up after commit.
+
+The same connection also listens on `molyte_auth`, which triggers on the users and worker
+tokens tables notify when a credential stops being valid (migration 0007): every process
+then drops its cached credentials, so a revoked token is refused at its very next request.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -19,13 +24,17 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 CHANNEL = "molyte_jobs"
+AUTH_CHANNEL = "molyte_auth"
 
 
 class JobNotifier:
     """A generation counter plus an asyncio event that is replaced on each wake-up."""
 
-    def __init__(self, postgres_dsn: str | None) -> None:
+    def __init__(
+        self, postgres_dsn: str | None, on_auth_change: Callable[[], None] | None = None
+    ) -> None:
         self._dsn = postgres_dsn
+        self._on_auth_change = on_auth_change or (lambda: None)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event: asyncio.Event | None = None
         self.generation = 0
@@ -84,10 +93,15 @@ class JobNotifier:
             try:
                 async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
-                    # A wake-up after (re)connecting covers notices missed while disconnected.
+                    await conn.execute(f"LISTEN {AUTH_CHANNEL}")
+                    # After (re)connecting: cover the notices missed while disconnected.
+                    self._on_auth_change()
                     self.wake_threadsafe()
-                    async for _notice in conn.notifies():
-                        self.wake_threadsafe()
+                    async for notice in conn.notifies():
+                        if notice.channel == AUTH_CHANNEL:
+                            self._on_auth_change()
+                        else:
+                            self.wake_threadsafe()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_projects_studies"
-down_revision = "0003_scheduling"
+down_revision = "0007_user_limits"
 branch_labels = None
 depends_on = None
 
