@@ -21,7 +21,14 @@ from molyte.engines.md.analysis import (
     transference_number,
 )
 from molyte.engines.md.analyze import analyze
-from molyte.engines.md.trajectory import read_dump
+from molyte.engines.md.lammps_input import segments
+from molyte.engines.md.trajectory import (
+    count_dcd_frames,
+    dcd_step_range,
+    iter_dcd,
+    read_dump,
+    write_dcd,
+)
 
 DATA = Path(__file__).parents[2] / "data" / "md"
 
@@ -174,3 +181,74 @@ def test_analyze_a_synthetic_work_dir(tmp_path: Path) -> None:
     assert pdb[0].startswith("CRYST1") and pdb[1][17:21].strip() == "Li"
     xyz = (tmp_path / "final.xyz").read_text().splitlines()
     assert xyz[0] == str(n) and xyz[2].startswith("Li ")
+
+
+def test_dcd_segments_chain_and_later_frames_replace_repeated_steps(tmp_path: Path) -> None:
+    frames = [np.full((3, 3), float(k)) for k in range(7)]
+    lengths = np.full(3, 9.0)
+    write_dcd(tmp_path / "traj.dcd", frames[:4], lengths, 0, 10, 1.0, 4)  # steps 0..30
+    write_dcd(tmp_path / "traj.1.dcd", frames[2:], lengths, 20, 10, 1.0, 5)  # steps 20..60
+    paths = segments(tmp_path, "traj.dcd")
+    assert [p.name for p in paths] == ["traj.dcd", "traj.1.dcd"]
+    read = list(iter_dcd(paths))
+    assert [f.step for f in read] == [0, 10, 20, 30, 40, 50, 60]
+    assert [f.positions[0, 0] for f in read] == [0, 1, 2, 3, 4, 5, 6]
+    assert count_dcd_frames(paths) == 7 and dcd_step_range(paths) == (0, 60)
+    assert read[0].lengths.tolist() == [9.0, 9.0, 9.0]
+    cut = (tmp_path / "traj.1.dcd").read_bytes()
+    (tmp_path / "traj.1.dcd").write_bytes(cut[:-7])  # a frame cut by a killed run is left out
+    assert count_dcd_frames(paths) == 6
+
+
+def test_analyze_a_dcd_work_dir_reports_transport_with_errors(tmp_path: Path) -> None:
+    """Single-atom cations and anions diffusing independently, 1 ps per frame, and a stress
+    file: every transport number comes with an error, or with the reason it is missing."""
+    n, frames = 64, 400
+    grid = (np.arange(4) * 6.0) + 1.0
+    lattice = np.array(np.meshgrid(grid, grid, grid, indexing="ij")).reshape(3, -1).T
+    walk = random_walk(0.2, 1.0, frames=frames, particles=n, seed=5)
+    write_dcd(tmp_path / "traj.dcd", [lattice + w for w in walk], np.full(3, 24.0), 0, 100,
+              10.0, frames)  # fmt: skip
+    shutil.copy(DATA / "log_ok.lammps", tmp_path / "log.lammps")
+    rng = np.random.default_rng(1)
+    with (tmp_path / "stress.dat").open("w") as out:
+        out.write("# Time-averaged data for fix stress\n# TimeStep c_1 c_2 c_3\n")
+        for step in range(0, 100 * frames, 5):
+            out.write(f"{step} {' '.join(f'{v:.3f}' for v in rng.normal(0, 100, 3))}\n")
+    species = [
+        {"name": "Li", "resname": "Li", "kind": "cation", "count": 32, "formal_charge": 1,
+         "elements": ["Li"], "atom_names": ["Li"], "masses": [6.941], "coordinating": []},
+        {"name": "Cl", "resname": "Cl", "kind": "anion", "count": 32, "formal_charge": -1,
+         "elements": ["Cl"], "atom_names": ["Cl"], "masses": [35.45], "coordinating": ["Cl"]},
+    ]  # fmt: skip
+    info = {"timestep_fs": 10.0, "temperature": 300.0, "n_atoms": n, "species": species,
+            "salt_pairs": {"LiCl": 32}, "box_length_estimate": 24.0}  # fmt: skip
+    (tmp_path / "system.json").write_text(json.dumps(info))
+    summary = analyze(tmp_path)
+    assert summary["frames"] == frames and summary["production_ps"] == pytest.approx(399.0)
+    assert summary["files"]["trajectory"] == "traj.dcd"
+    for entry in summary["diffusion"]:  # the keys from before, with the error beside them
+        assert entry["D"] == pytest.approx(0.2e-4, rel=0.25)
+        assert entry["D_error"] is not None and entry["D_error"] > 0
+    transport = summary["transport"]
+    for entry in transport["diffusion"]:
+        d = entry["D"]
+        assert d["unit"] == "cm^2/s" and d["blocks"] == 5 and d["too_short"] is None
+        assert d["value"] == pytest.approx(0.2e-4, rel=0.25) and d["error"] > 0
+    eh, ne = transport["conductivity_einstein_helfand"], transport["conductivity_nernst_einstein"]
+    # sigma_NE = e^2 / (V kB T) * 64 * 0.2e-8 m^2/s = 2.566970e-38 / (1.3824e-26 * 4.141947e-21)
+    # * 1.28e-7 = 57.38 S/m (a dilute box of fast ions)
+    assert ne["value"] == pytest.approx(57.38, rel=0.25) and ne["error"] > 0
+    assert eh["too_short"] is not None or eh["value"] == pytest.approx(ne["value"], rel=0.6)
+    assert transport["haven_ratio"]["unit"] == "1"
+    visc = transport["viscosity"]  # 2 ns of stress in 5 blocks: 400 ps blocks
+    assert visc["unit"] == "mPa s" and visc["samples"] == 8000
+    assert (visc["value"] is None) == (visc["too_short"] is not None)
+    for entry in transport["diffusion"]:
+        yh = entry["D_yeh_hummer"]
+        assert (yh["value"] is None) == (yh["too_short"] is not None)
+    for entry in transport["residence_time"]:
+        assert entry["unit"] == "ps" and (entry["value"] is None) == (
+            entry["too_short"] is not None
+        )
+    json.dumps(summary, allow_nan=False)
