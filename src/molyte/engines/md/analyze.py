@@ -55,7 +55,6 @@ from molyte.engines.md.analysis import (
     RDF,
     first_shell,
     fit_diffusion,
-    minimum_image,
     molecule_centres,
     nernst_einstein,
     transference_number,
@@ -266,8 +265,9 @@ def _last(frames: Iterator[Frame]) -> Frame:
     return deque(frames, maxlen=1)[0]
 
 
-def analyze(workdir: Path) -> dict[str, Any]:
-    """Analyse `workdir`, write the result files and summary.json; return the summary."""
+def analyze(workdir: Path, out: Path | None = None) -> dict[str, Any]:
+    """Analyse `workdir`, write the result files and the summary (`out`, by default
+    summary.json in `workdir`); return the summary."""
     info = json.loads((workdir / "system.json").read_text())
     species = layout(info)
     dt = float(info["timestep_fs"])
@@ -340,7 +340,7 @@ def analyze(workdir: Path) -> dict[str, Any]:
         summary["transport"] = transport
     summary["files"] = files
     summary["warnings"] = warnings
-    (workdir / SUMMARY).write_text(json.dumps(summary, indent=1, allow_nan=False))
+    (out or workdir / SUMMARY).write_text(json.dumps(summary, indent=1, allow_nan=False))
     return summary
 
 
@@ -485,15 +485,18 @@ def second_pass(
     tally = {"SSIP": 0.0, "CIP": 0.0, "AGG": 0.0}
     if counters:
         for frame in run.frames():
+            fbox = freud.box.Box.from_box(frame.lengths)
+            wrapped = fbox.wrap(frame.positions - frame.lengths / 2)
             contacts = {}
             for key, (c_idx, s_idx, owner) in sites.items():
-                delta = minimum_image(
-                    frame.positions[s_idx][:, None, :] - frame.positions[c_idx][None, :, :],
-                    frame.lengths,
+                # freud's cell lists: only pairs within the cutoff, not all sites x cations
+                pairs = (
+                    freud.locality.AABBQuery(fbox, wrapped[c_idx])
+                    .query(wrapped[s_idx], {"r_max": cutoffs[key]})
+                    .toNeighborList()
                 )
-                near = (delta**2).sum(axis=-1) < cutoffs[key] ** 2  # (sites, cations)
                 per_ligand = np.zeros((by_name[key[1]].count, len(c_idx)), dtype=bool)
-                np.logical_or.at(per_ligand, owner, near)
+                per_ligand[owner[pairs.query_point_indices], pairs.point_indices] = True
                 contacts[key] = per_ligand
                 counters[key].update(per_ligand.T)
             for an in {k[1] for k in anion_keys}:
