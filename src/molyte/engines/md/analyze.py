@@ -48,15 +48,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import freud
 import numpy as np
 
 from molyte.engines.md.analysis import (
-    RDF,
+    RDFAccumulator,
     first_shell,
+    first_shell_contacts,
     fit_diffusion,
     molecule_centres,
     nernst_einstein,
+    shell_counts,
     transference_number,
 )
 from molyte.engines.md.lammps_input import LEGACY_TRAJECTORY, STRESS, TRAJECTORY, segments
@@ -383,7 +384,7 @@ class Streamed:
 
     lengths: np.ndarray  # (frames, 3)
     centres: dict[str, np.ndarray]  # species -> (frames, molecules, 3), drift removed
-    rdfs: dict[tuple[str, str], tuple[str, Any]]  # (cation, partner) -> (element label, RDF)
+    rdfs: dict[tuple[str, str], tuple[str, RDFAccumulator]]  # (cation, partner) -> (label, g)
 
 
 def _partners(
@@ -403,7 +404,7 @@ def first_pass(run: Production, species: list[SpeciesLayout]) -> Streamed:
     lengths = np.zeros((run.n_frames, 3))
     cations = [s for s in species if s.kind == "cation"]
     pairs = [(c, other, el) for c in cations for other, el in _partners(c, species)]
-    rdfs: dict[tuple[str, str], tuple[str, Any]] = {}
+    rdfs: dict[tuple[str, str], tuple[str, RDFAccumulator]] = {}
     index: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
     for frame_no, frame in enumerate(run.frames()):
         lengths[frame_no] = frame.lengths
@@ -414,16 +415,11 @@ def first_pass(run: Production, species: list[SpeciesLayout]) -> Streamed:
         if frame_no == 0:
             r_max = min(RDF_MAX, float(frame.lengths.min()) / 2.0 - 1e-6)
             for c, other, el in pairs:
-                rdfs[(c.name, other.name)] = (
-                    "/".join(sorted(el)),
-                    freud.density.RDF(bins=round(r_max / RDF_DR), r_max=r_max),
-                )
+                rdfs[(c.name, other.name)] = ("/".join(sorted(el)), RDFAccumulator(r_max, RDF_DR))
                 index[(c.name, other.name)] = (c.atoms_of(set(c.elements)), other.atoms_of(el))
-        fbox = freud.box.Box.from_box(frame.lengths)
-        wrapped = fbox.wrap(frame.positions - frame.lengths / 2)
         for key, (_, accumulator) in rdfs.items():
             a_idx, b_idx = index[key]
-            accumulator.compute((fbox, wrapped[b_idx]), query_points=wrapped[a_idx], reset=False)
+            accumulator.add(frame.lengths, frame.positions[a_idx], frame.positions[b_idx])
     return Streamed(lengths, centres, rdfs)
 
 
@@ -438,7 +434,8 @@ def _structure(
     """RDF files and first-shell entries; the cation-partner first-shell cutoffs."""
     cutoffs: dict[tuple[str, str], float] = {}
     for (cat, other), (element, acc) in streamed.rdfs.items():
-        r, g, cn = (np.asarray(a, dtype=float) for a in (acc.bin_centers, acc.rdf, acc.n_r))
+        result = acc.result()
+        r, g, cn = result.r, result.g, result.cn
         name = f"rdf_{cat}_{element.replace('/', '')}_{other}.csv"
         _write_csv(workdir / name, ["r", "g", "cn"], [r, g, cn])
         files["rdf"].append(name)
@@ -447,7 +444,7 @@ def _structure(
             warnings.append(f"{cat}-{element}({other}): no first minimum in g(r)")
         else:
             cutoffs[(cat, other)] = cutoff
-        coordination = RDF(r, g, cn).coordination_at(cutoff) if cutoff else None
+        coordination = result.coordination_at(cutoff) if cutoff else None
         summary["rdf"].append(
             {
                 "pair": f"{cat}-{element}({other})", "file": name, "first_peak_r": peak,
@@ -485,25 +482,18 @@ def second_pass(
     tally = {"SSIP": 0.0, "CIP": 0.0, "AGG": 0.0}
     if counters:
         for frame in run.frames():
-            fbox = freud.box.Box.from_box(frame.lengths)
-            wrapped = fbox.wrap(frame.positions - frame.lengths / 2)
             contacts = {}
             for key, (c_idx, s_idx, owner) in sites.items():
-                # freud's cell lists: only pairs within the cutoff, not all sites x cations
-                pairs = (
-                    freud.locality.AABBQuery(fbox, wrapped[c_idx])
-                    .query(wrapped[s_idx], {"r_max": cutoffs[key]})
-                    .toNeighborList()
-                )
-                per_ligand = np.zeros((by_name[key[1]].count, len(c_idx)), dtype=bool)
-                per_ligand[owner[pairs.query_point_indices], pairs.point_indices] = True
-                contacts[key] = per_ligand
-                counters[key].update(per_ligand.T)
+                contact = first_shell_contacts(
+                    frame.lengths, frame.positions[c_idx], frame.positions[s_idx], owner,
+                    by_name[key[1]].count, cutoffs[key],
+                )  # fmt: skip
+                contacts[key] = contact
+                counters[key].update(contact.T)
             for an in {k[1] for k in anion_keys}:
                 partners = sum(contacts[k].sum(axis=1) for k in anion_keys if k[1] == an)
-                tally["SSIP"] += float(np.sum(partners == 0))
-                tally["CIP"] += float(np.sum(partners == 1))
-                tally["AGG"] += float(np.sum(partners >= 2))
+                for name, count in shell_counts(np.asarray(partners)).items():
+                    tally[name] += count
     total = sum(tally.values())
     shells = None
     if total:
