@@ -1,14 +1,16 @@
 """Analysis of a finished MD work directory: `python -m molyte.engines.md.analyze WORKDIR`.
 
 Reads `system.json` (written by the builder), the LAMMPS logs (`log.lammps`, then continuation
-logs `log.1.lammps`, ...), the production trajectory `traj.lammpstrj` (NVT, unwrapped) and
-`final.data`, and writes:
+logs `log.1.lammps`, ...), the production trajectory (`traj.dcd`, `traj.1.dcd`, ...: NVT,
+unwrapped; or `traj.lammpstrj` from a job run before the DCD), the pressure-tensor samples
+(`stress.dat`, `stress.1.dat`, ...) and `final.data`, and writes:
 - `thermo.csv`: stage, step, time_ps, temp (K), press (atm), density (g/cm^3), pe, ke, etotal,
   evdwl, ecoul, elong, ebond, eangle, edihed, eimp (kcal/mol), vol (A^3), lx (A);
 - `final.pdb`, `final.xyz` (species resnames as PDB residue names; molecules made whole and
   wrapped into the box by their centre of mass); `final.data` is LAMMPS's own;
 - `rdf_<cation>_<element>_<species>.csv`: r (A), g, cn (running coordination number);
 - `msd_<species>.csv`: t_ps, msd_A2 (centre-of-mass MSD, system drift removed);
+  `msd_charge.csv`: t_ps, msd_e2A2 (MSD of the collective charge displacement);
 - `summary.json`, schema:
   {
     "engine": "lammps",
@@ -22,12 +24,20 @@ logs `log.1.lammps`, ...), the production trajectory `traj.lammpstrj` (NVT, unwr
              "cutoff": A, "coordination": n, "unit": "A"}, ...],
     "solvation_shell": {"SSIP": f, "CIP": f, "AGG": f, "definition": "..."} | null,
     "diffusion": [{"species": "Li", "D": cm^2/s or null, "unit": "cm^2/s", "fit_window_ps": [a, b],
-                   "loglog_slope": s, "diffusive": bool, "file": "msd_Li.csv"}, ...],
+                   "loglog_slope": s, "diffusive": bool, "file": "msd_Li.csv",
+                   "D_error": block standard error | null, "D_yeh_hummer": cm^2/s | null}, ...],
     "conductivity": {"value": S/m, "unit": "S/m", "method": "Nernst-Einstein"} | null,
     "transference_number": t+ | null,
+    "transport": {          # each E = {"value", "error", "unit", "method", "blocks",
+      "blocks": 5,          #           "too_short": null | "why there is no value"}
+      "diffusion": [{"species": ..., "D": E cm^2/s, "D_yeh_hummer": E, "window_ps": [a, b]}],
+      "conductivity_einstein_helfand": E S/m, "conductivity_nernst_einstein": E S/m,
+      "haven_ratio": E, "viscosity": E mPa s + "integration_cutoff_ps", "samples",
+      "residence_time": [{"cation": ..., "partner": ..., **E ps}, ...]
+    },
     "frames": n, "production_ps": ps,
     "files": {"thermo": ..., "final_pdb": ..., "final_xyz": ..., "final_data": ...,
-              "trajectory": ..., "rdf": [...], "msd": [...]},
+              "trajectory": ..., "trajectory_segments": [...], "rdf": [...], "msd": [...]},
     "warnings": ["..."]
   }
 Any value that cannot be computed (no production frames, no first minimum, ...) is null, with
@@ -300,7 +310,8 @@ def analyze(workdir: Path, out: Path | None = None) -> dict[str, Any]:
 
     run = production(workdir)
     if run is not None:
-        files["trajectory"] = run.files[0] if len(run.files) == 1 else run.files
+        files["trajectory"] = run.files[0]
+        files["trajectory_segments"] = run.files  # the run and its continuations, in order
     final_data = workdir / "final.data"
     box: np.ndarray | None = None
     positions: np.ndarray | None = None
