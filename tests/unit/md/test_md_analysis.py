@@ -19,7 +19,7 @@ from molyte.engines.md.analysis import (
     shell_counts,
     transference_number,
 )
-from molyte.engines.md.analyze import analyze
+from molyte.engines.md.analyze import analyze, read_stress
 from molyte.engines.md.lammps_input import segments
 from molyte.engines.md.trajectory import (
     count_dcd_frames,
@@ -251,3 +251,11 @@ def test_analyze_a_dcd_work_dir_reports_transport_with_errors(tmp_path: Path) ->
             entry["too_short"] is not None
         )
     json.dumps(summary, allow_nan=False)
+
+
+def test_stress_segments_merge_and_a_cut_line_is_dropped(tmp_path: Path) -> None:
+    head = "# Time-averaged data for fix stress\n# TimeStep c_1 c_2 c_3\n"
+    (tmp_path / "stress.dat").write_text(head + "0 1 2 3\n5 4 5 6\n10 7 8 9\n15 1 1 1\n")
+    (tmp_path / "stress.1.dat").write_text(head + "10 -7 -8 -9\n15 -1 -1 -1\n20 3 3")
+    rows = read_stress(segments(tmp_path, "stress.dat"))
+    assert rows.tolist() == [[0, 1, 2, 3], [5, 4, 5, 6], [10, -7, -8, -9], [15, -1, -1, -1]]

@@ -151,3 +151,9 @@ def test_residence_bridges_short_excursions() -> None:
             counter.update(np.array([[bool(bound)]]))
         assert (counter.on.sum(), counter.exits.sum()) == (on, exits)
     assert counter.result(1.0).value is None  # no exit: too short for a lifetime
+
+
+def test_msd_fft_in_chunks_equals_one_chunk() -> None:
+    x = random_walkers(30, 300, 0.3, seed=4)  # 300 particles: three chunks of 128
+    direct = [0.0] + [float(((x[k:] - x[:-k]) ** 2).sum(-1).mean()) for k in range(1, 30)]
+    assert msd_fft(x) == pytest.approx(direct, rel=1e-9, abs=1e-9)

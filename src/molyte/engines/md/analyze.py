@@ -668,12 +668,10 @@ def read_stress(paths: list[Path]) -> np.ndarray:
     steps they repeat; a last line cut by a killed run is dropped."""
     tables = []
     for path in paths:
-        rows = []
-        for line in path.read_text().splitlines():
-            words = line.split()
-            if len(words) == 4 and not line.startswith("#"):
-                rows.append([float(w) for w in words])
-        tables.append(np.array(rows).reshape(-1, 4))
+        lines = path.read_text().splitlines(keepends=True)
+        if lines and not lines[-1].endswith("\n"):
+            lines.pop()
+        tables.append(np.loadtxt(lines, comments="#", ndmin=2).reshape(-1, 4))
     merged = tables[0]
     for table in tables[1:]:
         if len(table):

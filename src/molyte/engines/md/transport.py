@@ -26,6 +26,7 @@ from molyte.engines.md.analysis import (
 Array = NDArray[np.float64]
 
 N_BLOCKS = 5
+MSD_CHUNK = 128  # particles per FFT in msd_fft: bounds its buffers to ~frames x 128 x 3
 MIN_BLOCKS = 3  # fewer blocks than this give no standard error worth printing
 YEH_HUMMER_XI = 2.837297  # cubic-lattice constant of Yeh & Hummer, J. Phys. Chem. B 108, 15873
 ATM_TO_PA = 101325.0
@@ -83,23 +84,25 @@ def block_average(series: Array, n_blocks: int = N_BLOCKS) -> Estimate:
 def msd_fft(positions: Array) -> Array:
     """MSD over lags 0..frames-1 of (frames, particles, 3) unwrapped positions, averaged over
     particles and all time origins, by the FFT algorithm (Kneller et al., Comput. Phys. Commun.
-    91, 191; the one tidynamics.msd implements for one particle), all particles at once.
-    """
-    x = np.asarray(positions, dtype=float)
-    n = x.shape[0]
-    squares = (x**2).sum(axis=2)  # (frames, particles)
-    # S2(m) = sum_k r(k) . r(k + m) / (n - m): the autocorrelation, by zero-padded FFT
-    spectrum = np.fft.rfft(x, n=2 * n, axis=0)
-    s2 = np.fft.irfft((spectrum * spectrum.conj()).real, axis=0)[:n].sum(axis=2)
-    # S1(m) = sum_{k < n - m} (r(k)^2 + r(k + m)^2) / (n - m), by a running sum
-    total = 2.0 * squares.sum(axis=0)
-    s1 = np.empty_like(s2)
-    s1[0] = total
-    for m in range(1, n):
-        total = total - squares[m - 1] - squares[n - m]
-        s1[m] = total
-    counts = (n - np.arange(n))[:, None]
-    return np.asarray((s1 - 2.0 * s2).mean(axis=1) / counts[:, 0], dtype=float)
+    91, 191; the one tidynamics.msd implements for one particle), MSD_CHUNK particles at a
+    time so the FFT buffers stay small."""
+    n, particles = positions.shape[0], positions.shape[1]
+    total = np.zeros(n)
+    for start in range(0, particles, MSD_CHUNK):
+        x = np.asarray(positions[:, start : start + MSD_CHUNK], dtype=float)
+        squares = (x**2).sum(axis=2)  # (frames, particles)
+        # S2(m) = sum_k r(k) . r(k + m): the autocorrelation, by a zero-padded FFT
+        spectrum = np.fft.rfft(x, n=2 * n, axis=0)
+        s2 = np.fft.irfft(np.abs(spectrum) ** 2, axis=0)[:n].sum(axis=2)
+        # S1(m) = sum_{k < n - m} (r(k)^2 + r(k + m)^2), by a running sum
+        s1 = np.empty_like(s2)
+        running = 2.0 * squares.sum(axis=0)
+        s1[0] = running
+        for m in range(1, n):
+            running = running - squares[m - 1] - squares[n - m]
+            s1[m] = running
+        total += (s1 - 2.0 * s2).sum(axis=1)
+    return np.asarray(total / (n - np.arange(n)) / max(particles, 1), dtype=float)
 
 
 def _slope(t: Array, values: Array, window: tuple[float, float]) -> float | None:
