@@ -237,8 +237,9 @@ def main() -> None:
                 f"g(r) Li-F over the first shell {rdf_diff:.2e}; MSD Li "
                 f"{msd_diffs['Li']:.2e}, PF6 {msd_diffs['PF6']:.2e} (over lags up to half the "
                 "run; Molyte removes the system's centre-of-mass drift, MDAnalysis does not). "
-                f"D(Li) = {d_li['value']:.3e} +- {d_li['error']:.1e} cm^2/s (set: "
-                f"{D['Li'] * 1e-4 / 1:.1e} for the free half of the Li).",
+                f"D(Li) = {d_li['value']:.3e} +- {d_li['error']:.1e} cm^2/s (expected "
+                f"{(D['Li'] + D['PF6']) / 2 * 1e-4:.1e}: half the Li walk freely, half ride "
+                "on a PF6).",
                 "",
                 "### Targets",
                 "",
