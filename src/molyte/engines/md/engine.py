@@ -6,8 +6,9 @@
 - `prepare_continue(workdir, ctx)` continues a run that was cut (e.g. by its time limit) from
   the newest complete one of its two restart files: it writes `in.continue.lammps` (the same
   stages from the restart's step on) and runs it with the next numbered log (`log.1.lammps`,
-  ...); the trajectory is appended to, and the analysis merges the logs. `prepare` itself
-  always starts afresh (it deletes what an earlier attempt left).
+  ...) and its own trajectory and stress segments (`traj.1.dcd`, `stress.1.dat`: LAMMPS
+  cannot append to a DCD file); the analysis chains them and merges the logs. `prepare`
+  itself always starts afresh (it deletes what an earlier attempt left).
 - `collect(workdir)` reads the logs (failure reason, by the pure parser in `logparse`) and
   summary.json, and lists the result files.
 """
