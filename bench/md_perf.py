@@ -18,9 +18,14 @@ System: LiPF6 1.0 M in EC:DMC (1:1 by mole), OPLS-AA from the engine's library.
      default is 1 fs, and the generator writes the spec's timestep).
    ns/day comes from LAMMPS's own loop time of the MD runs (set-up excluded) times the CPU
    use it reports, i.e. per CPU second: the wall time on a shared machine measures the other
-   jobs as much as LAMMPS. Bar (this
-   benchmark's own; the issue sets no number): the generated input reaches at least 80 % of
-   the hand-tuned one's speed at the same timestep.
+   jobs as much as LAMMPS. Bar (issue 17): the generated input reaches at least 95 % of the
+   hand-tuned one's speed at the same timestep.
+3. MPI: the generated input through `mpirun -np 2` (as the engine runs a 2-task job) against
+   one rank. LAMMPS reports its CPU use per rank, so the speed-up with a core per rank is
+   2 x (steps per CPU second of a rank) / (steps per CPU second of the one-rank run); it
+   includes the communication (Open MPI's waiting is busy, so it counts as CPU time). The
+   wall-time ratio is printed beside it: on an idle machine the two agree, on a shared one
+   the wall time measures the CPU share two processes get against one. Bar: 1.7x.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from molyte.domain.md_spec import MDSpec
 from molyte.engines.md import builder
 from molyte.engines.md.builder import build
 from molyte.engines.md.composition import compose
+from molyte.engines.md.engine import MPI_ENV
 from molyte.engines.md.lammps_input import ScriptSettings, Stage, render_input
 from molyte.engines.md.tools import require_tool, run_tool
 
@@ -54,7 +60,8 @@ ELECTROLYTE: dict[str, Any] = {
 BUILD_MOLECULES = (100, 1000)  # baseline, measured
 PERF_MOLECULES = 300
 STEPS = 400
-SPEED_BAR = 0.8
+SPEED_BAR = 0.95
+MPI_BAR = 1.7
 LOOP_RE = re.compile(r"Loop time of ([\d.eE+-]+) on \d+ procs for (\d+) steps")
 CPU_RE = re.compile(r"^([\d.]+)% CPU use", re.MULTILINE)
 
@@ -217,16 +224,20 @@ def first_thermo(log: str, column: str) -> float:
     return float("nan")
 
 
-def lammps(name: str, text: str, data: Path, workdir: Path, timestep: float) -> Run:
-    """Run one input on `data` (as system.data) in its own directory; LAMMPS's loop times."""
+def lammps(name: str, text: str, data: Path, workdir: Path, timestep: float, ranks: int = 1) -> Run:
+    """Run one input on `data` (as system.data) in its own directory; LAMMPS's loop times.
+    With `ranks` > 1 through `mpirun -np ranks`, as the engine runs a job of that many tasks."""
     workdir.mkdir(parents=True)
     shutil.copy(data, workdir / "system.data")
     (workdir / "in.lammps").write_text(text)
+    argv = [require_tool("lmp"), "-in", "in.lammps", "-log", "log.lammps", "-screen", "none"]
+    if ranks > 1:
+        argv = [require_tool("mpirun"), "-np", str(ranks), *argv]
     subprocess.run(
-        [require_tool("lmp"), "-in", "in.lammps", "-log", "log.lammps", "-screen", "none"],
+        argv,
         cwd=workdir,
         check=False,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        env={**os.environ, **MPI_ENV, "OMP_NUM_THREADS": "1"},
     )
     log = (workdir / "log.lammps").read_text()
     if "ERROR" in log or "Total wall time" not in log:
@@ -258,6 +269,7 @@ def speed(steps: int, workdir: Path) -> tuple[list[Run], int]:
     dt = spec.timestep
     runs = [
         lammps("generated", generated, minimised, workdir / "generated", dt),
+        lammps("generated, 2 MPI ranks", generated, minimised, workdir / "generated-2", dt, 2),
         lammps("hand-tuned", tuned_input(md, steps, dt), minimised, workdir / "tuned", dt),
         lammps(
             "hand-tuned, 2 fs",
@@ -282,8 +294,13 @@ def report(builds: list[BuildTime], runs: list[Run], atoms: int, steps: int) -> 
         )
         for b in builds
     ]
-    generated, tuned = runs[0], runs[1]
+    generated, two_ranks, tuned = runs[0], runs[1], runs[2]
     ratio = generated.ns_per_day / tuned.ns_per_day
+    # MPI scaling: LAMMPS's CPU use is per rank, so 2 x (speed per CPU second of a rank) over
+    # the one-rank speed is the speed-up with a core per rank. The wall-time ratio is printed
+    # too; on a loaded machine it measures how much CPU two processes get against one.
+    scaling = 2 * two_ranks.ns_per_day / generated.ns_per_day
+    wall_scaling = generated.seconds / two_ranks.seconds
     run_rows = [
         (
             r.name,
@@ -348,13 +365,20 @@ def report(builds: list[BuildTime], runs: list[Run], atoms: int, steps: int) -> 
             targets_table(
                 [
                     Target(
-                        "generated input speed / hand-tuned speed, same timestep "
-                        "(this benchmark's own bar)",
+                        "generated input speed / hand-tuned speed, same timestep",
                         ratio,
                         SPEED_BAR,
                         "",
                         compare=">=",
-                    )
+                    ),
+                    Target(
+                        "generated input, 2 MPI ranks / 1 rank (a core per rank; wall-time "
+                        f"ratio in this run {wall_scaling:.2f})",
+                        scaling,
+                        MPI_BAR,
+                        "",
+                        compare=">=",
+                    ),
                 ]
             ),
         ]

@@ -59,6 +59,9 @@ BENCHES = (
     Bench("worker", "Worker with 1,000 tracked jobs", ("bench/worker.py",), 300),
     Bench("md_perf", "MD build time and LAMMPS speed", ("bench/md_perf.py",), 240),
     Bench(
+        "md_analysis", "MD analysis at 15,000 atoms x 2,000 frames", ("bench/md_analysis.py",), 300
+    ),
+    Bench(
         "md_density",
         "MD density validation (shortened)",
         ("bench/md_density.py", "--ps", "10"),

@@ -62,14 +62,45 @@ def spec(solvents: list[dict[str, Any]], tasks: int = 1) -> dict[str, Any]:
     }
 
 
+def check_estimate(entry: dict[str, Any], unit: str) -> None:
+    """A transport number: a finite value with a positive error, or the reason there is none."""
+    assert entry["unit"] == unit and entry["method"]
+    if entry["value"] is None:
+        assert entry["error"] is None and entry["too_short"], entry
+    else:
+        assert math.isfinite(entry["value"]) and entry["error"] >= 0 and not entry["too_short"]
+
+
+def check_transport(summary: dict[str, Any]) -> None:
+    transport = summary["transport"]
+    assert transport["blocks"] == 5
+    check_estimate(transport["conductivity_einstein_helfand"], "S/m")
+    check_estimate(transport["conductivity_nernst_einstein"], "S/m")
+    check_estimate(transport["haven_ratio"], "1")
+    check_estimate(transport["viscosity"], "mPa s")
+    # 1.5 ps of production: far too short for Green-Kubo, and the summary says so
+    assert transport["viscosity"]["value"] is None and "ps" in transport["viscosity"]["too_short"]
+    assert {d["species"] for d in transport["diffusion"]} == set(summary["composition"])
+    for entry in transport["diffusion"]:
+        check_estimate(entry["D"], "cm^2/s")
+        check_estimate(entry["D_yeh_hummer"], "cm^2/s")
+    for entry in transport["residence_time"]:
+        assert entry["cation"] == "Li"
+        check_estimate(entry, "ps")
+
+
 def check_results(workdir: Path, species: list[str]) -> dict[str, Any]:
     result = MDEngine().collect(workdir)
     assert result.ok, (result.failure_reason, result.message)
     summary = result.summary
     names = {p.name for p in result.files}
     for name in ("summary.json", "thermo.csv", "final.pdb", "final.xyz", "final.data",
-                 "traj.lammpstrj", "log.lammps", "in.lammps", "system.data"):  # fmt: skip
+                 "log.lammps", "in.lammps", "system.data"):  # fmt: skip
         assert name in names, name
+    # the binary trajectory (a continuation writes its own numbered segment) and the stress
+    assert any(n.startswith("traj.") and n.endswith(".dcd") for n in names), names
+    assert any(n.startswith("stress.") and n.endswith(".dat") for n in names), names
+    check_transport(summary)
     assert any(n.startswith("rdf_") for n in names) and any(n.startswith("msd_") for n in names)
     assert summary["engine"] == "lammps"
     assert list(summary["composition"]) == species
@@ -153,3 +184,27 @@ def test_cut_run_continues_from_its_restart_file(tmp_path: Path) -> None:
     with (tmp_path / "thermo.csv").open() as handle:
         steps = [int(r["step"]) for r in csv.DictReader(handle) if r["stage"] != "minimize"]
     assert steps == sorted(steps) and steps[-1] == 3000
+
+
+def test_molyte_md_analyze_re_runs_the_analysis(tmp_path: Path) -> None:
+    """A real short run, then `molyte md analyze WORKDIR --out FILE` on its folder."""
+    engine = MDEngine()
+    plan = engine.prepare(spec([{"name": "EC", "ratio": 1}]), tmp_path, context())
+    execute(plan, tmp_path)
+    first = check_results(tmp_path, ["Li", "PF6", "EC"])
+    header = (tmp_path / "traj.dcd").read_bytes()[:8]
+    assert header[4:8] == b"CORD"  # DCD, as LAMMPS wrote it
+    out = tmp_path / "again.json"
+    molyte = Path(sys.executable).parent / "molyte"
+    proc = subprocess.run([str(molyte), "md", "analyze", str(tmp_path), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "31 frames" in proc.stdout and str(out) in proc.stdout
+    again = json.loads(out.read_text())
+    check_transport(again)
+    assert again["frames"] == first["frames"] == 31
+    assert again["transport"] == first["transport"]  # the same numbers from the same files
+    assert again["density"] == first["density"] and again["rdf"] == first["rdf"]
+    missing = subprocess.run([str(molyte), "md", "analyze", str(tmp_path / "nothing")],
+                             capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert missing.returncode == 2 and "not an MD job folder" in missing.stderr

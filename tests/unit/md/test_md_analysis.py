@@ -10,18 +10,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from molyte.engines.md import analysis
 from molyte.engines.md.analysis import (
+    RDFAccumulator,
     first_shell,
+    first_shell_contacts,
     fit_diffusion,
-    msd,
     nernst_einstein,
-    rdf,
-    shell_classes,
+    shell_counts,
     transference_number,
 )
-from molyte.engines.md.analyze import analyze
-from molyte.engines.md.trajectory import read_dump
+from molyte.engines.md.analyze import analyze, read_stress
+from molyte.engines.md.lammps_input import segments
+from molyte.engines.md.trajectory import (
+    count_dcd_frames,
+    dcd_step_range,
+    iter_dcd,
+    read_dump,
+    write_dcd,
+)
+from molyte.engines.md.transport import msd_fft
 
 DATA = Path(__file__).parents[2] / "data" / "md"
 
@@ -39,7 +46,7 @@ def random_walk(
 def test_diffusive_particles_give_their_d() -> None:
     dt = 0.1
     positions = random_walk(0.5, dt, frames=400, particles=300)
-    values = msd(positions, 200)
+    values = msd_fft(positions)[:201]
     t = dt * np.arange(len(values))
     assert values[100] == pytest.approx(6 * 0.5 * t[100], rel=0.05)
     fit = fit_diffusion(t, values)
@@ -53,7 +60,7 @@ def test_ballistic_particles_have_slope_two_and_no_diffusive_window() -> None:
     velocities = np.random.default_rng(2).normal(size=(50, 3))
     t = np.arange(60) * 0.1
     positions = t[:, None, None] * velocities[None, :, :]
-    values = msd(positions)
+    values = msd_fft(positions)
     expected = (velocities**2).sum(axis=1).mean() * t**2
     assert np.allclose(values, expected)
     fit = fit_diffusion(t, values)
@@ -61,38 +68,34 @@ def test_ballistic_particles_have_slope_two_and_no_diffusive_window() -> None:
     assert fit.slope == pytest.approx(2.0, abs=1e-6)
 
 
-def test_simple_cubic_lattice_rdf_peaks_and_first_shell() -> None:
+def test_interpenetrating_cubic_lattices_rdf_peaks_and_first_shell() -> None:
+    # B sits at the cube centres of A's simple cubic lattice (edge a): B around A at
+    # a sqrt(3)/2 (8), a sqrt(11)/2 (24), a sqrt(19)/2 (24), ...
     a, n = 4.0, 6
     grid = np.arange(n) * a
     sites = np.array(np.meshgrid(grid, grid, grid, indexing="ij")).reshape(3, -1).T
     box = np.full(3, n * a)
-    result = rdf([sites], [sites], [box], r_max=11.9, dr=0.05, same=True)
+    acc = RDFAccumulator(r_max=11.9, dr=0.05)
+    acc.add(box, sites, sites + a / 2)
+    result = acc.result()
     peaks = result.r[result.g > 1.0]
-    for shell in (a, a * np.sqrt(2), a * np.sqrt(3), 2 * a):
+    for shell in (a * np.sqrt(3) / 2, a * np.sqrt(11) / 2, a * np.sqrt(19) / 2):
         assert np.min(np.abs(peaks - shell)) < 0.05
-    assert result.g[(result.r > 4.2) & (result.r < 5.5)].max() == 0.0
+    assert result.g[(result.r > 3.6) & (result.r < 6.5)].max() == 0.0
     peak, cutoff = first_shell(result.r, result.g)
-    assert peak == pytest.approx(a, abs=0.05)
-    assert cutoff is not None and a < cutoff < a * np.sqrt(2)
-    assert result.coordination_at(cutoff) == pytest.approx(6.0)
-    assert result.coordination_at((a * np.sqrt(2) + a * np.sqrt(3)) / 2) == pytest.approx(18.0)
-
-
-def test_rdf_in_blocks_equals_rdf_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    rng = np.random.default_rng(4)
-    points, box = rng.uniform(0, 20, size=(120, 3)), np.full(3, 20.0)
-    whole = rdf([points], [points], [box], r_max=9.9, same=True)
-    monkeypatch.setattr(analysis, "PAIR_BLOCK", 500)  # blocks of 4 rows
-    blocks = rdf([points], [points], [box], r_max=9.9, same=True)
-    assert np.array_equal(whole.g, blocks.g) and np.array_equal(whole.cn, blocks.cn)
+    assert peak == pytest.approx(a * np.sqrt(3) / 2, abs=0.05)
+    assert cutoff is not None and a * np.sqrt(3) / 2 < cutoff < a * np.sqrt(11) / 2
+    assert result.coordination_at(cutoff) == pytest.approx(8.0)
+    assert result.coordination_at(7.0) == pytest.approx(32.0)
 
 
 def test_rdf_of_an_ideal_gas_is_one() -> None:
     rng = np.random.default_rng(3)
     box = np.full(3, 30.0)
-    frames_a = [rng.uniform(0, 30, size=(50, 3)) for _ in range(20)]
-    frames_b = [rng.uniform(0, 30, size=(400, 3)) for _ in range(20)]
-    result = rdf(frames_a, frames_b, [box] * 20, r_max=12.0, dr=0.5)
+    acc = RDFAccumulator(r_max=12.0, dr=0.5)
+    for _ in range(20):  # frames
+        acc.add(box, rng.uniform(0, 30, size=(50, 3)), rng.uniform(0, 30, size=(400, 3)))
+    result = acc.result()
     assert np.mean(result.g[(result.r > 4) & (result.r < 12)]) == pytest.approx(1.0, abs=0.05)
     assert result.cn[-1] == pytest.approx(400 / 30**3 * 4 / 3 * np.pi * 12**3, rel=0.05)
 
@@ -106,15 +109,18 @@ def test_nernst_einstein_and_transference() -> None:
     assert transference_number([10, 10], [1, -1], [1e-5, 3e-5]) == pytest.approx(0.25)
 
 
-def test_solvation_shell_classes() -> None:
+def test_first_shell_contacts_and_shell_classes() -> None:
     box = np.full(3, 40.0)
     cations = np.array([[10.0, 10, 10], [20, 20, 20], [20, 23, 20]])
-    # anion 0 far from all (SSIP), anion 1 touches cation 0 (CIP), anion 2 bridges 1 and 2 (AGG)
+    # anion 0 far from all (SSIP), anion 1 touches cation 0 (CIP), anion 2 bridges 1 and 2
+    # (AGG); anion 3, unwrapped one box edge away, touches cation 0's image (CIP)
     sites = np.array([[35.0, 5, 35], [35, 5, 36], [12.0, 10, 10], [11, 12, 10],
-                      [20, 21.5, 20], [20, 21.6, 20]])  # fmt: skip
-    owner = np.array([0, 0, 1, 1, 2, 2])
-    fractions = shell_classes([cations], [sites], owner, [box], 2.6)
-    assert fractions == pytest.approx({"SSIP": 1 / 3, "CIP": 1 / 3, "AGG": 1 / 3})
+                      [20, 21.5, 20], [20, 21.6, 20], [10, 10, 47.8], [30, 30, 30]])  # fmt: skip
+    owner = np.array([0, 0, 1, 1, 2, 2, 3, 3])
+    contact = first_shell_contacts(box, cations, sites, owner, 4, 2.6)
+    assert contact.tolist() == [[False, False, False], [True, False, False],
+                                [False, True, True], [True, False, False]]  # fmt: skip
+    assert shell_counts(contact.sum(axis=1)) == {"SSIP": 1, "CIP": 2, "AGG": 1}
 
 
 def write_dump(path: Path, frames: list[np.ndarray], steps: list[int], box: float) -> None:
@@ -174,3 +180,82 @@ def test_analyze_a_synthetic_work_dir(tmp_path: Path) -> None:
     assert pdb[0].startswith("CRYST1") and pdb[1][17:21].strip() == "Li"
     xyz = (tmp_path / "final.xyz").read_text().splitlines()
     assert xyz[0] == str(n) and xyz[2].startswith("Li ")
+
+
+def test_dcd_segments_chain_and_later_frames_replace_repeated_steps(tmp_path: Path) -> None:
+    frames = [np.full((3, 3), float(k)) for k in range(7)]
+    lengths = np.full(3, 9.0)
+    write_dcd(tmp_path / "traj.dcd", frames[:4], lengths, 0, 10, 1.0, 4)  # steps 0..30
+    write_dcd(tmp_path / "traj.1.dcd", frames[2:], lengths, 20, 10, 1.0, 5)  # steps 20..60
+    paths = segments(tmp_path, "traj.dcd")
+    assert [p.name for p in paths] == ["traj.dcd", "traj.1.dcd"]
+    read = list(iter_dcd(paths))
+    assert [f.step for f in read] == [0, 10, 20, 30, 40, 50, 60]
+    assert [f.positions[0, 0] for f in read] == [0, 1, 2, 3, 4, 5, 6]
+    assert count_dcd_frames(paths) == 7 and dcd_step_range(paths) == (0, 60)
+    assert read[0].lengths.tolist() == [9.0, 9.0, 9.0]
+    cut = (tmp_path / "traj.1.dcd").read_bytes()
+    (tmp_path / "traj.1.dcd").write_bytes(cut[:-7])  # a frame cut by a killed run is left out
+    assert count_dcd_frames(paths) == 6
+
+
+def test_analyze_a_dcd_work_dir_reports_transport_with_errors(tmp_path: Path) -> None:
+    """Single-atom cations and anions diffusing independently, 1 ps per frame, and a stress
+    file: every transport number comes with an error, or with the reason it is missing."""
+    n, frames = 64, 400
+    grid = (np.arange(4) * 6.0) + 1.0
+    lattice = np.array(np.meshgrid(grid, grid, grid, indexing="ij")).reshape(3, -1).T
+    walk = random_walk(0.2, 1.0, frames=frames, particles=n, seed=5)
+    write_dcd(tmp_path / "traj.dcd", [lattice + w for w in walk], np.full(3, 24.0), 0, 100,
+              10.0, frames)  # fmt: skip
+    shutil.copy(DATA / "log_ok.lammps", tmp_path / "log.lammps")
+    rng = np.random.default_rng(1)
+    with (tmp_path / "stress.dat").open("w") as out:
+        out.write("# Time-averaged data for fix stress\n# TimeStep c_1 c_2 c_3\n")
+        for step in range(0, 100 * frames, 5):
+            out.write(f"{step} {' '.join(f'{v:.3f}' for v in rng.normal(0, 100, 3))}\n")
+    species = [
+        {"name": "Li", "resname": "Li", "kind": "cation", "count": 32, "formal_charge": 1,
+         "elements": ["Li"], "atom_names": ["Li"], "masses": [6.941], "coordinating": []},
+        {"name": "Cl", "resname": "Cl", "kind": "anion", "count": 32, "formal_charge": -1,
+         "elements": ["Cl"], "atom_names": ["Cl"], "masses": [35.45], "coordinating": ["Cl"]},
+    ]  # fmt: skip
+    info = {"timestep_fs": 10.0, "temperature": 300.0, "n_atoms": n, "species": species,
+            "salt_pairs": {"LiCl": 32}, "box_length_estimate": 24.0}  # fmt: skip
+    (tmp_path / "system.json").write_text(json.dumps(info))
+    summary = analyze(tmp_path)
+    assert summary["frames"] == frames and summary["production_ps"] == pytest.approx(399.0)
+    assert summary["files"]["trajectory"] == "traj.dcd"
+    for entry in summary["diffusion"]:  # the keys from before, with the error beside them
+        assert entry["D"] == pytest.approx(0.2e-4, rel=0.25)
+        assert entry["D_error"] is not None and entry["D_error"] > 0
+    transport = summary["transport"]
+    for entry in transport["diffusion"]:
+        d = entry["D"]
+        assert d["unit"] == "cm^2/s" and d["blocks"] == 5 and d["too_short"] is None
+        assert d["value"] == pytest.approx(0.2e-4, rel=0.25) and d["error"] > 0
+    eh, ne = transport["conductivity_einstein_helfand"], transport["conductivity_nernst_einstein"]
+    # sigma_NE = e^2 / (V kB T) * 64 * 0.2e-8 m^2/s = 2.566970e-38 / (1.3824e-26 * 4.141947e-21)
+    # * 1.28e-7 = 57.38 S/m (a dilute box of fast ions)
+    assert ne["value"] == pytest.approx(57.38, rel=0.25) and ne["error"] > 0
+    assert eh["too_short"] is not None or eh["value"] == pytest.approx(ne["value"], rel=0.6)
+    assert transport["haven_ratio"]["unit"] == "1"
+    visc = transport["viscosity"]  # 2 ns of stress in 5 blocks: 400 ps blocks
+    assert visc["unit"] == "mPa s" and visc["samples"] == 8000
+    assert (visc["value"] is None) == (visc["too_short"] is not None)
+    for entry in transport["diffusion"]:
+        yh = entry["D_yeh_hummer"]
+        assert (yh["value"] is None) == (yh["too_short"] is not None)
+    for entry in transport["residence_time"]:
+        assert entry["unit"] == "ps" and (entry["value"] is None) == (
+            entry["too_short"] is not None
+        )
+    json.dumps(summary, allow_nan=False)
+
+
+def test_stress_segments_merge_and_a_cut_line_is_dropped(tmp_path: Path) -> None:
+    head = "# Time-averaged data for fix stress\n# TimeStep c_1 c_2 c_3\n"
+    (tmp_path / "stress.dat").write_text(head + "0 1 2 3\n5 4 5 6\n10 7 8 9\n15 1 1 1\n")
+    (tmp_path / "stress.1.dat").write_text(head + "10 -7 -8 -9\n15 -1 -1 -1\n20 3 3")
+    rows = read_stress(segments(tmp_path, "stress.dat"))
+    assert rows.tolist() == [[0, 1, 2, 3], [5, 4, 5, 6], [10, -7, -8, -9], [15, -1, -1, -1]]

@@ -73,9 +73,12 @@ def test_build_writes_a_neutral_complete_box(tmp_path: Path) -> None:
     script = (tmp_path / "in.lammps").read_text()
     for needle in (
         "units           real", "atom_style      full", "pair_style      lj/cut/coul/long",
+        "suffix          opt", "neighbor        1.0 bin",
         "kspace_style    pppm", "dihedral_style  opls", "special_bonds   lj/coul 0.0 0.0 0.5",
         "pair_modify     mix geometric", "fix             shake all shake", "npt temp",
-        "nvt temp", "xu yu zu", "restart         10000 restart.a.lammps restart.b.lammps",
+        "nvt temp", "dump_modify     traj unwrap yes", "traj all dcd 5000 traj.dcd",
+        "c_thermo_press[4] c_thermo_press[5] c_thermo_press[6] file stress.dat",
+        "restart         10000 restart.a.lammps restart.b.lammps",
         "write_data      final.data pair ij", "thermo_style    custom step temp press density",
     ):  # fmt: skip
         assert needle in script, needle

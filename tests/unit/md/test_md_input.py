@@ -55,7 +55,11 @@ def test_continuation_starts_at_the_restart_step() -> None:
     assert "velocity" not in mid_npt and "pair_style" not in mid_npt
     assert "run             2500 upto" not in mid_npt  # first half of NPT is done
     assert "run             5000 upto" in mid_npt and "change_box" in mid_npt
-    in_nvt = render_input(SETTINGS, stages, restart_file="restart.a.lammps", start_step=9000)
+    in_nvt = render_input(
+        SETTINGS, stages, restart_file="restart.a.lammps", start_step=9000, segment=2
+    )
     assert "npt" not in in_nvt and "change_box" not in in_nvt
-    assert "dump_modify     traj sort id append yes" in in_nvt
+    # LAMMPS cannot append to a DCD file: a continuation writes its own numbered segments
+    assert "dump            traj all dcd 500 traj.2.dcd" in in_nvt
+    assert "file stress.2.dat" in in_nvt
     assert "run             15000 upto" in in_nvt

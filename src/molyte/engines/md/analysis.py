@@ -1,4 +1,4 @@
-"""Numerical analysis of MD trajectories in numpy: RDF, coordination, MSD, diffusion, transport.
+"""Numerical analysis of MD trajectories: RDF, coordination, diffusion fits, first-shell contacts.
 
 All lengths in A, times in ps, cubic or orthorhombic periodic boxes (minimum image).
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import freud
 import numpy as np
 from numpy.typing import NDArray
 
@@ -18,11 +19,13 @@ A2_PER_PS_TO_CM2_PER_S = 1e-4  # 1 A^2/ps = 1e-16 cm^2 / 1e-12 s
 # A window of the MSD counts as diffusive where its log-log slope is within this of 1.
 SLOPE_TOLERANCE = 0.15
 MIN_FIT_POINTS = 3
-PAIR_BLOCK = 2_000_000  # distances computed at once in `rdf`
 
 
-def minimum_image(delta: Array, lengths: Array) -> Array:
-    return np.asarray(delta - lengths * np.round(delta / lengths), dtype=float)
+def wrapped(positions: Array, lengths: Array) -> tuple[freud.box.Box, Array]:
+    """A freud box for `lengths` and the positions wrapped into it (freud's box is centred on
+    the origin; any origin will do for periodic distances)."""
+    box = freud.box.Box.from_box(lengths)
+    return box, np.asarray(box.wrap(positions - lengths / 2), dtype=float)
 
 
 @dataclass(frozen=True)
@@ -36,39 +39,24 @@ class RDF:
         return float(np.interp(cutoff, edges, self.cn))
 
 
-def rdf(
-    a_frames: list[Array],
-    b_frames: list[Array],
-    lengths: list[Array],
-    r_max: float,
-    dr: float = 0.05,
-    same: bool = False,
-) -> RDF:
-    """g(r) of B around A averaged over frames, and the running coordination number of B.
+class RDFAccumulator:
+    """g(r) of B around A averaged over frames, added one frame at a time (freud's cell-list
+    RDF; A and B are different atoms), with the running coordination number of B."""
 
-    `same` means A and B are the same atoms (self pairs are left out).
-    """
-    edges = np.arange(0.0, r_max + dr / 2, dr)
-    counts = np.zeros(len(edges) - 1)
-    density_sum = 0.0
-    n_a_total = 0
-    chunk = max(1, PAIR_BLOCK // max(len(b_frames[0]) if b_frames else 1, 1))
-    for a, b, box in zip(a_frames, b_frames, lengths, strict=True):
-        for start in range(0, len(a), chunk):  # bounded memory: chunk x len(b) distances
-            delta = minimum_image(a[start : start + chunk, None, :] - b[None, :, :], box)
-            dist = np.sqrt((delta**2).sum(axis=-1))
-            if same:
-                rows = np.arange(dist.shape[0])
-                dist[rows, start + rows] = -1.0  # self pairs fall outside the histogram
-            counts += np.histogram(dist, bins=edges)[0]
-        n_b = len(b) - (1 if same else 0)
-        density_sum += len(a) * n_b / float(np.prod(box))
-        n_a_total += len(a)
-    shell = 4.0 / 3.0 * np.pi * (edges[1:] ** 3 - edges[:-1] ** 3)
-    mean_density = density_sum / max(n_a_total, 1)
-    g = counts / max(n_a_total, 1) / (mean_density * shell) if mean_density else counts * 0
-    cn = np.cumsum(counts) / max(n_a_total, 1)
-    return RDF(r=(edges[1:] + edges[:-1]) / 2, g=g, cn=cn)
+    def __init__(self, r_max: float, dr: float = 0.05) -> None:
+        self._rdf = freud.density.RDF(bins=round(r_max / dr), r_max=r_max)
+
+    def add(self, lengths: Array, a: Array, b: Array) -> None:
+        """One frame: box edges and the positions of A and B."""
+        box, points = wrapped(np.concatenate([a, b]), lengths)
+        self._rdf.compute((box, points[len(a) :]), query_points=points[: len(a)], reset=False)
+
+    def result(self) -> RDF:
+        r, g, cn = (
+            np.asarray(v, dtype=float)
+            for v in (self._rdf.bin_centers, self._rdf.rdf, self._rdf.n_r)
+        )
+        return RDF(r=r, g=g, cn=cn)
 
 
 def first_shell(
@@ -105,20 +93,6 @@ def molecule_centres(
     index = first_atom[:, None] + np.arange(n_atoms)[None, :]
     coords = positions[index]  # (m, n_atoms, 3)
     return np.asarray((coords * masses[None, :, None]).sum(axis=1) / masses.sum(), dtype=float)
-
-
-def msd(positions: Array, max_lag: int | None = None) -> Array:
-    """Mean squared displacement for lags 0..max_lag frames, over particles and time origins.
-
-    `positions` (frames, particles, 3) must be unwrapped.
-    """
-    n_frames = positions.shape[0]
-    max_lag = n_frames - 1 if max_lag is None else min(max_lag, n_frames - 1)
-    result = np.zeros(max_lag + 1)
-    for lag in range(1, max_lag + 1):
-        d = positions[lag:] - positions[:-lag]
-        result[lag] = float((d**2).sum(axis=-1).mean())
-    return result
 
 
 @dataclass(frozen=True)
@@ -194,30 +168,28 @@ def transference_number(
     return float(cations / sum(terms))
 
 
-def shell_classes(
-    cation_frames: list[Array],
-    anion_site_frames: list[Array],
-    site_owner: NDArray[np.int64],
-    lengths: list[Array],
-    cutoff: float | Array,
-) -> dict[str, float]:
-    """Fractions of anions that are SSIP / CIP / AGG, averaged over frames.
+def first_shell_contacts(
+    lengths: Array, cations: Array, sites: Array, owner: NDArray[np.int64], n_ligands: int,
+    cutoff: float,
+) -> NDArray[np.bool_]:  # fmt: skip
+    """(ligands, cations) contact matrix of one frame: a ligand touches a cation when any of
+    its sites (`owner` gives the ligand of each site) is within `cutoff` of it."""
+    box, points = wrapped(np.concatenate([cations, sites]), lengths)
+    pairs = (
+        freud.locality.AABBQuery(box, points[: len(cations)])
+        .query(points[len(cations) :], {"r_max": cutoff})
+        .toNeighborList()
+    )
+    contact = np.zeros((n_ligands, len(cations)), dtype=bool)
+    contact[owner[pairs.query_point_indices], pairs.point_indices] = True
+    return contact
 
-    An anion is in contact with a cation when any of its coordinating atoms (sites; `site_owner`
-    gives the anion index of each site) is within `cutoff` of it. SSIP: no cation in contact
-    (solvent-separated); CIP: exactly one (contact ion pair); AGG: two or more (aggregate).
-    """
-    tally = np.zeros(3)
-    cut2 = np.asarray(cutoff, dtype=float) ** 2
-    n_anions = int(site_owner.max()) + 1 if len(site_owner) else 0
-    for cations, sites, box in zip(cation_frames, anion_site_frames, lengths, strict=True):
-        delta = minimum_image(sites[:, None, :] - cations[None, :, :], box)
-        contact = (delta**2).sum(axis=-1) < cut2  # (sites, cations)
-        per_anion = np.zeros((n_anions, len(cations)), dtype=bool)
-        np.logical_or.at(per_anion, site_owner, contact)
-        partners = per_anion.sum(axis=1)
-        tally += [np.sum(partners == 0), np.sum(partners == 1), np.sum(partners >= 2)]
-    total = tally.sum()
-    if total == 0:
-        return {"SSIP": 0.0, "CIP": 0.0, "AGG": 0.0}
-    return {k: float(v / total) for k, v in zip(("SSIP", "CIP", "AGG"), tally, strict=True)}
+
+def shell_counts(partners: NDArray[np.int64]) -> dict[str, int]:
+    """How many anions have 0 (SSIP: solvent-separated), 1 (CIP: contact ion pair) or 2 and
+    more (AGG: aggregate) cations in contact, from each anion's number of cation partners."""
+    return {
+        "SSIP": int(np.sum(partners == 0)),
+        "CIP": int(np.sum(partners == 1)),
+        "AGG": int(np.sum(partners >= 2)),
+    }

@@ -1,14 +1,16 @@
 """Analysis of a finished MD work directory: `python -m molyte.engines.md.analyze WORKDIR`.
 
 Reads `system.json` (written by the builder), the LAMMPS logs (`log.lammps`, then continuation
-logs `log.1.lammps`, ...), the production trajectory `traj.lammpstrj` (NVT, unwrapped) and
-`final.data`, and writes:
+logs `log.1.lammps`, ...), the production trajectory (`traj.dcd`, `traj.1.dcd`, ...: NVT,
+unwrapped; or `traj.lammpstrj` from a job run before the DCD), the pressure-tensor samples
+(`stress.dat`, `stress.1.dat`, ...) and `final.data`, and writes:
 - `thermo.csv`: stage, step, time_ps, temp (K), press (atm), density (g/cm^3), pe, ke, etotal,
   evdwl, ecoul, elong, ebond, eangle, edihed, eimp (kcal/mol), vol (A^3), lx (A);
 - `final.pdb`, `final.xyz` (species resnames as PDB residue names; molecules made whole and
   wrapped into the box by their centre of mass); `final.data` is LAMMPS's own;
 - `rdf_<cation>_<element>_<species>.csv`: r (A), g, cn (running coordination number);
 - `msd_<species>.csv`: t_ps, msd_A2 (centre-of-mass MSD, system drift removed);
+  `msd_charge.csv`: t_ps, msd_e2A2 (MSD of the collective charge displacement);
 - `summary.json`, schema:
   {
     "engine": "lammps",
@@ -22,12 +24,20 @@ logs `log.1.lammps`, ...), the production trajectory `traj.lammpstrj` (NVT, unwr
              "cutoff": A, "coordination": n, "unit": "A"}, ...],
     "solvation_shell": {"SSIP": f, "CIP": f, "AGG": f, "definition": "..."} | null,
     "diffusion": [{"species": "Li", "D": cm^2/s or null, "unit": "cm^2/s", "fit_window_ps": [a, b],
-                   "loglog_slope": s, "diffusive": bool, "file": "msd_Li.csv"}, ...],
+                   "loglog_slope": s, "diffusive": bool, "file": "msd_Li.csv",
+                   "D_error": block standard error | null, "D_yeh_hummer": cm^2/s | null}, ...],
     "conductivity": {"value": S/m, "unit": "S/m", "method": "Nernst-Einstein"} | null,
     "transference_number": t+ | null,
+    "transport": {          # each E = {"value", "error", "unit", "method", "blocks",
+      "blocks": 5,          #           "too_short": null | "why there is no value"}
+      "diffusion": [{"species": ..., "D": E cm^2/s, "D_yeh_hummer": E, "window_ps": [a, b]}],
+      "conductivity_einstein_helfand": E S/m, "conductivity_nernst_einstein": E S/m,
+      "haven_ratio": E, "viscosity": E mPa s + "integration_cutoff_ps", "samples",
+      "residence_time": [{"cation": ..., "partner": ..., **E ps}, ...]
+    },
     "frames": n, "production_ps": ps,
     "files": {"thermo": ..., "final_pdb": ..., "final_xyz": ..., "final_data": ...,
-              "trajectory": ..., "rdf": [...], "msd": [...]},
+              "trajectory": ..., "trajectory_segments": [...], "rdf": [...], "msd": [...]},
     "warnings": ["..."]
   }
 Any value that cannot be computed (no production frames, no first minimum, ...) is null, with
@@ -42,6 +52,8 @@ import json
 import math
 import sys
 import traceback
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,18 +61,38 @@ from typing import Any
 import numpy as np
 
 from molyte.engines.md.analysis import (
+    RDFAccumulator,
     first_shell,
+    first_shell_contacts,
     fit_diffusion,
     molecule_centres,
-    msd,
     nernst_einstein,
-    rdf,
-    shell_classes,
+    shell_counts,
     transference_number,
 )
-from molyte.engines.md.lammps_input import TRAJECTORY
+from molyte.engines.md.lammps_input import LEGACY_TRAJECTORY, STRESS, TRAJECTORY, segments
 from molyte.engines.md.logparse import log_files, merge_thermo
-from molyte.engines.md.trajectory import Frame, read_data_atoms, read_dump
+from molyte.engines.md.trajectory import (
+    Frame,
+    count_dcd_frames,
+    dcd_step_range,
+    iter_dcd,
+    read_data_atoms,
+    read_dump,
+)
+from molyte.engines.md.transport import (
+    N_BLOCKS,
+    Estimate,
+    ResidenceCounter,
+    block_slopes,
+    diffusion,
+    einstein_helfand,
+    green_kubo_viscosity,
+    msd_fft,
+    ratio,
+    short,
+    yeh_hummer,
+)
 
 SUMMARY = "summary.json"
 ERROR_FILE = "analysis_error.txt"
@@ -210,8 +242,43 @@ def _donors(s: SpeciesLayout) -> set[str]:
     return {"O"} if "O" in s.elements else ({"N"} if "N" in s.elements else set())
 
 
-def analyze(workdir: Path) -> dict[str, Any]:
-    """Analyse `workdir`, write the result files and summary.json; return the summary."""
+@dataclass
+class Production:
+    """The production trajectory: how to stream its frames, how many, the time between them."""
+
+    frames: Callable[[], Iterator[Frame]]
+    n_frames: int
+    first_step: int
+    last_step: int
+    files: list[str]
+
+
+def production(workdir: Path) -> Production | None:
+    """The DCD segments of the run (or the text dump of a job from before them), or None."""
+    dcd = segments(workdir, TRAJECTORY)
+    if dcd:
+        n = count_dcd_frames(dcd)
+        if n:
+            first, last = dcd_step_range(dcd)
+            return Production(lambda: iter_dcd(dcd), n, first, last, [p.name for p in dcd])
+    legacy = workdir / LEGACY_TRAJECTORY
+    if legacy.is_file():
+        frames = read_dump(legacy)
+        if frames:
+            return Production(
+                lambda: iter(frames), len(frames), frames[0].step, frames[-1].step,
+                [LEGACY_TRAJECTORY],
+            )  # fmt: skip
+    return None
+
+
+def _last(frames: Iterator[Frame]) -> Frame:
+    return deque(frames, maxlen=1)[0]
+
+
+def analyze(workdir: Path, out: Path | None = None) -> dict[str, Any]:
+    """Analyse `workdir`, write the result files and the summary (`out`, by default
+    summary.json in `workdir`); return the summary."""
     info = json.loads((workdir / "system.json").read_text())
     species = layout(info)
     dt = float(info["timestep_fs"])
@@ -241,159 +308,253 @@ def analyze(workdir: Path) -> dict[str, Any]:
     t_mean, t_std, _ = mean_std(nvt_rows, "temp")
     summary["temperature"] = {"mean": t_mean, "std": t_std, "unit": "K"}
 
-    trajectory = workdir / TRAJECTORY
-    frames: list[Frame] = read_dump(trajectory) if trajectory.is_file() else []
-    if frames:
-        files["trajectory"] = TRAJECTORY
+    run = production(workdir)
+    if run is not None:
+        files["trajectory"] = run.files[0]
+        files["trajectory_segments"] = run.files  # the run and its continuations, in order
     final_data = workdir / "final.data"
-    box: np.ndarray | None
-    positions: np.ndarray | None
+    box: np.ndarray | None = None
+    positions: np.ndarray | None = None
     if final_data.is_file():
         box, positions = read_data_atoms(final_data)
         files["final_data"] = "final.data"
-    elif frames:
-        box, positions = frames[-1].box, frames[-1].positions
+    elif run is not None:
+        last = _last(run.frames())
+        box, positions = last.box, last.positions
         warnings.append("no final.data: final structure from the last trajectory frame")
-    else:
-        box = positions = None
     if positions is not None and box is not None:
         write_structures(positions, box, species, workdir)
         files["final_pdb"], files["final_xyz"] = "final.pdb", "final.xyz"
 
-    summary["frames"] = len(frames)
-    summary["production_ps"] = (
-        (frames[-1].step - frames[0].step) * dt / 1000.0 if len(frames) > 1 else 0.0
-    )
-    lengths = [f.lengths for f in frames]
-    summary["box_length"] = (
-        _finite(float(np.mean([ln.mean() for ln in lengths])))
-        if frames
-        else (info["box_length_estimate"])
-    )
+    summary["frames"] = run.n_frames if run else 0
+    summary["production_ps"] = (run.last_step - run.first_step) * dt / 1000.0 if run else 0.0
+    summary["box_length"] = info["box_length_estimate"]
     summary.update(
         rdf=[], solvation_shell=None, diffusion=[], conductivity=None, transference_number=None
     )
     files["rdf"], files["msd"] = [], []
-    if not frames:
+    summary["transport"] = empty_transport("no production trajectory")
+    if run is None:
         warnings.append("no production trajectory: RDF, diffusion and conductivity not computed")
     else:
-        _structure(frames, lengths, species, workdir, summary, files, warnings)
-        _transport(frames, species, info, dt, workdir, summary, files, warnings)
+        frame_ps = (run.last_step - run.first_step) * dt / 1000.0 / max(run.n_frames - 1, 1)
+        streamed = first_pass(run, species)
+        summary["box_length"] = _finite(float(np.mean(streamed.lengths)))
+        volume = float(np.mean(np.prod(streamed.lengths, axis=1)))
+        cutoffs = _structure(streamed, species, workdir, summary, files, warnings)
+        transport = _transport(streamed, species, info, frame_ps, workdir, summary, files, warnings)
+        transport["viscosity"] = _viscosity(workdir, run, dt, volume, info, warnings)
+        _finite_size(transport, summary, float(summary["box_length"]), float(info["temperature"]))
+        shells, residence = second_pass(run, species, cutoffs, frame_ps)
+        transport["residence_time"] = residence
+        if shells is not None:
+            summary["solvation_shell"] = shells
+        summary["transport"] = transport
     summary["files"] = files
     summary["warnings"] = warnings
-    (workdir / SUMMARY).write_text(json.dumps(summary, indent=1, allow_nan=False))
+    (out or workdir / SUMMARY).write_text(json.dumps(summary, indent=1, allow_nan=False))
     return summary
 
 
+def empty_transport(reason: str) -> dict[str, Any]:
+    """The `transport` block when there is nothing to compute it from."""
+    marker = short(reason)
+    return {
+        "blocks": N_BLOCKS,
+        "diffusion": [],
+        "conductivity_einstein_helfand": marker.as_dict("S/m", EH_METHOD),
+        "conductivity_nernst_einstein": marker.as_dict("S/m", NE_METHOD),
+        "haven_ratio": marker.as_dict("1", HAVEN_METHOD),
+        "viscosity": marker.as_dict("mPa s", GK_METHOD),
+        "residence_time": [],
+    }
+
+
+EH_METHOD = (
+    "Einstein-Helfand: slope of the MSD of the collective charge displacement sum q_i r_i "
+    "(formal charges, centres of mass) / (6 V kB T)"
+)
+NE_METHOD = "Nernst-Einstein: e^2 / (V kB T) sum N_i z_i^2 D_i from the block self-diffusion"
+HAVEN_METHOD = "Haven ratio: Nernst-Einstein / Einstein-Helfand conductivity"
+GK_METHOD = (
+    "Green-Kubo: V / (kB T) times the integral of the autocorrelation of pxy, pxz, pyz "
+    "(mean of the three), integrated until the autocorrelation is within 2 standard errors of 0"
+)
+D_METHOD = "slope / 6 of the centre-of-mass MSD (system drift removed) over the diffusive window"
+YH_METHOD = "D + 2.837297 kB T / (6 pi eta L) (Yeh-Hummer, Green-Kubo eta of this run)"
+RESIDENCE_METHOD = (
+    "bound time / exits; bound while any donor atom is within the Li-donor first-shell "
+    "cutoff, excursions up to {tolerance} frames bridged"
+)
+RESIDENCE_TOLERANCE_PS = 2.0
+
+
+@dataclass
+class Streamed:
+    """What the first pass over the frames keeps: O(frames x molecules), not x atoms."""
+
+    lengths: np.ndarray  # (frames, 3)
+    centres: dict[str, np.ndarray]  # species -> (frames, molecules, 3), drift removed
+    rdfs: dict[tuple[str, str], tuple[str, RDFAccumulator]]  # (cation, partner) -> (label, g)
+
+
+def _partners(
+    cation: SpeciesLayout, species: list[SpeciesLayout]
+) -> list[tuple[SpeciesLayout, set[str]]]:
+    """The species around a cation whose donor atoms make its first shell."""
+    result = [(s, _donors(s)) for s in species if s.kind == "solvent"]
+    result += [(s, set(s.coordinating)) for s in species if s.kind == "anion"]
+    return [(s, e) for s, e in result if len(s.atoms_of(e))]
+
+
+def first_pass(run: Production, species: list[SpeciesLayout]) -> Streamed:
+    """Stream the frames once: box edges, centres of mass, cation-donor RDFs (freud)."""
+    all_masses = np.concatenate([np.tile(s.masses, s.count) for s in species])
+    total_mass = all_masses.sum()
+    centres = {s.name: np.zeros((run.n_frames, s.count, 3)) for s in species}
+    lengths = np.zeros((run.n_frames, 3))
+    cations = [s for s in species if s.kind == "cation"]
+    pairs = [(c, other, el) for c in cations for other, el in _partners(c, species)]
+    rdfs: dict[tuple[str, str], tuple[str, RDFAccumulator]] = {}
+    index: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+    for frame_no, frame in enumerate(run.frames()):
+        lengths[frame_no] = frame.lengths
+        drift = all_masses @ frame.positions / total_mass
+        for s in species:
+            com = molecule_centres(frame.positions, s.masses, s.molecule_starts(), s.n_atoms)
+            centres[s.name][frame_no] = com - drift
+        if frame_no == 0:
+            r_max = min(RDF_MAX, float(frame.lengths.min()) / 2.0 - 1e-6)
+            for c, other, el in pairs:
+                rdfs[(c.name, other.name)] = ("/".join(sorted(el)), RDFAccumulator(r_max, RDF_DR))
+                index[(c.name, other.name)] = (c.atoms_of(set(c.elements)), other.atoms_of(el))
+        for key, (_, accumulator) in rdfs.items():
+            a_idx, b_idx = index[key]
+            accumulator.add(frame.lengths, frame.positions[a_idx], frame.positions[b_idx])
+    return Streamed(lengths, centres, rdfs)
+
+
 def _structure(
-    frames: list[Frame],
-    lengths: list[np.ndarray],
+    streamed: Streamed,
     species: list[SpeciesLayout],
     workdir: Path,
     summary: dict[str, Any],
     files: dict[str, Any],
     warnings: list[str],
-) -> None:
-    r_max = min(RDF_MAX, min(float(ln.min()) for ln in lengths) / 2.0)
-    cations = [s for s in species if s.kind == "cation"]
-    anions = [s for s in species if s.kind == "anion"]
-    solvents = [s for s in species if s.kind == "solvent"]
-    contact_cutoff: dict[tuple[str, str], float] = {}
-    for cat in cations:
-        a_idx = cat.atoms_of(set(cat.elements))
-        partners = [(s, _donors(s)) for s in solvents] + [(s, set(s.coordinating)) for s in anions]
-        for other, elements in partners:
-            b_idx = other.atoms_of(elements)
-            if not len(b_idx):
-                continue
-            element = "/".join(sorted(elements))
-            result = rdf(
-                [f.positions[a_idx] for f in frames],
-                [f.positions[b_idx] for f in frames],
-                lengths,
-                r_max,
-                RDF_DR,
-            )
-            name = f"rdf_{cat.name}_{element.replace('/', '')}_{other.name}.csv"
-            _write_csv(workdir / name, ["r", "g", "cn"], [result.r, result.g, result.cn])
-            files["rdf"].append(name)
-            peak, cutoff = first_shell(result.r, result.g)
-            if cutoff is None:
-                warnings.append(f"{cat.name}-{element}({other.name}): no first minimum in g(r)")
-            elif other.kind == "anion":
-                contact_cutoff[(cat.name, other.name)] = cutoff
-            summary["rdf"].append(
-                {
-                    "pair": f"{cat.name}-{element}({other.name})",
-                    "file": name,
-                    "first_peak_r": peak,
-                    "cutoff": cutoff,
-                    "coordination": result.coordination_at(cutoff) if cutoff else None,
-                    "unit": "A",
-                }
-            )
+) -> dict[tuple[str, str], float]:
+    """RDF files and first-shell entries; the cation-partner first-shell cutoffs."""
+    cutoffs: dict[tuple[str, str], float] = {}
+    for (cat, other), (element, acc) in streamed.rdfs.items():
+        result = acc.result()
+        r, g, cn = result.r, result.g, result.cn
+        name = f"rdf_{cat}_{element.replace('/', '')}_{other}.csv"
+        _write_csv(workdir / name, ["r", "g", "cn"], [r, g, cn])
+        files["rdf"].append(name)
+        peak, cutoff = first_shell(r, g)
+        if cutoff is None:
+            warnings.append(f"{cat}-{element}({other}): no first minimum in g(r)")
+        else:
+            cutoffs[(cat, other)] = cutoff
+        coordination = result.coordination_at(cutoff) if cutoff else None
+        summary["rdf"].append(
+            {
+                "pair": f"{cat}-{element}({other})", "file": name, "first_peak_r": peak,
+                "cutoff": cutoff, "coordination": coordination, "unit": "A",
+            }
+        )  # fmt: skip
+    kinds = {s.name: s.kind for s in species}
+    if any(kinds[o] == "anion" for _, o in streamed.rdfs) and not any(
+        kinds[o] == "anion" for _, o in cutoffs
+    ):
+        warnings.append("no cation-anion first-shell cutoff: solvation shell not classified")
+    return cutoffs
+
+
+def second_pass(
+    run: Production,
+    species: list[SpeciesLayout],
+    cutoffs: dict[tuple[str, str], float],
+    frame_ps: float,
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Stream the frames again with the first-shell cutoffs: SSIP/CIP/AGG fractions of the
+    anions and the residence time of each partner species in each cation's first shell."""
+    by_name = {s.name: s for s in species}
+    tolerance = int(RESIDENCE_TOLERANCE_PS / frame_ps) if frame_ps > 0 else 0
+    counters: dict[tuple[str, str], ResidenceCounter] = {}
+    sites: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for cat, other in cutoffs:
+        c, o = by_name[cat], by_name[other]
+        donors = _donors(o) if o.kind == "solvent" else set(o.coordinating)
+        local = [i for i, e in enumerate(o.elements) if e in donors]
+        owner = np.repeat(np.arange(o.count), len(local))
+        sites[(cat, other)] = (c.atoms_of(set(c.elements)), o.atoms_of(donors), owner)
+        counters[(cat, other)] = ResidenceCounter((c.count, o.count), tolerance, run.n_frames)
+    anion_keys = [k for k in cutoffs if by_name[k[1]].kind == "anion"]
     tally = {"SSIP": 0.0, "CIP": 0.0, "AGG": 0.0}
-    weight = 0
-    for an in anions:
-        usable = [c for c in cations if (c.name, an.name) in contact_cutoff]
-        if not usable:
-            continue
-        c_idx = np.concatenate([c.atoms_of(set(c.elements)) for c in usable])
-        cut = np.concatenate([np.full(c.count, contact_cutoff[(c.name, an.name)]) for c in usable])
-        sites = an.atoms_of(set(an.coordinating))
-        per_anion = len(sites) // an.count
-        owner = np.repeat(np.arange(an.count), per_anion)
-        fractions = shell_classes(
-            [f.positions[c_idx] for f in frames],
-            [f.positions[sites] for f in frames],
-            owner,
-            lengths,
-            cut,
-        )
-        for key in tally:
-            tally[key] += fractions[key] * an.count
-        weight += an.count
-    if weight:
-        summary["solvation_shell"] = {
-            **{k: v / weight for k, v in tally.items()},
+    if counters:
+        for frame in run.frames():
+            contacts = {}
+            for key, (c_idx, s_idx, owner) in sites.items():
+                contact = first_shell_contacts(
+                    frame.lengths, frame.positions[c_idx], frame.positions[s_idx], owner,
+                    by_name[key[1]].count, cutoffs[key],
+                )  # fmt: skip
+                contacts[key] = contact
+                counters[key].update(contact.T)
+            for an in {k[1] for k in anion_keys}:
+                partners = sum(contacts[k].sum(axis=1) for k in anion_keys if k[1] == an)
+                for name, count in shell_counts(np.asarray(partners)).items():
+                    tally[name] += count
+    total = sum(tally.values())
+    shells = None
+    if total:
+        shells = {
+            **{k: v / total for k, v in tally.items()},
             "definition": "fraction of anions with 0 (SSIP), 1 (CIP) or >=2 (AGG) cations within "
             "the cation-anion first-shell cutoff of any of their coordinating atoms",
         }
-    elif anions:
-        warnings.append("no cation-anion first-shell cutoff: solvation shell not classified")
+    method = RESIDENCE_METHOD.format(tolerance=tolerance)
+    residence = [
+        {"cation": cat, "partner": other, **counter.result(frame_ps).as_dict("ps", method)}
+        for (cat, other), counter in counters.items()
+    ]
+    return shells, residence
 
 
 def _transport(
-    frames: list[Frame],
+    streamed: Streamed,
     species: list[SpeciesLayout],
     info: dict[str, Any],
-    dt: float,
+    frame_ps: float,
     workdir: Path,
     summary: dict[str, Any],
     files: dict[str, Any],
     warnings: list[str],
-) -> None:
-    if len(frames) < 4:
-        warnings.append(f"{len(frames)} frames: too few for MSD and diffusion")
-        return
-    all_masses = np.concatenate([np.tile(s.masses, s.count) for s in species])
-    drift = np.stack([all_masses @ f.positions / all_masses.sum() for f in frames])
-    t = np.array([(f.step - frames[0].step) * dt / 1000.0 for f in frames])
-    max_lag = len(frames) // 2
-    ions: list[tuple[SpeciesLayout, float]] = []
+) -> dict[str, Any]:
+    """MSDs, self-diffusion with block errors, Nernst-Einstein and Einstein-Helfand
+    conductivity, Haven ratio; fills the summary's legacy keys and returns `transport`."""
+    transport = empty_transport("too few frames")
+    n_frames = len(streamed.lengths)
+    if n_frames < 4:
+        warnings.append(f"{n_frames} frames: too few for MSD and diffusion")
+        return transport
+    temperature = float(info["temperature"])
+    volume = float(np.mean(np.prod(streamed.lengths, axis=1)))
+    t = np.arange(n_frames, dtype=float) * frame_ps
+    max_lag = n_frames // 2
+    ions: list[tuple[SpeciesLayout, Estimate]] = []
     for s in species:
-        starts = s.molecule_starts()
-        centres = np.stack(
-            [molecule_centres(f.positions, s.masses, starts, s.n_atoms) for f in frames]
-        )
-        centres -= drift[:, None, :]
-        values = msd(centres, max_lag)
+        centres = streamed.centres[s.name]
+        values = msd_fft(centres)[: max_lag + 1]
         name = f"msd_{s.name}.csv"
         _write_csv(workdir / name, ["t_ps", "msd_A2"], [t[: len(values)], values])
         files["msd"].append(name)
         fit = fit_diffusion(t[: len(values)], values)
         if fit is None:
             warnings.append(f"{s.name}: MSD too short to fit")
+            transport["diffusion"].append(
+                {"species": s.name, "D": short("MSD too short to fit").as_dict("cm^2/s", D_METHOD)}
+            )
             continue
         if not fit.diffusive:
             warnings.append(
@@ -403,30 +564,136 @@ def _transport(
         d = _finite(fit.D) if fit.D > 0 else None
         if d is None:
             warnings.append(f"{s.name}: the MSD does not grow over the fit window: no D")
+        blocks = (
+            diffusion(block_slopes(centres, frame_ps, fit.window))
+            if fit.diffusive
+            else short(f"no diffusive window in the MSD (log-log slope {fit.slope:.2f})")
+        )
         summary["diffusion"].append(
             {
-                "species": s.name, "D": d, "unit": "cm^2/s",
+                "species": s.name, "D": d, "D_error": blocks.error, "unit": "cm^2/s",
                 "fit_window_ps": list(fit.window), "loglog_slope": _finite(fit.slope),
                 "diffusive": fit.diffusive, "file": name,
             }
         )  # fmt: skip
+        transport["diffusion"].append(
+            {
+                "species": s.name,
+                "D": blocks.as_dict("cm^2/s", D_METHOD),
+                "window_ps": list(fit.window),
+            }
+        )
         if s.formal_charge != 0 and d is not None:
-            ions.append((s, d))
-    if (
-        ions
-        and any(s.formal_charge > 0 for s, _ in ions)
-        and any(s.formal_charge < 0 for s, _ in ions)
+            ions.append((s, blocks))
+    charged = [s for s in species if s.formal_charge != 0]
+    if not (
+        any(s.formal_charge > 0 for s in charged) and any(s.formal_charge < 0 for s in charged)
     ):
-        volume = float(np.mean([np.prod(f.lengths) for f in frames]))
+        return transport
+    if len(ions) == len(charged):
         counts = [s.count for s, _ in ions]
         charges = [s.formal_charge for s, _ in ions]
-        diffusion = [d for _, d in ions]
-        sigma = nernst_einstein(counts, charges, diffusion, volume, float(info["temperature"]))
+        legacy = [
+            next(d["D"] for d in summary["diffusion"] if d["species"] == s.name) for s, _ in ions
+        ]
+        sigma = nernst_einstein(counts, charges, legacy, volume, temperature)
         summary["conductivity"] = {
             "value": _finite(sigma), "unit": "S/m", "method": "Nernst-Einstein",
             "note": "formal ion charges, uncorrelated ions (no cross terms)",
         }  # fmt: skip
-        summary["transference_number"] = _finite(transference_number(counts, charges, diffusion))
+        summary["transference_number"] = _finite(transference_number(counts, charges, legacy))
+    ne = _nernst_einstein_estimate(ions, charged, volume, temperature)
+    transport["conductivity_nernst_einstein"] = ne.as_dict("S/m", NE_METHOD)
+    # The collective charge displacement M(t) (e A): uniform drift cancels in a neutral box.
+    m = sum(s.formal_charge * streamed.centres[s.name].sum(axis=1) for s in charged)
+    m = np.asarray(m)[:, None, :]
+    m_msd = msd_fft(m)[: max_lag + 1]
+    _write_csv(workdir / "msd_charge.csv", ["t_ps", "msd_e2A2"], [t[: max_lag + 1], m_msd])
+    files["msd"].append("msd_charge.csv")
+    fit = fit_diffusion(t[: max_lag + 1], m_msd)
+    if fit is None or not fit.diffusive:
+        eh = short("no diffusive window in the MSD of the collective charge displacement")
+    else:
+        eh = einstein_helfand(block_slopes(m, frame_ps, fit.window), volume, temperature)
+    transport["conductivity_einstein_helfand"] = eh.as_dict("S/m", EH_METHOD)
+    transport["haven_ratio"] = ratio(ne, eh).as_dict("1", HAVEN_METHOD)
+    return transport
+
+
+def _nernst_einstein_estimate(
+    ions: list[tuple[SpeciesLayout, Estimate]],
+    charged: list[SpeciesLayout],
+    volume: float,
+    temperature: float,
+) -> Estimate:
+    """Nernst-Einstein conductivity from the block diffusion estimates (errors in quadrature)."""
+    missing = [s.name for s in charged if s.name not in {i.name for i, _ in ions}]
+    reasons = [e.too_short or "no D" for _, e in ions if e.value is None]
+    if missing or reasons:
+        return short(reasons[0] if reasons else f"no D for {', '.join(missing)}")
+    terms = [
+        nernst_einstein([s.count], [s.formal_charge], [1.0], volume, temperature) for s, _ in ions
+    ]
+    value = sum(a * float(e.value or 0.0) for a, (_, e) in zip(terms, ions, strict=True))
+    error = math.sqrt(
+        sum((a * float(e.error or 0.0)) ** 2 for a, (_, e) in zip(terms, ions, strict=True))
+    )
+    return Estimate(value, error, min(e.blocks for _, e in ions))
+
+
+def _viscosity(
+    workdir: Path, run: Production, dt: float, volume: float, info: dict[str, Any],
+    warnings: list[str],
+) -> dict[str, Any]:  # fmt: skip
+    """Green-Kubo viscosity from the stress segments written during production."""
+    files = segments(workdir, STRESS)
+    if not files:
+        return short("no pressure-tensor file (stress.dat)").as_dict("mPa s", GK_METHOD)
+    rows = read_stress(files)
+    rows = rows[rows[:, 0] >= run.first_step]
+    if len(rows) < 2:
+        return short("fewer than 2 pressure-tensor samples").as_dict("mPa s", GK_METHOD)
+    interval_fs = float(rows[1, 0] - rows[0, 0]) * dt
+    estimate, cut = green_kubo_viscosity(
+        rows[:, 1:], interval_fs, volume, float(info["temperature"])
+    )
+    result = estimate.as_dict("mPa s", GK_METHOD)
+    result["integration_cutoff_ps"] = cut
+    result["samples"] = len(rows)
+    return result
+
+
+def read_stress(paths: list[Path]) -> np.ndarray:
+    """Rows (step, pxy, pxz, pyz) of `fix ave/time` files, later segments replacing the
+    steps they repeat; a last line cut by a killed run is dropped."""
+    tables = []
+    for path in paths:
+        lines = path.read_text().splitlines(keepends=True)
+        if lines and not lines[-1].endswith("\n"):
+            lines.pop()
+        tables.append(np.loadtxt(lines, comments="#", ndmin=2).reshape(-1, 4))
+    merged = tables[0]
+    for table in tables[1:]:
+        if len(table):
+            merged = np.concatenate([merged[merged[:, 0] < table[0, 0]], table])
+    return merged
+
+
+def _finite_size(
+    transport: dict[str, Any], summary: dict[str, Any], box_length: float, temperature: float
+) -> None:
+    """Add the Yeh-Hummer corrected D beside each block D (needs this run's viscosity)."""
+    v = transport["viscosity"]
+    eta = Estimate(v["value"], v["error"], v["blocks"], v["too_short"])
+    for entry in transport["diffusion"]:
+        d = entry["D"]
+        estimate = Estimate(d["value"], d["error"], d["blocks"], d["too_short"])
+        entry["D_yeh_hummer"] = yeh_hummer(estimate, eta, box_length, temperature).as_dict(
+            "cm^2/s", YH_METHOD
+        )
+    by_species = {e["species"]: e["D_yeh_hummer"] for e in transport["diffusion"]}
+    for entry in summary["diffusion"]:
+        entry["D_yeh_hummer"] = by_species.get(entry["species"], {}).get("value")
 
 
 def main(argv: list[str] | None = None) -> int:

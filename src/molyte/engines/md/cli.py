@@ -70,3 +70,23 @@ def preview_command(
 
     spec = _spec_or_exit(spec_file)
     typer.echo(json.dumps(preview(spec), indent=1))
+
+
+@md_app.command("analyze")
+def analyze_command(
+    workdir: Annotated[Path, typer.Argument(help="a finished MD job's folder")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="where to write the summary (default: WORKDIR/summary.json)"),
+    ] = None,
+) -> None:
+    """Re-run the analysis of a finished job's folder (trajectory, logs, stress samples)."""
+    from molyte.engines.md.analyze import analyze
+
+    if not (workdir / "system.json").is_file():
+        _fail(f"{workdir} has no system.json: not an MD job folder")
+    summary = analyze(workdir, out)
+    target = out or workdir / "summary.json"
+    typer.echo(f"{summary['frames']} frames, {summary['production_ps']:g} ps; summary: {target}")
+    for warning in summary["warnings"]:
+        typer.echo(f"warning: {warning}", err=True)

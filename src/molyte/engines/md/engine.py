@@ -6,8 +6,9 @@
 - `prepare_continue(workdir, ctx)` continues a run that was cut (e.g. by its time limit) from
   the newest complete one of its two restart files: it writes `in.continue.lammps` (the same
   stages from the restart's step on) and runs it with the next numbered log (`log.1.lammps`,
-  ...); the trajectory is appended to, and the analysis merges the logs. `prepare` itself
-  always starts afresh (it deletes what an earlier attempt left).
+  ...) and its own trajectory and stress segments (`traj.1.dcd`, `stress.1.dat`: LAMMPS
+  cannot append to a DCD file); the analysis chains them and merges the logs. `prepare`
+  itself always starts afresh (it deletes what an earlier attempt left).
 - `collect(workdir)` reads the logs (failure reason, by the pure parser in `logparse`) and
   summary.json, and lists the result files.
 """
@@ -27,12 +28,15 @@ from molyte.engines.base import EngineContext, EngineResult, Resources, RunPlan
 from molyte.engines.md.analyze import ERROR_FILE, SUMMARY
 from molyte.engines.md.builder import INPUT_FILE, SYSTEM_FILE, build
 from molyte.engines.md.lammps_input import (
+    LEGACY_TRAJECTORY,
     RESTART_FILES,
+    STRESS,
     TRAJECTORY,
     ScriptSettings,
     Stage,
     render_input,
     restart_timestep,
+    segments,
 )
 from molyte.engines.md.logparse import find_failure, log_files
 from molyte.engines.md.tools import find_tool
@@ -42,7 +46,7 @@ CONTINUE_INPUT = "in.continue.lammps"
 # Open MPI refuses to run as root without these; MPICH ignores them.
 MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
 RESULT_FILES = (
-    SUMMARY, "thermo.csv", "final.pdb", "final.xyz", "final.data", TRAJECTORY, INPUT_FILE,
+    SUMMARY, "thermo.csv", "final.pdb", "final.xyz", "final.data", LEGACY_TRAJECTORY, INPUT_FILE,
     CONTINUE_INPUT, "system.data", SYSTEM_FILE,
 )  # fmt: skip
 
@@ -101,9 +105,12 @@ class MDEngine:
             shake_angles=info["settings"]["shake_angles"],
         )
         stages = [Stage(s["name"], s["start"], s["end"]) for s in info["stages"]]
-        text = render_input(settings, stages, restart_file=latest.name, start_step=step)
+        segment = len(log_files(workdir))
+        text = render_input(
+            settings, stages, restart_file=latest.name, start_step=step, segment=segment
+        )
         (workdir / CONTINUE_INPUT).write_text(text)
-        log = f"log.{len(log_files(workdir))}.lammps"
+        log = f"log.{segment}.lammps"
         return self._plan(info.get("resources", {}), ctx, CONTINUE_INPUT, log, [CONTINUE_INPUT])
 
     def _plan(
@@ -124,6 +131,7 @@ class MDEngine:
     def collect(self, workdir: Path) -> EngineResult:
         logs = log_files(workdir)
         files = [p for p in (workdir / n for n in RESULT_FILES) if p.is_file()]
+        files += segments(workdir, TRAJECTORY) + segments(workdir, STRESS)
         files += sorted(workdir.glob("rdf_*.csv")) + sorted(workdir.glob("msd_*.csv")) + logs
         summary: dict[str, Any] = {"engine": self.name}
         if not logs:
@@ -151,5 +159,6 @@ def _remove_outputs(workdir: Path) -> None:
         return
     stale = [workdir / n for n in (*RESULT_FILES, *RESTART_FILES, ERROR_FILE)]
     stale += [*log_files(workdir), *workdir.glob("rdf_*.csv"), *workdir.glob("msd_*.csv")]
+    stale += [*segments(workdir, TRAJECTORY), *segments(workdir, STRESS)]
     for path in stale:
         path.unlink(missing_ok=True)

@@ -1,0 +1,291 @@
+"""Transport estimators with block-average uncertainties.
+
+Every estimator here returns an `Estimate`: a value with the standard error of the mean over
+contiguous blocks of the production run (each block is analysed as an independent run), or no
+value and the reason the run is too short for one. Units: lengths A, times ps, charges e,
+pressures atm, volumes A^3, temperatures K on input; SI-derived units on output (named where
+returned). Correlations and MSDs are FFT-based (tidynamics: O(N log N) per series).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import tidynamics
+from numpy.typing import NDArray
+
+from molyte.engines.md.analysis import (
+    A2_PER_PS_TO_CM2_PER_S,
+    BOLTZMANN,
+    ELEMENTARY_CHARGE,
+    MIN_FIT_POINTS,
+)
+
+Array = NDArray[np.float64]
+
+N_BLOCKS = 5
+MSD_CHUNK = 128  # particles per FFT in msd_fft: bounds its buffers to ~frames x 128 x 3
+MIN_BLOCKS = 3  # fewer blocks than this give no standard error worth printing
+YEH_HUMMER_XI = 2.837297  # cubic-lattice constant of Yeh & Hummer, J. Phys. Chem. B 108, 15873
+ATM_TO_PA = 101325.0
+GK_SMOOTH_PS = 0.2  # Green-Kubo: the window the cut-off test averages the autocorrelation over
+GK_MIN_BLOCK_PS = 20.0  # shorter blocks cannot hold the stress correlation's slow tail
+MIN_DEPARTURES = 10  # residence time: fewer observed exits than this is not a lifetime
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A number with its uncertainty (standard error over `blocks`), or why there is none."""
+
+    value: float | None
+    error: float | None
+    blocks: int
+    too_short: str | None = None  # the reason, when the run is too short for a value
+
+    def as_dict(self, unit: str, method: str) -> dict[str, object]:
+        """The summary.json form: value, error, unit, method, blocks, too_short."""
+        return {
+            "value": self.value,
+            "error": self.error,
+            "unit": unit,
+            "method": method,
+            "blocks": self.blocks,
+            "too_short": self.too_short,
+        }
+
+
+def short(reason: str, blocks: int = 0) -> Estimate:
+    return Estimate(None, None, blocks, reason)
+
+
+def mean_and_error(values: Array) -> tuple[float, float]:
+    """Mean of independent block estimates and its standard error, std(ddof=1) / sqrt(n)."""
+    v = np.asarray(values, dtype=float)
+    return float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v)))
+
+
+def block_average(series: Array, n_blocks: int = N_BLOCKS) -> Estimate:
+    """Mean of a correlated time series with the standard error from `n_blocks` block means.
+
+    Blocks much longer than the correlation time have nearly independent means, so their
+    scatter measures the real uncertainty, where std/sqrt(N) of the raw samples would not.
+    """
+    x = np.asarray(series, dtype=float)
+    size = len(x) // n_blocks
+    if n_blocks < MIN_BLOCKS or size < 1:
+        return short(f"{len(x)} samples: too few for {n_blocks} blocks")
+    means = x[: size * n_blocks].reshape(n_blocks, size).mean(axis=1)
+    _, error = mean_and_error(means)
+    return Estimate(float(x.mean()), error, n_blocks)
+
+
+def msd_fft(positions: Array) -> Array:
+    """MSD over lags 0..frames-1 of (frames, particles, 3) unwrapped positions, averaged over
+    particles and all time origins, by the FFT algorithm (Kneller et al., Comput. Phys. Commun.
+    91, 191; the one tidynamics.msd implements for one particle), MSD_CHUNK particles at a
+    time so the FFT buffers stay small."""
+    n, particles = positions.shape[0], positions.shape[1]
+    total = np.zeros(n)
+    for start in range(0, particles, MSD_CHUNK):
+        x = np.asarray(positions[:, start : start + MSD_CHUNK], dtype=float)
+        squares = (x**2).sum(axis=2)  # (frames, particles)
+        # S2(m) = sum_k r(k) . r(k + m): the autocorrelation, by a zero-padded FFT
+        spectrum = np.fft.rfft(x, n=2 * n, axis=0)
+        s2 = np.fft.irfft(np.abs(spectrum) ** 2, axis=0)[:n].sum(axis=2)
+        # S1(m) = sum_{k < n - m} (r(k)^2 + r(k + m)^2), by a running sum
+        s1 = np.empty_like(s2)
+        running = 2.0 * squares.sum(axis=0)
+        s1[0] = running
+        for m in range(1, n):
+            running = running - squares[m - 1] - squares[n - m]
+            s1[m] = running
+        total += (s1 - 2.0 * s2).sum(axis=1)
+    return np.asarray(total / (n - np.arange(n)) / max(particles, 1), dtype=float)
+
+
+def _slope(t: Array, values: Array, window: tuple[float, float]) -> float | None:
+    mask = (t >= window[0] - 1e-9) & (t <= window[1] + 1e-9)
+    if mask.sum() < MIN_FIT_POINTS:
+        return None
+    return float(np.polyfit(t[mask], values[mask], 1)[0])
+
+
+def block_slopes(
+    series: Array, dt_ps: float, window: tuple[float, float], n_blocks: int = N_BLOCKS
+) -> Estimate:
+    """Slope (per ps) of the MSD of `series` (frames, particles, 3) over the lag `window`, from
+    each of `n_blocks` contiguous blocks; value and error over the blocks.
+
+    A block's MSD is used up to half the block's length (where every lag still averages over
+    many time origins), so the window's end is cut there. Too short when fewer than
+    MIN_FIT_POINTS lags of the window are left, i.e. the blocks are shorter than twice the
+    time the MSD takes to become diffusive.
+    """
+    size = series.shape[0] // n_blocks
+    max_lag = size // 2
+    t = np.arange(max_lag + 1) * dt_ps
+    fit = (window[0], min(window[1], max_lag * dt_ps))
+    inside = int(((t >= fit[0] - 1e-9) & (t <= fit[1] + 1e-9)).sum())
+    if inside < MIN_FIT_POINTS:
+        return short(
+            f"blocks of {size * dt_ps:g} ps: the MSD becomes diffusive at {window[0]:g} ps, "
+            f"blocks of at least {2 * window[0] + 2 * MIN_FIT_POINTS * dt_ps:g} ps are needed",
+            n_blocks,
+        )
+    slopes = []
+    for b in range(n_blocks):
+        values = msd_fft(series[b * size : (b + 1) * size])[: max_lag + 1]
+        slope = _slope(t, values, fit)
+        assert slope is not None  # the window holds MIN_FIT_POINTS lags
+        slopes.append(slope)
+    value, error = mean_and_error(np.array(slopes))
+    return Estimate(value, error, n_blocks)
+
+
+def diffusion(slope: Estimate) -> Estimate:
+    """Self-diffusion coefficient (cm^2/s) from the MSD slope (A^2/ps): D = slope / 6."""
+    if slope.value is None or slope.error is None:
+        return slope
+    factor = A2_PER_PS_TO_CM2_PER_S / 6.0
+    return Estimate(slope.value * factor, slope.error * factor, slope.blocks)
+
+
+def einstein_helfand(slope: Estimate, volume_a3: float, temperature: float) -> Estimate:
+    """Ionic conductivity (S/m) from the slope (e^2 A^2/ps) of the MSD of the collective
+    charge displacement M(t) = sum_i q_i r_i(t): sigma = slope / (6 V kB T)."""
+    if slope.value is None or slope.error is None:
+        return slope
+    # e^2 A^2/ps -> C^2 m^2/s: e^2 x 1e-20 / 1e-12
+    factor = ELEMENTARY_CHARGE**2 * 1e-8 / (6.0 * volume_a3 * 1e-30 * BOLTZMANN * temperature)
+    return Estimate(slope.value * factor, slope.error * factor, slope.blocks)
+
+
+def ratio(numerator: Estimate, denominator: Estimate) -> Estimate:
+    """numerator / denominator with first-order error propagation (independent errors)."""
+    a, b = numerator, denominator
+    if a.value is None or b.value is None or a.error is None or b.error is None or b.value == 0:
+        reason = a.too_short or b.too_short or "no value to divide"
+        return short(reason, min(a.blocks, b.blocks))
+    r = a.value / b.value
+    rel = math.hypot(a.error / a.value if a.value else 0.0, b.error / b.value)
+    return Estimate(r, abs(r) * rel, min(a.blocks, b.blocks))
+
+
+def yeh_hummer(
+    d_pbc: Estimate, viscosity: Estimate, box_length_a: float, temperature: float
+) -> Estimate:
+    """Infinite-system self-diffusion (cm^2/s): D_pbc + xi kB T / (6 pi eta L) (Yeh & Hummer
+    2004, cubic box of edge L), with the viscosity eta in mPa s; errors added in quadrature."""
+    if d_pbc.value is None or d_pbc.error is None:
+        return d_pbc
+    if viscosity.value is None or viscosity.error is None or viscosity.value <= 0:
+        return short(f"no viscosity for the correction ({viscosity.too_short})", d_pbc.blocks)
+    correction = yeh_hummer_correction(viscosity.value, box_length_a, temperature)
+    corr_error = correction * viscosity.error / viscosity.value
+    return Estimate(d_pbc.value + correction, math.hypot(d_pbc.error, corr_error), d_pbc.blocks)
+
+
+def yeh_hummer_correction(viscosity_mpas: float, box_length_a: float, temperature: float) -> float:
+    """The finite-size correction xi kB T / (6 pi eta L) in cm^2/s."""
+    eta = viscosity_mpas * 1e-3  # Pa s
+    m2_per_s = YEH_HUMMER_XI * BOLTZMANN * temperature / (6 * math.pi * eta * box_length_a * 1e-10)
+    return m2_per_s * 1e4
+
+
+def green_kubo_viscosity(
+    off_diagonal_atm: Array,
+    dt_fs: float,
+    volume_a3: float,
+    temperature: float,
+    n_blocks: int = N_BLOCKS,
+) -> tuple[Estimate, float | None]:
+    """Shear viscosity (mPa s) by Green-Kubo from off-diagonal pressure samples (n, k) in atm,
+    every `dt_fs`: eta = V / (kB T) int_0^inf <P_ab(0) P_ab(t)> dt, averaged over the k
+    components; also the integration cut-off (ps).
+
+    Per block: the autocorrelation of each component (lags up to half a block), averaged over
+    the components, and its running integral (trapezoids). The integral is cut at t_c, the
+    first lag where the block-mean autocorrelation (averaged over GK_SMOOTH_PS, which smooths
+    out the bond oscillations) is within 2 standard errors of zero: past it the integral
+    gathers noise, not signal. The value is the blocks' integrals at t_c, mean and error.
+    """
+    p = np.asarray(off_diagonal_atm, dtype=float).reshape(len(off_diagonal_atm), -1)
+    size = len(p) // n_blocks
+    block_ps = size * dt_fs / 1000.0
+    if block_ps < GK_MIN_BLOCK_PS:
+        return short(
+            f"blocks of {block_ps:g} ps: Green-Kubo needs {n_blocks} blocks of at least "
+            f"{GK_MIN_BLOCK_PS:g} ps of pressure samples",
+            n_blocks,
+        ), None
+    max_lag = size // 2
+    acf = np.zeros((n_blocks, max_lag))
+    for b in range(n_blocks):
+        block = p[b * size : (b + 1) * size]
+        block = block - block.mean(axis=0)
+        acf[b] = np.mean([tidynamics.acf(block[:, k])[:max_lag] for k in range(p.shape[1])], 0)
+    width = max(1, round(GK_SMOOTH_PS * 1000.0 / dt_fs))
+    kernel = np.ones(width) / width
+    smooth = np.array([np.convolve(a, kernel, mode="valid") for a in acf])  # a[i : i + width]
+    mean = smooth.mean(axis=0)
+    error = smooth.std(axis=0, ddof=1) / math.sqrt(n_blocks)
+    lost = np.nonzero(np.abs(mean) < 2.0 * error)[0]
+    if not len(lost):
+        return short(
+            f"the stress autocorrelation has not decayed within {block_ps / 2:g} ps", n_blocks
+        ), None
+    cut = int(lost[0]) + width // 2
+    scale = volume_a3 * 1e-30 / (BOLTZMANN * temperature) * ATM_TO_PA**2 * dt_fs * 1e-15 * 1e3
+    per_block = (acf[:, 1 : cut + 1].sum(axis=1) + (acf[:, 0] - acf[:, cut]) / 2.0) * scale
+    value, spread = mean_and_error(per_block)
+    return Estimate(value, spread, n_blocks), cut * dt_fs / 1000.0
+
+
+class ResidenceCounter:
+    """Residence time of ligands in a cation's first shell, streamed frame by frame.
+
+    A (cation, ligand) pair is bound from the first frame in contact until the ligand has been
+    out of contact for more than `tolerance` consecutive frames (shorter excursions are bridged
+    and counted as bound, as in Impey, Madden & McDonald 1983). The residence time is the bound
+    time divided by the number of exits, the maximum-likelihood lifetime of an exponential
+    process when residences cut by the ends of the run are counted as bound time without an
+    exit. Tallies are kept per block for the error.
+    """
+
+    def __init__(self, shape: tuple[int, int], tolerance: int, n_frames: int) -> None:
+        self.bound = np.zeros(shape, dtype=bool)
+        self.gap = np.zeros(shape, dtype=np.int32)
+        self.tolerance = tolerance
+        self.block_size = max(n_frames // N_BLOCKS, 1)
+        self.on = np.zeros(N_BLOCKS)
+        self.exits = np.zeros(N_BLOCKS)
+        self.frame = 0
+
+    def update(self, contact: NDArray[np.bool_]) -> None:
+        """Add one frame's contact matrix (cations x ligands)."""
+        block = min(self.frame // self.block_size, N_BLOCKS - 1)
+        self.frame += 1
+        rejoin = contact & self.bound
+        self.on[block] += contact.sum() + self.gap[rejoin].sum()  # bridged gaps were bound
+        self.gap[contact] = 0
+        away = ~contact & self.bound
+        self.gap[away] += 1
+        left = away & (self.gap > self.tolerance)
+        self.exits[block] += left.sum()
+        self.bound[left] = False
+        self.gap[left] = 0
+        self.bound |= contact
+
+    def result(self, dt_ps: float) -> Estimate:
+        """Residence time in ps, with the standard error over the blocks."""
+        total = self.exits.sum()
+        if total < MIN_DEPARTURES or np.any(self.exits == 0):
+            return short(
+                f"{int(total)} ligand exits observed (at least {MIN_DEPARTURES}, and one in each "
+                f"of {N_BLOCKS} blocks, are needed for a lifetime)",
+                N_BLOCKS,
+            )
+        _, error = mean_and_error(self.on / self.exits * dt_ps)
+        return Estimate(float(self.on.sum() / total * dt_ps), error, N_BLOCKS)
