@@ -84,27 +84,64 @@ def result_keys(summary: dict[str, Any]) -> dict[str, float | None]:
     }
 
 
-def key_results(job_type: str, summary: dict[str, Any] | None) -> dict[str, float | None]:
-    """A job's headline results for a study's table, flat `{column: value}`.
+def _estimate(entry: Any) -> tuple[float | None, float | None]:
+    """(value, error) of a transport estimate `{value, error, ...}`; (None, None) otherwise."""
+    if not isinstance(entry, dict):
+        return None, None
+    return _number(entry.get("value")), _number(entry.get("error"))
 
-    MD: density, conductivity, D of each species, transference number, first-shell CN of each
-    cation-site pair; QC: energy, HOMO/LUMO/gap, dipole, and redox or binding when computed.
+
+def key_results(job_type: str, summary: dict[str, Any] | None) -> dict[str, float | None]:
+    """A job's headline results for a study's table, flat `{column: value}`; a column's
+    uncertainty, where the analysis gave one, is beside it as `<column>_std` (the block
+    standard error of transport numbers, the standard deviation of the density samples).
+
+    MD: density, conductivity (Einstein-Helfand where computed, else Nernst-Einstein), D of each
+    species, transference number, Haven ratio, viscosity, first-shell CN of each cation-site
+    pair; QC: energy, HOMO/LUMO/gap, dipole, and redox or binding when computed.
     """
     if not summary:
         return {}
     out: dict[str, float | None] = {}
     if job_type == "MD":
         keys = result_keys(summary)
+        density = summary.get("density")
         out["density_g_cm3"] = keys["density"]
-        out["conductivity_S_m"] = keys["conductivity"]
+        out["density_g_cm3_std"] = (
+            _number(density.get("std")) if isinstance(density, dict) else None
+        )
+        transport = summary.get("transport")
+        transport = transport if isinstance(transport, dict) else {}
+        eh, eh_error = _estimate(transport.get("conductivity_einstein_helfand"))
+        ne, ne_error = _estimate(transport.get("conductivity_nernst_einstein"))
+        if eh is not None:
+            out["conductivity_S_m"], out["conductivity_S_m_std"] = eh, eh_error
+        else:
+            out["conductivity_S_m"] = keys["conductivity"]
+            out["conductivity_S_m_std"] = ne_error if ne is not None else None
+        if ne is not None:
+            out["conductivity_NE_S_m"], out["conductivity_NE_S_m_std"] = ne, ne_error
+        errors = {
+            e["species"]: _estimate(e.get("D"))
+            for e in transport.get("diffusion") or []
+            if isinstance(e, dict) and e.get("species")
+        }
         for entry in summary.get("diffusion") or []:
             if isinstance(entry, dict) and entry.get("species"):
-                out[f"D_{entry['species']}_cm2_s"] = _number(entry.get("D"))
+                name = f"D_{entry['species']}_cm2_s"
+                value, error = errors.get(entry["species"], (None, None))
+                out[name] = value if value is not None else _number(entry.get("D"))
+                out[f"{name}_std"] = error if value is not None else _number(entry.get("D_error"))
         out["transference_number"] = _number(summary.get("transference_number"))
+        for key, column in (("haven_ratio", "haven_ratio"), ("viscosity", "viscosity_mPa_s")):
+            value, error = _estimate(transport.get(key))
+            if value is not None:
+                out[column], out[f"{column}_std"] = value, error
         for entry in summary.get("rdf") or []:
             if isinstance(entry, dict) and entry.get("pair"):
                 out[f"CN_{entry['pair']}"] = _number(entry.get("coordination"))
-        return out
+        # An uncertainty column only where the analysis gave one.
+        return {k: v for k, v in out.items() if not (k.endswith("_std") and v is None)}
     for key in ("scf_energy_hartree", "homo_ev", "lumo_ev", "gap_ev", "dipole_debye"):
         out[key] = _number(summary.get(key))
     for key in ("redox_potential_v", "binding_energy_kcal_mol"):

@@ -74,6 +74,30 @@ def test_result_keys_and_key_results() -> None:
     assert key_results("MD", None) == {}
 
 
+def test_key_results_carry_the_analysis_uncertainties() -> None:
+    """Transport numbers come with their block errors as `<column>_std`; Einstein-Helfand is
+    the conductivity where it was computed, Nernst-Einstein beside it."""
+    summary = {
+        "density": {"mean": 1.21, "std": 0.015},
+        "conductivity": {"value": 0.9, "method": "Nernst-Einstein"},
+        "diffusion": [{"species": "Li", "D": 2e-6, "D_error": 9e-7}],
+        "transport": {
+            "conductivity_einstein_helfand": {"value": 0.6, "error": 0.2},
+            "conductivity_nernst_einstein": {"value": 0.9, "error": 0.1},
+            "diffusion": [{"species": "Li", "D": {"value": 1.5e-6, "error": 3e-7}}],
+            "haven_ratio": {"value": 1.5, "error": 0.5},
+            "viscosity": {"value": None, "error": None, "too_short": "run shorter than 100 ps"},
+        },
+    }
+    out = key_results("MD", summary)
+    assert (out["density_g_cm3"], out["density_g_cm3_std"]) == (1.21, 0.015)
+    assert (out["conductivity_S_m"], out["conductivity_S_m_std"]) == (0.6, 0.2)
+    assert (out["conductivity_NE_S_m"], out["conductivity_NE_S_m_std"]) == (0.9, 0.1)
+    assert (out["D_Li_cm2_s"], out["D_Li_cm2_s_std"]) == (1.5e-6, 3e-7)
+    assert (out["haven_ratio"], out["haven_ratio_std"]) == (1.5, 0.5)
+    assert "viscosity_mPa_s" not in out  # too short: no number rather than a wrong one
+
+
 def test_provenance_keeps_the_workers_values_and_fills_the_rest() -> None:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     end = start + timedelta(minutes=90)
