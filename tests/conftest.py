@@ -18,7 +18,7 @@ from support import Moto, free_port
 
 SLURM_SH = Path(__file__).resolve().parents[1] / "scripts" / "slurm.sh"
 PG_ADMIN_URL = os.environ.get("MOLYTE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-TABLES = ("job_events", "result_files", "jobs", "workers", "worker_tokens", "users")
+TABLES = ("job_live", "job_events", "result_files", "jobs", "workers", "worker_tokens", "users")
 
 
 def _psycopg_url(url: str) -> str:

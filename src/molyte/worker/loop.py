@@ -31,6 +31,7 @@ from molyte.schedulers.base import BatchJob, BatchState, BatchStatus, Scheduler
 from molyte.schedulers.script import EXIT_STATUS_FILE, read_exit_status
 from molyte.worker.client import CredentialsRefused, LeaseLost, ServerUnavailable, WorkerClient
 from molyte.worker.config import WorkerConfig
+from molyte.worker.progress import ProgressReporter
 from molyte.worker.state import LocalState, TrackedJob
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class Worker:
         self._next_heartbeat = 0.0
         self._backoff = 0.0
         self.scheduler_down = False  # the scheduler failed to answer in this cycle
+        self.progress = ProgressReporter(client, config.worker.progress_interval)
         if self.tracked:
             log.info("re-attaching to %d jobs from the local state", len(self.tracked))
 
@@ -323,6 +325,7 @@ class Worker:
                     exc.message,
                     extra={"action": "status"},
                 )
+        self.progress.keep(self.tracked)
         for job in list(self.tracked.values()):
             if self.stop_event.is_set():
                 return
@@ -330,6 +333,8 @@ class Worker:
                 continue
             try:
                 self._advance(job, statuses)
+                if job.stage == "RUNNING":  # progress and live numbers from its logs
+                    self.progress.report(job)
             except SchedulerUnavailable as exc:
                 self.scheduler_down = True
                 log.warning(

@@ -14,7 +14,7 @@ from molyte.api.context import AppContext
 from molyte.api.jobs import repository as repo
 from molyte.api.jobs.lifecycle import move
 from molyte.api.jobs.schemas import JobCreate
-from molyte.db.models import Job, JobEvent, ResultFile
+from molyte.db.models import Job, JobEvent, JobLive, ResultFile
 from molyte.domain.md_spec import MDSpec
 from molyte.domain.qc_spec import QCSpec
 from molyte.domain.specs import parse_spec
@@ -133,6 +133,12 @@ def delete(db: Session, ctx: AppContext, user: Principal, job_id: int) -> None:
         raise Conflict("Only finished jobs can be deleted; cancel it first")
     ctx.store.delete_prefix(f"results/{job.id}/")
     repo.delete_job(db, job)
+
+
+def live(db: Session, user: Principal, job_id: int) -> tuple[Job, JobLive | None]:
+    """A job the caller may see, with its latest live numbers (none once results are in)."""
+    job = visible_job(db, user, job_id)
+    return job, repo.live(db, job.id)
 
 
 def results(db: Session, user: Principal, job_id: int) -> tuple[Job, list[ResultFile]]:

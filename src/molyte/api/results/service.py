@@ -61,4 +61,5 @@ def register(db: Session, ctx: AppContext, job_id: int, body: RegisterRequest) -
         row.storage_key = entry["key"]
         total += int(entry["size"])
     job.summary = body.summary
+    jobs_repo.drop_live(db, job_id)  # the results replace the live numbers
     return total
