@@ -31,6 +31,6 @@ def test_no_line_without_progress_or_after_the_end() -> None:
 
 
 def test_durations() -> None:
-    assert [duration_text(s) for s in (0, 59.6, 61, 3600, 3 * 3600 + 5 * 60, 2 * 86400 + 4 * 3600)] == [
-        "0 s", "1 min", "1 min", "1 h 00 min", "3 h 05 min", "2 d 4 h",
-    ]  # fmt: skip
+    spans = (0, 59.6, 61, 3600, 3 * 3600 + 5 * 60, 2 * 86400 + 4 * 3600)
+    texts = ["0 s", "1 min", "1 min", "1 h 00 min", "3 h 05 min", "2 d 4 h"]
+    assert [duration_text(s) for s in spans] == texts
