@@ -9,24 +9,23 @@ something changed. No scheduler call is made here.
 
 from __future__ import annotations
 
-import json
-import logging
 import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from molyte.engines.md.logparse import log_files
-from molyte.engines.md.progress import SERIES_COLUMNS as MD_COLUMNS
-from molyte.engines.md.progress import LammpsWatch, run_plan
 from molyte.engines.qc.progress import SERIES_COLUMNS as QC_COLUMNS
-from molyte.engines.qc.progress import QcWatch, overall_progress
+from molyte.engines.qc.progress import QcWatch, overall_progress, step_logs
+from molyte.engines.qc.workdir import load_run_input
+from molyte.errors import MolyteError
 from molyte.worker.client import WorkerClient
 from molyte.worker.state import TrackedJob
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from molyte.engines.md.progress import LammpsWatch
+
 READ_LIMIT = 4 << 20  # bytes read per job per cycle: a long backlog is caught up over cycles
 RATE_SAMPLES = 30  # the time left comes from the progress over the last this many reads
 MIN_RATE_SECONDS = 5.0  # no estimate from reads closer together than this
@@ -84,10 +83,17 @@ class MdWatch:
 
     def poll(self) -> bool:
         if self.watch is None:
+            # Here, not at the top: the MD modules load RDKit and numpy, which a worker without
+            # MD jobs should not carry.
+            from molyte.engines.md.builder import INPUT_FILE
+            from molyte.engines.md.progress import LammpsWatch, run_plan
+
             try:
-                self.watch = LammpsWatch(run_plan((self.workdir / "in.lammps").read_text()))
+                self.watch = LammpsWatch(run_plan((self.workdir / INPUT_FILE).read_text()))
             except OSError:
                 return False
+        from molyte.engines.md.logparse import log_files
+
         logs = log_files(self.workdir)
         if not logs:
             return False
@@ -106,8 +112,8 @@ class MdWatch:
 
     def snapshot(self) -> tuple[str | None, tuple[str, ...], list[list[float | None]]]:
         if self.watch is None:
-            return None, MD_COLUMNS, []
-        return self.watch.stage_text(), MD_COLUMNS, self.watch.rows()
+            return None, (), []
+        return self.watch.stage_text(), self.watch.columns, self.watch.rows()
 
 
 class QcStepsWatch:
@@ -122,20 +128,14 @@ class QcStepsWatch:
         self.tail: _Tail | None = None
 
     def _step_logs(self) -> list[Path]:
-        steps = [
-            s["name"] for s in json.loads((self.workdir / "qc_input.json").read_text())["steps"]
-        ]
-        if self.engine == "gaussian":
-            return [self.workdir / f"{'input' if len(steps) == 1 else s}.log" for s in steps]
-        if self.engine == "xtb":
-            return [self.workdir / s / "xtb.out" for s in steps]
-        return [self.workdir / f"{s}.log" for s in steps]
+        names = [str(s["name"]) for s in load_run_input(self.workdir)["steps"]]
+        return [self.workdir / p for p in step_logs(self.engine, names)]
 
     def poll(self) -> bool:
         if self.logs is None:
             try:
                 self.logs = self._step_logs()
-            except (OSError, ValueError, KeyError, TypeError):
+            except (MolyteError, OSError, ValueError, KeyError, TypeError):
                 return False
         current = max((i for i, p in enumerate(self.logs) if p.exists()), default=-1)
         if current < 0:

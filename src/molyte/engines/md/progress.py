@@ -55,6 +55,8 @@ def run_plan(input_text: str) -> RunPlan:
 class LammpsWatch:
     """The state of one LAMMPS log read incrementally: feed it each new piece of text."""
 
+    columns = SERIES_COLUMNS
+
     def __init__(self, plan: RunPlan) -> None:
         self.plan = plan
         self.stage: str | None = None

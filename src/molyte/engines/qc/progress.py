@@ -110,6 +110,18 @@ class QcWatch:
         return [[float(i + 1), e] for i, e in enumerate(self.energies)]
 
 
+def step_logs(engine: str, step_names: list[str]) -> list[str]:
+    """Where each planned step's log is, relative to the work dir (as the engines write them)."""
+    from molyte.engines.qc.gaussian import log_stem
+    from molyte.engines.qc.xtb import STEP_LOG
+
+    if engine == "gaussian":
+        return [f"{log_stem(len(step_names), n)}.log" for n in step_names]
+    if engine == "xtb":
+        return [f"{n}/{STEP_LOG}" for n in step_names]
+    return [f"{n}.log" for n in step_names]  # PySCF: `run_step` logs to STEP.log
+
+
 def overall_progress(step_index: int, steps: int, fraction: float) -> float:
     """The job's fraction done when step `step_index` (0-based) of `steps` is `fraction` done."""
     if steps <= 0:
