@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 READ_LIMIT = 4 << 20  # bytes read per job per cycle: a long backlog is caught up over cycles
 RATE_SAMPLES = 30  # the time left comes from the progress over the last this many reads
 MIN_RATE_SECONDS = 5.0  # no estimate from reads closer together than this
+# All jobs together: a worker following a thousand runs spreads their reports out (each
+# report is a request with up to 500 rows) instead of spending its CPU on them.
+MAX_REPORTS_PER_SECOND = 2.0
+REPORT_BURST = 20.0  # e.g. after a restart that re-attaches to many runs
 
 
 class Watch(Protocol):
@@ -194,12 +198,6 @@ def eta_seconds(samples: Iterable[tuple[float, float]], fraction: float) -> int 
     return round((1.0 - fraction) / rate)
 
 
-def _compact(value: float | None) -> float | None:
-    """Nine significant digits (a micro-hartree of a QC energy): what a plot needs, and shorter
-    JSON than a float's 17."""
-    return None if value is None else float(f"{value:.9g}")
-
-
 @dataclass
 class _JobProgress:
     watch: Watch
@@ -210,12 +208,15 @@ class _JobProgress:
 
 
 class ProgressReporter:
-    """Reads each RUNNING job's logs incrementally and sends what changed, throttled."""
+    """Reads each RUNNING job's logs incrementally and sends what changed, throttled: per job
+    at most once per `interval` seconds, and at most MAX_REPORTS_PER_SECOND for all jobs."""
 
     def __init__(self, client: WorkerClient, interval: float) -> None:
         self.client = client
         self.interval = interval
         self.jobs: dict[int, _JobProgress] = {}
+        self._tokens = REPORT_BURST  # reports that may go now (refilled over time)
+        self._tokens_at: float | None = None
 
     def keep(self, job_ids: Iterable[int]) -> None:
         """Forget the jobs no longer tracked (finished, dropped)."""
@@ -238,8 +239,11 @@ class ProgressReporter:
             fraction = state.watch.fraction()
             if not state.samples or state.samples[-1][1] != fraction:
                 state.samples.append((now, fraction))
-        if not state.pending or now - state.sent_at < self.interval:
+        interval = max(self.interval, len(self.jobs) / MAX_REPORTS_PER_SECOND)
+        if not state.pending or now - state.sent_at < interval:
             return False
+        if not self._take_token(now):
+            return False  # sent in a later cycle
         fraction = state.watch.fraction()
         stage, columns, rows = state.watch.snapshot()
         key = (round(fraction, 4), stage, len(rows), rows[-1][0] if rows else None)
@@ -253,7 +257,17 @@ class ProgressReporter:
             progress=round(fraction, 4),
             stage=stage[:200] if stage else None,
             eta_seconds=eta_seconds(state.samples, fraction),
-            live={"columns": list(columns), "rows": [[_compact(v) for v in r] for r in rows]},
+            live={"columns": list(columns), "rows": rows},
         )
         state.sent_key, state.sent_at, state.pending = key, now, False
+        return True
+
+    def _take_token(self, now: float) -> bool:
+        if self._tokens_at is not None:
+            refill = (now - self._tokens_at) * MAX_REPORTS_PER_SECOND
+            self._tokens = min(REPORT_BURST, self._tokens + refill)
+        self._tokens_at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
         return True

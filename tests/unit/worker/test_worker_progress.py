@@ -90,7 +90,7 @@ def test_gaussian_optimisation_steps_and_energies(tmp_path: Path) -> None:
     assert sent["progress"] == pytest.approx(0.01)  # (0 + 2/100) / 2
     assert sent["live"] == {
         "columns": ["step", "energy"],
-        "rows": [[1.0, -382.294279], [2.0, -382.307287], [3.0, -382.308239]],
+        "rows": [[1.0, -382.294279146], [2.0, -382.307286501], [3.0, -382.308239279]],
     }
     (workdir / "opt.log").write_text(GOPT)
     (workdir / "anion.log").write_text(GOPT[: GOPT.index("Step number   2 ")])
@@ -115,3 +115,39 @@ def test_eta_from_the_measured_rate() -> None:
     assert eta_seconds([(0.0, 0.1), (2.0, 0.2)], 0.2) is None  # too close together
     assert eta_seconds([(0.0, 0.2), (100.0, 0.2)], 0.2) is None  # no progress: unknown
     assert eta_seconds([(0.0, 0.0), (60.0, 0.25)], 0.25) == 180
+
+
+def test_many_running_jobs_spread_their_reports_out(tmp_path: Path) -> None:
+    client = Recorder()
+    reporter = ProgressReporter(client, interval=0)  # type: ignore[arg-type]
+    jobs = []
+    for n in range(10):  # 10 jobs at 2 reports per second: each job every 5 s at most
+        workdir = tmp_path / f"job-{n}"
+        workdir.mkdir()
+        (workdir / "in.lammps").write_text(LOG_OK)
+        (workdir / "log.lammps").write_text(LOG_OK[:6000])
+        jobs.append(TrackedJob(n, "MD", "lammps", "t", workdir, str(n), "RUNNING"))
+    for job in jobs:
+        reporter.report(job, now=0)
+    assert len(client.sent) == 10  # the first report of each
+    for job in jobs:
+        with (job.workdir / "log.lammps").open("a") as fh:
+            fh.write(LOG_OK[6000:9000])
+        assert not reporter.report(job, now=4)
+    assert all(reporter.report(job, now=5) for job in jobs)
+
+
+def test_a_burst_of_first_reports_is_capped(tmp_path: Path) -> None:
+    client = Recorder()
+    reporter = ProgressReporter(client, interval=0)  # type: ignore[arg-type]
+    jobs = []
+    for n in range(30):  # e.g. a restarted worker re-attaching to 30 runs
+        workdir = tmp_path / f"job-{n}"
+        workdir.mkdir()
+        (workdir / "in.lammps").write_text(LOG_OK)
+        (workdir / "log.lammps").write_text(LOG_OK[:6000])
+        jobs.append(TrackedJob(n, "MD", "lammps", "t", workdir, str(n), "RUNNING"))
+    sent = [reporter.report(job, now=0) for job in jobs]
+    assert sent == [True] * 20 + [False] * 10
+    assert [reporter.report(job, now=5) for job in jobs[20:]] == [True] * 10  # 2 per second
+    assert len({c["job_id"] for c in client.sent}) == 30

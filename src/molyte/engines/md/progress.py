@@ -8,6 +8,7 @@ Tested on real logs in tests/data/md/ cut at arbitrary points.
 
 from __future__ import annotations
 
+import math
 import re
 from array import array
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from molyte.engines.md.logparse import COLUMNS
 
 # The live series of an MD job: step, simulated time, and what a researcher watches settle.
 SERIES_COLUMNS = ("step", "time_ps", "temp", "press", "density", "pe", "etotal")
+_VALUES = SERIES_COLUMNS[2:]  # read from the log; step and time come from the step
 MAX_ROWS = 500  # a full series keeps every other row: the whole run, evenly, and the newest
 _STAGE_LINE = re.compile(rf'^print\s+"{STAGE_MARK} (\w+)"')
 _RUN_LINE = re.compile(r"^run\s+(\d+)")
@@ -62,78 +64,73 @@ class LammpsWatch:
         self.stage: str | None = None
         self.step: int | None = None
         self._partial = ""  # a line not yet ended by a newline: completed by the next piece
-        self._header: list[str] | None = None
-        self._index: list[int] = []  # positions of SERIES_COLUMNS in the current header
-        self._rows = array("d")  # flat: len(SERIES_COLUMNS) values per row
+        self._width = 0  # words in a thermo row under the current header; 0: no header
+        self._index: list[int] = []  # positions of _VALUES in the current header
+        # Kept rows: steps, and len(_VALUES) single-precision values per row (what a plot
+        # needs, in half the memory: a worker may follow a thousand runs).
+        self._steps = array("q")
+        self._values = array("f")
         self._stride = 1  # every stride-th row is kept
         self._seen = 0
-        self._tail: list[float] | None = None  # the newest row when it is not a kept one
+        self._tail: list[str] | None = None  # the newest row's words when it is not kept
 
     def feed(self, text: str) -> None:
         """Read the next piece of the log (any cut: a half-written line waits for its end)."""
         lines = (self._partial + text).split("\n")
         self._partial = lines.pop()
         for line in lines:
-            self._line(line.strip())
+            self._line(line.split())
 
     def restart(self) -> None:
         """A new log file begins (a continuation): its rows replace ours from its first step."""
         self._partial = ""
-        self._header = None
+        self._width = 0
 
-    def _line(self, line: str) -> None:
-        words = line.split()
+    def _line(self, words: list[str]) -> None:
         if not words:
             return
-        if words[0] == STAGE_MARK and len(words) == 2:
+        first = words[0]
+        if first == STAGE_MARK and len(words) == 2:
             self.stage = words[1]
-            return
-        if words[0] == "Step":
-            self._header = [COLUMNS.get(w, w.lower()) for w in words]
-            self._index = [
-                self._header.index(c) if c in self._header else -1 for c in SERIES_COLUMNS
-            ]
-            return
-        if self._header is None:
-            return
-        if words[0] == "Loop":
-            self._header = None
-            return
-        if len(words) != len(self._header) or not words[0].lstrip("-").isdigit():
-            return  # a WARNING between thermo rows
-        try:
-            values = [float(w) for w in words]
-        except ValueError:
-            return
-        step = int(values[0])
-        if self.stage == "minimize":
-            return  # minimisation iterations are not time steps
+        elif first == "Step":
+            header = [COLUMNS.get(w, w.lower()) for w in words]
+            self._width = len(header)
+            self._index = [header.index(c) if c in header else -1 for c in _VALUES]
+        elif first == "Loop":
+            self._width = 0
+        elif len(words) == self._width and first.isdigit() and self.stage != "minimize":
+            # A thermo row (minimisation iterations are not time steps; a WARNING between
+            # rows has another length). Only kept rows are converted: most are not.
+            self._row(int(first), words)
+
+    def _row(self, step: int, words: list[str]) -> None:
         self._drop_from(step)
         self.step = step
-        row = [values[i] if i >= 0 else float("nan") for i in self._index]
-        row[1] = step * self.plan.timestep_fs / 1000.0
-        if self._seen % self._stride == 0:
-            self._rows.extend(row)
-            self._tail = None
+        if self._seen % self._stride:
+            self._tail = words  # shown until the next kept row: the newest numbers are there
         else:
-            self._tail = row  # shown until the next kept row: the newest numbers are always there
+            self._steps.append(step)
+            self._values.extend(_floats(words, self._index))
+            self._tail = None
         self._seen += 1
-        width = len(SERIES_COLUMNS)
-        if len(self._rows) >= MAX_ROWS * width:
+        if len(self._steps) >= MAX_ROWS:
             # Keep every other row and from now on every (2 x stride)-th: the whole run stays
             # covered evenly in at most MAX_ROWS rows.
-            thinned = array("d")
-            for start in range(0, len(self._rows), 2 * width):
-                thinned.extend(self._rows[start : start + width])
-            self._rows = thinned
+            n = len(_VALUES)
+            self._steps = self._steps[::2]
+            self._values = array(
+                "f",
+                (v for i in range(0, len(self._values), 2 * n) for v in self._values[i : i + n]),
+            )
             self._stride *= 2
 
     def _drop_from(self, step: int) -> None:
         """Forget rows at or after `step`: a repeated boundary row, or a continuation's start."""
-        width = len(SERIES_COLUMNS)
-        while self._rows and self._rows[-width] >= step:
-            del self._rows[-width:]
-        if self._tail is not None and self._tail[0] >= step:
+        n = len(_VALUES)
+        while self._steps and self._steps[-1] >= step:
+            self._steps.pop()
+            del self._values[-n:]
+        if self._tail is not None and int(self._tail[0]) >= step:
             self._tail = None
 
     @property
@@ -154,11 +151,35 @@ class LammpsWatch:
         return f"{self.stage}: step {self.step} of {end}"
 
     def rows(self) -> list[list[float | None]]:
-        """The series rows (NaN, which JSON cannot carry, as None)."""
-        width = len(SERIES_COLUMNS)
-        out: list[list[float | None]] = []
-        for start in range(0, len(self._rows), width):
-            out.append([v if v == v else None for v in self._rows[start : start + width]])
+        """The series rows: step, time in ps, then the values (7 significant digits, as
+        LAMMPS prints them; a missing or non-numeric value as None)."""
+        n = len(_VALUES)
+        dt = self.plan.timestep_fs / 1000.0
+        out = [
+            [
+                float(step),
+                round(step * dt, 6),
+                *(_plain(v) for v in self._values[i * n : i * n + n]),
+            ]
+            for i, step in enumerate(self._steps)
+        ]
         if self._tail is not None:
-            out.append([v if v == v else None for v in self._tail])
+            step = int(self._tail[0])
+            values = _floats(self._tail, self._index)
+            out.append([float(step), round(step * dt, 6), *(_plain(v) for v in values)])
         return out
+
+
+def _floats(words: list[str], index: list[int]) -> list[float]:
+    """The values at `index` in a thermo row (NaN where absent or not a number)."""
+    out = []
+    for i in index:
+        try:
+            out.append(float(words[i]) if i >= 0 else math.nan)
+        except ValueError:
+            out.append(math.nan)
+    return out
+
+
+def _plain(value: float) -> float | None:
+    return float(f"{value:.7g}") if math.isfinite(value) else None
