@@ -96,18 +96,21 @@ class MdWatch:
                 self.watch = LammpsWatch(run_plan((self.workdir / INPUT_FILE).read_text()))
             except OSError:
                 return False
-        from molyte.engines.md.logparse import log_files
+        text = self.tail.read() if self.tail is not None else None
+        if text is None:
+            # Only a log that stopped growing may have been followed by a continuation's log:
+            # look for a newer file then, not on every read.
+            from molyte.engines.md.logparse import log_files
 
-        logs = log_files(self.workdir)
-        if not logs:
-            return False
-        if self.tail is None or self.tail.path != logs[-1]:
+            logs = log_files(self.workdir)
+            if not logs or (self.tail is not None and self.tail.path == logs[-1]):
+                return False
             if self.tail is not None:
                 self.watch.restart()  # a continuation: its log starts where the restart was
             self.tail = _Tail(logs[-1])
-        text = self.tail.read()
-        if text is None:
-            return False
+            text = self.tail.read()
+            if text is None:
+                return False
         self.watch.feed(text)
         return True
 
@@ -202,14 +205,16 @@ def eta_seconds(samples: Iterable[tuple[float, float]], fraction: float) -> int 
 class _JobProgress:
     watch: Watch
     samples: deque[tuple[float, float]] = field(default_factory=lambda: deque(maxlen=RATE_SAMPLES))
-    pending: bool = False  # read since the last report
+    polled_at: float = float("-inf")
+    pending: bool = False  # read since the last report, not yet sent
     sent_key: tuple[Any, ...] | None = None
-    sent_at: float = float("-inf")
 
 
 class ProgressReporter:
-    """Reads each RUNNING job's logs incrementally and sends what changed, throttled: per job
-    at most once per `interval` seconds, and at most MAX_REPORTS_PER_SECOND for all jobs."""
+    """Reads each RUNNING job's logs incrementally and sends what changed, throttled: a job's
+    logs are read at most once per `interval` seconds (stretched when many jobs run, so that
+    all of them together send at most MAX_REPORTS_PER_SECOND), and a report goes only when
+    the read found something new."""
 
     def __init__(self, client: WorkerClient, interval: float) -> None:
         self.client = client
@@ -225,8 +230,8 @@ class ProgressReporter:
             del self.jobs[job_id]
 
     def report(self, job: TrackedJob, now: float | None = None) -> bool:
-        """Read the job's new log text; send progress, stage, time left and the live series
-        when due and changed (LeaseLost propagates: the job is no longer ours). True if sent."""
+        """Read the job's new log text when due; send progress, stage, time left and the live
+        series if it changed (LeaseLost propagates: the job is no longer ours). True if sent."""
         state = self.jobs.get(job.job_id)
         if state is None:
             watch = watch_for(job)
@@ -234,21 +239,22 @@ class ProgressReporter:
                 return False
             state = self.jobs[job.job_id] = _JobProgress(watch)
         now = time.monotonic() if now is None else now
-        if state.watch.poll():
+        if not state.pending:
+            interval = max(self.interval, len(self.jobs) / MAX_REPORTS_PER_SECOND)
+            if now - state.polled_at < interval:
+                return False
+            state.polled_at = now
+            if not state.watch.poll():
+                return False  # nothing new on disk
             state.pending = True
-            fraction = state.watch.fraction()
-            if not state.samples or state.samples[-1][1] != fraction:
-                state.samples.append((now, fraction))
-        interval = max(self.interval, len(self.jobs) / MAX_REPORTS_PER_SECOND)
-        if not state.pending or now - state.sent_at < interval:
-            return False
+            state.samples.append((now, state.watch.fraction()))
         if not self._take_token(now):
-            return False  # sent in a later cycle
+            return False  # sent in a later cycle, without reading again
         fraction = state.watch.fraction()
         stage, columns, rows = state.watch.snapshot()
         key = (round(fraction, 4), stage, len(rows), rows[-1][0] if rows else None)
+        state.pending = False
         if key == state.sent_key:
-            state.pending = False
             return False
         self.client.status(
             job.job_id,
@@ -259,7 +265,7 @@ class ProgressReporter:
             eta_seconds=eta_seconds(state.samples, fraction),
             live={"columns": list(columns), "rows": rows},
         )
-        state.sent_key, state.sent_at, state.pending = key, now, False
+        state.sent_key = key
         return True
 
     def _take_token(self, now: float) -> bool:

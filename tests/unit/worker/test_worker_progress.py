@@ -42,7 +42,8 @@ def test_md_reports_grow_with_the_log_and_are_throttled(tmp_path: Path) -> None:
     log = job.workdir / "log.lammps"
     npt_1000 = LOG_OK.index("run             2000 upto")
     log.write_text(LOG_OK[:npt_1000])
-    assert reporter.report(job, now=1)
+    assert not reporter.report(job, now=5)  # not read again within the interval
+    assert reporter.report(job, now=10)
     first = client.sent[-1]
     assert first["state"] == "RUNNING" and first["token"] == "tok"
     assert first["progress"] == 0.25 and first["stage"] == "npt: step 1000 of 2000"
@@ -50,16 +51,16 @@ def test_md_reports_grow_with_the_log_and_are_throttled(tmp_path: Path) -> None:
     assert first["live"]["rows"][-1][0] == 1000 and first["eta_seconds"] is None
     with log.open("a") as fh:
         fh.write(LOG_OK[npt_1000 : LOG_OK.index("MOLYTE_STAGE nvt")])
-    assert not reporter.report(job, now=9)  # news, but within the interval
-    assert reporter.report(job, now=21)  # due: the news of both reads
+    assert not reporter.report(job, now=15)  # news on disk, but not due
+    assert reporter.report(job, now=20)
     second = client.sent[-1]
     assert second["progress"] == 0.5 and second["live"]["rows"][-1][0] == 2000
-    assert second["eta_seconds"] == 16  # a quarter of the run in 8 s: the half left in 16 s
-    assert not reporter.report(job, now=60)  # nothing new on disk: nothing sent
+    assert second["eta_seconds"] == 20  # a quarter of the run in 10 s: the half left in 20 s
+    assert not reporter.report(job, now=30)  # nothing new on disk: nothing sent
     assert reporter.jobs[1].watch.tail.offset == log.stat().st_size  # type: ignore[attr-defined]
     with log.open("a") as fh:
         fh.write(LOG_OK[LOG_OK.index("MOLYTE_STAGE nvt") :])
-    assert reporter.report(job, now=80)
+    assert reporter.report(job, now=40)
     assert client.sent[-1]["progress"] == 1.0 and len(client.sent) == 3
 
 
