@@ -9,6 +9,7 @@ something changed. No scheduler call is made here.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -20,12 +21,13 @@ from molyte.engines.qc.progress import SERIES_COLUMNS as QC_COLUMNS
 from molyte.engines.qc.progress import QcWatch, overall_progress, step_logs
 from molyte.engines.qc.workdir import load_run_input
 from molyte.errors import MolyteError
-from molyte.worker.client import WorkerClient
+from molyte.worker.client import CredentialsRefused, LeaseLost, ServerUnavailable, WorkerClient
 from molyte.worker.state import TrackedJob
 
 if TYPE_CHECKING:
     from molyte.engines.md.progress import LammpsWatch
 
+log = logging.getLogger(__name__)
 READ_LIMIT = 4 << 20  # bytes read per job per cycle: a long backlog is caught up over cycles
 RATE_SAMPLES = 30  # the time left comes from the progress over the last this many reads
 MIN_RATE_SECONDS = 5.0  # no estimate from reads closer together than this
@@ -222,6 +224,7 @@ class ProgressReporter:
         self.jobs: dict[int, _JobProgress] = {}
         self._tokens = REPORT_BURST  # reports that may go now (refilled over time)
         self._tokens_at: float | None = None
+        self.refused = False  # the server does not take progress reports
 
     def keep(self, job_ids: Iterable[int]) -> None:
         """Forget the jobs no longer tracked (finished, dropped)."""
@@ -232,6 +235,8 @@ class ProgressReporter:
     def report(self, job: TrackedJob, now: float | None = None) -> bool:
         """Read the job's new log text when due; send progress, stage, time left and the live
         series if it changed (LeaseLost propagates: the job is no longer ours). True if sent."""
+        if self.refused:
+            return False
         state = self.jobs.get(job.job_id)
         if state is None:
             watch = watch_for(job)
@@ -256,15 +261,24 @@ class ProgressReporter:
         state.pending = False
         if key == state.sent_key:
             return False
-        self.client.status(
-            job.job_id,
-            job.lease_token,
-            "RUNNING",
-            progress=round(fraction, 4),
-            stage=stage[:200] if stage else None,
-            eta_seconds=eta_seconds(state.samples, fraction),
-            live={"columns": list(columns), "rows": rows},
-        )
+        try:
+            self.client.status(
+                job.job_id,
+                job.lease_token,
+                "RUNNING",
+                progress=round(fraction, 4),
+                stage=stage[:200] if stage else None,
+                eta_seconds=eta_seconds(state.samples, fraction),
+                live={"columns": list(columns), "rows": rows},
+            )
+        except (LeaseLost, ServerUnavailable, CredentialsRefused):
+            raise  # the loop's business, as for every other call
+        except MolyteError as exc:
+            # A server from before live progress refuses the new fields (422): the jobs run
+            # on; only their progress is not shown.
+            log.warning("progress reports turned off: the server refused one: %s", exc.message)
+            self.refused = True
+            return False
         state.sent_key = key
         return True
 

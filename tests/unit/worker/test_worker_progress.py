@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from molyte.errors import MolyteError
+from molyte.worker.client import LeaseLost
 from molyte.worker.progress import ProgressReporter, eta_seconds
 from molyte.worker.state import TrackedJob
 
@@ -152,3 +154,29 @@ def test_a_burst_of_first_reports_is_capped(tmp_path: Path) -> None:
     assert sent == [True] * 20 + [False] * 10
     assert [reporter.report(job, now=5) for job in jobs[20:]] == [True] * 10  # 2 per second
     assert len({c["job_id"] for c in client.sent}) == 30
+
+
+def test_a_server_without_live_progress_turns_the_reports_off(tmp_path: Path) -> None:
+    class OldServer(Recorder):
+        def status(self, job_id: int, token: str, state: str, **fields: Any) -> dict[str, Any]:
+            super().status(job_id, token, state, **fields)
+            raise MolyteError("PUT /workers/jobs/1/status: HTTP 422: live: extra fields")
+
+    job, client = md_job(tmp_path), OldServer()
+    reporter = ProgressReporter(client, interval=0)  # type: ignore[arg-type]
+    (job.workdir / "log.lammps").write_text(LOG_OK[:6000])
+    assert not reporter.report(job, now=0) and reporter.refused
+    (job.workdir / "log.lammps").write_text(LOG_OK)
+    assert not reporter.report(job, now=10) and len(client.sent) == 1  # not asked again
+
+
+def test_a_lost_lease_reaches_the_loop(tmp_path: Path) -> None:
+    class Fenced(Recorder):
+        def status(self, job_id: int, token: str, state: str, **fields: Any) -> dict[str, Any]:
+            raise LeaseLost("Stale lease token")
+
+    job = md_job(tmp_path)
+    reporter = ProgressReporter(Fenced(), interval=0)  # type: ignore[arg-type]
+    (job.workdir / "log.lammps").write_text(LOG_OK[:6000])
+    with pytest.raises(LeaseLost):
+        reporter.report(job, now=0)
