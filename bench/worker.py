@@ -21,10 +21,11 @@ One `molyte server` on a fresh PostgreSQL database serves every part.
    Targets: < 1 % of a core and < 150 MiB with 1,000 tracked jobs.
 3. Progress reading (in this process): `ProgressReporter` following 1,000 RUNNING LAMMPS jobs
    whose logs each grow by a thermo row per cycle (real log text, tests/data/md), read
-   from the last offset, with a client that only counts the reports. CPU per cycle (process
-   time) and the memory its watchers hold (tracemalloc) once every series is full. Targets:
-   < 25 ms per cycle (half of the 1 % budget at the worker's 5 s cycle) and < 30 MiB (the
-   room between the idle worker's RSS and 150 MiB).
+   from the last offset when a report is due, with a client that only counts the reports.
+   CPU of the first cycle (every watcher made, every log read) and per cycle after it
+   (process time), and the memory its watchers hold (tracemalloc). Targets: < 25 ms per
+   cycle after the first (half of the 1 % budget at the worker's 5 s cycle) and < 30 MiB
+   (the room between the idle worker's RSS and 150 MiB).
 """
 
 from __future__ import annotations
@@ -281,7 +282,8 @@ class CountingClient:
 class ProgressUse:
     jobs: int
     cycles: int
-    ms_per_cycle: float
+    first_ms: float  # the first cycle: every job's watcher made and its log read once
+    ms_per_cycle: float  # the cycles after it
     bytes_per_cycle: int
     reports: int
     watch_mib: float
@@ -311,7 +313,8 @@ def measure_progress(jobs: int, work: Path) -> ProgressUse:
     client = CountingClient()
     reporter = ProgressReporter(client, interval=60)  # type: ignore[arg-type]
     tracemalloc.start()
-    step, spent, written = 0, 0.0, 0
+    step, written = 0, 0
+    spent: list[float] = []
     for cycle in range(PROGRESS_CYCLES):
         block = f"{step:>10}{row[10:]}\n"
         step += 100
@@ -322,13 +325,14 @@ def measure_progress(jobs: int, work: Path) -> ProgressUse:
         start = time.process_time()
         for job in tracked:
             reporter.report(job, now=cycle * CYCLE_SECONDS)
-        spent += time.process_time() - start
+        spent.append(time.process_time() - start)
     held, _peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return ProgressUse(
         jobs,
         PROGRESS_CYCLES,
-        spent / PROGRESS_CYCLES * 1000,
+        spent[0] * 1000,
+        sum(spent[1:]) / (len(spent) - 1) * 1000,
         written // PROGRESS_CYCLES,
         client.reports,
         held / 2**20,
@@ -373,7 +377,8 @@ def progress_report(p: ProgressUse) -> str:
                     "jobs",
                     "cycles",
                     "log bytes per cycle",
-                    "ms per cycle",
+                    "first cycle ms",
+                    "ms per cycle after",
                     "reports",
                     "watchers MiB",
                 ],
@@ -382,6 +387,7 @@ def progress_report(p: ProgressUse) -> str:
                         f"{p.jobs:,}",
                         p.cycles,
                         f"{p.bytes_per_cycle:,}",
+                        f"{p.first_ms:.0f}",
                         f"{p.ms_per_cycle:.1f}",
                         p.reports,
                         f"{p.watch_mib:.1f}",
@@ -391,7 +397,12 @@ def progress_report(p: ProgressUse) -> str:
             "",
             targets_table(
                 [
-                    Target("progress reading per cycle", p.ms_per_cycle, READ_TARGET_MS, "ms"),
+                    Target(
+                        "progress reading per cycle (after the first)",
+                        p.ms_per_cycle,
+                        READ_TARGET_MS,
+                        "ms",
+                    ),
                     Target("progress watchers' memory", p.watch_mib, WATCH_TARGET_MIB, "MiB"),
                 ]
             ),
