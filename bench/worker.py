@@ -19,6 +19,13 @@ One `molyte server` on a fresh PostgreSQL database serves every part.
    CPU is counted apart (children). CPU = (user + system time) over the window / the window,
    in % of one core; memory = VmRSS, sampled every second. Baseline: the idle worker.
    Targets: < 1 % of a core and < 150 MiB with 1,000 tracked jobs.
+3. Progress reading (in this process): `ProgressReporter` following 1,000 RUNNING LAMMPS jobs
+   whose logs each grow by a thermo row per cycle (real log text, tests/data/md), read
+   from the last offset when a report is due, with a client that only counts the reports.
+   CPU of the first cycle (every watcher made, every log read) and per cycle after it
+   (process time), and the memory its watchers hold (tracemalloc). Targets: < 25 ms per
+   cycle after the first (half of the 1 % budget at the worker's 5 s cycle) and < 30 MiB
+   (the room between the idle worker's RSS and 150 MiB).
 """
 
 from __future__ import annotations
@@ -251,6 +258,87 @@ def measure_process(
     )
 
 
+# --- progress reading -----------------------------------------------------------------------
+
+PROGRESS_CYCLES = 120  # 10 min of the runs
+CYCLE_SECONDS = 5.0  # the loop's cycle while it tracks jobs
+READ_TARGET_MS = 25.0
+WATCH_TARGET_MIB = 30.0
+LOG = Path(__file__).resolve().parents[1] / "tests" / "data" / "md" / "log_ok.lammps"
+
+
+class CountingClient:
+    """The worker client's status call, counted, not sent."""
+
+    def __init__(self) -> None:
+        self.reports = 0
+
+    def status(self, *args: object, **fields: object) -> dict[str, object]:
+        self.reports += 1
+        return {}
+
+
+@dataclass
+class ProgressUse:
+    jobs: int
+    cycles: int
+    first_ms: float  # the first cycle: every job's watcher made and its log read once
+    ms_per_cycle: float  # the cycles after it
+    bytes_per_cycle: int
+    reports: int
+    watch_mib: float
+
+
+def measure_progress(jobs: int, work: Path) -> ProgressUse:
+    """Follow `jobs` growing LAMMPS logs for PROGRESS_CYCLES simulated 5 s cycles."""
+    import tracemalloc
+
+    from molyte.worker.progress import ProgressReporter
+    from molyte.worker.state import TrackedJob
+
+    text = LOG.read_text()
+    npt = text[text.index("MOLYTE_STAGE npt") :]
+    lines = npt.splitlines()
+    header = next(line for line in lines if line.split()[:1] == ["Step"])
+    row = next(line for line in lines if line[:10].strip().isdigit())
+    # Each cycle appends a block of rows; long runs: the series thins itself at 500 rows.
+    script = 'print "MOLYTE_STAGE npt"\nrun 100000000 upto\ntimestep 1.0\n'
+    tracked = []
+    for n in range(jobs):
+        workdir = work / f"job-{n}"
+        workdir.mkdir(parents=True)
+        (workdir / "in.lammps").write_text(script)
+        (workdir / "log.lammps").write_text(f"MOLYTE_STAGE npt\n{header}\n")
+        tracked.append(TrackedJob(n + 1, "MD", "lammps", "t", workdir, str(n), "RUNNING"))
+    client = CountingClient()
+    reporter = ProgressReporter(client, interval=60)  # type: ignore[arg-type]
+    tracemalloc.start()
+    step, written = 0, 0
+    spent: list[float] = []
+    for cycle in range(PROGRESS_CYCLES):
+        block = f"{step:>10}{row[10:]}\n"
+        step += 100
+        for job in tracked:
+            with (job.workdir / "log.lammps").open("a") as fh:
+                fh.write(block)
+        written += len(block) * jobs
+        start = time.process_time()
+        for job in tracked:
+            reporter.report(job, now=cycle * CYCLE_SECONDS)
+        spent.append(time.process_time() - start)
+    held, _peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return ProgressUse(
+        jobs,
+        PROGRESS_CYCLES,
+        spent[0] * 1000,
+        sum(spent[1:]) / (len(spent) - 1) * 1000,
+        written // PROGRESS_CYCLES,
+        client.reports,
+        held / 2**20,
+    )
+
+
 def run(jobs: int, seconds: float) -> str:
     with bench_database() as db_url, tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -271,7 +359,55 @@ def run(jobs: int, seconds: float) -> str:
             # The same name and work dir as part 1: the process re-attaches to its 1,000 jobs.
             loaded_cfg = config(url, token, tmp / "big", WORKER_NAME, jobs, 30)
             loaded = measure_process("loaded", loaded_cfg, jobs, tmp, seconds)
-    return report(one, big, idle, loaded)
+        progress = measure_progress(jobs, tmp / "progress")
+    return report(one, big, idle, loaded) + "\n\n" + progress_report(progress)
+
+
+def progress_report(p: ProgressUse) -> str:
+    return "\n".join(
+        [
+            f"### Progress reading, {p.jobs:,} running LAMMPS jobs",
+            "",
+            f"{p.cycles} cycles of `ProgressReporter.report` over every job, each log growing by "
+            "a thermo row per 5 s cycle (reports throttled, counted, not sent; memory: what "
+            "its watchers hold at the end):",
+            "",
+            table(
+                [
+                    "jobs",
+                    "cycles",
+                    "log bytes per cycle",
+                    "first cycle ms",
+                    "ms per cycle after",
+                    "reports",
+                    "watchers MiB",
+                ],
+                [
+                    (
+                        f"{p.jobs:,}",
+                        p.cycles,
+                        f"{p.bytes_per_cycle:,}",
+                        f"{p.first_ms:.0f}",
+                        f"{p.ms_per_cycle:.1f}",
+                        p.reports,
+                        f"{p.watch_mib:.1f}",
+                    )
+                ],
+            ),
+            "",
+            targets_table(
+                [
+                    Target(
+                        "progress reading per cycle (after the first)",
+                        p.ms_per_cycle,
+                        READ_TARGET_MS,
+                        "ms",
+                    ),
+                    Target("progress watchers' memory", p.watch_mib, WATCH_TARGET_MIB, "MiB"),
+                ]
+            ),
+        ]
+    )
 
 
 def report(one: CycleCount, big: CycleCount, idle: ProcessUse, loaded: ProcessUse) -> str:
@@ -366,8 +502,15 @@ def report(one: CycleCount, big: CycleCount, idle: ProcessUse, loaded: ProcessUs
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=JOBS)
+    parser.add_argument(
+        "--progress-only", action="store_true", help="only part 3 (no server needed)"
+    )
     parser.add_argument("--seconds", type=float, default=WINDOW_SECONDS, help="CPU window")
     args = parser.parse_args()
+    if args.progress_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(progress_report(measure_progress(args.jobs, Path(tmp))))
+        return
     print(run(args.jobs, args.seconds))
 
 

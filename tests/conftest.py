@@ -20,6 +20,7 @@ SLURM_SH = Path(__file__).resolve().parents[1] / "scripts" / "slurm.sh"
 SGE_SH = Path(__file__).resolve().parents[1] / "scripts" / "sge.sh"
 PG_ADMIN_URL = os.environ.get("MOLYTE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TABLES = (
+    "job_live",
     "job_events",
     "result_files",
     "job_species",

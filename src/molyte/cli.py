@@ -336,20 +336,39 @@ def submit(file: Path) -> None:
     typer.echo(f"submitted job {job['id']} ({job['type']}, {job['name']}): {job['state']}")
 
 
+WATCH_SECONDS = 5.0
+
+
 @app.command()
-def status(job_id: int) -> None:
-    """Show a job's state and timeline."""
-    from molyte.client import ClientError
+def status(
+    job_id: int,
+    watch: Annotated[bool, typer.Option("--watch", help="refresh until the job ends")] = False,
+) -> None:
+    """Show a job's state, progress, stage and time left, and its timeline."""
+    import time
+
+    from molyte.client import TERMINAL, ClientError, progress_text
 
     with _client() as client:
-        try:
-            job = client.get(job_id)
-        except ClientError as exc:
-            _fail(str(exc.detail))
-    typer.echo(
-        f"job {job['id']} {job['name']}: {job['state']}"
-        + (f" ({job['failure_reason']})" if job.get("failure_reason") else "")
-    )
+        shown = None
+        while True:
+            try:
+                job = client.get(job_id)
+            except ClientError as exc:
+                _fail(str(exc.detail))
+            line = f"job {job['id']} {job['name']}: {job['state']}" + (
+                f" ({job['failure_reason']})" if job.get("failure_reason") else ""
+            )
+            progress = progress_text(job)
+            if progress:
+                line += f"\n  progress {progress}"
+            if not watch or job["state"] in TERMINAL:
+                break
+            if line != shown:  # while watching: one block per change, not per poll
+                typer.echo(line)
+                shown = line
+            time.sleep(WATCH_SECONDS)
+    typer.echo(line)
     for e in job["events"]:
         typer.echo(
             f"  {e['time']}  {e['from'] or '-':>14} -> {e['to']:<14} {e['actor']}"

@@ -14,6 +14,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -135,6 +136,10 @@ class Client:
                 raise TimeoutError(f"job {job_id} is still {job['state']} after {timeout} s")
             time.sleep(poll)
 
+    def live(self, job_id: int) -> dict[str, Any]:
+        """A running job's progress, stage, time left and latest numbers."""
+        return dict(self._call("GET", f"/jobs/{job_id}/live"))
+
     def download_results(
         self, job_id: int, out: str | Path, progress: Progress | None = None
     ) -> builtins.list[Path]:
@@ -164,6 +169,33 @@ class Client:
                 raise ClientError(502, f"{f['name']}: checksum mismatch after download")
             paths.append(target)
         return paths
+
+
+def duration_text(seconds: float) -> str:
+    """A span of time as people read it: `45 s`, `12 min`, `3 h 05 min`, `2 d 4 h`."""
+    s = max(0, round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min"
+    if s < 86400:
+        return f"{s // 3600} h {s % 3600 // 60:02d} min"
+    return f"{s // 86400} d {s % 86400 // 3600} h"
+
+
+def progress_text(job: dict[str, Any], now: datetime | None = None) -> str | None:
+    """`42.5 %, npt: step 1500 of 2000, about 1 h 05 min left (updated 20 s ago)` for a job
+    that reports progress; None otherwise. The time left counts down from the report."""
+    if job.get("progress") is None or job.get("state") in TERMINAL:
+        return None
+    parts = [f"{job['progress']:g} %"]
+    if job.get("stage"):
+        parts.append(str(job["stage"]))
+    updated = datetime.fromisoformat(str(job["updated_at"]).replace("Z", "+00:00"))
+    age = ((now or datetime.now(UTC)) - updated).total_seconds()
+    if job.get("eta_seconds") is not None:
+        parts.append(f"about {duration_text(max(0.0, job['eta_seconds'] - age))} left")
+    return ", ".join(parts) + f" (updated {duration_text(age)} ago)"
 
 
 def _json(r: httpx.Response) -> Any:

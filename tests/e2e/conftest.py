@@ -48,7 +48,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, LiveS
                     "worker_token": api.worker_token,
                     "poll_interval": 1,
                 },
-                "worker": {"name": "e2e-worker", "max_concurrent_jobs": 2, "heartbeat_interval": 2},
+                "worker": {
+                    "name": "e2e-worker",
+                    "max_concurrent_jobs": 2,
+                    "heartbeat_interval": 2,
+                    "progress_interval": 2,
+                },
                 "local": {"md_work_dir": str(tmp / "md"), "qc_work_dir": str(tmp / "qc")},
                 "scheduler": {"type": "local", "local_max_parallel": 2},
             }

@@ -70,7 +70,11 @@ export interface Job {
   owner?: string | null;
   worker?: string | null;
   scheduler_job_id?: string | null;
+  /** Percent, 0-100. */
   progress?: number | null;
+  /** While it runs: where the program is, and the seconds left at the last report. */
+  stage?: string | null;
+  eta_seconds?: number | null;
   failure_reason?: string | null;
   failure_description?: string | null;
   log_tail?: string | null;

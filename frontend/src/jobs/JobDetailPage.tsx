@@ -10,6 +10,7 @@ import { PRIORITIES } from "../forms/JobFormParts";
 import { useI18n } from "../i18n/I18nContext";
 import { ResultsSection } from "../results/ResultsSection";
 import { failureText } from "./failures";
+import { LiveSection } from "./LiveSection";
 import { formatTime, priorityKey } from "./format";
 import { StateBadge } from "./StateBadge";
 import { Timeline } from "./Timeline";
@@ -157,13 +158,7 @@ function JobDetail({ id }: { id: string }) {
         </p>
       )}
 
-      {progress != null && !isTerminal && (
-        <div className="progress-line">
-          <label htmlFor="job-progress">{t("jobs.progress")}</label>
-          <progress id="job-progress" max={1} value={progress} data-testid="job-progress" />
-          <span>{Math.round(progress * 100)} %</span>
-        </div>
-      )}
+      {!isTerminal && (data.state === "RUNNING" || progress != null) && <LiveSection job={data} />}
 
       {data.state === "FAILED" && (
         <section className="card failure" data-testid="failure" role="alert">

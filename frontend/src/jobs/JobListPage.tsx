@@ -4,10 +4,12 @@ import { Link, useSearchParams } from "react-router";
 import { api, errorMessage, query } from "../api/client";
 import { JOB_STATES, TERMINAL_STATES, type Job, type JobPage } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
+import { useNow } from "../components/useNow";
 import { useProjects } from "../projects/ProjectContext";
 import { usePolling } from "../components/usePolling";
 import { useI18n } from "../i18n/I18nContext";
 import { formatTime, priorityKey } from "./format";
+import { formatDuration, timeLeft } from "./live";
 import { StateBadge } from "./StateBadge";
 
 const PAGE_SIZE = 20;
@@ -173,7 +175,7 @@ export function JobListPage() {
                     <StateBadge state={job.state} />
                   </td>
                   <td data-label={t("jobs.progress")}>
-                    {job.progress != null ? `${Math.round(job.progress * 100)} %` : "—"}
+                    <ProgressCell job={job} />
                   </td>
                   <td data-label={t("form.priority")}>{t(priorityKey(job.priority))}</td>
                   {user?.role === "ADMIN" && <td data-label={t("jobs.owner")}>{job.owner ?? "—"}</td>}
@@ -218,5 +220,25 @@ export function JobListPage() {
         </button>
       </nav>
     </div>
+  );
+}
+
+/** A running job's progress bar and time left; "—" for a job that reports none. */
+function ProgressCell({ job }: { job: Job }) {
+  const { t, language } = useI18n();
+  const now = useNow(10_000);
+  if (job.progress == null) return <>—</>;
+  if (TERMINAL_STATES.has(job.state)) return <>{Math.round(job.progress)} %</>;
+  const left = timeLeft(job.eta_seconds, job.updated_at, now);
+  return (
+    <span className="progress-cell" data-testid={`progress-${job.id}`}>
+      <progress max={100} value={job.progress} aria-label={t("jobs.progress")} />
+      <span>{Math.round(job.progress)} %</span>
+      {left != null && (
+        <span className="muted small-text">
+          {t("live.timeLeft", { time: formatDuration(left, language) })}
+        </span>
+      )}
+    </span>
   );
 }

@@ -196,7 +196,11 @@ class Job(Base):
     lease_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     scheduler_job_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    progress: Mapped[float | None] = mapped_column(Float, nullable=True)
+    progress: Mapped[float | None] = mapped_column(Float, nullable=True)  # 0-1 (JSON: 0-100)
+    # While it runs: where the program is ("npt: step 1500 of 2000") and the seconds left
+    # estimated at the time of the last progress report (the live data's `updated_at`).
+    stage: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    eta_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     failure_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     log_tail: Mapped[str | None] = mapped_column(Text, nullable=True)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
@@ -312,3 +316,15 @@ class Study(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     owner: Mapped[User] = relationship(lazy="joined")
+
+
+class JobLive(Base):
+    """The latest live numbers of a running job (one row per job, replaced by each report and
+    dropped once its results are registered): thermo rows of MD, SCF energies of QC."""
+
+    __tablename__ = "job_live"
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    columns: Mapped[list[str]] = mapped_column(JSON)
+    rows: Mapped[list[list[float | None]]] = mapped_column(JSON)

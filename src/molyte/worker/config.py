@@ -84,6 +84,8 @@ class WorkerSection(Section):
     name: WorkerName
     max_concurrent_jobs: int = Field(default=4, ge=1, le=10_000)
     heartbeat_interval: float = Field(default=60, gt=0, le=3600)
+    # At most one progress report per running job this often (seconds), and only on news.
+    progress_interval: float = Field(default=60, ge=0, le=3600)
     job_types: list[JobTypeName] = Field(default_factory=lambda: list(ALL_JOB_TYPES))
     # The cluster this worker serves: jobs that ask for a cluster go only to its workers.
     cluster: WorkerName | None = None

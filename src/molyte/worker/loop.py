@@ -32,6 +32,7 @@ from molyte.schedulers.script import EXIT_STATUS_FILE, read_exit_status
 from molyte.worker import provenance
 from molyte.worker.client import CredentialsRefused, LeaseLost, ServerUnavailable, WorkerClient
 from molyte.worker.config import WorkerConfig
+from molyte.worker.progress import ProgressReporter
 from molyte.worker.state import LocalState, TrackedJob
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ class Worker:
         self._next_heartbeat = 0.0
         self._backoff = 0.0
         self.scheduler_down = False  # the scheduler failed to answer in this cycle
+        self.progress = ProgressReporter(client, config.worker.progress_interval)
         if self.tracked:
             log.info("re-attaching to %d jobs from the local state", len(self.tracked))
 
@@ -324,6 +326,7 @@ class Worker:
                     exc.message,
                     extra={"action": "status"},
                 )
+        self.progress.keep(self.tracked)
         for job in list(self.tracked.values()):
             if self.stop_event.is_set():
                 return
@@ -331,6 +334,8 @@ class Worker:
                 continue
             try:
                 self._advance(job, statuses)
+                if job.stage == "RUNNING":  # progress and live numbers from its logs
+                    self.progress.report(job)
             except SchedulerUnavailable as exc:
                 self.scheduler_down = True
                 log.warning(

@@ -27,7 +27,7 @@ def test_full_lifecycle_with_events(api: Api) -> None:
     r = api.status(leased, "COMPLETED", message="done")
     assert r.status_code == 200
     job = api.job(submitted["id"])
-    assert job["state"] == "COMPLETED" and job["progress"] == 1.0
+    assert job["state"] == "COMPLETED" and job["progress"] == 100.0  # percent
     assert job["worker"] == "node-a" and job["attempts"] == 1
     assert states(job) == ["PENDING", "CLAIMED", "QUEUED", "RUNNING", "POSTPROCESSING", "COMPLETED"]
     assert job["events"][1]["message"] == "claimed by node-a"

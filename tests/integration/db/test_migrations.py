@@ -1,10 +1,11 @@
-"""The migrations build exactly the models' schema; 0003_user_email and 0003_scheduling go down
-and up."""
+"""The migrations build exactly the models' schema; 0003_user_email, 0003_scheduling and
+0010_live_progress go down and up."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -139,4 +140,28 @@ def test_user_limits_migration_goes_down_and_up(database_url: str) -> None:
     assert "max_submissions_per_minute" in columns
     if engine.dialect.name == "postgresql":
         assert auth_triggers <= triggers
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_live_progress_migration_goes_down_and_up(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'l.db'}"
+        upgrade(url)
+    else:
+        url = request.getfixturevalue("pg_url")  # migrated to the head
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+    def schema() -> tuple[set[str], set[str]]:
+        db = inspect(engine)
+        return {c["name"] for c in db.get_columns("jobs")}, set(db.get_table_names())
+
+    jobs, tables = schema()
+    assert {"stage", "eta_seconds"} <= jobs and "job_live" in tables
+    command.downgrade(alembic_config(url), "0009_projects_studies")
+    jobs, tables = schema()
+    assert not {"stage", "eta_seconds"} & jobs and "job_live" not in tables and "cluster" in jobs
+    upgrade(url)
+    assert "job_live" in schema()[1]
     engine.dispose()

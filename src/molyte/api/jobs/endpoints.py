@@ -16,9 +16,11 @@ from molyte.api.jobs.schemas import (
     JobCreate,
     JobList,
     JobOut,
+    LiveOut,
     ResultsOut,
     ValidationOut,
     job_out,
+    live_out,
 )
 from molyte.api.results.urls import links
 from molyte.domain.states import JobState, JobType
@@ -131,6 +133,13 @@ def cancel(job_id: JobId, user: CurrentUser, db: DB) -> JobOut:
 def delete(job_id: JobId, user: CurrentUser, db: DB, ctx: Ctx) -> Response:
     service.delete(db, ctx, user, job_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{job_id}/live")
+def live(job_id: JobId, user: CurrentUser, db: DB) -> LiveOut:
+    """Progress, stage, time left and the latest numbers of a running job."""
+    job, row = service.live(db, user, job_id)
+    return live_out(job, row)
 
 
 @router.get("/{job_id}/results")

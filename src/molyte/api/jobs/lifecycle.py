@@ -49,6 +49,9 @@ def move(
         job.worker_name = None
         job.scheduler_job_id = None
         job.progress = None
+        job.stage = None
+        job.eta_seconds = None
+        repo.drop_live(db, job.id)
         job.failure_reason = None
         job.finished_at = None
     repo.add(

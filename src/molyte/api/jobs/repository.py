@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from molyte.db.models import Job, JobEvent, JobSpecies, ResultFile, User
+from molyte.db.models import Job, JobEvent, JobLive, JobSpecies, ResultFile, User
 
 
 def add(db: Session, obj: Job | JobEvent | ResultFile) -> None:
@@ -205,3 +205,24 @@ def pending_by_priority(db: Session) -> dict[tuple[str, int], int]:
 
 def oldest_pending_created(db: Session) -> datetime | None:
     return db.scalar(select(func.min(Job.created_at)).where(Job.state == "PENDING"))
+
+
+def live(db: Session, job_id: int) -> JobLive | None:
+    """A job's latest live numbers, if any."""
+    return db.get(JobLive, job_id)
+
+
+def put_live(
+    db: Session, job_id: int, columns: list[str], rows: list[list[float | None]], now: datetime
+) -> None:
+    """Replace a job's live numbers (the caller holds the job's row lock)."""
+    row = db.get(JobLive, job_id)
+    if row is None:
+        db.add(JobLive(job_id=job_id, updated_at=now, columns=columns, rows=rows))
+    else:
+        row.updated_at, row.columns, row.rows = now, columns, rows
+
+
+def drop_live(db: Session, job_id: int) -> None:
+    """Forget a job's live numbers (its results are in, or it starts again)."""
+    db.execute(delete(JobLive).where(JobLive.job_id == job_id))

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from molyte.db.models import Job, JobEvent
+from molyte.db.models import Job, JobEvent, JobLive
 from molyte.domain.common import JobName, RouteName
 from molyte.domain.failures import DESCRIPTIONS, FailureReason
 from molyte.domain.states import JobState, JobType
@@ -61,7 +61,9 @@ class JobOut(BaseModel):
     owner: str
     worker: str | None
     scheduler_job_id: str | None
-    progress: float | None
+    progress: float | None  # percent, 0-100
+    stage: str | None = None  # while it runs
+    eta_seconds: int | None = None  # while it runs: seconds left at the last progress report
     failure_reason: str | None
     failure_description: str | None
     log_tail: str | None
@@ -71,6 +73,21 @@ class JobOut(BaseModel):
     project_id: int | None = None
     study_id: int | None = None
     events: list[EventOut] = Field(default_factory=list)
+
+
+class LiveSeriesOut(BaseModel):
+    columns: list[str]
+    rows: list[list[float | None]]
+
+
+class LiveOut(BaseModel):
+    """`GET /jobs/{id}/live`: a running job's progress and latest numbers."""
+
+    updated_at: datetime  # of the latest numbers (else of the job)
+    progress: float | None  # percent, 0-100
+    stage: str | None
+    eta_seconds: int | None
+    series: LiveSeriesOut
 
 
 class JobList(BaseModel):
@@ -106,6 +123,24 @@ def event_out(event: JobEvent) -> EventOut:
     )
 
 
+def percent(fraction: float | None) -> float | None:
+    """A stored fraction done as the percent the API shows (one decimal)."""
+    return None if fraction is None else round(fraction * 100, 1)
+
+
+def live_out(job: Job, live: JobLive | None) -> LiveOut:
+    """The live view of a job: its progress and, while it runs, the latest series."""
+    return LiveOut(
+        updated_at=live.updated_at if live else job.updated_at,
+        progress=percent(job.progress),
+        stage=job.stage,
+        eta_seconds=job.eta_seconds,
+        series=LiveSeriesOut(columns=live.columns, rows=live.rows)
+        if live
+        else LiveSeriesOut(columns=[], rows=[]),
+    )
+
+
 def job_out(job: Job, events: list[JobEvent] | None = None) -> JobOut:
     reason = job.failure_reason
     description = None
@@ -126,7 +161,9 @@ def job_out(job: Job, events: list[JobEvent] | None = None) -> JobOut:
         owner=job.owner.username,
         worker=job.worker_name,
         scheduler_job_id=job.scheduler_job_id,
-        progress=job.progress,
+        progress=percent(job.progress),
+        stage=job.stage,
+        eta_seconds=job.eta_seconds,
         failure_reason=reason,
         failure_description=description,
         log_tail=job.log_tail,

@@ -21,7 +21,7 @@ from molyte.api.jobs.schemas import CloneIn, JobCreate
 from molyte.api.projects import repository as projects_repo
 from molyte.api.projects.access import Need, authorize, readable_projects
 from molyte.config import ServerSettings
-from molyte.db.models import Job, JobEvent, ResultFile, User
+from molyte.db.models import Job, JobEvent, JobLive, ResultFile, User
 from molyte.domain.common import NAME_MAX
 from molyte.domain.md_spec import MDSpec
 from molyte.domain.qc_spec import QCSpec
@@ -243,6 +243,12 @@ def delete(db: Session, ctx: AppContext, user: Principal, job_id: int) -> None:
         raise Conflict("Only finished jobs can be deleted; cancel it first")
     ctx.store.delete_prefix(f"results/{job.id}/")
     repo.delete_job(db, job)
+
+
+def live(db: Session, user: Principal, job_id: int) -> tuple[Job, JobLive | None]:
+    """A job the caller may see, with its latest live numbers (none once results are in)."""
+    job = visible_job(db, user, job_id)
+    return job, repo.live(db, job.id)
 
 
 def results(db: Session, user: Principal, job_id: int) -> tuple[Job, list[ResultFile]]:

@@ -70,6 +70,7 @@ def register(db: Session, ctx: AppContext, job_id: int, body: RegisterRequest) -
     job.summary = summary
     for column, value in result_keys(summary).items():
         setattr(job, column, value)
+    jobs_repo.drop_live(db, job_id)  # the results replace the live numbers
     return total
 
 

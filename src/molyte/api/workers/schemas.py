@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from molyte.domain.failures import FailureReason
 from molyte.domain.states import JobState, JobType
@@ -44,13 +44,38 @@ class LeasedJob(BaseModel):
     lease_expires_at: str
 
 
+LIVE_MAX_ROWS = 1000
+LIVE_MAX_COLUMNS = 16
+ColumnName = Annotated[
+    str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+]
+
+
+class LiveSeries(Strict):
+    """A running job's latest numbers: named columns and rows of numbers (null: no value)."""
+
+    columns: list[ColumnName] = Field(min_length=1, max_length=LIVE_MAX_COLUMNS)
+    rows: list[list[float | None]] = Field(max_length=LIVE_MAX_ROWS)
+
+    @model_validator(mode="after")
+    def _rows_fit(self) -> LiveSeries:
+        width = len(self.columns)
+        for i, row in enumerate(self.rows):
+            if len(row) != width:
+                raise ValueError(f"live.rows[{i}] has {len(row)} values for {width} columns")
+        return self
+
+
 class StatusUpdate(Strict):
     lease_token: LeaseToken
     state: JobState
     scheduler_job_id: (
         Annotated[str, StringConstraints(max_length=64, pattern=r"^[A-Za-z0-9_.;:-]+$")] | None
     ) = None
-    progress: float | None = Field(default=None, ge=0, le=1)
+    progress: float | None = Field(default=None, ge=0, le=1)  # a fraction here; 0-100 in a job
+    stage: Annotated[str, StringConstraints(max_length=200)] | None = None
+    eta_seconds: int | None = Field(default=None, ge=0, le=100 * 365 * 86400)
+    live: LiveSeries | None = None
     message: str | None = Field(default=None, max_length=2000)
     failure_reason: FailureReason | None = None
     log_tail: str | None = Field(default=None, max_length=20_000)

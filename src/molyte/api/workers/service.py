@@ -110,7 +110,7 @@ def report_status(
                 message=body.message,
             ),
         )
-    elif body.message is None and body.progress is None and body.scheduler_job_id is None:
+    elif body.message is None and body.scheduler_job_id is None and not _has_progress(body):
         # A repeated report (a retried call) changes nothing.
         return job
     if new is not JobState.PENDING:
@@ -118,6 +118,10 @@ def report_status(
             job.scheduler_job_id = body.scheduler_job_id
         if body.progress is not None:
             job.progress = body.progress
+        if new is JobState.RUNNING:
+            _apply_progress(db, job, body, now)
+        else:  # stage and time left describe a run in progress only
+            job.stage = job.eta_seconds = None
         if new is JobState.COMPLETED:
             job.progress = 1.0
         if new is JobState.FAILED:
@@ -128,6 +132,20 @@ def report_status(
         job.log_tail = body.log_tail
     job.updated_at = now
     return job
+
+
+def _has_progress(body: StatusUpdate) -> bool:
+    return any(v is not None for v in (body.progress, body.stage, body.eta_seconds, body.live))
+
+
+def _apply_progress(db: Session, job: Job, body: StatusUpdate, now: datetime) -> None:
+    """Record a running job's stage, time left and live numbers (replacing the last ones)."""
+    if body.stage is not None:
+        job.stage = body.stage
+    if body.progress is not None or body.stage is not None:
+        job.eta_seconds = body.eta_seconds  # an estimate without a new one is stale
+    if body.live is not None:
+        jobs_repo.put_live(db, job.id, list(body.live.columns), body.live.rows, now)
 
 
 def heartbeat(

@@ -399,8 +399,13 @@ def _frontier(moenergies: Any, homos: Any) -> dict[str, float]:
     return out
 
 
+def log_stem(step_count: int, name: str) -> str:
+    """The file stem of a step's `.gjf` and `.log`: `input` for a lone step, else its name."""
+    return "input" if step_count == 1 else name
+
+
 def _stem(steps: list[Step], step: Step) -> str:
-    return "input" if len(steps) == 1 else step.name
+    return log_stem(len(steps), step.name)
 
 
 class GaussianEngine:
