@@ -24,7 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from molyte import __version__
+from molyte.domain.engines import choose_engine, engine_route
 from molyte.domain.failures import FailureReason, describe_exit
+from molyte.domain.specs import parse_spec
+from molyte.domain.states import JobType
 from molyte.engines.base import Engine, EngineContext, EngineResult, RunPlan
 from molyte.errors import ExternalCommandError, MolyteError, SchedulerUnavailable
 from molyte.schedulers.base import BatchJob, BatchState, BatchStatus, Scheduler
@@ -94,20 +97,16 @@ class Worker:
         return [t for t in self.cfg.worker.job_types if t in types]
 
     def engine_for(self, job_type: str, spec: Mapping[str, Any]) -> Engine:
-        """The engine for a job: MD -> lammps; QC -> its engine, `auto` -> Gaussian, else PySCF."""
-        if job_type == "MD":
-            name = "lammps"
-        else:
-            name = str(spec.get("engine", "auto"))
-            if name == "auto":
-                from molyte.domain.qc_spec import QCSpec
-                from molyte.engines.qc.engines import resolve_engine_name
-
-                name = resolve_engine_name(QCSpec.model_validate(spec), "gaussian" in self.engines)
-        engine = self.engines.get(name)
-        if engine is None:
-            raise MolyteError(f"engine {name!r} is not available on this worker")
-        return engine
+        """The engine for a job: the first engine of its route that this worker has (the same
+        decision as the server's claim filter, `molyte.domain.engines`)."""
+        try:
+            route = engine_route(parse_spec(JobType(job_type), dict(spec)))
+        except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+            raise MolyteError(f"the job's spec is not valid here: {exc}") from exc
+        name = choose_engine(route, self.engines)
+        if name is None:
+            raise MolyteError(f"no engine of {route!r} is available on this worker")
+        return self.engines[name]
 
     # -- the loop --------------------------------------------------------------------------
     def run(self) -> None:

@@ -15,6 +15,7 @@ from molyte.api.jobs import repository as repo
 from molyte.api.jobs.lifecycle import move
 from molyte.api.jobs.schemas import JobCreate
 from molyte.db.models import Job, JobEvent, ResultFile
+from molyte.domain.engines import engine_route
 from molyte.domain.md_spec import MDSpec
 from molyte.domain.qc_spec import QCSpec
 from molyte.domain.specs import parse_spec
@@ -36,13 +37,6 @@ def validate_spec(body: JobCreate) -> BaseModel:
         raise SpecInvalid(errors) from exc
 
 
-def requested_engine(job_type: JobType, spec: BaseModel) -> str:
-    """The engine a worker must have to take the job."""
-    if isinstance(spec, QCSpec):
-        return spec.engine.value
-    return "lammps"
-
-
 def submit(
     db: Session, user: Principal, body: JobCreate, max_priority: int
 ) -> tuple[Job, JobEvent]:
@@ -57,7 +51,7 @@ def submit(
         type=body.type.value,
         name=body.name,
         spec=spec.model_dump(mode="json", exclude_unset=False),
-        engine=requested_engine(body.type, spec),
+        engine=engine_route(spec),  # the claim hands it only to a worker with one
         partition=body.partition,
         cluster=body.cluster,
         state=JobState.PENDING.value,

@@ -16,13 +16,12 @@ from sqlalchemy import func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from molyte.db.models import ACTIVE_SQL, ACTIVE_STATES, Job, JobEvent, User, Worker
+from molyte.domain.engines import routes_served
 from molyte.domain.states import LEASED_STATES, JobState
 
 # SQLite has no row locks: claims in one process are serialised here, and SQLite's own
 # write lock serialises them against other processes.
 _sqlite_claim_lock = threading.Lock()
-
-QC_AUTO_ENGINES = {"gaussian", "pyscf"}
 
 
 @dataclass(frozen=True)
@@ -40,10 +39,8 @@ def _claimable(can: Capabilities) -> list[Any]:
     """WHERE clauses for jobs this worker can run."""
     where: list[Any] = [Job.state == JobState.PENDING.value, Job.type.in_(list(can.job_types))]
     if can.engines is not None:
-        engine_ok: list[Any] = [Job.engine.is_(None), Job.engine.in_(list(can.engines))]
-        if QC_AUTO_ENGINES & set(can.engines):
-            engine_ok.append(Job.engine == "auto")
-        where.append(or_(*engine_ok))
+        # `jobs.engine` holds the job's engine route (`molyte.domain.engines`).
+        where.append(or_(Job.engine.is_(None), Job.engine.in_(routes_served(can.engines))))
     where.append(or_(Job.partition.is_(None), Job.partition.in_(list(can.partitions))))
     where.append(or_(Job.cluster.is_(None), Job.cluster == can.cluster))
     return where
@@ -130,8 +127,7 @@ class ClaimResult:
 # ACTIVE_SQL is a constant (the leased states), not input.
 DIRECT_LOCKS = 64
 _PG_CLAIMABLE = """j.state = 'PENDING' AND j.type = ANY(%(types)s)
-          AND (%(any_engine)s OR j.engine IS NULL OR j.engine = ANY(%(engines)s)
-               OR (j.engine = 'auto' AND %(auto_ok)s))
+          AND (%(any_engine)s OR j.engine IS NULL OR j.engine = ANY(%(routes)s))
           AND (j.partition IS NULL OR j.partition = ANY(%(partitions)s))
           AND (j.cluster IS NULL OR j.cluster = CAST(%(cluster)s AS text))"""
 _PG_CLAIM = f"""
@@ -252,8 +248,7 @@ async def claim_postgres(pools: ClaimPools, q: ClaimQuery) -> ClaimResult:
     params = {
         "types": list(can.job_types),
         "any_engine": can.engines is None,
-        "engines": list(can.engines or []),
-        "auto_ok": bool(QC_AUTO_ENGINES & set(can.engines or [])),
+        "routes": routes_served(can.engines or []),
         "partitions": list(can.partitions),
         "cluster": can.cluster,
         "limit": q.limit,

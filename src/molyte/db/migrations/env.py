@@ -17,6 +17,12 @@ if engine is None:
     engine = create_engine(url, poolclass=pool.NullPool)
 
 with engine.connect() as connection:
+    if url.startswith("sqlite"):
+        # A batch migration rebuilds a table by DROP and RENAME; with foreign keys on, dropping
+        # `jobs` would cascade to its events and result files. Off for the migration's
+        # connection only (SQLite ignores the pragma inside a transaction, so before it).
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,

@@ -1,0 +1,77 @@
+"""Issue 13 on real parts: a live server (SQLite and PostgreSQL), real workers with the local
+scheduler and real engines."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from molyte.worker.app import build_worker
+from molyte.worker.config import WorkerConfig, parse_config
+from molyte.worker.loop import Worker
+from support import Api, LiveServer, build_api, make_settings, qc_body
+
+
+@pytest.fixture
+def live(tmp_path: Path, database_url: str) -> Iterator[tuple[Api, LiveServer]]:
+    for api in build_api(make_settings(database_url, tmp_path, lease_seconds=30)):
+        with LiveServer(api.app) as server:
+            yield api, server
+
+
+def config(url: str, token: str, work: Path, name: str, **sections: Any) -> WorkerConfig:
+    data: dict[str, Any] = {
+        "api": {"base_url": url, "worker_token": token, "poll_interval": 1},
+        "worker": {"name": name, "heartbeat_interval": 1, "job_types": ["QC"]},
+        "local": {"md_work_dir": str(work / "md"), "qc_work_dir": str(work / "qc")},
+        "scheduler": {"type": "local"},
+    }
+    for key, value in sections.items():
+        data[key] = {**data.get(key, {}), **value}
+    return parse_config(data)
+
+
+def run_until(worker: Worker, done: Any, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        worker.cycle(claim_wait=0.2)
+        if done():
+            return
+    raise AssertionError("condition not reached in time")
+
+
+def xtb_auto_body() -> dict[str, Any]:
+    body = qc_body("water GFN2 auto")
+    body["spec"].update({"method": "GFN2-xTB", "engine": "auto", "task": "sp"})
+    body["spec"].pop("basis")
+    return body
+
+
+# -- item 12: an `auto` job goes only to a worker with the engine that will run it ----------
+def test_auto_xtb_job_is_never_claimed_without_xtb_and_completes_with_it(
+    live: tuple[Api, LiveServer], tmp_path: Path
+) -> None:
+    api, server = live
+    job = api.submit(api.alice, xtb_auto_body())
+    # The claim filter itself: engines that cannot run GFN2-xTB get nothing.
+    assert api.claim(engines=["gaussian", "pyscf", "lammps"]) == []
+    without = build_worker(
+        config(server.url, api.worker_token, tmp_path / "a", "no-xtb", local={"xtb_bin": "/x/no"})
+    )
+    assert "xtb" not in without.engines and "pyscf" in without.engines
+    for _ in range(3):
+        without.cycle(claim_wait=0.2)
+    assert without.stats.claimed == 0
+    assert api.job(job["id"])["state"] == "PENDING"
+    with_xtb = build_worker(config(server.url, api.worker_token, tmp_path / "b", "has-xtb"))
+    assert "xtb" in with_xtb.engines
+    run_until(with_xtb, lambda: api.job(job["id"])["state"] in ("COMPLETED", "FAILED"))
+    done = api.job(job["id"])
+    assert done["state"] == "COMPLETED", done
+    assert done["worker"] == "has-xtb"
+    results = api.client.get(f"/api/v1/jobs/{job['id']}/results", headers=api.alice).json()
+    assert results["summary"]["engine"] == "xtb"
