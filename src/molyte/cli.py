@@ -391,9 +391,13 @@ def worker(
         failed = [c for c in checks if c.required and not c.ok]
         raise typer.Exit(1 if failed else 0)
     from molyte.worker.app import configure_logging, run_worker
+    from molyte.worker.client import WorkerMisconfigured
 
     configure_logging(cfg)
-    run_worker(cfg)
+    try:
+        run_worker(cfg)
+    except WorkerMisconfigured:
+        raise typer.Exit(2) from None  # the worker logged the one line that says why
 
 
 def _register_engine_commands() -> None:

@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -47,13 +48,29 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+API_PREFIX = "/api/v1"
+
+
 class ApiSection(Section):
+    # The server's address; the form with the API prefix (`https://host/api/v1`, as in the
+    # YAML cluster admins already have) means the same and is stored without it.
     base_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$")]
     worker_token: str = ""
     poll_interval: float = Field(default=10, gt=0, le=3600)
     verify_ssl: bool = True
     ca_bundle: Path | None = None
     timeout: float = Field(default=30, gt=0, le=600)
+
+    @field_validator("base_url")
+    @classmethod
+    def _server_root(cls, value: str) -> str:
+        return server_root(value)
+
+
+def server_root(base_url: str) -> str:
+    """`base_url` without a trailing `/` or `/api/v1`: the server's root address."""
+    root = base_url.rstrip("/")
+    return root.removesuffix(API_PREFIX).rstrip("/") if root.endswith(API_PREFIX) else root
 
 
 class CosSection(Section):

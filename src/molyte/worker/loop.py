@@ -32,7 +32,13 @@ from molyte.engines.base import Engine, EngineContext, EngineResult, RunPlan
 from molyte.errors import ExternalCommandError, MolyteError, SchedulerUnavailable
 from molyte.schedulers.base import BatchJob, BatchState, BatchStatus, Scheduler
 from molyte.schedulers.script import EXIT_STATUS_FILE, read_exit_status
-from molyte.worker.client import CredentialsRefused, LeaseLost, ServerUnavailable, WorkerClient
+from molyte.worker.client import (
+    LeaseLost,
+    RequestRefused,
+    ServerUnavailable,
+    WorkerClient,
+    WorkerMisconfigured,
+)
 from molyte.worker.config import WorkerConfig
 from molyte.worker.state import LocalState, TrackedJob
 
@@ -110,7 +116,11 @@ class Worker:
 
     # -- the loop --------------------------------------------------------------------------
     def run(self) -> None:
-        """Run until `stop()` (SIGTERM): Slurm jobs keep running; state stays on disk."""
+        """Run until `stop()` (SIGTERM): Slurm jobs keep running; state stays on disk.
+
+        Every unexpected reply is one log line. A transient one (server down, 5xx, a refused
+        call about one job) backs off and goes on; a configuration mistake (wrong base_url,
+        refused token) raises WorkerMisconfigured: only a person can fix it."""
         log.info(
             "worker %s started: types=%s engines=%s",
             self.cfg.worker.name,
@@ -121,11 +131,14 @@ class Worker:
             try:
                 self.cycle()
                 self._backoff = 0.0
-            except CredentialsRefused as exc:
-                log.error("the server refused the worker token: %s", exc)
-                self._sleep_backoff()
+            except WorkerMisconfigured as exc:
+                log.error("stopping: %s", exc.message)
+                raise
             except ServerUnavailable as exc:
-                log.warning("server unavailable: %s", exc)
+                log.warning("server unavailable: %s", exc.message)
+                self._sleep_backoff()
+            except RequestRefused as exc:
+                log.warning("the server refused a call, trying again later: %s", exc.message)
                 self._sleep_backoff()
         log.info("worker %s stopped", self.cfg.worker.name)
 
@@ -333,6 +346,13 @@ class Worker:
                 self.scheduler_down = True
                 log.warning(
                     "job %s: the scheduler failed, trying again next cycle: %s",
+                    job.job_id,
+                    exc.message,
+                    extra={"job_id": job.job_id, "action": "follow"},
+                )
+            except RequestRefused as exc:
+                log.warning(
+                    "job %s: the server refused a report, trying again next cycle: %s",
                     job.job_id,
                     exc.message,
                     extra={"job_id": job.job_id, "action": "follow"},

@@ -3,17 +3,22 @@ scheduler and real engines."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from molyte.worker.app import build_worker
 from molyte.worker.config import WorkerConfig, parse_config
 from molyte.worker.loop import Worker
-from support import Api, LiveServer, build_api, make_settings, qc_body
+from support import Api, LiveServer, build_api, make_settings, qc_body, stop_process, wait_until
+
+MOLYTE = str(Path(sys.executable).parent / "molyte")
 
 
 @pytest.fixture
@@ -75,3 +80,64 @@ def test_auto_xtb_job_is_never_claimed_without_xtb_and_completes_with_it(
     assert done["worker"] == "has-xtb"
     results = api.client.get(f"/api/v1/jobs/{job['id']}/results", headers=api.alice).json()
     assert results["summary"]["engine"] == "xtb"
+
+
+# -- item 11: the /api/v1 form of base_url works; a wrong one stops with one clear line -------
+def worker_yaml(path: Path, base_url: str, token: str, name: str) -> Path:
+    work = path.parent / f"work-{name}"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "api": {"base_url": base_url, "worker_token": token, "poll_interval": 1},
+                "worker": {"name": name, "heartbeat_interval": 1, "job_types": ["QC"]},
+                "local": {"md_work_dir": str(work / "md"), "qc_work_dir": str(work / "qc")},
+                "scheduler": {"type": "local"},
+            }
+        )
+    )
+    return path
+
+
+def test_worker_process_with_api_v1_base_url_runs_a_job(
+    live: tuple[Api, LiveServer], tmp_path: Path
+) -> None:
+    api, server = live
+    job = api.submit(api.alice, xtb_auto_body())
+    cfg = worker_yaml(tmp_path / "w.yaml", server.url + "/api/v1/", api.worker_token, "v1-form")
+    log = (tmp_path / "worker.log").open("wb")
+    proc = subprocess.Popen([MOLYTE, "worker", "--config", str(cfg)], stderr=log)
+    try:
+        wait_until(
+            lambda: (
+                api.job(job["id"])["state"] in ("COMPLETED", "FAILED") or proc.poll() is not None
+            ),
+            120,
+            "the job to finish",
+        )
+    finally:
+        stop_process(proc)
+        log.close()
+    assert api.job(job["id"])["state"] == "COMPLETED", (tmp_path / "worker.log").read_text()
+    assert api.job(job["id"])["worker"] == "v1-form"
+
+
+@pytest.mark.parametrize(
+    ("suffix", "token", "says"),
+    [
+        ("/api/v2", None, "check api.base_url"),
+        ("", "not-a-token", "api.worker_token"),
+    ],
+)
+def test_worker_with_a_configuration_mistake_exits_2_with_one_line(
+    live: tuple[Api, LiveServer], tmp_path: Path, suffix: str, token: str | None, says: str
+) -> None:
+    api, server = live
+    cfg = worker_yaml(tmp_path / "w.yaml", server.url + suffix, token or api.worker_token, "bad")
+    done = subprocess.run(
+        [MOLYTE, "worker", "--config", str(cfg)], capture_output=True, timeout=60, check=False
+    )
+    err = done.stderr.decode()
+    assert done.returncode == 2, err
+    assert "Traceback" not in err
+    [line] = [ln for ln in err.splitlines() if "ERROR" in ln]
+    assert says in line and "/api/v1/workers/heartbeat" in line and "HTTP 40" in line
