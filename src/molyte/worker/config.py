@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from molyte.errors import ConfigError
+from molyte.worker.limits import SLURM_DEFAULTS, Limits, machine_defaults
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,15 @@ class WorkerSection(Section):
     cluster: WorkerName | None = None
 
 
+class PartitionLimits(Section):
+    """Per-job maxima on one partition; an unset one falls back to the scheduler section's."""
+
+    max_tasks: int | None = Field(default=None, ge=1)
+    max_cpus_per_task: int | None = Field(default=None, ge=1)
+    max_memory_mb: int | None = Field(default=None, ge=100)
+    max_walltime_minutes: int | None = Field(default=None, ge=1)
+
+
 class SchedulerSection(Section):
     type: Literal["slurm", "local"] = "slurm"
     partition: SlurmName | None = None
@@ -115,10 +125,26 @@ class SchedulerSection(Section):
     qos: SlurmName | None = None
     modules: list[ModuleName] = Field(default_factory=list)
     extra_directives: list[str] = Field(default_factory=list)
-    max_tasks: int = Field(default=64, ge=1)
-    max_walltime_minutes: int = Field(default=7 * 24 * 60, ge=1)
-    max_memory_mb: int = Field(default=256_000, ge=100)
+    # Per-job maxima on every partition (unset: this machine's CPUs and memory with the local
+    # scheduler, else molyte.worker.limits.SLURM_DEFAULTS); `limits.<partition>` narrows or
+    # widens them for one partition. A job above them fails RESOURCES_EXCEEDED unsubmitted.
+    max_tasks: int | None = Field(default=None, ge=1)
+    max_cpus_per_task: int | None = Field(default=None, ge=1)
+    max_walltime_minutes: int | None = Field(default=None, ge=1)
+    max_memory_mb: int | None = Field(default=None, ge=100)
+    limits: dict[SlurmName, PartitionLimits] = Field(default_factory=dict, max_length=64)
     local_max_parallel: int = Field(default=2, ge=1)
+
+    def limits_for(self, partition: str | None) -> Limits:
+        """The per-job maxima for a job on `partition` (None: the default partition)."""
+        base = machine_defaults() if self.type == "local" else SLURM_DEFAULTS
+        own = self.limits.get(partition or self.partition or "", PartitionLimits())
+        names = ("max_tasks", "max_cpus_per_task", "max_memory_mb", "max_walltime_minutes")
+        values = [
+            next(v for v in (getattr(own, n), getattr(self, n), d) if v is not None)
+            for n, d in zip(names, base, strict=True)
+        ]
+        return Limits(*values)
 
 
 class WorkerConfig(Section):

@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from molyte.worker.client import (
     WorkerMisconfigured,
 )
 from molyte.worker.config import WorkerConfig
+from molyte.worker.limits import mpi_ranks_problem
 from molyte.worker.state import LocalState, TrackedJob
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,12 @@ SPEC_FILE = "job-spec.json"  # the job's spec, kept for repairs after a restart
 BATCH_SCRIPT = "job.sh"
 EngineResolver = Callable[[Mapping[str, Any]], Engine]
 Uploader = Callable[[TrackedJob, Path], dict[str, Any]]
+
+
+class RefusedResources(MolyteError):
+    """A job asks for more than this worker allows on its partition."""
+
+    status_code = 422
 
 
 @dataclass
@@ -137,8 +144,8 @@ class Worker:
             except ServerUnavailable as exc:
                 log.warning("server unavailable: %s", exc.message)
                 self._sleep_backoff()
-            except RequestRefused as exc:
-                log.warning("the server refused a call, trying again later: %s", exc.message)
+            except (RequestRefused, RefusedResources) as exc:
+                log.warning("%s; trying again later", exc.message)
                 self._sleep_backoff()
         log.info("worker %s stopped", self.cfg.worker.name)
 
@@ -241,6 +248,9 @@ class Worker:
             )
             self._fail(job, reason, f"preparing the inputs failed: {exc}")
             return
+        except RefusedResources as exc:
+            self._fail(job, FailureReason.RESOURCES_EXCEEDED, exc.message)
+            return
         except MolyteError as exc:
             self._fail(job, FailureReason.INVALID_INPUT, exc.message)
             return
@@ -290,21 +300,22 @@ class Worker:
         return path
 
     def _batch_job(self, job: TrackedJob, plan: RunPlan) -> BatchJob:
-        """The batch job for a plan: resources clamped to this worker's limits; the partition
-        the job asked for, else the configured one."""
+        """The batch job for a plan: the plan's resources, which must be within this worker's
+        limits for the partition (else RefusedResources, before anything is submitted); the
+        partition the job asked for, else the configured one."""
         s = self.cfg.scheduler
         res = plan.resources
-        clamped = replace(
-            res,
-            tasks=min(res.tasks, s.max_tasks),
-            walltime_minutes=min(res.walltime_minutes, s.max_walltime_minutes),
-            memory_mb=min(res.memory_mb, s.max_memory_mb),
+        problem = s.limits_for(job.partition).problem(res) or mpi_ranks_problem(
+            plan.commands, res.tasks
         )
+        if problem is not None:
+            partition = job.partition or s.partition or "the default partition"
+            raise RefusedResources(f"the job asks for more than {partition} allows: {problem}")
         return BatchJob(
             job_id=job.job_id,
             workdir=job.workdir,
             commands=plan.commands,
-            resources=clamped,
+            resources=res,
             env=plan.env,
             partition=job.partition or s.partition,
             account=s.account,

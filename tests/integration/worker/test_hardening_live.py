@@ -141,3 +141,35 @@ def test_worker_with_a_configuration_mistake_exits_2_with_one_line(
     assert "Traceback" not in err
     [line] = [ln for ln in err.splitlines() if "ERROR" in ln]
     assert says in line and "/api/v1/workers/heartbeat" in line and "HTTP 40" in line
+
+
+# -- item 5: a job above the worker's limits fails by name, unsubmitted ---------------------
+def test_job_above_the_partition_limits_fails_resources_exceeded_unsubmitted(
+    live: tuple[Api, LiveServer], tmp_path: Path
+) -> None:
+    api, server = live
+    body = qc_body("too big")
+    body["spec"]["resources"].update({"tasks": 1, "cpus_per_task": 128})
+    big = api.submit(api.alice, body)
+    small = api.submit(api.alice, xtb_auto_body())
+    worker = build_worker(
+        config(
+            server.url,
+            api.worker_token,
+            tmp_path,
+            "limited",
+            scheduler={"max_cpus_per_task": 4, "max_memory_mb": 4000},
+        )
+    )
+    run_until(
+        worker,
+        lambda: all(api.job(j["id"])["state"] in ("COMPLETED", "FAILED") for j in (big, small)),
+    )
+    refused = api.job(big["id"])
+    assert refused["state"] == "FAILED"
+    assert refused["failure_reason"] == "RESOURCES_EXCEEDED"
+    assert "cpus_per_task 128 > 4" in refused["events"][-1]["message"]
+    assert refused["scheduler_job_id"] is None
+    assert "QUEUED" not in [e["to"] for e in refused["events"]]
+    assert not (tmp_path / "qc" / f"job-{big['id']}" / "job.sh").exists()
+    assert api.job(small["id"])["state"] == "COMPLETED"
