@@ -131,14 +131,20 @@ def user_update(
 
 
 @token_app.command("create")
-def token_create(name: str) -> None:
+def token_create(
+    name: str,
+    worker_name: Annotated[
+        str | None,
+        typer.Option(help="the worker.name it may act as (default: the name it first uses)"),
+    ] = None,
+) -> None:
     """Create a worker token; the token is printed alone on the last line, once."""
     from molyte.api.auth import service
     from molyte.errors import MolyteError
 
     with _session() as db:
         try:
-            _row, secret = service.create_worker_token(db, name)
+            _row, secret = service.create_worker_token(db, name, worker_name)
         except MolyteError as exc:
             _fail(exc.message)
         db.commit()

@@ -72,7 +72,8 @@ def test_auto_xtb_job_is_never_claimed_without_xtb_and_completes_with_it(
         without.cycle(claim_wait=0.2)
     assert without.stats.claimed == 0
     assert api.job(job["id"])["state"] == "PENDING"
-    with_xtb = build_worker(config(server.url, api.worker_token, tmp_path / "b", "has-xtb"))
+    token = api.new_worker_token("b")
+    with_xtb = build_worker(config(server.url, token, tmp_path / "b", "has-xtb"))
     assert "xtb" in with_xtb.engines
     run_until(with_xtb, lambda: api.job(job["id"])["state"] in ("COMPLETED", "FAILED"))
     done = api.job(job["id"])

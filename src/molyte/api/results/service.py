@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from molyte.api.auth.principal import Principal
 from molyte.api.context import AppContext
 from molyte.api.jobs import repository as jobs_repo
 from molyte.api.results.schemas import CompleteRequest, RegisterRequest, UploadRequest
@@ -19,8 +20,10 @@ from molyte.storage import uploads
 SUMMARY_MAX_BYTES = 1_000_000
 
 
-def upload_instructions(db: Session, ctx: AppContext, job_id: int, body: UploadRequest) -> Any:
-    held_job(db, job_id, body.lease_token)
+def upload_instructions(
+    db: Session, ctx: AppContext, principal: Principal, job_id: int, body: UploadRequest
+) -> Any:
+    held_job(db, job_id, body.lease_token, principal)
     return uploads.upload_instructions(
         ctx.store,
         job_id,
@@ -33,16 +36,20 @@ def upload_instructions(db: Session, ctx: AppContext, job_id: int, body: UploadR
     )
 
 
-def complete_upload(db: Session, ctx: AppContext, job_id: int, body: CompleteRequest) -> Any:
-    held_job(db, job_id, body.lease_token)
+def complete_upload(
+    db: Session, ctx: AppContext, principal: Principal, job_id: int, body: CompleteRequest
+) -> Any:
+    held_job(db, job_id, body.lease_token, principal)
     return uploads.complete_upload(
         ctx.store, job_id, body.name, body.upload_id, [p.model_dump() for p in body.parts]
     )
 
 
-def register(db: Session, ctx: AppContext, job_id: int, body: RegisterRequest) -> int:
+def register(
+    db: Session, ctx: AppContext, principal: Principal, job_id: int, body: RegisterRequest
+) -> int:
     """Check every object in the store, then record the files and the summary (idempotent)."""
-    job = held_job(db, job_id, body.lease_token)
+    job = held_job(db, job_id, body.lease_token, principal)
     if JobState(job.state) not in (JobState.RUNNING, JobState.POSTPROCESSING, JobState.QUEUED):
         raise Conflict(f"Results cannot be registered while the job is {job.state}")
     import json

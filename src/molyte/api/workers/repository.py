@@ -220,7 +220,7 @@ WITH accounts AS (
     SELECT id FROM picked
     WHERE max_running IS NULL OR owner_id IN (SELECT id FROM fenced)
 ), claimed AS (
-    UPDATE jobs SET state = 'CLAIMED', worker_name = %(worker)s,
+    UPDATE jobs SET state = 'CLAIMED', worker_name = %(worker)s, lease_holder = %(actor)s,
         lease_token = replace(CAST(gen_random_uuid() AS text), '-', ''),
         lease_expires_at = %(expires)s, attempts = jobs.attempts + 1, updated_at = %(now)s
     WHERE jobs.id = ANY(ARRAY(SELECT id FROM granted))
@@ -388,6 +388,7 @@ def _lease_sqlite(db: Session, q: ClaimQuery, ids: Sequence[int]) -> list[Claime
             .values(
                 state=JobState.CLAIMED.value,
                 worker_name=q.worker,
+                lease_holder=q.actor,
                 lease_token=uuid.uuid4().hex,
                 lease_expires_at=q.lease_expires_at,
                 attempts=Job.attempts + 1,
@@ -428,17 +429,25 @@ def _lease_sqlite(db: Session, q: ClaimQuery, ids: Sequence[int]) -> list[Claime
     return jobs
 
 
-def lease_states(db: Session, job_ids: Sequence[int]) -> list[tuple[int, str, str | None]]:
+def lease_states(
+    db: Session, job_ids: Sequence[int]
+) -> list[tuple[int, str, str | None, str | None]]:
+    """(id, state, lease token, lease holder) of these jobs."""
     if not job_ids:
         return []
-    rows = db.execute(select(Job.id, Job.state, Job.lease_token).where(Job.id.in_(list(job_ids))))
-    return [(i, s, t) for i, s, t in rows]
+    rows = db.execute(
+        select(Job.id, Job.state, Job.lease_token, Job.lease_holder).where(
+            Job.id.in_(list(job_ids))
+        )
+    )
+    return [(i, s, t, h) for i, s, t, h in rows]
 
 
 def extend_leases(
-    db: Session, pairs: Sequence[tuple[int, str]], worker: str, expires: datetime
+    db: Session, pairs: Sequence[tuple[int, str]], worker: str, holder: str, expires: datetime
 ) -> int:
-    """Extend the leases of jobs this worker still holds (id and token both match)."""
+    """Extend the leases of jobs this worker still holds (id and token match, and the lease
+    was taken by these credentials)."""
     if not pairs:
         return 0
     result = db.execute(
@@ -446,6 +455,7 @@ def extend_leases(
         .where(
             tuple_(Job.id, Job.lease_token).in_(list(pairs)),
             Job.state.in_([s.value for s in LEASED_STATES]),
+            or_(Job.lease_holder.is_(None), Job.lease_holder == holder),
         )
         .values(lease_expires_at=expires, worker_name=worker)
         .execution_options(synchronize_session=False)
