@@ -232,6 +232,7 @@ class Worker:
             None,
             "CLAIMED",
             partition=leased.get("partition"),
+            result_prefix=leased.get("result_prefix"),
         )
         self.tracked[job_id] = job
         self.state.save(job)

@@ -21,6 +21,7 @@ from molyte.domain.qc_spec import QCSpec
 from molyte.domain.specs import parse_spec
 from molyte.domain.states import JobState, JobType
 from molyte.errors import Conflict, Forbidden, NotFound, SpecInvalid
+from molyte.storage.keys import job_prefix
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def delete(db: Session, ctx: AppContext, user: Principal, job_id: int) -> None:
     job = visible_job(db, user, job_id, for_update=True)
     if not JobState(job.state).terminal:
         raise Conflict("Only finished jobs can be deleted; cancel it first")
-    ctx.store.delete_prefix(f"results/{job.id}/")
+    ctx.store.delete_prefix(job_prefix(job.id))
     repo.delete_job(db, job)
 
 

@@ -72,6 +72,7 @@ class ClaimedJob:
     lease_token: str
     lease_expires_at: datetime
     created_at: datetime
+    storage_prefix: str
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,7 @@ WITH accounts AS (
     WHERE jobs.id = ANY(ARRAY(SELECT id FROM granted))
     RETURNING jobs.id, jobs.type, jobs.name, jobs.priority, jobs.spec, jobs.engine,
               jobs.partition, jobs.cluster, jobs.attempts, jobs.lease_token,
-              jobs.lease_expires_at, jobs.created_at
+              jobs.lease_expires_at, jobs.created_at, jobs.storage_prefix
 ), events AS (
     INSERT INTO job_events (job_id, time, from_state, to_state, actor, message)
     SELECT id, %(now)s, 'PENDING', 'CLAIMED', %(actor)s, %(message)s FROM claimed
@@ -285,6 +286,7 @@ async def claim_postgres(pools: ClaimPools, q: ClaimQuery) -> ClaimResult:
             lease_token=r[9],
             lease_expires_at=r[10].astimezone(UTC),
             created_at=r[11].astimezone(UTC),
+            storage_prefix=r[12],
         )
         for r in rows
         if r[0] is not None
@@ -407,6 +409,7 @@ def _lease_sqlite(db: Session, q: ClaimQuery, ids: Sequence[int]) -> list[Claime
                 Job.lease_token,
                 Job.lease_expires_at,
                 Job.created_at,
+                Job.storage_prefix,
             )
         ).first()
         if row is not None:
