@@ -78,11 +78,15 @@ class Hook:
 
 class WebhookReceiver:
     """An HTTP server on 127.0.0.1 that records every POST and answers with `statuses` in
-    turn (then 200), each after `delay` seconds."""
+    turn (then 200), each after `delay` seconds and once `gate` is open; `answered` counts the
+    answers sent."""
 
     def __init__(self, statuses: list[int] | None = None, delay: float = 0.0) -> None:
         self.hooks: list[Hook] = []
         self.statuses = list(statuses or [])
+        self.gate = threading.Event()
+        self.gate.set()
+        self.answered = 0
         lock = threading.Lock()
         receiver = self
 
@@ -93,9 +97,12 @@ class WebhookReceiver:
                     receiver.hooks.append(Hook(self.path, dict(self.headers.items()), body))
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
                 time.sleep(delay)
+                receiver.gate.wait(timeout=30)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+                with lock:
+                    receiver.answered += 1
 
             def log_message(self, *args: Any) -> None:
                 pass

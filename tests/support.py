@@ -101,9 +101,20 @@ class Api:
         assert r.status_code == 201, r.text
         return dict(r.json())
 
-    def claim(self, limit: int = 1, **extra: Any) -> list[dict[str, Any]]:
+    def new_worker_token(self, name: str, worker_name: str | None = None) -> str:
+        """Another worker token (a token acts under one worker name only)."""
+        with self.ctx.sessions() as db:
+            _row, token = auth_service.create_worker_token(db, name, worker_name)
+            db.commit()
+        return token
+
+    def claim(
+        self, limit: int = 1, headers: dict[str, str] | None = None, **extra: Any
+    ) -> list[dict[str, Any]]:
         body = {"job_types": ["MD", "QC"], "limit": limit, "wait_seconds": 0, **extra}
-        r = self.client.post("/api/v1/workers/jobs/claim", json=body, headers=self.worker)
+        r = self.client.post(
+            "/api/v1/workers/jobs/claim", json=body, headers=headers or self.worker
+        )
         assert r.status_code == 200, r.text
         return list(r.json())
 

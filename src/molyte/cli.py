@@ -148,14 +148,20 @@ def user_update(
 
 
 @token_app.command("create")
-def token_create(name: str) -> None:
+def token_create(
+    name: str,
+    worker_name: Annotated[
+        str | None,
+        typer.Option(help="the worker.name it may act as (default: the name it first uses)"),
+    ] = None,
+) -> None:
     """Create a worker token; the token is printed alone on the last line, once."""
     from molyte.api.auth import service
     from molyte.errors import MolyteError
 
     with _session() as db:
         try:
-            _row, secret = service.create_worker_token(db, name)
+            _row, secret = service.create_worker_token(db, name, worker_name)
         except MolyteError as exc:
             _fail(exc.message)
         db.commit()
@@ -434,9 +440,13 @@ def worker(
         failed = [c for c in checks if c.required and not c.ok]
         raise typer.Exit(1 if failed else 0)
     from molyte.worker.app import configure_logging, run_worker
+    from molyte.worker.client import WorkerMisconfigured
 
     configure_logging(cfg, log_file=log_file)
-    run_worker(cfg)
+    try:
+        run_worker(cfg)
+    except WorkerMisconfigured:
+        raise typer.Exit(2) from None  # the worker logged the one line that says why
 
 
 def _register_engine_commands() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,6 +52,11 @@ RANGE_INDEXES = (
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_storage_prefix() -> str:
+    """A job's random storage prefix: 32 hex digits."""
+    return secrets.token_hex(16)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -106,6 +112,9 @@ class WorkerToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The one worker name this token may heartbeat and claim as: set at creation, or bound by
+    # the token's first heartbeat or claim (tokens made before names were bound).
+    worker_name: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
 
 
 class Worker(Base):
@@ -178,6 +187,9 @@ class Job(Base):
             for name, column in RANGE_INDEXES
         ),
         Index("ix_jobs_finished", "finished_at"),
+        # SQLite would otherwise hand a deleted job's id to the next job, and with it the
+        # deleted job's links (issue 13); PostgreSQL's sequences never go back.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -185,6 +197,7 @@ class Job(Base):
     type: Mapped[str] = mapped_column(String(8))
     name: Mapped[str] = mapped_column(String(100))
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The job's engine route (`molyte.domain.engines`): the engines that may run it.
     engine: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # Routing: the job runs only on a worker of this cluster / that offers this partition.
     partition: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -195,6 +208,12 @@ class Job(Base):
     worker_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lease_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Who holds the lease (the claiming principal's actor): only it may report, upload or
+    # register results under the lease token.
+    lease_holder: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # A random segment of every object key and result link of this job, so that nothing
+    # stored or signed for one job can ever name another (storage/keys.py).
+    storage_prefix: Mapped[str] = mapped_column(String(32), default=new_storage_prefix)
     scheduler_job_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     progress: Mapped[float | None] = mapped_column(Float, nullable=True)  # 0-1 (JSON: 0-100)
     # While it runs: where the program is ("npt: step 1500 of 2000") and the seconds left

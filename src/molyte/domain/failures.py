@@ -24,6 +24,7 @@ class FailureReason(StrEnum):
     # the job's own script or science
     SCRIPT_FAILED = "SCRIPT_FAILED"
     INVALID_INPUT = "INVALID_INPUT"
+    RESOURCES_EXCEEDED = "RESOURCES_EXCEEDED"
     BUILD_FAILED = "BUILD_FAILED"
     ANALYSIS_FAILED = "ANALYSIS_FAILED"
     LOST_ATOMS = "LOST_ATOMS"
@@ -78,6 +79,7 @@ DESCRIPTIONS: dict[FailureReason, str] = {
     FailureReason.MAX_ATTEMPTS: "The job failed too many times.",
     FailureReason.SCRIPT_FAILED: "The batch script exited with an error.",
     FailureReason.INVALID_INPUT: "The job's input could not be built.",
+    FailureReason.RESOURCES_EXCEEDED: "The job asks for more than the worker's partition allows.",
     FailureReason.BUILD_FAILED: "The simulation system could not be built.",
     FailureReason.ANALYSIS_FAILED: "The analysis of the results failed.",
     FailureReason.LOST_ATOMS: "LAMMPS lost atoms: the system blew up.",

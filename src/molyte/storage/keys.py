@@ -6,6 +6,7 @@ a key, a URL, a file on disk or a `Content-Disposition` header.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from urllib.parse import quote
@@ -16,7 +17,9 @@ MAX_NAME_BYTES = 200
 MAX_KEY_BYTES = 1024
 RESULTS_PREFIX = "results"
 MAX_PART_NUMBER = 10_000
+LEASE_SEGMENT_HEX = 24
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_STORAGE_PREFIX = re.compile(r"[0-9a-f]{1,32}")
 
 # Cc control, Cf format (bidi overrides, zero-width), Cs/Co/Cn surrogates, private, unassigned;
 # Zl/Zp line and paragraph separators break headers and log lines just like "\n".
@@ -50,16 +53,38 @@ def validate_result_name(name: str) -> str:
     return name
 
 
-def result_prefix(job_id: int) -> str:
-    """The key prefix under which all results of one job live: `results/<job id>/`."""
+def job_prefix(job_id: int) -> str:
+    """The key prefix of everything ever stored for one job: `results/<job id>/`."""
     if isinstance(job_id, bool) or not isinstance(job_id, int) or job_id <= 0:
         raise InvalidInput(f"job id must be a positive integer, got {job_id!r}")
     return f"{RESULTS_PREFIX}/{job_id}/"
 
 
-def result_key(job_id: int, name: str) -> str:
-    """The object key of one result file: `results/<job id>/<name>` after validating both."""
-    return result_prefix(job_id) + validate_result_name(name)
+def result_prefix(job_id: int, storage_prefix: str) -> str:
+    """The prefix of one job's results and of its zip link: `results/<id>/<storage prefix>/`.
+    The storage prefix is random per job, so no link made for one job can name another."""
+    if not _STORAGE_PREFIX.fullmatch(storage_prefix or ""):
+        raise InvalidInput("storage prefix must be 1-32 lowercase hex digits")
+    return f"{job_prefix(job_id)}{storage_prefix}/"
+
+
+def lease_segment(lease_token: str) -> str:
+    """The key segment of one lease: a hash of its token (the token itself stays secret)."""
+    return hashlib.sha256(lease_token.encode()).hexdigest()[:LEASE_SEGMENT_HEX]
+
+
+def lease_prefix(job_id: int, storage_prefix: str, lease_token: str) -> str:
+    """Where the holder of one lease uploads: `results/<id>/<storage prefix>/<lease>/`. A
+    worker whose lease was taken away can only write under its own old lease, which nothing
+    registered or served ever names."""
+    return f"{result_prefix(job_id, storage_prefix)}{lease_segment(lease_token)}/"
+
+
+def result_key(prefix: str, name: str) -> str:
+    """The object key of one result file: `<lease prefix><name>` after validating both."""
+    if not prefix.startswith(f"{RESULTS_PREFIX}/") or not prefix.endswith("/"):
+        raise InvalidInput(f"result prefix {prefix!r} must be results/.../")
+    return validate_prefix(prefix) + validate_result_name(name)
 
 
 def validate_key(key: str) -> str:

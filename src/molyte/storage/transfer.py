@@ -272,10 +272,11 @@ def upload_result(
 
 
 def upload_direct(
-    store: S3Store, job_id: int, path: Path, name: str | None = None
+    store: S3Store, prefix: str, path: Path, name: str | None = None
 ) -> dict[str, Any]:
-    """Upload straight to S3/COS with the worker's own `cos:` keys; return the results entry."""
+    """Upload straight to S3/COS with the worker's own `cos:` keys, under the lease's key
+    `prefix` (the leased job's `result_prefix`); return the results entry."""
     name = validate_result_name(name or Path(path).name)
     size, sha256 = sha256_file(path)
-    store.put(result_key(job_id, name), path)
+    store.put(result_key(prefix, name), path)
     return {"name": name, "size": size, "sha256": sha256}

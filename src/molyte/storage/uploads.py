@@ -17,7 +17,6 @@ from molyte.storage.keys import (
     check_part_number,
     check_sha256_hex,
     result_key,
-    result_prefix,
     validate_result_name,
 )
 from molyte.storage.signing import UrlSigner
@@ -66,7 +65,7 @@ def _check_parts(
 
 def upload_instructions(
     store: ObjectStore,
-    job_id: int,
+    prefix: str,
     name: str,
     size: int,
     sha256: str,
@@ -76,8 +75,9 @@ def upload_instructions(
     multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
 ) -> dict[str, Any]:
     """The body of `POST /workers/jobs/{id}/uploads`: one bound PUT, or above the threshold a
-    multipart upload in the worker's `part_size` with each part URL bound to its sha256."""
-    key = result_key(job_id, name)
+    multipart upload in the worker's `part_size` with each part URL bound to its sha256.
+    `prefix`: the lease's key prefix (`keys.lease_prefix`)."""
+    key = result_key(prefix, name)
     _check_size(size)
     sha = check_sha256_hex(sha256)
     if size <= multipart_threshold:
@@ -117,14 +117,14 @@ def upload_instructions(
 
 def complete_upload(
     store: ObjectStore,
-    job_id: int,
+    prefix: str,
     name: str,
     upload_id: str,
     parts: Sequence[Mapping[str, Any]],
 ) -> dict[str, Any]:
     """The body of `POST /workers/jobs/{id}/uploads/complete`: assemble
     `[{part_number, etag, sha256}]`."""
-    key = result_key(job_id, name)
+    key = result_key(prefix, name)
     if not isinstance(upload_id, str) or not upload_id:
         raise InvalidInput("upload_id must be a non-empty string")
     try:
@@ -143,15 +143,16 @@ def complete_upload(
 
 
 def verify_results(
-    store: ObjectStore, job_id: int, files: Sequence[Mapping[str, Any]]
+    store: ObjectStore, prefix: str, files: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Check each `{name, size, sha256}` arrived intact (else InvalidInput); return with keys."""
+    """Check each `{name, size, sha256}` arrived intact under the lease's `prefix` (else
+    InvalidInput); return with keys."""
     names = [validate_result_name(str(f.get("name", ""))) for f in files]
     if len(set(names)) != len(names):
         raise InvalidInput("result names must be unique")
     checked = []
     for entry, name in zip(files, names, strict=True):
-        key = result_key(job_id, name)
+        key = result_key(prefix, name)
         info = store.verify(key, _check_size(entry.get("size")), str(entry.get("sha256", "")))
         checked.append({"name": name, "key": key, "size": info.size, "sha256": info.sha256})
     return checked
@@ -160,18 +161,18 @@ def verify_results(
 def result_links(
     store: ObjectStore,
     signer: UrlSigner,
-    job_id: int,
+    zip_prefix: str,
     files: Sequence[Mapping[str, Any]],
     expires_seconds: int = DEFAULT_DOWNLOAD_EXPIRES,
     url_prefix: str = STORAGE_URL_PREFIX,
+    zip_name: str = "results.zip",
 ) -> dict[str, Any]:
-    """`files` with a short-lived `url` each, and `zip_url` for all of them as one zip."""
+    """`files` (`{name, size, sha256, key}`: registered files only) with a short-lived `url`
+    each, and `zip_url` for all of them as one zip (`zip_prefix`: `keys.result_prefix`)."""
     linked = []
     for entry in files:
         name = validate_result_name(str(entry["name"]))
-        url = store.presign_get(result_key(job_id, name), expires_seconds, filename=name)
+        url = store.presign_get(str(entry["key"]), expires_seconds, filename=name)
         linked.append({"name": name, "size": entry["size"], "sha256": entry["sha256"], "url": url})
-    zip_url = presign_zip_url(
-        signer, url_prefix, result_prefix(job_id), expires_seconds, f"job-{job_id}-results.zip"
-    )
+    zip_url = presign_zip_url(signer, url_prefix, zip_prefix, expires_seconds, zip_name)
     return {"files": linked, "zip_url": zip_url}

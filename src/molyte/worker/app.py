@@ -15,7 +15,7 @@ from molyte.engines.base import EngineContext
 from molyte.engines.registry import available_engines
 from molyte.schedulers.base import Scheduler
 from molyte.schedulers.registry import get_scheduler
-from molyte.worker.client import WorkerClient
+from molyte.worker.client import ServerUnavailable, WorkerClient
 from molyte.worker.config import WorkerConfig
 from molyte.worker.loop import Uploader, Worker
 from molyte.worker.state import TrackedJob
@@ -68,7 +68,9 @@ def direct_uploader(cfg: WorkerConfig) -> Uploader | None:
     store = S3Store.from_cos(cfg.cos.secret_id, cfg.cos.secret_key, cfg.cos.region, cfg.cos.bucket)
 
     def upload(job: TrackedJob, path: Path) -> dict[str, Any]:
-        return upload_direct(store, job.job_id, path)
+        if job.result_prefix is None:  # claimed from a server that does not say where
+            raise ServerUnavailable(f"job {job.job_id}: the server gave no result_prefix")
+        return upload_direct(store, job.result_prefix, path)
 
     return upload
 

@@ -9,6 +9,7 @@ import httpx
 
 from molyte import __version__
 from molyte.errors import MolyteError
+from molyte.worker.config import API_PREFIX, server_root
 
 log = logging.getLogger(__name__)
 
@@ -25,19 +26,41 @@ class LeaseLost(MolyteError):
     status_code = 409
 
 
-class CredentialsRefused(MolyteError):
-    """The server refused the worker token (401) or its role (403)."""
+class WorkerMisconfigured(MolyteError):
+    """A reply that only a change of the worker's configuration can fix (a wrong
+    `api.base_url`, a refused token, a name the token may not use): the worker stops."""
 
-    status_code = 401
+    status_code = 400
+
+
+class RequestRefused(MolyteError):
+    """The server refused one request about one job (4xx): that call is given up, the worker
+    goes on."""
+
+    status_code = 400
+
+
+# What to change, by reply; the one log line says what was called and what came back too.
+_HINTS = {
+    401: "the server does not accept api.worker_token (unknown or revoked): "
+    "set a valid token (molyte worker-token create NAME)",
+    403: "this token may not do this: use a worker token, and the worker.name bound to it",
+    404: "check api.base_url: it must be the Molyte server's address "
+    "(https://HOST or https://HOST/api/v1)",
+    405: "check api.base_url: it must be the Molyte server's address "
+    "(https://HOST or https://HOST/api/v1)",
+}
+_JOB_GONE = "Job not found"
 
 
 class WorkerClient:
-    """Calls of the worker API; every error becomes one of the three exceptions above."""
+    """Calls of the worker API; every reply that is not the expected answer becomes one of
+    the exceptions above, whose message is one line: the call, the reply, what to change."""
 
     def __init__(
         self, base_url: str, token: str, *, verify: bool | str = True, timeout: float = 30
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = server_root(base_url)
         self.http = httpx.Client(
             base_url=self.base_url,
             headers={
@@ -52,19 +75,36 @@ class WorkerClient:
         self.http.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        call = f"{method} {self.base_url}{API_PREFIX}{path}"
         try:
-            r = self.http.request(method, "/api/v1" + path, **kwargs)
+            r = self.http.request(method, API_PREFIX + path, **kwargs)
         except httpx.HTTPError as exc:
-            raise ServerUnavailable(f"{method} {path}: {exc.__class__.__name__}: {exc}") from exc
-        if r.status_code == 409:
-            raise LeaseLost(_detail(r))
-        if r.status_code in (401, 403):
-            raise CredentialsRefused(f"{r.status_code} {_detail(r)}")
-        if r.status_code >= 500 or r.status_code == 429:
-            raise ServerUnavailable(f"{method} {path}: HTTP {r.status_code}")
-        if r.status_code >= 400:
-            raise MolyteError(f"{method} {path}: HTTP {r.status_code}: {_detail(r)}")
-        return r.json() if r.content else None
+            raise ServerUnavailable(f"{call}: {exc.__class__.__name__}: {exc}") from exc
+        status = r.status_code
+        detail = _detail(r) if status >= 400 else ""
+        if status == 409 or (status == 404 and detail == _JOB_GONE and "/jobs/" in path):
+            raise LeaseLost(detail)
+        if status >= 500 or status in (408, 429):
+            raise ServerUnavailable(f"{call}: HTTP {status}; trying again later")
+        if status in _HINTS:
+            raise WorkerMisconfigured(f"{call} answered HTTP {status} {detail!r}: {_HINTS[status]}")
+        if status >= 400:
+            reply = f"{call} answered HTTP {status} {detail!r}"
+            if "/jobs/" in path:
+                raise RequestRefused(reply)
+            raise WorkerMisconfigured(
+                f"{reply}: the server refused this worker's settings (worker: and scheduler: "
+                "sections), or it runs another version of Molyte than this worker"
+            )
+        if not r.content:
+            return None
+        try:
+            return r.json()
+        except ValueError:
+            raise WorkerMisconfigured(
+                f"{call} answered HTTP {status} with {r.headers.get('content-type', 'no type')}"
+                f", not JSON: {_HINTS[404]}"
+            ) from None
 
     def me(self) -> dict[str, Any]:
         return dict(self._call("GET", "/auth/me"))
@@ -111,8 +151,9 @@ class WorkerClient:
 
 
 def _detail(r: httpx.Response) -> str:
+    """The error's `detail` from a JSON reply, else the start of the body."""
     try:
-        detail = r.json().get("detail")
+        body = r.json()
     except ValueError:
         return r.text[:200]
-    return str(detail)
+    return str(body.get("detail") if isinstance(body, dict) else body)[:300]

@@ -21,10 +21,12 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
 from molyte.errors import ConfigError
+from molyte.worker.limits import SLURM_DEFAULTS, Limits, machine_defaults
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +49,29 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+API_PREFIX = "/api/v1"
+
+
 class ApiSection(Section):
+    # The server's address; the form with the API prefix (`https://host/api/v1`, as in the
+    # YAML cluster admins already have) means the same and is stored without it.
     base_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$")]
     worker_token: str = ""
     poll_interval: float = Field(default=10, gt=0, le=3600)
     verify_ssl: bool = True
     ca_bundle: Path | None = None
     timeout: float = Field(default=30, gt=0, le=600)
+
+    @field_validator("base_url")
+    @classmethod
+    def _server_root(cls, value: str) -> str:
+        return server_root(value)
+
+
+def server_root(base_url: str) -> str:
+    """`base_url` without a trailing `/` or `/api/v1`: the server's root address."""
+    root = base_url.rstrip("/")
+    return root.removesuffix(API_PREFIX).rstrip("/") if root.endswith(API_PREFIX) else root
 
 
 class CosSection(Section):
@@ -91,6 +109,15 @@ class WorkerSection(Section):
     cluster: WorkerName | None = None
 
 
+class PartitionLimits(Section):
+    """Per-job maxima on one partition; an unset one falls back to the scheduler section's."""
+
+    max_tasks: int | None = Field(default=None, ge=1)
+    max_cpus_per_task: int | None = Field(default=None, ge=1)
+    max_memory_mb: int | None = Field(default=None, ge=100)
+    max_walltime_minutes: int | None = Field(default=None, ge=1)
+
+
 class SchedulerSection(Section):
     type: Literal["slurm", "sge", "local"] = "slurm"
     partition: SlurmName | None = None
@@ -100,12 +127,28 @@ class SchedulerSection(Section):
     qos: SlurmName | None = None
     modules: list[ModuleName] = Field(default_factory=list)
     extra_directives: list[str] = Field(default_factory=list)
-    max_tasks: int = Field(default=64, ge=1)
-    max_walltime_minutes: int = Field(default=7 * 24 * 60, ge=1)
-    max_memory_mb: int = Field(default=256_000, ge=100)
+    # Per-job maxima on every partition (unset: this machine's CPUs and memory with the local
+    # scheduler, else molyte.worker.limits.SLURM_DEFAULTS); `limits.<partition>` narrows or
+    # widens them for one partition. A job above them fails RESOURCES_EXCEEDED unsubmitted.
+    max_tasks: int | None = Field(default=None, ge=1)
+    max_cpus_per_task: int | None = Field(default=None, ge=1)
+    max_walltime_minutes: int | None = Field(default=None, ge=1)
+    max_memory_mb: int | None = Field(default=None, ge=100)
+    limits: dict[SlurmName, PartitionLimits] = Field(default_factory=dict, max_length=64)
     local_max_parallel: int = Field(default=2, ge=1)
     # Grid Engine: the parallel environment that grants a job its slots (`-pe NAME N`).
     parallel_environment: SlurmName = "smp"
+
+    def limits_for(self, partition: str | None) -> Limits:
+        """The per-job maxima for a job on `partition` (None: the default partition)."""
+        base = machine_defaults() if self.type == "local" else SLURM_DEFAULTS
+        own = self.limits.get(partition or self.partition or "", PartitionLimits())
+        names = ("max_tasks", "max_cpus_per_task", "max_memory_mb", "max_walltime_minutes")
+        values = [
+            next(v for v in (getattr(own, n), getattr(self, n), d) if v is not None)
+            for n, d in zip(names, base, strict=True)
+        ]
+        return Limits(*values)
 
 
 class WorkerConfig(Section):

@@ -19,19 +19,29 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from molyte import __version__
+from molyte.domain.engines import choose_engine, engine_route
 from molyte.domain.failures import FailureReason, describe_exit
+from molyte.domain.specs import parse_spec
+from molyte.domain.states import JobType
 from molyte.engines.base import Engine, EngineContext, EngineResult, RunPlan
 from molyte.errors import ExternalCommandError, MolyteError, SchedulerUnavailable
 from molyte.schedulers.base import BatchJob, BatchState, BatchStatus, Scheduler
 from molyte.schedulers.script import EXIT_STATUS_FILE, read_exit_status
 from molyte.worker import provenance
-from molyte.worker.client import CredentialsRefused, LeaseLost, ServerUnavailable, WorkerClient
+from molyte.worker.client import (
+    LeaseLost,
+    RequestRefused,
+    ServerUnavailable,
+    WorkerClient,
+    WorkerMisconfigured,
+)
 from molyte.worker.config import WorkerConfig
+from molyte.worker.limits import mpi_ranks_problem
 from molyte.worker.progress import ProgressReporter
 from molyte.worker.state import LocalState, TrackedJob
 
@@ -43,6 +53,12 @@ SPEC_FILE = "job-spec.json"  # the job's spec, kept for repairs after a restart
 BATCH_SCRIPT = "job.sh"
 EngineResolver = Callable[[Mapping[str, Any]], Engine]
 Uploader = Callable[[TrackedJob, Path], dict[str, Any]]
+
+
+class RefusedResources(MolyteError):
+    """A job asks for more than this worker allows on its partition."""
+
+    status_code = 422
 
 
 @dataclass
@@ -97,24 +113,24 @@ class Worker:
         return [t for t in self.cfg.worker.job_types if t in types]
 
     def engine_for(self, job_type: str, spec: Mapping[str, Any]) -> Engine:
-        """The engine for a job: MD -> lammps; QC -> its engine, `auto` -> Gaussian, else PySCF."""
-        if job_type == "MD":
-            name = "lammps"
-        else:
-            name = str(spec.get("engine", "auto"))
-            if name == "auto":
-                from molyte.domain.qc_spec import QCSpec
-                from molyte.engines.qc.engines import resolve_engine_name
-
-                name = resolve_engine_name(QCSpec.model_validate(spec), "gaussian" in self.engines)
-        engine = self.engines.get(name)
-        if engine is None:
-            raise MolyteError(f"engine {name!r} is not available on this worker")
-        return engine
+        """The engine for a job: the first engine of its route that this worker has (the same
+        decision as the server's claim filter, `molyte.domain.engines`)."""
+        try:
+            route = engine_route(parse_spec(JobType(job_type), dict(spec)))
+        except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+            raise MolyteError(f"the job's spec is not valid here: {exc}") from exc
+        name = choose_engine(route, self.engines)
+        if name is None:
+            raise MolyteError(f"no engine of {route!r} is available on this worker")
+        return self.engines[name]
 
     # -- the loop --------------------------------------------------------------------------
     def run(self) -> None:
-        """Run until `stop()` (SIGTERM): Slurm jobs keep running; state stays on disk."""
+        """Run until `stop()` (SIGTERM): Slurm jobs keep running; state stays on disk.
+
+        Every unexpected reply is one log line. A transient one (server down, 5xx, a refused
+        call about one job) backs off and goes on; a configuration mistake (wrong base_url,
+        refused token) raises WorkerMisconfigured: only a person can fix it."""
         log.info(
             "worker %s started: types=%s engines=%s",
             self.cfg.worker.name,
@@ -125,11 +141,14 @@ class Worker:
             try:
                 self.cycle()
                 self._backoff = 0.0
-            except CredentialsRefused as exc:
-                log.error("the server refused the worker token: %s", exc)
-                self._sleep_backoff()
+            except WorkerMisconfigured as exc:
+                log.error("stopping: %s", exc.message)
+                raise
             except ServerUnavailable as exc:
-                log.warning("server unavailable: %s", exc)
+                log.warning("server unavailable: %s", exc.message)
+                self._sleep_backoff()
+            except (RequestRefused, RefusedResources) as exc:
+                log.warning("%s; trying again later", exc.message)
                 self._sleep_backoff()
         log.info("worker %s stopped", self.cfg.worker.name)
 
@@ -216,6 +235,7 @@ class Worker:
             None,
             "CLAIMED",
             partition=leased.get("partition"),
+            result_prefix=leased.get("result_prefix"),
         )
         self.tracked[job_id] = job
         self.state.save(job)
@@ -231,6 +251,9 @@ class Worker:
                 else FailureReason.BUILD_FAILED
             )
             self._fail(job, reason, f"preparing the inputs failed: {exc}")
+            return
+        except RefusedResources as exc:
+            self._fail(job, FailureReason.RESOURCES_EXCEEDED, exc.message)
             return
         except MolyteError as exc:
             self._fail(job, FailureReason.INVALID_INPUT, exc.message)
@@ -281,21 +304,22 @@ class Worker:
         return path
 
     def _batch_job(self, job: TrackedJob, plan: RunPlan) -> BatchJob:
-        """The batch job for a plan: resources clamped to this worker's limits; the partition
-        the job asked for, else the configured one."""
+        """The batch job for a plan: the plan's resources, which must be within this worker's
+        limits for the partition (else RefusedResources, before anything is submitted); the
+        partition the job asked for, else the configured one."""
         s = self.cfg.scheduler
         res = plan.resources
-        clamped = replace(
-            res,
-            tasks=min(res.tasks, s.max_tasks),
-            walltime_minutes=min(res.walltime_minutes, s.max_walltime_minutes),
-            memory_mb=min(res.memory_mb, s.max_memory_mb),
+        problem = s.limits_for(job.partition).problem(res) or mpi_ranks_problem(
+            plan.commands, res.tasks
         )
+        if problem is not None:
+            partition = job.partition or s.partition or "the default partition"
+            raise RefusedResources(f"the job asks for more than {partition} allows: {problem}")
         return BatchJob(
             job_id=job.job_id,
             workdir=job.workdir,
             commands=plan.commands,
-            resources=clamped,
+            resources=res,
             env=plan.env,
             partition=job.partition or s.partition,
             account=s.account,
@@ -340,6 +364,13 @@ class Worker:
                 self.scheduler_down = True
                 log.warning(
                     "job %s: the scheduler failed, trying again next cycle: %s",
+                    job.job_id,
+                    exc.message,
+                    extra={"job_id": job.job_id, "action": "follow"},
+                )
+            except RequestRefused as exc:
+                log.warning(
+                    "job %s: the server refused a report, trying again next cycle: %s",
                     job.job_id,
                     exc.message,
                     extra={"job_id": job.job_id, "action": "follow"},

@@ -21,7 +21,13 @@ from molyte.engines.qc.progress import SERIES_COLUMNS as QC_COLUMNS
 from molyte.engines.qc.progress import QcWatch, overall_progress, step_logs
 from molyte.engines.qc.workdir import load_run_input
 from molyte.errors import MolyteError
-from molyte.worker.client import CredentialsRefused, LeaseLost, ServerUnavailable, WorkerClient
+from molyte.worker.client import (
+    LeaseLost,
+    RequestRefused,
+    ServerUnavailable,
+    WorkerClient,
+    WorkerMisconfigured,
+)
 from molyte.worker.state import TrackedJob
 
 if TYPE_CHECKING:
@@ -271,9 +277,9 @@ class ProgressReporter:
                 eta_seconds=eta_seconds(state.samples, fraction),
                 live={"columns": list(columns), "rows": rows},
             )
-        except (LeaseLost, ServerUnavailable, CredentialsRefused):
+        except (LeaseLost, ServerUnavailable, WorkerMisconfigured):
             raise  # the loop's business, as for every other call
-        except MolyteError as exc:
+        except RequestRefused as exc:
             # A server from before live progress refuses the new fields (422): the jobs run
             # on; only their progress is not shown.
             log.warning("progress reports turned off: the server refused one: %s", exc.message)

@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     stage TEXT NOT NULL,
     failure_reason TEXT,
     partition TEXT,
+    result_prefix TEXT,
     PRIMARY KEY (server, worker, job_id)
 )
 """
@@ -42,6 +43,7 @@ class TrackedJob:
     stage: str
     failure_reason: str | None = None
     partition: str | None = None  # the partition the job asked for (resubmissions use it too)
+    result_prefix: str | None = None  # the lease's object key prefix (direct uploads use it)
 
 
 class LocalState:
@@ -55,6 +57,8 @@ class LocalState:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
         if "partition" not in columns:  # a state file from before routing
             self._db.execute("ALTER TABLE jobs ADD COLUMN partition TEXT")
+        if "result_prefix" not in columns:  # a state file from before lease key prefixes
+            self._db.execute("ALTER TABLE jobs ADD COLUMN result_prefix TEXT")
         self._lock = threading.Lock()
         self.server, self.worker = server, worker
 
@@ -62,20 +66,21 @@ class LocalState:
         with self._lock:
             rows = self._db.execute(
                 "SELECT job_id, job_type, engine, lease_token, workdir, scheduler_id, stage, "
-                "failure_reason, partition FROM jobs WHERE server = ? AND worker = ? "
-                "ORDER BY job_id",
+                "failure_reason, partition, result_prefix FROM jobs "
+                "WHERE server = ? AND worker = ? ORDER BY job_id",
                 (self.server, self.worker),
             ).fetchall()
         return [
-            TrackedJob(r[0], r[1], r[2], r[3], Path(r[4]), r[5], r[6], r[7], r[8]) for r in rows
+            TrackedJob(r[0], r[1], r[2], r[3], Path(r[4]), r[5], r[6], r[7], r[8], r[9])
+            for r in rows
         ]
 
     def save(self, job: TrackedJob) -> None:
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO jobs (server, worker, job_id, job_type, engine, "
-                "lease_token, workdir, scheduler_id, stage, failure_reason, partition) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "lease_token, workdir, scheduler_id, stage, failure_reason, partition, "
+                "result_prefix) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     self.server,
                     self.worker,
@@ -88,6 +93,7 @@ class LocalState:
                     job.stage,
                     job.failure_reason,
                     job.partition,
+                    job.result_prefix,
                 ),
             )
 

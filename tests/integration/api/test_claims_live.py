@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, insert, select, update
 
+from molyte.api.auth import service as auth_service
 from molyte.api.workers import repository as workers_repo
 from molyte.db.models import Job, User
 from support import PASSWORD, LiveServer, api_session, make_settings, qc_body
@@ -49,9 +50,16 @@ def _claim_concurrently(api, claimers: int) -> tuple[list[int], list[str]]:  # t
     got: list[int] = []
     lock = threading.Lock()
     errors: list[str] = []
+    # One token per claimer: a worker token acts under one worker name only.
+    with api.ctx.sessions() as db:
+        tokens = [
+            auth_service.create_worker_token(db, f"t{n}", f"w{n}")[1] for n in range(claimers)
+        ]
+        db.commit()
 
     def claimer(n: int) -> None:
-        with httpx.Client(base_url=server.url, headers=api.worker, timeout=30) as http:
+        headers = {"Authorization": f"Bearer {tokens[n]}"}
+        with httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:
             while True:
                 r = http.post(
                     "/api/v1/workers/jobs/claim",

@@ -79,6 +79,9 @@ def test_db_user_and_worker_token_commands(tmp_path: Path) -> None:
     listing = run(["worker-token", "list"], env)
     assert "cluster-b" in listing.stdout and "active" in listing.stdout
     assert token not in listing.stdout
+    bound = run(["worker-token", "create", "cluster-c", "--worker-name", "login-c"], env)
+    assert bound.returncode == 0, bound.stderr
+    bound_token = {"Authorization": f"Bearer {bound.stdout.strip().splitlines()[-1]}"}
 
     settings = make_settings(f"sqlite:///{db}", tmp_path)
     from molyte.api.app import create_app
@@ -87,6 +90,9 @@ def test_db_user_and_worker_token_commands(tmp_path: Path) -> None:
     with LiveServer(app) as server:
         me = httpx.get(server.url + "/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200 and me.json()["role"] == "WORKER"
+        beat = server.url + "/api/v1/workers/heartbeat"
+        assert httpx.post(beat, json={"name": "other"}, headers=bound_token).status_code == 403
+        assert httpx.post(beat, json={"name": "login-c"}, headers=bound_token).status_code == 200
         login = httpx.post(
             server.url + "/api/v1/auth/login", data={"username": "carol", "password": password}
         )

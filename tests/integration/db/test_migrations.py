@@ -164,4 +164,57 @@ def test_live_progress_migration_goes_down_and_up(
     assert not {"stage", "eta_seconds"} & jobs and "job_live" not in tables and "cluster" in jobs
     upgrade(url)
     assert "job_live" in schema()[1]
+
+
+def test_ids_keys_workers_migration_keeps_the_data_and_goes_down_and_up(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    upgrade(url, "0003_scheduling")
+    engine = create_engine(url)
+    spec = '{"method": "GFN2-xTB", "engine": "auto", "molecule": {"smiles": "O"}}'
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO users (id, username, password_hash, role, active, max_priority,"
+            " claim_seq, created_at) VALUES (1, 'u', 'x', 'USER', 1, 5, 0, '2026-01-01')"
+        )
+        for job_id in (1, 2):
+            conn.exec_driver_sql(
+                "INSERT INTO jobs (id, owner_id, type, name, spec, engine, state, priority,"
+                " attempts, created_at, updated_at) VALUES"
+                f" ({job_id}, 1, 'QC', 'j', '{spec}', 'auto', 'PENDING', 0, 0,"
+                " '2026-01-01', '2026-01-01')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO job_events (job_id, time, to_state, actor) VALUES"
+                f" ({job_id}, '2026-01-01', 'PENDING', 'user:u')"
+            )
+    upgrade(url)
+    with engine.begin() as conn:
+        rows = conn.exec_driver_sql("SELECT id, engine, storage_prefix FROM jobs").all()
+        assert [(r[0], r[1]) for r in rows] == [(1, "xtb"), (2, "xtb")]
+        assert len({r[2] for r in rows}) == 2 and all(len(r[2]) == 32 for r in rows)
+        # The table was rebuilt without losing its children (foreign keys were off).
+        assert conn.exec_driver_sql("SELECT count(*) FROM job_events").scalar() == 2
+        conn.exec_driver_sql("DELETE FROM jobs WHERE id = 2")
+        conn.exec_driver_sql(
+            "INSERT INTO jobs (owner_id, type, name, spec, engine, state, priority, attempts,"
+            " created_at, updated_at, storage_prefix) VALUES (1, 'QC', 'n', '{}', 'xtb',"
+            " 'PENDING', 0, 0, '2026-01-02', '2026-01-02', 'p')"
+        )
+        ids = [r[0] for r in conn.exec_driver_sql("SELECT id FROM jobs ORDER BY id")]
+    assert ids == [1, 3]  # AUTOINCREMENT: the deleted job's id 2 is not handed out again
+    indexes = {i["name"] for i in inspect(engine).get_indexes("jobs")}
+    assert {"ix_jobs_claim", "ix_jobs_owner_pending"} <= indexes
+    with engine.connect() as conn:
+        sql = dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master").all())
+    # Later migrations that rebuild the table (0009, 0010) keep both.
+    assert "AUTOINCREMENT" in sql["jobs"]
+    assert (
+        "priority DESC" in sql["ix_jobs_claim"] and "priority DESC" in sql["ix_jobs_owner_pending"]
+    )
+    command.downgrade(alembic_config(url), "0003_scheduling")
+    with engine.begin() as conn:
+        engines = [r[0] for r in conn.exec_driver_sql("SELECT engine FROM jobs ORDER BY id")]
+    assert engines == ["auto", "xtb"]  # the spec said auto; the new job named no engine
+    assert "storage_prefix" not in {c["name"] for c in inspect(engine).get_columns("jobs")}
+    upgrade(url)
     engine.dispose()

@@ -70,7 +70,8 @@ def test_worker_lost_for_good_is_replaced_and_fenced_when_back(
             first_slurm = api.job(job["id"])["scheduler_job_id"]
             os.kill(a.pid, signal.SIGKILL)
             a.wait(timeout=10)
-            b = spawn(tmp_path, "node-b", server.url, api.worker_token, seconds=2)
+            # Its own token: a worker token acts under one worker name.
+            b = spawn(tmp_path, "node-b", server.url, api.new_worker_token("b"), seconds=2)
             procs.append(b)
             wait_until(lambda: api.job(job["id"])["state"] == "COMPLETED", 120, "node-b done")
             final = api.job(job["id"])

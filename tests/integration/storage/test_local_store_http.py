@@ -23,8 +23,10 @@ import uvicorn
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from molyte.api.storage.endpoints import registered_entries
 from molyte.api.storage.endpoints import router as storage_router
 from molyte.errors import InvalidInput, MolyteError
+from molyte.storage.keys import filename_of
 from molyte.storage.local import LocalStore
 from molyte.storage.retry import RetryPolicy
 from molyte.storage.signing import UrlSigner
@@ -55,25 +57,34 @@ def build_app(store: LocalStore) -> FastAPI:
     @api.post("/workers/jobs/{job_id}/uploads")
     def uploads(job_id: int, body: dict[str, Any]) -> dict[str, Any]:
         return upload_instructions(
-            store, job_id, body["name"], body["size"], body["sha256"],
+            store, f"results/{job_id}/", body["name"], body["size"], body["sha256"],
             body.get("part_size"), body.get("part_sha256"), multipart_threshold=5 * MIB,
         )  # fmt: skip
 
     @api.post("/workers/jobs/{job_id}/uploads/complete")
     def complete(job_id: int, body: dict[str, Any]) -> dict[str, Any]:
-        return complete_upload(store, job_id, body["name"], body["upload_id"], body["parts"])
+        return complete_upload(
+            store, f"results/{job_id}/", body["name"], body["upload_id"], body["parts"]
+        )
 
     @api.post("/workers/jobs/{job_id}/results")
     def results(job_id: int, body: dict[str, Any]) -> dict[str, Any]:
-        files = verify_results(store, job_id, body["files"])
+        files = verify_results(store, f"results/{job_id}/", body["files"])
         app.state.registered = files
         return {"files": files}
 
     @api.get("/jobs/{job_id}/results")
     def links(job_id: int) -> dict[str, Any]:
-        return result_links(store, store.signer, job_id, app.state.registered, 60)
+        return result_links(
+            store, store.signer, f"results/{job_id}/", app.state.registered, 60,
+            zip_name=f"job-{job_id}-results.zip",
+        )  # fmt: skip
 
     app.include_router(api)
+    # No database here: the zip holds what is under the prefix.
+    app.dependency_overrides[registered_entries] = lambda prefix: [
+        (key, filename_of(key)) for key in store.list_prefix(prefix)
+    ]
     return app
 
 
@@ -161,7 +172,7 @@ def test_mismatched_bytes_are_refused_and_nothing_is_kept(
     base_url, store = server
     declared = write_file(tmp_path / "a.bin", 1000, seed=5)
     size, sha256 = sha256_file(declared)
-    body = upload_instructions(store, 23, "a.bin", size, sha256)
+    body = upload_instructions(store, "results/23/", "a.bin", size, sha256)
     with httpx.Client() as http:
         wrong = http.put(base_url + body["url"], content=b"x" * 1000)
         longer = http.put(base_url + body["url"], content=declared.read_bytes() + b"!")
@@ -275,7 +286,7 @@ def test_transfer_retries_while_the_server_is_down(tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "store", UrlSigner(SECRET))
     path = write_file(tmp_path / "energies.csv", 200_000, seed=6)
     size, sha256 = sha256_file(path)
-    body = upload_instructions(store, 26, "energies.csv", size, sha256)
+    body = upload_instructions(store, "results/26/", "energies.csv", size, sha256)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

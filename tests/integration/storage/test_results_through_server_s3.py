@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import threading
 import time
 import zipfile
@@ -47,7 +48,9 @@ def test_worker_results_on_s3_are_downloadable_and_deleted(
             worker.stop()
             thread.join(timeout=30)
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
-        assert keys == [f"results/{job['id']}/result.txt"]
+        # One object, under the job's random prefix and the lease's own segment.
+        [key] = keys
+        assert re.fullmatch(rf"results/{job['id']}/[0-9a-f]{{32}}/[0-9a-f]{{24}}/result\.txt", key)
         res = api.client.get(f"/api/v1/jobs/{job['id']}/results", headers=api.alice).json()
         [f] = res["files"]
         assert f["url"].startswith(moto.endpoint)  # a presigned S3 URL, not the API
@@ -105,7 +108,9 @@ def test_store_down_during_upload_result_arrives_once_back(
             worker.stop()
             thread.join(timeout=60)
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
-        assert keys == [f"results/{job['id']}/result.txt"]
+        # One object, under the job's random prefix and the lease's own segment.
+        [key] = keys
+        assert re.fullmatch(rf"results/{job['id']}/[0-9a-f]{{32}}/[0-9a-f]{{24}}/result\.txt", key)
         [f] = api.client.get(f"/api/v1/jobs/{job['id']}/results", headers=api.alice).json()["files"]
         assert httpx.get(f["url"]).content == b"molyte\n"
         assert [e["to"] for e in api.job(job["id"])["events"]].count("COMPLETED") == 1

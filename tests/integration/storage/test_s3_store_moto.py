@@ -70,7 +70,7 @@ def instructions(store: S3Store, job_id: int, path: Path, name: str = "") -> dic
     d = digest_file(path, 5 * MIB)
     return upload_instructions(
         store,
-        job_id,
+        f"results/{job_id}/",
         name or path.name,
         d.size,
         d.sha256,
@@ -87,7 +87,7 @@ def upload(
     body = instructions(store, job_id, path)
     parts = put_with_instructions(http, body, path, BASE_URL, **retry)
     if body["multipart"]:
-        complete_upload(store, job_id, path.name, body["upload_id"], parts)
+        complete_upload(store, f"results/{job_id}/", path.name, body["upload_id"], parts)
     return {"name": path.name, "size": size, "sha256": sha256}
 
 
@@ -104,9 +104,12 @@ def test_single_upload_register_and_presigned_download(store: S3Store, tmp_path:
     path = write_file(tmp_path / "log.lammps", 300_000)
     with httpx.Client() as http:
         entry = upload(store, 11, path, http)
-        checked = verify_results(store, 11, [entry])
+        checked = verify_results(store, "results/11/", [entry])
         assert checked == [{**entry, "key": "results/11/log.lammps"}]
-        links = result_links(store, UrlSigner("k"), 11, [entry], expires_seconds=60)
+        links = result_links(
+            store, UrlSigner("k"), "results/11/", [{**entry, "key": checked[0]["key"]}],
+            expires_seconds=60,
+        )  # fmt: skip
         response = http.get(links["files"][0]["url"])
     assert response.status_code == 200
     assert response.content == path.read_bytes()
@@ -127,9 +130,9 @@ def test_multipart_upload_over_the_threshold(store: S3Store, tmp_path: Path) -> 
     with httpx.Client() as http:
         parts = put_with_instructions(http, body, path, BASE_URL)
     assert [p["part_number"] for p in parts] == [1, 2, 3]
-    complete_upload(store, 12, "traj.dcd", body["upload_id"], parts)
+    complete_upload(store, "results/12/", "traj.dcd", body["upload_id"], parts)
     reads = count_reads(store)
-    verify_results(store, 12, [{"name": "traj.dcd", "size": size, "sha256": sha256}])
+    verify_results(store, "results/12/", [{"name": "traj.dcd", "size": size, "sha256": sha256}])
     assert reads == []  # checked by the checksum moto computed, not by reading it back
     assert store.head("results/12/traj.dcd") == ObjectInfo(size=size)  # composite: no sha256
     dest = tmp_path / "back.dcd"
@@ -151,10 +154,10 @@ def test_a_damaged_part_is_refused_at_registration(store: S3Store, tmp_path: Pat
         response = http.put(second["url"], content=b"\0" * 5 * MIB, headers=second["headers"])
         assert response.status_code == 200
     parts[1]["etag"] = response.headers["ETag"].strip('"')
-    complete_upload(store, 19, "traj.dcd", body["upload_id"], parts)
+    complete_upload(store, "results/19/", "traj.dcd", body["upload_id"], parts)
     reads = count_reads(store)
     with pytest.raises(InvalidInput, match="does not match its declared size and sha256"):
-        verify_results(store, 19, [{"name": "traj.dcd", "size": size, "sha256": sha256}])
+        verify_results(store, "results/19/", [{"name": "traj.dcd", "size": size, "sha256": sha256}])
     assert reads == [] and store.head("results/19/traj.dcd") is None
 
 
@@ -174,15 +177,19 @@ def test_checksum_mismatch_is_refused_and_nothing_is_kept(store: S3Store, tmp_pa
     declared = write_file(tmp_path / "declared.bin", 1000, seed=2)
     _, declared_sha = sha256_file(declared)
     sent = write_file(tmp_path / "rdf.csv", 1000, seed=3)  # same size, other bytes
-    body = upload_instructions(store, 13, "rdf.csv", 1000, declared_sha)
+    body = upload_instructions(store, "results/13/", "rdf.csv", 1000, declared_sha)
     assert "x-amz-checksum-sha256" in body["url"].split("X-Amz-SignedHeaders=")[1].split("&")[0]
     with httpx.Client() as http:
         put_with_instructions(http, body, sent, BASE_URL)  # moto does not check the header
     with pytest.raises(InvalidInput, match="does not match its declared size and sha256"):
-        verify_results(store, 13, [{"name": "rdf.csv", "size": 1000, "sha256": declared_sha}])
+        verify_results(
+            store, "results/13/", [{"name": "rdf.csv", "size": 1000, "sha256": declared_sha}]
+        )
     assert store.head("results/13/rdf.csv") is None
     with pytest.raises(InvalidInput, match="was not uploaded"):
-        verify_results(store, 13, [{"name": "rdf.csv", "size": 1000, "sha256": declared_sha}])
+        verify_results(
+            store, "results/13/", [{"name": "rdf.csv", "size": 1000, "sha256": declared_sha}]
+        )
 
 
 def test_wrong_etag_aborts_the_multipart_upload(store: S3Store, tmp_path: Path) -> None:
@@ -192,7 +199,7 @@ def test_wrong_etag_aborts_the_multipart_upload(store: S3Store, tmp_path: Path) 
         parts = put_with_instructions(http, body, path, BASE_URL)
     parts[0]["etag"] = "0" * 32
     with pytest.raises(InvalidInput, match="refused the parts"):
-        complete_upload(store, 14, "big.bin", body["upload_id"], parts)
+        complete_upload(store, "results/14/", "big.bin", body["upload_id"], parts)
     assert store.client.list_multipart_uploads(Bucket=store.bucket).get("Uploads", []) == []
     assert store.head("results/14/big.bin") is None
 
@@ -200,16 +207,16 @@ def test_wrong_etag_aborts_the_multipart_upload(store: S3Store, tmp_path: Path) 
 def test_path_traversal_names_are_refused(store: S3Store) -> None:
     for name in ["../../etc/passwd", "a/b", ".ssh", "x\x00y"]:
         with pytest.raises(InvalidInput):
-            upload_instructions(store, 15, name, 1, "a" * 64)
+            upload_instructions(store, "results/15/", name, 1, "a" * 64)
     assert store.list_prefix("results/") == []
 
 
 def test_delete_prefix_and_direct_upload(store: S3Store, tmp_path: Path) -> None:
     a = write_file(tmp_path / "a.txt", 10)
-    entry = upload_direct(store, 16, a)
+    entry = upload_direct(store, "results/16/", a)
     assert entry == {"name": "a.txt", **dict(zip(("size", "sha256"), sha256_file(a), strict=True))}
-    verify_results(store, 16, [entry])
-    upload_direct(store, 160, a)
+    verify_results(store, "results/16/", [entry])
+    upload_direct(store, "results/160/", a)
     store.create_multipart("results/16/pending.bin", "a" * 64, ["b" * 64])
     assert store.delete_prefix("results/16/") == 1
     assert store.list_prefix("results/") == ["results/160/a.txt"]
@@ -220,7 +227,7 @@ def test_delete_prefix_and_direct_upload(store: S3Store, tmp_path: Path) -> None
 def test_upload_survives_a_store_restart(moto: Moto, store: S3Store, tmp_path: Path) -> None:
     path = write_file(tmp_path / "summary.json", 2 * MIB, seed=5)
     size, sha256 = sha256_file(path)
-    body = upload_instructions(store, 17, "summary.json", size, sha256)
+    body = upload_instructions(store, "results/17/", "summary.json", size, sha256)
     moto.stop()
     restarting = threading.Lock()
     attempts: list[float] = []
@@ -252,7 +259,9 @@ def test_upload_survives_a_store_restart(moto: Moto, store: S3Store, tmp_path: P
     assert not worker.is_alive() and errors == []
     assert len(attempts) >= 2  # it really met the outage and retried
     assert store.list_prefix("results/17/") == ["results/17/summary.json"]
-    assert verify_results(store, 17, [{"name": "summary.json", "size": size, "sha256": sha256}])
+    assert verify_results(
+        store, "results/17/", [{"name": "summary.json", "size": size, "sha256": sha256}]
+    )
 
 
 def test_multipart_survives_a_hung_store(moto: Moto, store: S3Store, tmp_path: Path) -> None:
@@ -276,6 +285,6 @@ def test_multipart_survives_a_hung_store(moto: Moto, store: S3Store, tmp_path: P
         parts = put_with_instructions(http, body, path, BASE_URL, RetryPolicy(10, 0.2, 1.0))
     assert paused and time.monotonic() - paused[0] >= 3.0
     assert len(part_two_sends) >= 2  # the hung attempt timed out and was sent again
-    complete_upload(store, 18, "traj.xtc", body["upload_id"], parts)
-    verify_results(store, 18, [{"name": "traj.xtc", "size": size, "sha256": sha256}])
+    complete_upload(store, "results/18/", "traj.xtc", body["upload_id"], parts)
+    verify_results(store, "results/18/", [{"name": "traj.xtc", "size": size, "sha256": sha256}])
     assert store.list_prefix("results/18/") == ["results/18/traj.xtc"]

@@ -89,7 +89,8 @@ def test_stale_lease_cancels_batch_job_and_uploads_nothing(
     [tracked] = worker.tracked.values()
     # An admin requeues it and another worker takes it over: our token is now stale.
     api.client.post(f"/api/v1/admin/jobs/{job['id']}/requeue", headers=api.admin)
-    [other] = api.claim(worker_name="other")
+    other_token = {"Authorization": f"Bearer {api.new_worker_token('other')}"}
+    [other] = api.claim(worker_name="other", headers=other_token)
     run_until(worker, lambda: not worker.tracked, timeout=30)
     assert worker.stats.dropped == 1
     state = worker.scheduler.status([tracked.scheduler_id or ""])[tracked.scheduler_id or ""]
@@ -198,7 +199,7 @@ def test_jobs_go_only_to_workers_of_their_cluster_and_partition(
         plain.cycle(claim_wait=0)
     assert plain.stats.claimed == 0
     assert [api.job(j["id"])["state"] for j in (on_b, on_gpu)] == ["PENDING", "PENDING"]
-    cfg = worker_config(server.url, api.worker_token, tmp_path / "b", name="hpc-b-login")
+    cfg = worker_config(server.url, api.new_worker_token("b"), tmp_path / "b", name="hpc-b-login")
     cfg.worker.cluster = "hpc-b"
     cfg.scheduler.partitions = ["gpu"]
     routed = test_worker(cfg)

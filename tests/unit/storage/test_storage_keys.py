@@ -3,6 +3,7 @@ import pytest
 from molyte.errors import InvalidInput
 from molyte.storage.keys import (
     content_disposition,
+    lease_prefix,
     result_key,
     result_prefix,
     validate_key,
@@ -17,7 +18,7 @@ from molyte.storage.keys import (
 )
 def test_good_names_are_kept(name: str) -> None:
     assert validate_result_name(name) == name
-    assert result_key(7, name) == f"results/7/{name}"
+    assert result_key("results/7/ab/cd/", name) == f"results/7/ab/cd/{name}"
 
 
 @pytest.mark.parametrize(
@@ -55,7 +56,18 @@ def test_name_limit_counts_utf8_bytes_not_characters() -> None:
 @pytest.mark.parametrize("job_id", [0, -3, True, "5"])
 def test_job_id_must_be_a_positive_int(job_id: object) -> None:
     with pytest.raises(InvalidInput):
-        result_prefix(job_id)  # type: ignore[arg-type]
+        result_prefix(job_id, "ab")  # type: ignore[arg-type]
+
+
+def test_upload_keys_are_per_job_prefix_and_per_lease() -> None:
+    first = lease_prefix(7, "ab12", "lease-one")
+    assert first.startswith("results/7/ab12/") and first.endswith("/")
+    assert "lease-one" not in first  # the lease token stays secret
+    assert lease_prefix(7, "ab12", "lease-two") != first
+    assert lease_prefix(7, "cd34", "lease-one") != first
+    for bad in ("", "AB", "../x", "a" * 33):
+        with pytest.raises(InvalidInput):
+            result_prefix(7, bad)
 
 
 @pytest.mark.parametrize(

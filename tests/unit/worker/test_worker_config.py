@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from molyte.errors import ConfigError
-from molyte.worker.config import load_config, parse_config
+from molyte.worker.config import load_config, parse_config, server_root
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -133,3 +133,20 @@ def test_secrets_from_environment_and_tls_warning(
     assert cfg.verify is False
     assert "NOT checked" in caplog.text
     assert "env-token" not in caplog.text and "env-key" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://host.example",
+        "https://host.example/",
+        "https://host.example/api/v1",
+        "https://host.example/api/v1/",
+    ],
+)
+def test_base_url_with_or_without_the_api_prefix_means_the_server(base_url: str) -> None:
+    cfg = parse_config(
+        {"api": {"base_url": base_url, "worker_token": "t"}, "worker": {"name": "w"}}
+    )
+    assert cfg.api.base_url == "https://host.example"
+    assert server_root("https://host.example/molyte/api/v1") == "https://host.example/molyte"

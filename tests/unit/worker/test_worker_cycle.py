@@ -70,6 +70,8 @@ def test_two_hundred_tracked_jobs_one_squeue_per_cycle(tmp_path: Path) -> None:
     assert not [c for c in client.calls if c[0] == "status"]  # nothing changed, nothing said
 
 
+# A valid spec: the worker picks its engine from the spec's route (molyte.domain.engines).
+PYSCF_SPEC = {"molecule": {"smiles": "O"}, "method": "HF", "basis": "6-31G*", "engine": "pyscf"}
 NO_CONTROLLER_SQUEUE = CommandResult(1, "", (DATA / "squeue_no_controller.stderr").read_text())
 NO_CONTROLLER_SBATCH = CommandResult(1, "", (DATA / "sbatch_no_controller.stderr").read_text())
 
@@ -79,7 +81,7 @@ class OneJobClient(FakeClient):
 
     def __init__(self) -> None:
         super().__init__()
-        self.jobs = [{"id": 7, "type": "QC", "lease_token": "tok7", "spec": {"engine": "pyscf"}}]
+        self.jobs = [{"id": 7, "type": "QC", "lease_token": "tok7", "spec": PYSCF_SPEC}]
 
     def claim(self, **kwargs: Any) -> list[dict[str, Any]]:
         self.calls.append(("claim", kwargs["limit"]))
@@ -99,7 +101,7 @@ class RoutingClient(FakeClient):
                 "type": "QC",
                 "name": "on gpu",
                 "priority": 0,
-                "spec": {"engine": "pyscf"},
+                "spec": PYSCF_SPEC,
                 "engine": "pyscf",
                 "partition": "gpu",
                 "cluster": "hpc-b",

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from molyte.errors import MolyteError
-from molyte.worker.client import LeaseLost
+from molyte.worker.client import LeaseLost, RequestRefused
 from molyte.worker.progress import ProgressReporter, eta_seconds
 from molyte.worker.state import TrackedJob
 
@@ -160,7 +159,7 @@ def test_a_server_without_live_progress_turns_the_reports_off(tmp_path: Path) ->
     class OldServer(Recorder):
         def status(self, job_id: int, token: str, state: str, **fields: Any) -> dict[str, Any]:
             super().status(job_id, token, state, **fields)
-            raise MolyteError("PUT /workers/jobs/1/status: HTTP 422: live: extra fields")
+            raise RequestRefused("PUT /workers/jobs/1/status answered HTTP 422 'live: extra'")
 
     job, client = md_job(tmp_path), OldServer()
     reporter = ProgressReporter(client, interval=0)  # type: ignore[arg-type]

@@ -76,7 +76,7 @@ def list_tokens(admin: CurrentAdmin, db: DB) -> list[WorkerTokenOut]:
 @router.post("/worker-tokens", status_code=status.HTTP_201_CREATED)
 def create_token(body: TokenCreate, admin: CurrentAdmin, db: DB) -> WorkerTokenCreated:
     """Create a worker token; the secret is shown in this answer only."""
-    row, secret = auth_service.create_worker_token(db, body.name)
+    row, secret = auth_service.create_worker_token(db, body.name, body.worker_name)
     base = WorkerTokenOut.model_validate(row, from_attributes=True)
     return WorkerTokenCreated(**base.model_dump(), token=secret)
 

@@ -20,6 +20,8 @@ class Principal:
     role: Role
     user_id: int | None = None
     token_name: str | None = None
+    # A worker token's bound worker name (None: bound by its first heartbeat or claim).
+    worker_name: str | None = None
 
     @property
     def is_admin(self) -> bool:

@@ -35,8 +35,13 @@ def token_by_hash(db: Session, token_hash: str) -> WorkerToken | None:
     return db.scalar(select(WorkerToken).where(WorkerToken.token_hash == token_hash))
 
 
-def token_by_name(db: Session, name: str) -> WorkerToken | None:
-    return db.scalar(select(WorkerToken).where(WorkerToken.name == name))
+def token_by_name(db: Session, name: str, *, for_update: bool = False) -> WorkerToken | None:
+    stmt = select(WorkerToken).where(WorkerToken.name == name)
+    return db.scalar(stmt.with_for_update() if for_update else stmt)
+
+
+def token_by_worker_name(db: Session, worker_name: str) -> WorkerToken | None:
+    return db.scalar(select(WorkerToken).where(WorkerToken.worker_name == worker_name))
 
 
 def list_tokens(db: Session) -> list[WorkerToken]:

@@ -66,10 +66,13 @@ class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=64)
+    # The worker name the token is bound to; unset: the name of its first heartbeat or claim.
+    worker_name: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class WorkerTokenOut(BaseModel):
     name: str
+    worker_name: str | None = None
     created_at: datetime
     last_used_at: datetime | None
     revoked: bool

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from molyte.api.auth import repository as repo
@@ -26,7 +27,7 @@ from molyte.api.auth.security import (
 )
 from molyte.api.lru import LRU
 from molyte.db.models import User, WorkerToken
-from molyte.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from molyte.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 
 if TYPE_CHECKING:
     from molyte.api.context import AppContext
@@ -97,7 +98,9 @@ def authenticate(db: Session, ctx: AppContext, token: str) -> Principal:
             raise NotAuthenticated()
         if credential_cache.should_touch(row.id):
             repo.touch_token(db, row.id, datetime.now(UTC))
-        principal = Principal(name=row.name, role=Role.WORKER, token_name=row.name)
+        principal = Principal(
+            name=row.name, role=Role.WORKER, token_name=row.name, worker_name=row.worker_name
+        )
         credential_cache.put(token_hash, principal)
         return principal
     cached = credential_cache.get(token)
@@ -216,16 +219,50 @@ def list_users(db: Session) -> list[User]:
     return repo.list_users(db)
 
 
-def create_worker_token(db: Session, name: str) -> tuple[WorkerToken, str]:
-    """A new worker token; the secret is returned once and stored only as a hash."""
+def create_worker_token(
+    db: Session, name: str, worker_name: str | None = None
+) -> tuple[WorkerToken, str]:
+    """A new worker token; the secret is returned once and stored only as a hash. With
+    `worker_name` the token may heartbeat and claim only under that name; without, under the
+    name it first uses."""
     if not TOKEN_NAME_RE.match(name):
         raise InvalidInput("Token name must be 1-64 letters, digits, '_', '.' or '-'")
+    if worker_name is not None and not TOKEN_NAME_RE.match(worker_name):
+        raise InvalidInput("Worker name must be 1-64 letters, digits, '_', '.' or '-'")
     if repo.token_by_name(db, name) is not None:
         raise Conflict(f"Worker token {name!r} already exists")
+    if worker_name is not None and repo.token_by_worker_name(db, worker_name) is not None:
+        raise Conflict(f"Worker name {worker_name!r} is already bound to another token")
     secret = new_worker_token()
-    row = WorkerToken(name=name, token_hash=hash_worker_token(secret))
+    row = WorkerToken(name=name, token_hash=hash_worker_token(secret), worker_name=worker_name)
     repo.add(db, row)
     return row, secret
+
+
+def bind_worker_name(db: Session, principal: Principal, worker_name: str) -> None:
+    """Refuse (403) a worker token acting under a name other than its bound one; bind an
+    unbound token to `worker_name` on its first use. People's accounts (ADMIN, WORKER users)
+    are not bound: an admin may act as any worker, e.g. to take a job over."""
+    if principal.token_name is None or principal.worker_name == worker_name:
+        return
+    row = repo.token_by_name(db, principal.token_name, for_update=True)
+    if row is None:
+        raise NotAuthenticated()
+    if row.worker_name == worker_name:
+        return  # bound since this principal was cached
+    if row.worker_name is None and repo.token_by_worker_name(db, worker_name) is None:
+        try:
+            with db.begin_nested():  # a concurrent first use may bind the name first
+                row.worker_name = worker_name
+        except IntegrityError:
+            db.refresh(row)
+        else:
+            credential_cache.clear()  # cached principals of this token still say "unbound"
+            return
+    why = f"it is bound to {row.worker_name!r}" if row.worker_name else "another token is"
+    raise Forbidden(
+        f"Worker token {principal.token_name!r} may not act as worker {worker_name!r}: {why}"
+    )
 
 
 def revoke_worker_token(db: Session, name: str) -> WorkerToken:

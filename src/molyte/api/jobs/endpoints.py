@@ -145,7 +145,7 @@ def live(job_id: JobId, user: CurrentUser, db: DB) -> LiveOut:
 @router.get("/{job_id}/results")
 def results(job_id: JobId, user: CurrentUser, db: DB, ctx: Ctx) -> ResultsOut:
     job, files = service.results(db, user, job_id)
-    linked = links(ctx, job.id, files)
+    linked = links(ctx, job, files)
     return ResultsOut(
         files=[FileOut(**f) for f in linked["files"]],
         summary=job.summary,

@@ -23,6 +23,7 @@ from molyte.api.projects.access import Need, authorize, readable_projects
 from molyte.config import ServerSettings
 from molyte.db.models import Job, JobEvent, JobLive, ResultFile, User
 from molyte.domain.common import NAME_MAX
+from molyte.domain.engines import engine_route
 from molyte.domain.md_spec import MDSpec
 from molyte.domain.qc_spec import QCSpec
 from molyte.domain.search_keys import spec_keys
@@ -30,6 +31,7 @@ from molyte.domain.spec_paths import PathNotFound, set_path
 from molyte.domain.specs import parse_spec
 from molyte.domain.states import JobState, JobType
 from molyte.errors import Conflict, Forbidden, NotFound, SpecInvalid, TooManyRequests
+from molyte.storage.keys import job_prefix
 
 PENDING_RETRY_SECONDS = 60  # a suggestion: waiting jobs start at the cluster's pace
 log = logging.getLogger(__name__)
@@ -45,13 +47,6 @@ def validate_spec(body: JobCreate) -> BaseModel:
             for err in exc.errors(include_url=False, include_context=False, include_input=False)
         ]
         raise SpecInvalid(errors) from exc
-
-
-def requested_engine(job_type: JobType, spec: BaseModel) -> str:
-    """The engine a worker must have to take the job."""
-    if isinstance(spec, QCSpec):
-        return spec.engine.value
-    return "lammps"
 
 
 def check_quotas(
@@ -124,7 +119,7 @@ def submit(
         type=body.type.value,
         name=body.name,
         spec=stored_spec,
-        engine=requested_engine(body.type, spec),
+        engine=engine_route(spec),  # the claim hands it only to a worker with one
         project_id=body.project_id,
         study_id=study_id,
         study_values=study_values,
@@ -241,7 +236,7 @@ def delete(db: Session, ctx: AppContext, user: Principal, job_id: int) -> None:
     job = visible_job(db, user, job_id, for_update=True, need=Need.MANAGE)
     if not JobState(job.state).terminal:
         raise Conflict("Only finished jobs can be deleted; cancel it first")
-    ctx.store.delete_prefix(f"results/{job.id}/")
+    ctx.store.delete_prefix(job_prefix(job.id))
     repo.delete_job(db, job)
 
 

@@ -18,14 +18,14 @@ def request_upload(
     job_id: JobId, body: UploadRequest, worker: CurrentWorker, db: DB, ctx: Ctx
 ) -> dict[str, Any]:
     """A presigned PUT (or multipart part URLs) for one result file of a job we lease."""
-    return dict(service.upload_instructions(db, ctx, job_id, body))
+    return dict(service.upload_instructions(db, ctx, worker, job_id, body))
 
 
 @router.post("/{job_id}/uploads/complete")
 def complete_upload(
     job_id: JobId, body: CompleteRequest, worker: CurrentWorker, db: DB, ctx: Ctx
 ) -> dict[str, Any]:
-    return dict(service.complete_upload(db, ctx, job_id, body))
+    return dict(service.complete_upload(db, ctx, worker, job_id, body))
 
 
 @router.post("/{job_id}/results")
@@ -33,6 +33,6 @@ def register_results(
     job_id: JobId, body: RegisterRequest, worker: CurrentWorker, db: DB, ctx: Ctx
 ) -> dict[str, Any]:
     """Register uploaded files after checking their size and checksum in the store."""
-    total = service.register(db, ctx, job_id, body)
+    total = service.register(db, ctx, worker, job_id, body)
     ctx.metrics.upload_bytes.inc(total)
     return {"registered": len(body.files), "bytes": total}

@@ -3,12 +3,14 @@ its bytes."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from molyte import __version__
+from molyte.api.auth.principal import Principal
 from molyte.api.context import AppContext
 from molyte.api.jobs import repository as jobs_repo
 from molyte.api.results.schemas import CompleteRequest, RegisterRequest, UploadRequest
@@ -18,17 +20,43 @@ from molyte.db.models import Job, ResultFile
 from molyte.domain import provenance
 from molyte.domain.search_keys import result_keys
 from molyte.domain.states import JobState
-from molyte.errors import Conflict
+from molyte.errors import Conflict, NotFound
 from molyte.storage import uploads
+from molyte.storage.keys import lease_prefix
 
 SUMMARY_MAX_BYTES = 1_000_000
+_RESULT_PREFIX = re.compile(r"results/([1-9][0-9]{0,9})/([0-9a-f]{1,32})/")
+MAX_ID = 2_147_483_647
 
 
-def upload_instructions(db: Session, ctx: AppContext, job_id: int, body: UploadRequest) -> Any:
-    held_job(db, job_id, body.lease_token)
+def zip_entries(db: Session, prefix: str) -> list[tuple[str, str]]:
+    """`(key, name)` of the registered files of the job whose result prefix is `prefix`;
+    404 when no job has that prefix (deleted, or never existed)."""
+    match = _RESULT_PREFIX.fullmatch(prefix)
+    job = jobs_repo.get(db, int(match[1])) if match and int(match[1]) <= MAX_ID else None
+    if job is None or match is None or job.storage_prefix != match[2]:
+        raise NotFound("there are no results to zip")
+    return [(f.storage_key, f.name) for f in jobs_repo.files(db, job.id)]
+
+
+def upload_prefix(job: Job) -> str:
+    """Where the current lease holder of `job` uploads (a prefix of its own)."""
+    assert job.lease_token is not None  # held_job checked it
+    return lease_prefix(job.id, job.storage_prefix, job.lease_token)
+
+
+def upload_instructions(
+    db: Session, ctx: AppContext, principal: Principal, job_id: int, body: UploadRequest
+) -> Any:
+    job = held_job(db, job_id, body.lease_token, principal)
+    prefix = upload_prefix(job)
+    row = jobs_repo.file_by_name(db, job_id, body.name)
+    if row is not None and row.storage_key.startswith(prefix) and row.sha256 != body.sha256.lower():
+        # A registered file never changes under its checksum; the same bytes may come again.
+        raise Conflict(f"{body.name} is registered with another sha256")
     return uploads.upload_instructions(
         ctx.store,
-        job_id,
+        upload_prefix(job),
         body.name,
         body.size,
         body.sha256.lower(),
@@ -38,23 +66,33 @@ def upload_instructions(db: Session, ctx: AppContext, job_id: int, body: UploadR
     )
 
 
-def complete_upload(db: Session, ctx: AppContext, job_id: int, body: CompleteRequest) -> Any:
-    held_job(db, job_id, body.lease_token)
+def complete_upload(
+    db: Session, ctx: AppContext, principal: Principal, job_id: int, body: CompleteRequest
+) -> Any:
+    job = held_job(db, job_id, body.lease_token, principal)
     return uploads.complete_upload(
-        ctx.store, job_id, body.name, body.upload_id, [p.model_dump() for p in body.parts]
+        ctx.store,
+        upload_prefix(job),
+        body.name,
+        body.upload_id,
+        [p.model_dump() for p in body.parts],
     )
 
 
-def register(db: Session, ctx: AppContext, job_id: int, body: RegisterRequest) -> int:
+def register(
+    db: Session, ctx: AppContext, principal: Principal, job_id: int, body: RegisterRequest
+) -> int:
     """Check every object in the store, then record the files and the summary (idempotent)."""
-    job = held_job(db, job_id, body.lease_token)
+    job = held_job(db, job_id, body.lease_token, principal)
     if JobState(job.state) not in (JobState.RUNNING, JobState.POSTPROCESSING, JobState.QUEUED):
         raise Conflict(f"Results cannot be registered while the job is {job.state}")
     import json
 
     if len(json.dumps(body.summary)) > SUMMARY_MAX_BYTES:
         raise Conflict("summary is larger than 1 MB")
-    checked = uploads.verify_results(ctx.store, job_id, [f.model_dump() for f in body.files])
+    checked = uploads.verify_results(
+        ctx.store, upload_prefix(job), [f.model_dump() for f in body.files]
+    )
     total = 0
     for entry in checked:
         row = jobs_repo.file_by_name(db, job_id, entry["name"])

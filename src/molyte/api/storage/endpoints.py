@@ -19,6 +19,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 
+from molyte.api.deps import DB
+from molyte.api.results import service as results_service
 from molyte.errors import ConfigError, InvalidInput, NotFound
 from molyte.storage.base import ObjectStore
 from molyte.storage.keys import (
@@ -146,19 +148,26 @@ async def upload_part(
     return JSONResponse(body, headers={"ETag": f'"{etag}"'})
 
 
+def registered_entries(prefix: str, db: DB) -> list[tuple[str, str]]:
+    """`(key, name)` of the registered files that a zip link's prefix names (overridable)."""
+    return results_service.zip_entries(db, prefix)
+
+
 @router.get("/zip/{prefix:path}")
 def download_zip(
     prefix: str,
     store: StoreDep,
     signer: SignerDep,
+    entries: Annotated[list[tuple[str, str]], Depends(registered_entries)],
     filename: str | None = None,
     expires: str | None = None,
     signature: str | None = None,
 ) -> StreamingResponse:
-    """Stream a zip of every object under `prefix` if the URL's signature holds."""
+    """Stream a zip of the registered result files of the job that `prefix` names
+    (`results/<id>/<storage prefix>/`) if the URL's signature holds; an upload that was never
+    registered (a stale worker's) is not in it."""
     name = filename or "results.zip"
     signer.check("GET", ["zip", prefix, name], expires, signature)
-    entries = [(key, filename_of(key)) for key in store.list_prefix(prefix)]
     if not entries:
         raise NotFound("there are no results to zip")
     return StreamingResponse(

@@ -19,6 +19,7 @@ from molyte.api.workers.schemas import (
     StatusUpdate,
 )
 from molyte.domain.states import JobType
+from molyte.storage.keys import lease_prefix
 
 router = APIRouter(prefix="/workers", tags=["workers"])
 CONTENDED_RETRIES = 3  # immediate new tries of an empty claim that lost a race
@@ -37,6 +38,7 @@ def leased(job: repo.ClaimedJob) -> LeasedJob:
         attempts=job.attempts,
         lease_token=job.lease_token,
         lease_expires_at=job.lease_expires_at.isoformat(),
+        result_prefix=lease_prefix(job.id, job.storage_prefix, job.lease_token),
     )
 
 

@@ -16,13 +16,12 @@ from sqlalchemy import func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from molyte.db.models import ACTIVE_SQL, ACTIVE_STATES, Job, JobEvent, User, Worker
+from molyte.domain.engines import routes_served
 from molyte.domain.states import LEASED_STATES, JobState
 
 # SQLite has no row locks: claims in one process are serialised here, and SQLite's own
 # write lock serialises them against other processes.
 _sqlite_claim_lock = threading.Lock()
-
-QC_AUTO_ENGINES = {"gaussian", "pyscf"}
 
 
 @dataclass(frozen=True)
@@ -40,10 +39,8 @@ def _claimable(can: Capabilities) -> list[Any]:
     """WHERE clauses for jobs this worker can run."""
     where: list[Any] = [Job.state == JobState.PENDING.value, Job.type.in_(list(can.job_types))]
     if can.engines is not None:
-        engine_ok: list[Any] = [Job.engine.is_(None), Job.engine.in_(list(can.engines))]
-        if QC_AUTO_ENGINES & set(can.engines):
-            engine_ok.append(Job.engine == "auto")
-        where.append(or_(*engine_ok))
+        # `jobs.engine` holds the job's engine route (`molyte.domain.engines`).
+        where.append(or_(Job.engine.is_(None), Job.engine.in_(routes_served(can.engines))))
     where.append(or_(Job.partition.is_(None), Job.partition.in_(list(can.partitions))))
     where.append(or_(Job.cluster.is_(None), Job.cluster == can.cluster))
     return where
@@ -75,6 +72,7 @@ class ClaimedJob:
     lease_token: str
     lease_expires_at: datetime
     created_at: datetime
+    storage_prefix: str
 
 
 @dataclass(frozen=True)
@@ -130,8 +128,7 @@ class ClaimResult:
 # ACTIVE_SQL is a constant (the leased states), not input.
 DIRECT_LOCKS = 64
 _PG_CLAIMABLE = """j.state = 'PENDING' AND j.type = ANY(%(types)s)
-          AND (%(any_engine)s OR j.engine IS NULL OR j.engine = ANY(%(engines)s)
-               OR (j.engine = 'auto' AND %(auto_ok)s))
+          AND (%(any_engine)s OR j.engine IS NULL OR j.engine = ANY(%(routes)s))
           AND (j.partition IS NULL OR j.partition = ANY(%(partitions)s))
           AND (j.cluster IS NULL OR j.cluster = CAST(%(cluster)s AS text))"""
 _PG_CLAIM = f"""
@@ -224,13 +221,13 @@ WITH accounts AS (
     SELECT id FROM picked
     WHERE max_running IS NULL OR owner_id IN (SELECT id FROM fenced)
 ), claimed AS (
-    UPDATE jobs SET state = 'CLAIMED', worker_name = %(worker)s,
+    UPDATE jobs SET state = 'CLAIMED', worker_name = %(worker)s, lease_holder = %(actor)s,
         lease_token = replace(CAST(gen_random_uuid() AS text), '-', ''),
         lease_expires_at = %(expires)s, attempts = jobs.attempts + 1, updated_at = %(now)s
     WHERE jobs.id = ANY(ARRAY(SELECT id FROM granted))
     RETURNING jobs.id, jobs.type, jobs.name, jobs.priority, jobs.spec, jobs.engine,
               jobs.partition, jobs.cluster, jobs.attempts, jobs.lease_token,
-              jobs.lease_expires_at, jobs.created_at
+              jobs.lease_expires_at, jobs.created_at, jobs.storage_prefix
 ), events AS (
     INSERT INTO job_events (job_id, time, from_state, to_state, actor, message)
     SELECT id, %(now)s, 'PENDING', 'CLAIMED', %(actor)s, %(message)s FROM claimed
@@ -252,8 +249,7 @@ async def claim_postgres(pools: ClaimPools, q: ClaimQuery) -> ClaimResult:
     params = {
         "types": list(can.job_types),
         "any_engine": can.engines is None,
-        "engines": list(can.engines or []),
-        "auto_ok": bool(QC_AUTO_ENGINES & set(can.engines or [])),
+        "routes": routes_served(can.engines or []),
         "partitions": list(can.partitions),
         "cluster": can.cluster,
         "limit": q.limit,
@@ -290,6 +286,7 @@ async def claim_postgres(pools: ClaimPools, q: ClaimQuery) -> ClaimResult:
             lease_token=r[9],
             lease_expires_at=r[10].astimezone(UTC),
             created_at=r[11].astimezone(UTC),
+            storage_prefix=r[12],
         )
         for r in rows
         if r[0] is not None
@@ -393,6 +390,7 @@ def _lease_sqlite(db: Session, q: ClaimQuery, ids: Sequence[int]) -> list[Claime
             .values(
                 state=JobState.CLAIMED.value,
                 worker_name=q.worker,
+                lease_holder=q.actor,
                 lease_token=uuid.uuid4().hex,
                 lease_expires_at=q.lease_expires_at,
                 attempts=Job.attempts + 1,
@@ -411,6 +409,7 @@ def _lease_sqlite(db: Session, q: ClaimQuery, ids: Sequence[int]) -> list[Claime
                 Job.lease_token,
                 Job.lease_expires_at,
                 Job.created_at,
+                Job.storage_prefix,
             )
         ).first()
         if row is not None:
@@ -433,17 +432,25 @@ def _lease_sqlite(db: Session, q: ClaimQuery, ids: Sequence[int]) -> list[Claime
     return jobs
 
 
-def lease_states(db: Session, job_ids: Sequence[int]) -> list[tuple[int, str, str | None]]:
+def lease_states(
+    db: Session, job_ids: Sequence[int]
+) -> list[tuple[int, str, str | None, str | None]]:
+    """(id, state, lease token, lease holder) of these jobs."""
     if not job_ids:
         return []
-    rows = db.execute(select(Job.id, Job.state, Job.lease_token).where(Job.id.in_(list(job_ids))))
-    return [(i, s, t) for i, s, t in rows]
+    rows = db.execute(
+        select(Job.id, Job.state, Job.lease_token, Job.lease_holder).where(
+            Job.id.in_(list(job_ids))
+        )
+    )
+    return [(i, s, t, h) for i, s, t, h in rows]
 
 
 def extend_leases(
-    db: Session, pairs: Sequence[tuple[int, str]], worker: str, expires: datetime
+    db: Session, pairs: Sequence[tuple[int, str]], worker: str, holder: str, expires: datetime
 ) -> int:
-    """Extend the leases of jobs this worker still holds (id and token both match)."""
+    """Extend the leases of jobs this worker still holds (id and token match, and the lease
+    was taken by these credentials)."""
     if not pairs:
         return 0
     result = db.execute(
@@ -451,6 +458,7 @@ def extend_leases(
         .where(
             tuple_(Job.id, Job.lease_token).in_(list(pairs)),
             Job.state.in_([s.value for s in LEASED_STATES]),
+            or_(Job.lease_holder.is_(None), Job.lease_holder == holder),
         )
         .values(lease_expires_at=expires, worker_name=worker)
         .execution_options(synchronize_session=False)

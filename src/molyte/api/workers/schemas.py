@@ -42,6 +42,9 @@ class LeasedJob(BaseModel):
     attempts: int
     lease_token: str
     lease_expires_at: str
+    # Where this lease's result files go in the object store (a worker with its own `cos:`
+    # keys uploads there; others get upload URLs for it from the server).
+    result_prefix: str | None = None
 
 
 LIVE_MAX_ROWS = 1000

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from molyte.api.auth import service as auth_service
 from molyte.api.auth.principal import Principal
 from molyte.api.jobs import repository as jobs_repo
 from molyte.api.jobs.lifecycle import move
@@ -36,7 +37,7 @@ def claim_query(
         cluster=body.cluster,
     )
     return repo.ClaimQuery(
-        worker=body.worker_name or principal.name,
+        worker=worker_name(principal, body.worker_name),
         actor=principal.actor,
         can=can,
         limit=min(body.limit, settings.max_claim_limit),
@@ -44,6 +45,26 @@ def claim_query(
         now=now,
         lease_expires_at=now + timedelta(seconds=settings.lease_seconds),
     )
+
+
+def worker_name(principal: Principal, asked: str | None) -> str:
+    """The name a claim is made under: the one asked for, else the token's bound name."""
+    return asked or principal.worker_name or principal.name
+
+
+async def check_worker_name(
+    sessions: sessionmaker[Session], principal: Principal, name: str
+) -> None:
+    """403 unless `principal` may act as worker `name` (binds an unbound token to it); no
+    database call once the token is bound and cached."""
+    if principal.token_name is None or principal.worker_name == name:
+        return
+
+    def check() -> None:
+        with sessions.begin() as db:
+            auth_service.bind_worker_name(db, principal, name)
+
+    await run_in_threadpool(check)
 
 
 async def claim(
@@ -57,18 +78,23 @@ async def claim(
     one statement on PostgreSQL's async pool, or a serialised transaction on SQLite (in a
     worker thread)."""
     q = claim_query(settings, principal, body)
+    if body.worker_name is not None:  # unnamed: the bound name, else the token's own
+        await check_worker_name(sessions, principal, body.worker_name)
     if pools is not None:
         return await repo.claim_postgres(pools, q)
     return await run_in_threadpool(repo.claim_sqlite, sessions, q)
 
 
-def held_job(db: Session, job_id: int, lease_token: str) -> Job:
-    """The job, locked, if `lease_token` is its current lease; else 409 and nothing changes."""
+def held_job(db: Session, job_id: int, lease_token: str, principal: Principal) -> Job:
+    """The job, locked, if `lease_token` is its current lease and `principal` holds it (the
+    caller that claimed it); else 409 and nothing changes."""
     job = jobs_repo.get(db, job_id, for_update=True)
     if job is None:
         raise NotFound("Job not found")
     if job.lease_token is None or job.lease_token != lease_token:
         raise Conflict("Stale lease token: the job is no longer leased to you")
+    if job.lease_holder is not None and job.lease_holder != principal.actor:
+        raise Conflict("The job is leased to another worker's credentials, not yours")
     return job
 
 
@@ -80,7 +106,7 @@ def report_status(
         raise Conflict(f"Workers cannot move a job to {body.state}")
     if body.state is JobState.FAILED and body.failure_reason is None:
         raise InvalidInput("failure_reason is required when state is FAILED")
-    job = held_job(db, job_id, body.lease_token)
+    job = held_job(db, job_id, body.lease_token, principal)
     now = datetime.now(UTC)
     current = JobState(job.state)
     new = body.state
@@ -152,6 +178,7 @@ def heartbeat(
     db: Session, settings: ServerSettings, principal: Principal, body: Heartbeat
 ) -> list[int]:
     """Record the worker, extend the leases it still holds, and say which jobs to cancel."""
+    auth_service.bind_worker_name(db, principal, body.name)
     now = datetime.now(UTC)
     worker = repo.worker_by_name(db, body.name)
     if worker is None:
@@ -168,14 +195,16 @@ def heartbeat(
     worker.online = True
     worker.last_heartbeat = now
     pairs = [(r.job_id, r.lease_token) for r in body.running]
-    repo.extend_leases(db, pairs, body.name, now + timedelta(seconds=settings.lease_seconds))
+    expires = now + timedelta(seconds=settings.lease_seconds)
+    repo.extend_leases(db, pairs, body.name, principal.actor, expires)
     tokens = dict(pairs)
     cancel = []
     known = set()
-    for job_id, state, token in repo.lease_states(db, list(tokens)):
+    for job_id, state, token, holder in repo.lease_states(db, list(tokens)):
         known.add(job_id)
         # Cancelled by a user, finished elsewhere, or leased to someone else (fenced).
-        if token != tokens[job_id] or not JobState(state).leased:
+        mine = token == tokens[job_id] and holder in (None, principal.actor)
+        if not mine or not JobState(state).leased:
             cancel.append(job_id)
     cancel.extend(j for j in tokens if j not in known)  # deleted jobs
     return sorted(set(cancel))

@@ -11,13 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from molyte.domain.qc_spec import (
-    NOT_IN_GAUSSIAN,
-    NOT_IN_PYSCF,
-    XTB_METHOD,
-    QCEngineName,
-    QCSpec,
-)
+from molyte.domain.engines import choose_engine, engine_route, route_engines
+from molyte.domain.qc_spec import NOT_IN_PYSCF, XTB_METHOD, QCSpec
 from molyte.domain.states import JobType
 from molyte.engines.base import Engine, EngineContext, EngineResult, Resources, RunPlan
 from molyte.engines.qc.gaussian import Attempt, GaussianEngine, build_gjf
@@ -147,15 +142,12 @@ def engines_available(ctx: EngineContext) -> list[str]:
 
 
 def resolve_engine_name(spec: QCSpec, gaussian_available: bool) -> str:
-    """The engine name for `spec`: the named one, or for `auto` xtb for GFN2-xTB, Gaussian when
-    it is installed and has the basis set, else PySCF."""
-    if spec.engine is not QCEngineName.AUTO:
-        return spec.engine.value
-    if spec.method == XTB_METHOD:
-        return "xtb"
-    if gaussian_available and spec.basis not in NOT_IN_GAUSSIAN:
-        return "gaussian"
-    return "pyscf"
+    """The engine name for `spec` on a machine with PySCF and xtb, and Gaussian when
+    `gaussian_available`: the first engine of its route there (`molyte.domain.engines`), else
+    the route's first engine (whose absence the caller then reports)."""
+    route = engine_route(spec)
+    here = {"pyscf", "xtb", *(["gaussian"] if gaussian_available else [])}
+    return choose_engine(route, here) or route_engines(route)[0]
 
 
 def select_engine(spec: QCSpec, ctx: EngineContext) -> Engine:

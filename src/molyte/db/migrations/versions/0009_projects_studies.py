@@ -1,7 +1,7 @@
 """projects, studies, search keys and core-hours on jobs (issue 16)
 
 Revision ID: 0009_projects_studies
-Revises: 0003_scheduling
+Revises: 0008_ids_keys_workers
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from molyte.db.jobs_rebuild import jobs_batch
+
 revision = "0009_projects_studies"
-down_revision = "0007_user_limits"
+down_revision = "0008_ids_keys_workers"
 branch_labels = None
 depends_on = None
 
@@ -101,7 +103,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("job_id", "kind", "name", name="pk_job_species"),
     )
     op.create_index("ix_job_species_name", "job_species", ["kind", "name", "job_id"])
-    with op.batch_alter_table("jobs") as batch:
+    with jobs_batch() as batch:
         batch.add_column(sa.Column("project_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("study_id", sa.Integer(), nullable=True))
         for name, type_ in JOB_COLUMNS:
@@ -155,7 +157,7 @@ def downgrade() -> None:
         op.drop_index(name, table_name="jobs")
     for name, _columns in reversed(JOB_INDEXES):
         op.drop_index(name, table_name="jobs")
-    with op.batch_alter_table("jobs") as batch:
+    with jobs_batch() as batch:
         batch.drop_constraint("fk_jobs_study_id_studies", type_="foreignkey")
         batch.drop_constraint("fk_jobs_project_id_projects", type_="foreignkey")
         for name, _type in reversed(JOB_COLUMNS):

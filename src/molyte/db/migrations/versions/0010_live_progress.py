@@ -1,13 +1,15 @@
 """Live progress: jobs.stage and jobs.eta_seconds, and job_live (a running job's latest numbers)
 
 Revision ID: 0010_live_progress
-Revises: 0003_scheduling
+Revises: 0009_projects_studies
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from molyte.db.jobs_rebuild import jobs_batch
 
 revision = "0010_live_progress"
 down_revision = "0009_projects_studies"
@@ -16,7 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("jobs") as batch_op:
+    with jobs_batch() as batch_op:
         batch_op.add_column(sa.Column("stage", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("eta_seconds", sa.Integer(), nullable=True))
     op.create_table(
@@ -34,6 +36,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("job_live")
-    with op.batch_alter_table("jobs") as batch_op:
+    with jobs_batch() as batch_op:
         batch_op.drop_column("eta_seconds")
         batch_op.drop_column("stage")
