@@ -335,7 +335,9 @@ def _structure(
     tally = {"SSIP": 0.0, "CIP": 0.0, "AGG": 0.0}
     weight = 0
     for an in anions:
-        usable = [c for c in cations if (c.name, an.name) in contact_cutoff]
+        # SSIP/CIP/AGG counts metal ions (one atom each); molecular cations such as the
+        # imidazolium of an ionic liquid are left out of the classification
+        usable = [c for c in cations if (c.name, an.name) in contact_cutoff and c.n_atoms == 1]
         if not usable:
             continue
         c_idx = np.concatenate([c.atoms_of(set(c.elements)) for c in usable])
