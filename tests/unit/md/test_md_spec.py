@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from molyte.domain.md_spec import SALTS, SOLVENTS, MDSpec
 from molyte.domain.specs import parse_spec
 from molyte.domain.states import JobType
+from molyte.engines.md.composition import preview
 from molyte.engines.md.library import library_catalog, salt_names, solvent_names
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "md-job.json"
@@ -127,3 +128,12 @@ def test_new_salts_and_ionic_liquids_are_allowed_names() -> None:
         MDSpec.model_validate(
             {"salts": [{"name": "LiBOB", "concentration": 1}], "solvents": [{"name": "EC"}]}
         )
+
+
+@pytest.mark.parametrize("name", ["md-ionic-liquid-job.json", "md-neat-solvent-job.json"])
+def test_new_chemistry_examples_are_valid_and_neutral(name: str) -> None:
+    body = json.loads((EXAMPLE.parent / name).read_text())
+    md = parse_spec(JobType.MD, body["spec"])
+    assert isinstance(md, MDSpec)
+    result = preview(md)
+    assert result["total_charge"] == 0 and result["atoms"] > 100  # type: ignore[operator]
