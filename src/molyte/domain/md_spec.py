@@ -5,7 +5,13 @@ stage lengths ps, intervals in MD steps, density g/cm^3.
 
 A solvent is a library name (see `molyte.engines.md.library_catalog()`) or a SMILES string.
 A SMILES must be one molecule RDKit can parse, made of elements GAFF2 covers; it is then
-parameterised with GAFF2/AM1-BCC when the job is built.
+parameterised with GAFF2/AM1-BCC when the job is built. A library solvent may be an ionic
+liquid (`[EMIM][TFSI]`, ...): in ratios it counts as one ion pair, with the liquid's density.
+
+Salts: a concentration is mol of the salt's formula unit per litre of solvent mixture; a
+multivalent salt brings as many anions as balance its cation (Mg(TFSI)2: one Mg2+, two TFSI-).
+`salts` may be empty (a neat solvent or blend); such a box is sized by `molecules` (solvent
+molecules, ionic-liquid ion pairs counting one each), `box_length`, or the preset.
 """
 
 from __future__ import annotations
@@ -25,8 +31,17 @@ from molyte.domain.common import ResourcesSpec, Smiles, StrictModel
 SALTS = (
     "LiPF6", "LiTFSI", "LiFSI", "LiBF4", "LiOTf",
     "NaPF6", "NaTFSI", "NaFSI", "NaBF4", "NaOTf",
+    "LiNO3", "LiClO4", "NaClO4", "Mg(TFSI)2", "Zn(OTf)2",
 )  # fmt: skip
-SOLVENTS = ("EC", "PC", "VC", "DMC", "EMC", "DEC", "DME", "DOL", "FEC", "ACN", "water")
+IONIC_LIQUIDS = tuple(
+    f"[{cation}][{anion}]"
+    for cation in ("EMIM", "BMIM", "C4mpyr")
+    for anion in ("TFSI", "FSI", "BF4", "PF6")
+)
+SOLVENTS = (
+    "EC", "PC", "VC", "DMC", "EMC", "DEC", "DME", "DOL", "FEC", "ACN", "water", "TTE", "BTFE",
+    *IONIC_LIQUIDS,
+)  # fmt: skip
 
 # Elements GAFF2 has atom types for.
 GAFF2_ELEMENTS = frozenset({"H", "C", "N", "O", "F", "P", "S", "Cl", "Br", "I"})
@@ -181,14 +196,26 @@ PRESET_STAGES: dict[Preset, StagesSpec] = {
 
 # System size when the spec gives neither salt_pairs nor box_length.
 PRESET_SALT_PAIRS: dict[Preset, int] = {Preset.FAST: 10, Preset.STANDARD: 50, Preset.ACCURATE: 100}
+# Salt-free boxes: solvent molecules (ionic-liquid ion pairs) when neither molecules nor
+# box_length is given.
+PRESET_MOLECULES: dict[Preset, int] = {Preset.FAST: 100, Preset.STANDARD: 400, Preset.ACCURATE: 800}
 
 
 class MDSpec(StrictModel):
-    salts: list[SaltSpec] = Field(min_length=1, max_length=4)
+    salts: list[SaltSpec] = Field(max_length=4, description="empty for a neat solvent or blend")
     solvents: list[SolventSpec] = Field(min_length=1, max_length=6)
     ratio_type: RatioType = RatioType.MOLE
     salt_pairs: int | None = Field(
-        default=None, ge=1, le=5000, description="total ion pairs over all salts"
+        default=None,
+        ge=1,
+        le=5000,
+        description="total formula units over all salts (ion pairs for 1:1 salts)",
+    )
+    molecules: int | None = Field(
+        default=None,
+        ge=2,
+        le=20_000,
+        description="solvent molecules of a salt-free box (an ionic-liquid ion pair counts one)",
     )
     box_length: float | None = Field(default=None, ge=15, le=300, description="Angstrom")
     temperature: float = Field(default=298.15, ge=200, le=1000, description="K")
@@ -208,6 +235,12 @@ class MDSpec(StrictModel):
     def _size(self) -> Self:
         if self.salt_pairs is not None and self.box_length is not None:
             raise ValueError("give salt_pairs or box_length, not both")
+        if self.molecules is not None and self.box_length is not None:
+            raise ValueError("give molecules or box_length, not both")
+        if self.salts and self.molecules is not None:
+            raise ValueError("molecules sizes a salt-free box; with salts give salt_pairs")
+        if not self.salts and self.salt_pairs is not None:
+            raise ValueError("salt_pairs needs salts; size a salt-free box with molecules")
         names = [s.name for s in self.salts]
         if len(set(names)) != len(names):
             raise ValueError("each salt may appear once")

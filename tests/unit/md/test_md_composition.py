@@ -84,3 +84,73 @@ def test_smiles_of_a_library_solvent_uses_the_library() -> None:
     assert result["species"][2]["forcefield"] == "OPLS-AA"  # type: ignore[index]
     with pytest.raises(InvalidInput, match="EC is given twice"):
         preview(make(solvents=[{"name": "EC"}, {"smiles": "C1COC(=O)O1"}]))
+
+
+def test_divalent_salt_brings_two_anions_per_cation() -> None:
+    # Mg(TFSI)2 0.5 mol/L in DME (90.122 g/mol, 0.862 g/cm^3): 0.862 / 90.122 * 1000
+    #   = 9.5648 mol/L of DME -> 19.130 DME per formula unit; 5 units -> 95.65 -> 96
+    composition = compose(
+        make(salts=[{"name": "Mg(TFSI)2", "concentration": 0.5}],
+             solvents=[{"name": "DME"}], salt_pairs=5)
+    )  # fmt: skip
+    assert composition.counts == {"Mg": 5, "TFSI": 10, "DME": 96}
+    assert composition.salt_pairs == {"Mg(TFSI)2": 5}
+    assert composition.total_charge == 0
+
+
+def test_divalent_and_monovalent_salts_together_stay_neutral() -> None:
+    composition = compose(
+        make(
+            salts=[
+                {"name": "Zn(OTf)2", "concentration": 1.0},
+                {"name": "LiTFSI", "concentration": 1.0},
+            ],
+            solvents=[{"name": "water"}],
+            salt_pairs=6,
+        )
+    )
+    counts = composition.counts
+    assert (counts["Zn"], counts["OTf"], counts["Li"], counts["TFSI"]) == (3, 6, 3, 3)
+    assert composition.total_charge == 0
+    assert [s.name for s in composition.species] == ["Zn", "Li", "OTf", "TFSI", "water"]
+
+
+def test_ionic_liquid_as_solvent_of_a_lithium_salt() -> None:
+    # [EMIM][TFSI]: 111.168 + 280.138 = 391.306 g/mol at 1.519 g/cm^3 -> 257.60 cm^3/mol
+    #   -> 3.8820 mol/L of ion pairs; at 0.5 mol/L LiTFSI: 7.7639 pairs per LiTFSI;
+    #   4 LiTFSI -> 31.06 -> 31 [EMIM][TFSI]; TFSI- = 4 (salt) + 31 (liquid)
+    composition = compose(
+        make(salts=[{"name": "LiTFSI", "concentration": 0.5}],
+             solvents=[{"name": "[EMIM][TFSI]"}], salt_pairs=4)
+    )  # fmt: skip
+    assert composition.counts == {"Li": 4, "EMIM": 31, "TFSI": 35}
+    assert composition.solvent_counts == {"[EMIM][TFSI]": 31}
+    assert composition.total_charge == 0
+    assert composition.n_atoms == 4 + 31 * 19 + 35 * 15
+
+
+def test_salt_free_blend_by_mass() -> None:
+    # EC:EMC 3:7 by mass: 3/88.062 = 0.034067 and 7/104.105 = 0.067240 mol
+    #   -> x_EC = 0.33628; 100 molecules -> 33.6 -> 34 EC, 66 EMC
+    composition = compose(
+        make(salts=[], solvents=[{"name": "EC", "ratio": 3}, {"name": "EMC", "ratio": 7}],
+             salt_pairs=None, molecules=100)
+    )  # fmt: skip
+    assert composition.counts == {"EC": 34, "EMC": 66}
+    assert composition.salt_pairs == {} and composition.total_charge == 0
+    volume = (34 * 88.062 / 1.321 + 66 * 104.105 / 1.006) / 6.02214076e23 * 1e24
+    assert composition.box_length**3 == pytest.approx(volume, rel=1e-3)
+
+
+def test_neat_ionic_liquid_and_box_length_of_a_neat_solvent() -> None:
+    liquid = compose(make(salts=[], solvents=[{"name": "[BMIM][BF4]"}], salt_pairs=None,
+                          molecules=30))  # fmt: skip
+    assert liquid.counts == {"BMIM": 30, "BF4": 30}
+    assert [s.name for s in liquid.species] == ["BMIM", "BF4"]
+    # 30 pairs of 225.8 g/mol at 1.201 g/cm^3
+    assert liquid.box_length**3 == pytest.approx(30 * 225.8 / 1.201 / 0.602214076, rel=2e-3)
+    pc = compose(make(salts=[], solvents=[{"name": "PC"}], salt_pairs=None, box_length=30))
+    assert pc.box_length == pytest.approx(30, rel=0.01)
+    assert preview(make(salts=[], solvents=[{"name": "PC"}], salt_pairs=None))["counts"] == {
+        "PC": 400  # the standard preset's salt-free size
+    }

@@ -8,23 +8,33 @@ import pytest
 from molyte.engines.md.geometry import parse_zmat
 from molyte.engines.md.library import (
     DATA,
+    ionic_liquid_record,
+    library_catalog,
     library_molecule,
     library_name_of,
     parse_ff,
     solvent_names,
+    species_record,
 )
+from molyte.engines.md.tools import find_tool
 from molyte.engines.md.topology import KJ_PER_KCAL, ForceField, Kind, angles_of, dihedrals_of
 
-IONS = ["Li", "Na", "PF6", "BF4", "TFSI", "FSI", "OTf"]
+CHARGES = {
+    "Li": 1, "Na": 1, "Mg": 2, "Zn": 2, "EMIM": 1, "BMIM": 1, "C4mpyr": 1,
+    "PF6": -1, "BF4": -1, "TFSI": -1, "FSI": -1, "OTf": -1, "NO3": -1, "ClO4": -1,
+}  # fmt: skip
+IONS = list(CHARGES)
+MOLECULAR = [n for n in solvent_names() if ionic_liquid_record(n) is None]
+OPLS_SOLVENTS = [n for n in MOLECULAR if species_record(n).get("forcefield") != "GAFF2"]
+GAFF2_SOLVENTS = [n for n in MOLECULAR if n not in OPLS_SOLVENTS]
 
 
-@pytest.mark.parametrize("name", IONS + solvent_names())
+@pytest.mark.parametrize("name", IONS + OPLS_SOLVENTS)
 def test_species_builds_with_integer_charge_and_all_terms(name: str) -> None:
     molecule = library_molecule(name)
     assert molecule.forcefield is ForceField.OPLS
     assert abs(molecule.total_charge - molecule.formal_charge) < 1e-9
-    expected = {"Li": 1, "Na": 1}.get(name, -1 if name in IONS else 0)
-    assert molecule.formal_charge == expected
+    assert molecule.formal_charge == CHARGES.get(name, 0)
     bonds = [t.atoms for t in molecule.bonds]
     assert len(bonds) == len({tuple(sorted(b)) for b in bonds})
     # every angle of the graph has a term (PF6- only its 12 cis angles, see below)
@@ -78,3 +88,47 @@ def test_ff_parser_refuses_conflicting_duplicates() -> None:
 def test_smiles_of_library_molecules_is_recognised() -> None:
     assert library_name_of("C1COC(=O)O1") == "EC"
     assert library_name_of("CCCCCC") is None
+
+
+def test_ionic_liquid_cations_follow_clandp() -> None:
+    # CL&P charges (il.ff): imidazolium ring +0.56, N-CH3 +0.22, N-CH2 +0.09, ...
+    emim = library_molecule("EMIM")
+    assert emim.n_atoms == 19 and emim.kind is Kind.CATION
+    names = [emim.atom_types[t].name for t in emim.type_of]
+    assert names.count("NA") == 2 and names.count("CR") == 1 and names.count("HCR") == 1
+    assert len(emim.impropers) == 5  # the five ring atoms are kept planar
+    pyr = library_molecule("C4mpyr")
+    assert pyr.n_atoms == 30 and pyr.impropers == []
+    n4 = next(a for a in pyr.atom_types if a.name == "N4")
+    assert n4.sigma == 3.25 and n4.epsilon == pytest.approx(0.71128 / KJ_PER_KCAL)
+
+
+def test_divalent_cations_and_nitrate() -> None:
+    mg, zn = library_molecule("Mg"), library_molecule("Zn")
+    assert (mg.formal_charge, zn.formal_charge) == (2, 2)
+    # Aqvist Mg2+ as in OPLS-AA (opls_411): sigma 1.644471 A, epsilon 0.875044 kcal/mol
+    assert mg.atom_types[0].sigma == pytest.approx(1.644471)
+    assert mg.atom_types[0].epsilon == pytest.approx(0.875044, rel=1e-5)
+    assert zn.atom_types[0].epsilon == pytest.approx(0.0125, rel=1e-3)
+    nitrate = library_molecule("NO3")
+    assert len(nitrate.bonds) == 3 and all(t.coeffs[1] == 120.0 for t in nitrate.angles)
+    perchlorate = library_molecule("ClO4")
+    assert all(t.coeffs[1] == 1.44 for t in perchlorate.bonds)
+
+
+def test_ionic_liquids_are_catalogued_as_solvents() -> None:
+    catalog = {s["name"]: s for s in library_catalog()["solvents"]}
+    emim_tfsi = catalog["[EMIM][TFSI]"]
+    assert emim_tfsi["ionic_liquid"] is True
+    assert emim_tfsi["molar_mass"] == pytest.approx(111.17 + 280.15, abs=0.1)
+    assert emim_tfsi["full_name"].startswith("1-ethyl-3-methylimidazolium")
+    assert len([s for s in catalog.values() if s.get("ionic_liquid")]) == 12
+
+
+@pytest.mark.skipif(find_tool("antechamber") is None, reason="AmberTools not installed")
+@pytest.mark.parametrize("name", GAFF2_SOLVENTS)
+def test_gaff2_library_diluents_build(name: str) -> None:
+    molecule = library_molecule(name)
+    assert molecule.forcefield is ForceField.GAFF2
+    assert molecule.formal_charge == 0 and abs(molecule.total_charge) < 1e-9
+    assert molecule.elements.count("F") == {"TTE": 8, "BTFE": 6}[name]

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from molyte.domain.md_spec import SALTS, SOLVENTS, MDSpec
 from molyte.domain.specs import parse_spec
 from molyte.domain.states import JobType
+from molyte.engines.md.composition import preview
 from molyte.engines.md.library import library_catalog, salt_names, solvent_names
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "md-job.json"
@@ -99,3 +100,40 @@ def test_library_catalog_has_full_names_and_data() -> None:
     salt = next(s for s in catalog["salts"] if s["name"] == "LiTFSI")
     assert salt["cation"] == "Li" and salt["anion"] == "TFSI" and "imide" in salt["full_name"]
     assert all(s["full_name"] and s["density"] > 0.5 for s in catalog["solvents"])
+
+
+def test_salt_free_spec_and_its_size_fields() -> None:
+    neat = MDSpec.model_validate({"salts": [], "solvents": [{"name": "EC"}], "molecules": 50})
+    assert neat.salts == [] and neat.molecules == 50
+    with pytest.raises(ValidationError, match="salt_pairs needs salts"):
+        MDSpec.model_validate({"salts": [], "solvents": [{"name": "EC"}], "salt_pairs": 5})
+    with pytest.raises(ValidationError, match="molecules sizes a salt-free box"):
+        MDSpec.model_validate(
+            {"salts": [{"name": "LiPF6", "concentration": 1}], "solvents": [{"name": "EC"}],
+             "molecules": 50}
+        )  # fmt: skip
+    with pytest.raises(ValidationError, match="molecules or box_length"):
+        MDSpec.model_validate(
+            {"salts": [], "solvents": [{"name": "EC"}], "molecules": 50, "box_length": 30}
+        )
+
+
+def test_new_salts_and_ionic_liquids_are_allowed_names() -> None:
+    spec = MDSpec.model_validate(
+        {"salts": [{"name": "Mg(TFSI)2", "concentration": 0.5}],
+         "solvents": [{"name": "[C4mpyr][TFSI]"}, {"name": "TTE"}]}
+    )  # fmt: skip
+    assert spec.salts[0].name == "Mg(TFSI)2"
+    with pytest.raises(ValidationError, match="unknown salt 'LiBOB'"):
+        MDSpec.model_validate(
+            {"salts": [{"name": "LiBOB", "concentration": 1}], "solvents": [{"name": "EC"}]}
+        )
+
+
+@pytest.mark.parametrize("name", ["md-ionic-liquid-job.json", "md-neat-solvent-job.json"])
+def test_new_chemistry_examples_are_valid_and_neutral(name: str) -> None:
+    body = json.loads((EXAMPLE.parent / name).read_text())
+    md = parse_spec(JobType.MD, body["spec"])
+    assert isinstance(md, MDSpec)
+    result = preview(md)
+    assert result["total_charge"] == 0 and result["atoms"] > 100  # type: ignore[operator]

@@ -484,6 +484,10 @@ def second_pass(
     sites: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for cat, other in cutoffs:
         c, o = by_name[cat], by_name[other]
+        if c.n_atoms != 1:
+            # Shells and residence times are counted around metal ions (one atom each); a
+            # molecular cation such as an ionic liquid's imidazolium has no single centre.
+            continue
         donors = _donors(o) if o.kind == "solvent" else set(o.coordinating)
         local = [i for i, e in enumerate(o.elements) if e in donors]
         owner = np.repeat(np.arange(o.count), len(local))

@@ -2,8 +2,14 @@
 
 `data/species.json` lists each species (SMILES, atom types, density, source) and
 `data/opls_electrolytes.ff` holds the OPLS-AA parameters in fftool's format (kJ/mol, k/2 form),
-each group with its citation; `data/README.md` gives the sources and licences. Parameters are
+each group with its citation; the ionic-liquid cations read CL&P's own `data/il.ff` (a species
+record names its file in `ff`). `data/README.md` gives the sources and licences. Parameters are
 converted here to LAMMPS `units real` (see `topology`).
+
+A record with `"forcefield": "GAFF2"` (anions and diluents that no OPLS-AA/CL&P source covers)
+is a named library entry whose parameters come from GAFF2/AM1-BCC at build time (`gaff`).
+An ionic liquid (`ionic_liquids` in species.json) is a solvent made of one cation and one
+anion of the library: it names the two ions and the liquid's density.
 
 A library species gets its topology from its SMILES, its atom types from the record (or from
 the atom names of its z-matrix), and each bonded term by looking up the bonded types of its
@@ -23,6 +29,7 @@ import numpy as np
 from rdkit import Chem
 from rdkit.Chem import Descriptors
 
+from molyte.engines.md.gaff import gaff2_molecule
 from molyte.engines.md.geometry import embed, map_geometry, parse_zmat
 from molyte.engines.md.topology import (
     KJ_PER_KCAL,
@@ -101,8 +108,9 @@ def parse_ff(text: str) -> FFTable:
 
 
 @cache
-def ff_table() -> FFTable:
-    return parse_ff((DATA / FF_FILE).read_text())
+def ff_table(name: str = FF_FILE) -> FFTable:
+    """The parsed parameters of one `.ff` file of the package data."""
+    return parse_ff((DATA / name).read_text())
 
 
 @cache
@@ -114,6 +122,16 @@ def _records() -> dict[str, Any]:
 def _species_records() -> dict[str, dict[str, Any]]:
     data = _records()
     return {r["name"]: r for r in data["ions"] + data["solvents"]}
+
+
+def ionic_liquid_record(name: str) -> dict[str, Any] | None:
+    """The ionic liquid `name` (with `full_name`), or None when `name` is not one."""
+    for record in _records()["ionic_liquids"]:
+        if record["name"] == name:
+            ions = _species_records()
+            full = f"{ions[record['cation']]['full_name']} {ions[record['anion']]['full_name']}"
+            return {"full_name": full, **record}
+    return None
 
 
 def salt_record(name: str) -> dict[str, Any]:
@@ -132,7 +150,9 @@ def species_record(name: str) -> dict[str, Any]:
 
 
 def solvent_names() -> list[str]:
-    return [r["name"] for r in _records()["solvents"]]
+    """Molecular solvents, then ionic liquids."""
+    data = _records()
+    return [r["name"] for r in data["solvents"] + data["ionic_liquids"]]
 
 
 def salt_names() -> list[str]:
@@ -156,6 +176,24 @@ def library_catalog() -> dict[str, list[dict[str, Any]]]:
         }
         for r in _records()["solvents"]
     ]
+    # composition imports this module; an ionic liquid's estimated density is computed there
+    from molyte.engines.md.composition import ionic_liquid_species
+
+    for name in (r["name"] for r in _records()["ionic_liquids"]):
+        record = ionic_liquid_record(name)
+        liquid = ionic_liquid_species(name)
+        assert record is not None and liquid.density is not None
+        solvents.append(
+            {
+                "name": name,
+                "full_name": record["full_name"],
+                "smiles": liquid.smiles,
+                "density": round(liquid.density, 3),
+                "density_estimated": "density" not in record,
+                "molar_mass": round(liquid.molar_mass, 3),
+                "ionic_liquid": True,
+            }
+        )
     salts = [
         {k: s[k] for k in ("name", "full_name", "cation", "anion")} for s in _records()["salts"]
     ]
@@ -178,9 +216,12 @@ def library_name_of(smiles: str) -> str | None:
 
 @cache
 def library_molecule(name: str) -> MoleculeFF:
-    """The OPLS-AA `MoleculeFF` of a library species (ion or solvent)."""
+    """The `MoleculeFF` of a library species (ion or solvent): OPLS-AA/CL&P from the package
+    data, or GAFF2/AM1-BCC (antechamber) for a record marked `"forcefield": "GAFF2"`."""
     record = species_record(name)
-    table = ff_table()
+    if record.get("forcefield") == ForceField.GAFF2:
+        return gaff2_molecule(record["smiles"], name, record["resname"])
+    table = ff_table(record.get("ff", FF_FILE))
     mol = Chem.AddHs(Chem.MolFromSmiles(record["smiles"]))
     if "geometry" in record:
         zmat_names, zmat_coords = parse_zmat((DATA / record["geometry"]).read_text())
@@ -192,9 +233,10 @@ def library_molecule(name: str) -> MoleculeFF:
         types = _record_types(record, mol)
         coords = embed(mol)
     bonds = [(b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in mol.GetBonds()]
-    kind = {1: Kind.CATION, -1: Kind.ANION}.get(Chem.GetFormalCharge(mol), Kind.SOLVENT)
+    charge = Chem.GetFormalCharge(mol)
+    kind = Kind.SOLVENT if charge == 0 else (Kind.CATION if charge > 0 else Kind.ANION)
     molecule = _opls_molecule(
-        name, record, kind, types, coords, bonds, check_angles="geometry" in record
+        name, record, kind, types, coords, bonds, table, check_angles="geometry" in record
     )
     if abs(molecule.total_charge - Chem.GetFormalCharge(mol)) > 1e-6:
         raise ValueError(f"charges of {name} add up to {molecule.total_charge}")
@@ -235,10 +277,10 @@ def _opls_molecule(
     types: list[str],
     coords: np.ndarray,
     bonds: list[tuple[int, int]],
+    table: FFTable,
     *,
     check_angles: bool,
 ) -> MoleculeFF:
-    table = ff_table()
     unique = list(dict.fromkeys(types))
     atom_types = [
         AtomType(
