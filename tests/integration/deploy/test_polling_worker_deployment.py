@@ -27,7 +27,7 @@ OPERATOR = "molyteop"  # an ordinary account made for this test
 # Their YAML as their guide has it; the test replaces the URL, the token, the secrets and paths.
 THEIR_YAML = """\
 api:
-  base_url: "{base_url}"
+  base_url: "{base_url}/api/v1"
   worker_token: "{token}"
   poll_interval: 30
   verify_ssl: false
