@@ -94,8 +94,16 @@ def test_restart_postgres_and_server_under_load(
     url = private_pg.url.replace("postgresql://", "postgresql+psycopg://")
     upgrade(url)
     # A claim whose answer is lost in a restart is recovered by lease expiry (the sweeper).
+    # One user submits as fast as it can: no submission quotas here (they would refuse
+    # the load after 120 jobs in a minute, which is what they are for).
     settings = make_settings(
-        private_pg.url, tmp_path, lease_seconds=5, grace_seconds=5, sweep_interval_seconds=1
+        private_pg.url,
+        tmp_path,
+        lease_seconds=5,
+        grace_seconds=5,
+        sweep_interval_seconds=1,
+        default_max_pending_jobs=0,
+        default_max_submissions_per_minute=0,
     )
     acknowledged: list[int] = []
     refused = 0

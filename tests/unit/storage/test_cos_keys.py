@@ -3,12 +3,20 @@
 
 from __future__ import annotations
 
+import boto3
 import pytest
 
 from molyte.errors import ConfigError
 from molyte.storage.s3 import S3Store
 
 URL = "s3://results-1250000000?endpoint=https://cos.ap-shanghai.myqcloud.com&region=ap-shanghai"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_boto3_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    # boto3's default session resolves credentials once and keeps them: an earlier test's
+    # keys would otherwise stick.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
 
 
 def access_key(store: S3Store) -> str:
