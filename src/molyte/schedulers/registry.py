@@ -7,12 +7,23 @@ from typing import Any
 from molyte.errors import ConfigError
 from molyte.schedulers.base import Scheduler
 from molyte.schedulers.local import LocalScheduler
+from molyte.schedulers.lsf import LSFScheduler
+from molyte.schedulers.pbs import PBSScheduler
 from molyte.schedulers.sge import SGEScheduler
 from molyte.schedulers.slurm import SlurmScheduler
 
-SCHEDULERS: dict[str, type[SlurmScheduler] | type[SGEScheduler] | type[LocalScheduler]] = {
+SCHEDULERS: dict[
+    str,
+    type[SlurmScheduler]
+    | type[SGEScheduler]
+    | type[PBSScheduler]
+    | type[LSFScheduler]
+    | type[LocalScheduler],
+] = {
     "slurm": SlurmScheduler,
     "sge": SGEScheduler,
+    "pbs": PBSScheduler,
+    "lsf": LSFScheduler,
     "local": LocalScheduler,
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from molyte.errors import ExternalCommandError
 
@@ -20,17 +20,27 @@ class CommandResult(NamedTuple):
 CommandRunner = Callable[[Sequence[str]], CommandResult]
 """argv -> result; never a shell. Tests inject a fake that records calls."""
 
+
+class InputCommandRunner(Protocol):
+    """A `CommandRunner` that can also feed text on standard input (`bsub` reads its script
+    there). `run_command` is one; a plain `CommandRunner` fake need not be."""
+
+    def __call__(self, argv: Sequence[str], stdin: str | None = None) -> CommandResult: ...
+
+
 COMMAND_TIMEOUT_SECONDS = 60.0
 
 
-def run_command(argv: Sequence[str]) -> CommandResult:
-    """Run `argv` (no shell, no stdin) and return its exit status and output."""
+def run_command(argv: Sequence[str], stdin: str | None = None) -> CommandResult:
+    """Run `argv` (no shell) with `stdin` as its input (none by default) and return its exit
+    status and output."""
     try:
         done = subprocess.run(
             list(argv),
             capture_output=True,
             text=True,
-            stdin=subprocess.DEVNULL,
+            input=stdin,
+            stdin=subprocess.DEVNULL if stdin is None else None,
             timeout=COMMAND_TIMEOUT_SECONDS,
             check=False,
         )

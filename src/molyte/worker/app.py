@@ -55,6 +55,8 @@ def make_scheduler(cfg: WorkerConfig) -> Scheduler:
         )
     if cfg.scheduler.type == "sge":
         return get_scheduler("sge", parallel_environment=cfg.scheduler.parallel_environment)
+    if cfg.scheduler.type in ("pbs", "lsf"):
+        return get_scheduler(cfg.scheduler.type)
     return get_scheduler("slurm")
 
 

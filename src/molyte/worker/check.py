@@ -18,6 +18,8 @@ SLURM_COMMANDS = ("sbatch", "squeue", "scancel", "scontrol")
 SCHEDULER_COMMANDS: dict[str, tuple[str, ...]] = {
     "slurm": SLURM_COMMANDS,
     "sge": ("qsub", "qstat", "qacct", "qdel"),
+    "pbs": ("qsub", "qstat", "qdel"),
+    "lsf": ("bsub", "bjobs", "bkill"),
 }
 
 

@@ -119,7 +119,7 @@ class PartitionLimits(Section):
 
 
 class SchedulerSection(Section):
-    type: Literal["slurm", "sge", "local"] = "slurm"
+    type: Literal["slurm", "sge", "pbs", "lsf", "local"] = "slurm"
     partition: SlurmName | None = None
     # Further partitions this worker may submit to when a job asks for one of them.
     partitions: list[SlurmName] = Field(default_factory=list, max_length=32)

@@ -566,6 +566,7 @@ class Worker:
     def _log_tail(workdir: Path) -> str | None:
         """The end of the batch job's output, for the user's failure view."""
         candidates = sorted(workdir.glob("slurm-*.out")) + sorted(workdir.glob("sge-*.out"))
+        candidates += sorted(workdir.glob("lsf-*.out")) + sorted(workdir.glob("pbs.out"))
         candidates += sorted(workdir.glob("*.log"))
         candidates += sorted(workdir.glob("job.out"))
         for path in candidates:

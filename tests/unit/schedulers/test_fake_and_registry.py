@@ -49,6 +49,8 @@ def test_fake_scheduler_can_fail_on_demand() -> None:
 
 def test_registry_builds_by_short_name(tmp_path: Path) -> None:
     assert isinstance(get_scheduler("slurm"), SlurmScheduler)
+    assert get_scheduler("pbs").name == "pbs"
+    assert get_scheduler("lsf").name == "lsf"
     local = get_scheduler("local", state_dir=tmp_path, max_running=2)
     assert isinstance(local, LocalScheduler)
     assert local.name == "local"
@@ -56,9 +58,9 @@ def test_registry_builds_by_short_name(tmp_path: Path) -> None:
 
 def test_registry_refuses_unknown_names_and_options(tmp_path: Path) -> None:
     with pytest.raises(
-        ConfigError, match="unknown scheduler 'pbs'; choose one of local, sge, slurm"
+        ConfigError, match="unknown scheduler 'torque'; choose one of local, lsf, pbs, sge, slurm"
     ):
-        get_scheduler("pbs")
+        get_scheduler("torque")
     with pytest.raises(ConfigError, match="bad options for the slurm scheduler"):
         get_scheduler("slurm", state_dir=tmp_path)
     with pytest.raises(ConfigError, match="max_running"):

@@ -80,7 +80,10 @@ def test_example_config_in_deploy_is_valid(monkeypatch: pytest.MonkeyPatch) -> N
             "api.poll_interval",
         ),
         (
-            {"api": {"base_url": "https://x", "worker_token": "t"}, "scheduler": {"type": "pbs"}},
+            {
+                "api": {"base_url": "https://x", "worker_token": "t"},
+                "scheduler": {"type": "torque"},
+            },
             "scheduler.type",
         ),
         (
