@@ -121,6 +121,7 @@ class EngineSetup(Section):
     bin: BinaryName | None = None
     module_use: list[ModuleDir] = Field(default_factory=list, max_length=32)
     modules: list[ModuleName] = Field(default_factory=list, max_length=64)
+    # Exported as written (no `$VAR` expansion); a setup line can expand them.
     env: dict[EnvName, str] = Field(default_factory=dict, max_length=128)
     # Free shell text, run in the batch script after the modules and env; one line each.
     setup: list[str] = Field(default_factory=list, max_length=64)
@@ -146,7 +147,7 @@ class EngineSetup(Section):
     @property
     def needs_probe(self) -> bool:
         """True when the binary can only be found after this setup has run."""
-        return bool(self.module_use or self.modules or self.setup)
+        return bool(self.modules or self.setup)
 
 
 class EnginesSection(Section):
@@ -251,11 +252,12 @@ class WorkerConfig(Section):
     def engine_setup(self, engine: str) -> EngineSetup:
         """One engine's setup, merged: the flat `local.<engine>_bin` key gives the binary
         unless `engines.<engine>.bin` is set (that one wins); the section-wide `module_use`
-        directories come before the engine's own."""
+        directories come before the engine's own, for engines that load modules."""
         own = getattr(self.engines, engine, None) if engine in ENGINE_NAMES else None
         own = own or EngineSetup()
         flat = getattr(self.local, f"{engine}_bin", None)
-        use = list(dict.fromkeys(self.engines.module_use + own.module_use))
+        shared = self.engines.module_use if own.modules else []
+        use = list(dict.fromkeys(shared + own.module_use))
         return own.model_copy(update={"bin": own.bin or flat, "module_use": use})
 
     def work_dir(self, job_type: str) -> Path:

@@ -43,7 +43,8 @@ EXPECTED = """\
 #SBATCH --constraint=avx2
 #SBATCH --exclusive
 set -euo pipefail
-molyte_setup_failed() { printf "molyte: %s\\n" "$1" >&2; printf "1\\n" > molyte-exit-status; exit 1; }
+molyte_setup_failed() { printf "molyte: %s\\n" "$1" >&2; printf "1\\n" > molyte-exit-status; \
+exit 1; }
 cd -- /scratch/molyte/jobs/42
 set +eu
 if ! type module >/dev/null 2>&1; then
