@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 LMOD_INIT = Path("/usr/share/lmod/lmod/init/bash")
-DATA = Path(__file__).resolve().parents[2] / "data" / "gaussian"
+DATA = Path(__file__).resolve().parent / "data" / "gaussian"
 WATER_MP2_LOG = DATA / "water_mp2.log"
 
 
