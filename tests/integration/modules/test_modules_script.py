@@ -11,7 +11,8 @@ from molyte.engines.base import Resources
 from molyte.schedulers.base import BatchJob
 from molyte.schedulers.local import render_local_script
 from molyte.schedulers.script import EXIT_STATUS_FILE
-from molyte.worker.config import EngineSetup
+from molyte.worker.check import check_engines
+from molyte.worker.config import EngineSetup, parse_config
 from molyte.worker.engine_setup import probe_binary
 
 BARE_ENV = ["env", "-i", "PATH=/usr/bin:/bin", "LANG=C"]
@@ -126,3 +127,28 @@ def test_probe_finds_the_binary_only_after_its_module(g16_module: ModuleTree) ->
     assert unknown.path is None and "module load g16/99 failed" in unknown.error
     other = probe_binary(EngineSetup(bin="g09", module_use=use, modules=["g16/16"]), "g09")
     assert other.path is None and other.error == "g09 not found on PATH after loading g16/16"
+
+
+def test_worker_check_shows_modules_env_and_binary(tmp_path: Path, g16_module: ModuleTree) -> None:
+    def check_line(modules: list[str]) -> str:
+        cfg = parse_config(
+            {
+                "api": {"base_url": "http://127.0.0.1:9", "worker_token": "t"},
+                "worker": {"name": "w1", "job_types": ["QC"]},
+                "engines": {
+                    "module_use": [str(g16_module.modulefiles)],
+                    "gaussian": {"modules": modules, "env": {"GAUSS_SCRDIR": "/scratch/g16"}},
+                },
+            }
+        )
+        [line] = [c for c in check_engines(cfg) if c.name == "engine gaussian"]
+        return f"{line.ok} {line.detail}"
+
+    assert check_line(["g16/16"]) == (
+        "True available; modules g16/16; env GAUSS_SCRDIR=/scratch/g16; "
+        f"binary {g16_module.bindir / 'g16'}"
+    )
+    assert check_line(["g16/99"]) == (
+        "False not found: not advertised; modules g16/99; env GAUSS_SCRDIR=/scratch/g16; "
+        "molyte: module load g16/99 failed (unknown module or a load error)"
+    )
