@@ -257,8 +257,11 @@ class WorkerConfig(Section):
         own = own or EngineSetup()
         flat = getattr(self.local, f"{engine}_bin", None)
         shared = self.engines.module_use if own.modules else []
-        use = list(dict.fromkeys(shared + own.module_use))
-        return own.model_copy(update={"bin": own.bin or flat, "module_use": use})
+        use = [os.path.expanduser(d) for d in dict.fromkeys(shared + own.module_use)]
+        binary = own.bin or flat
+        if binary is not None and binary.startswith("~"):
+            binary = os.path.expanduser(binary)
+        return own.model_copy(update={"bin": binary, "module_use": use})
 
     def work_dir(self, job_type: str) -> Path:
         base = self.local.md_work_dir if job_type == "MD" else self.local.qc_work_dir

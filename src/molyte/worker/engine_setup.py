@@ -12,6 +12,7 @@ import shlex
 import subprocess
 from dataclasses import dataclass, field
 
+from molyte.errors import ConfigError
 from molyte.schedulers.envsetup import (
     check_setup_line,
     fail_function,
@@ -49,8 +50,12 @@ def probe_script(setup: EngineSetup, binary: str) -> str:
 def probe_binary(setup: EngineSetup, binary: str, timeout: float = PROBE_TIMEOUT) -> Probe:
     """Run `probe_script` in a fresh non-login bash (this process's environment)."""
     try:
+        script = probe_script(setup, binary)
+    except ConfigError as exc:
+        return Probe(None, setup.modules, setup.env, exc.message)
+    try:
         done = subprocess.run(
-            ["bash", "-c", probe_script(setup, binary)],
+            ["bash", "-c", script],
             capture_output=True,
             text=True,
             timeout=timeout,

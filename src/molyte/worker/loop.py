@@ -330,7 +330,7 @@ class Worker:
             modules=list(dict.fromkeys([*s.modules, *setup.modules])),
             conda_env=self.cfg.local.conda_env,
             extra_directives=list(s.extra_directives),
-            module_use=[str(Path(d).expanduser()) for d in setup.module_use],
+            module_use=list(setup.module_use),
             setup=list(setup.setup),
         )
 

@@ -9,7 +9,7 @@ import yaml
 
 from molyte.errors import ConfigError
 from molyte.worker.config import parse_config
-from molyte.worker.engine_setup import probe_script
+from molyte.worker.engine_setup import probe_binary, probe_script
 
 BASE = {"api": {"base_url": "https://x", "worker_token": "t"}, "worker": {"name": "w1"}}
 
@@ -97,3 +97,17 @@ def test_probe_script_runs_setup_then_looks_for_the_binary(tmp_path: Path) -> No
     export = lines.index("export GAUSS_SCRDIR='/scratch/g16 tmp'")
     assert use < load < export < lines.index("ulimit -s unlimited")
     assert lines[-1] == "command -v g16 || { echo; exit 3; }"
+
+
+def test_home_in_module_dirs_and_binary_is_expanded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", "/home/chem")
+    engines = {"xtb": {"bin": "~/xtb/bin/xtb", "module_use": ["~/mf"], "modules": ["xtb/6"]}}
+    xtb = parse_config({**BASE, "engines": engines}).engine_setup("xtb")
+    assert (xtb.bin, xtb.module_use) == ("/home/chem/xtb/bin/xtb", ["/home/chem/mf"])
+
+
+def test_a_module_dir_the_script_refuses_is_reported_not_raised() -> None:
+    engines = {"xtb": {"module_use": ["/opt/../etc"], "modules": ["xtb/6"]}}
+    setup = parse_config({**BASE, "engines": engines}).engine_setup("xtb")
+    probe = probe_binary(setup, "xtb")
+    assert probe.path is None and "must be an absolute plain path" in probe.error
