@@ -15,7 +15,7 @@ from module_tree import ModuleTree
 from molyte.worker.app import build_worker
 from molyte.worker.config import WorkerConfig, parse_config
 from molyte.worker.loop import Worker
-from support import Api, LiveServer, build_api, make_settings, qc_body
+from support import Api, LiveServer, api_session, build_api, make_settings, qc_body
 
 
 @pytest.fixture
@@ -25,13 +25,15 @@ def live(tmp_path: Path, database_url: str) -> Iterator[tuple[Api, LiveServer]]:
             yield api, server
 
 
-def config(url: str, token: str, work: Path, name: str, engines: dict[str, Any]) -> WorkerConfig:
+def config(
+    url: str, token: str, work: Path, name: str, engines: dict[str, Any], scheduler: str = "local"
+) -> WorkerConfig:
     return parse_config(
         {
             "api": {"base_url": url, "worker_token": token, "poll_interval": 1},
             "worker": {"name": name, "heartbeat_interval": 1, "job_types": ["QC"]},
             "local": {"md_work_dir": str(work / "md"), "qc_work_dir": str(work / "qc")},
-            "scheduler": {"type": "local", "local_max_parallel": 2},
+            "scheduler": {"type": scheduler, "local_max_parallel": 2},
             "engines": engines,
         }
     )
@@ -57,7 +59,6 @@ def test_gaussian_from_a_module_runs_only_where_the_module_is(
 ) -> None:
     api, server = live
     job = api.submit(api.alice, gaussian_job())
-    setup = {"GAUSS_SCRDIR": str(tmp_path / "scratch")}
 
     # A module tree without g16: the module does not load, Gaussian is not advertised.
     empty = tmp_path / "no-modules"
@@ -75,21 +76,8 @@ def test_gaussian_from_a_module_runs_only_where_the_module_is(
         plain.cycle(claim_wait=0)
     assert api.job(job["id"])["state"] == "PENDING" and plain.stats.claimed == 0
 
-    cfg = config(
-        server.url,
-        api.worker_token,
-        tmp_path / "work",
-        "test-worker",
-        {
-            "module_use": [str(g16_module.modulefiles)],
-            "gaussian": {
-                "bin": "g16",
-                "modules": ["g16/16"],
-                "env": setup,
-                "setup": ['mkdir -p "$GAUSS_SCRDIR"'],
-            },
-        },
-    )
+    engines = g16_engines(g16_module, tmp_path / "scratch")
+    cfg = config(server.url, api.worker_token, tmp_path / "work", "test-worker", engines)
     worker = build_worker(cfg)
     assert "gaussian" in worker.engines
     assert worker.ctx.gaussian_bin == str(g16_module.bindir / "g16")
@@ -113,3 +101,34 @@ def test_gaussian_from_a_module_runs_only_where_the_module_is(
     advertised = {w["name"]: w["engines"] for w in workers}
     assert "gaussian" in advertised["test-worker"]
     assert "gaussian" not in advertised["plain-worker"]
+
+
+def g16_engines(tree: ModuleTree, scratch: Path) -> dict[str, Any]:
+    return {
+        "module_use": [str(tree.modulefiles)],
+        "gaussian": {
+            "bin": "g16",
+            "modules": ["g16/16"],
+            "env": {"GAUSS_SCRDIR": str(scratch)},
+            "setup": ['mkdir -p "$GAUSS_SCRDIR"'],
+        },
+    }
+
+
+@pytest.mark.slurm
+def test_gaussian_from_a_module_runs_on_slurm(
+    slurm: None, pg_url: str, tmp_path: Path, g16_module: ModuleTree
+) -> None:
+    with api_session(make_settings(pg_url, tmp_path)) as api, LiveServer(api.app) as server:
+        job = api.submit(api.alice, gaussian_job())
+        engines = g16_engines(g16_module, tmp_path / "scratch")
+        cfg = config(server.url, api.worker_token, tmp_path, "slurm-g16", engines, "slurm")
+        worker = build_worker(cfg)
+        assert worker.ctx.gaussian_bin == str(g16_module.bindir / "g16")
+        run_until(worker, lambda: api.job(job["id"])["state"] in ("COMPLETED", "FAILED"), 300)
+        final = api.job(job["id"])
+        assert final["state"] == "COMPLETED", (final["failure_reason"], final["log_tail"])
+        assert final["scheduler_job_id"].isdigit()  # a Slurm job id
+        res = api.client.get(f"/api/v1/jobs/{job['id']}/results", headers=api.alice).json()
+        assert res["summary"]["energy_hartree"] == pytest.approx(-75.002282127454, abs=1e-9)
+        assert (tmp_path / "scratch").is_dir()
