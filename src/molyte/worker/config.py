@@ -159,6 +159,12 @@ class EnginesSection(Section):
     pyscf: EngineSetup | None = None
     xtb: EngineSetup | None = None
 
+    @model_validator(mode="after")
+    def _pyscf_has_no_binary(self) -> Self:
+        if self.pyscf is not None and self.pyscf.bin is not None:
+            raise ValueError("engines.pyscf.bin: PySCF runs in the worker's Python, it has no bin")
+        return self
+
 
 class WorkerSection(Section):
     name: WorkerName

@@ -77,6 +77,7 @@ def test_config_without_engines_is_unchanged() -> None:
         ({"orca": {"bin": "orca"}}, "engines.orca"),
         ({"gaussian": {"modules": "g16"}}, "engines.gaussian.modules"),
         ({"gaussian": {"module": ["g16"]}}, "engines.gaussian.module"),
+        ({"pyscf": {"bin": "python3"}}, "engines.pyscf.bin: PySCF runs in the worker's Python"),
     ],
 )
 def test_engine_mistakes_name_the_key(engines: dict[str, object], where: str) -> None:
