@@ -112,3 +112,17 @@ def guarded(lines: list[str]) -> list[str]:
     """`lines` run with errexit and nounset off (module and conda scripts need both off),
     both switched back on after."""
     return ["set +eu", *lines, "set -eu"] if lines else []
+
+
+def setup_block(setup: Sequence[str]) -> list[str]:
+    """The engine's free setup lines under `set +u` with errexit: a failing line ends the
+    shell through `molyte_setup_failed`, naming its exit status."""
+    if not setup:
+        return []
+    return [
+        "set -e +u",
+        f"trap '{FAIL_FUNCTION} \"an engine setup line failed (exit status $?)\"' ERR",
+        *(check_setup_line(line) for line in setup),
+        "trap - ERR",
+        "set -u",
+    ]

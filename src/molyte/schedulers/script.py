@@ -16,12 +16,11 @@ from pathlib import Path
 from molyte.errors import ConfigError
 from molyte.schedulers.base import BatchJob
 from molyte.schedulers.envsetup import (
-    FAIL_FUNCTION,
-    check_setup_line,
     conda_lines,
     fail_function,
     guarded,
     module_lines,
+    setup_block,
 )
 
 EXIT_STATUS_FILE = "molyte-exit-status"
@@ -105,16 +104,9 @@ def render_body(job: BatchJob) -> list[str]:
         if not _ENV_NAME_RE.match(name):
             raise ConfigError(f"environment variable name {name!r} is not valid")
         lines.append(f"export {name}={shlex.quote(_check_word(value, f'value of {name}'))}")
-    if job.setup:
-        # Free text from the worker's config (never from a job): a failing line ends the
-        # script with exit status 1 recorded and says so.
-        lines += [
-            "set +u",
-            f"trap '{FAIL_FUNCTION} \"an engine setup line failed (exit status $?)\"' ERR",
-            *(check_setup_line(line) for line in job.setup),
-            "trap - ERR",
-            "set -u",
-        ]
+    # Free text from the worker's config (never from a job): a failing line ends the script
+    # with exit status 1 recorded and says so.
+    lines += setup_block(job.setup)
     cpus = job.resources.tasks * job.resources.cpus_per_task
     lines.append(
         f'printf "start %s %s {int(cpus)}\\n" "$(date +%s)" "$(uname -n)" > {RUN_RECORD_FILE}'

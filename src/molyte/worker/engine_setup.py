@@ -13,12 +13,7 @@ import subprocess
 from dataclasses import dataclass, field
 
 from molyte.errors import ConfigError
-from molyte.schedulers.envsetup import (
-    check_setup_line,
-    fail_function,
-    guarded,
-    module_lines,
-)
+from molyte.schedulers.envsetup import fail_function, guarded, module_lines, setup_block
 from molyte.worker.config import EngineSetup
 
 PROBE_TIMEOUT = 60.0
@@ -40,8 +35,8 @@ def probe_script(setup: EngineSetup, binary: str) -> str:
     lines = ["set -o pipefail", *fail_function(None)]
     lines += guarded(module_lines(setup.module_use, setup.modules))
     lines += [f"export {k}={shlex.quote(v)}" for k, v in setup.env.items()]
-    if setup.setup:
-        lines += ["set +u", *(check_setup_line(line) for line in setup.setup)]
+    lines += setup_block(setup.setup)
+    lines.append("set +e")
     # Setup lines may print; the path is the last line of stdout.
     lines.append(f"command -v {shlex.quote(binary)} || {{ echo; exit 3; }}")
     return "\n".join(lines) + "\n"

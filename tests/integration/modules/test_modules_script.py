@@ -152,3 +152,13 @@ def test_worker_check_shows_modules_env_and_binary(tmp_path: Path, g16_module: M
         "False not found: not advertised; modules g16/99; env GAUSS_SCRDIR=/scratch/g16; "
         "molyte: module load g16/99 failed (unknown module or a load error)"
     )
+
+
+def test_probe_fails_on_a_failing_setup_line(g16_module: ModuleTree) -> None:
+    use = [str(g16_module.modulefiles)]
+    setup = EngineSetup(bin="g16", module_use=use, modules=["g16/16"], setup=["false", "true"])
+    probe = probe_binary(setup, "g16")
+    assert (probe.path, probe.error) == (
+        None,
+        "molyte: an engine setup line failed (exit status 1)",
+    )
