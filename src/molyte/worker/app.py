@@ -39,15 +39,18 @@ def resolve_binary(name: str) -> str:
     return str(beside) if beside.exists() else name
 
 
-def engine_probes(cfg: WorkerConfig) -> dict[str, Probe]:
+def engine_probes(cfg: WorkerConfig, report: bool = True) -> dict[str, Probe]:
     """For each engine whose binary needs its modules or setup lines first, where it is then
-    (`molyte.worker.engine_setup`); engines without such setup are not in the result."""
+    (`molyte.worker.engine_setup`); engines without such setup are not in the result.
+    `report`: log what was found (`--check` prints it instead)."""
     probes = {}
     for name in BINARY_ENGINES:
         setup = cfg.engine_setup(name)
         if setup.needs_probe and setup.bin:
             probes[name] = probe_binary(setup, setup.bin)
             found = probes[name]
+            if not report:
+                continue
             if found.path is None:
                 log.warning("engine %s: %s: not advertised", name, found.error)
             else:

@@ -94,7 +94,7 @@ def check_scheduler(cfg: WorkerConfig) -> Check:
 def check_engines(cfg: WorkerConfig) -> list[Check]:
     """One line per engine: available or not, and for an engine with modules what was
     loaded (or the module error), its env, and where its binary was found."""
-    probes = engine_probes(cfg)
+    probes = engine_probes(cfg, report=False)
     ctx = engine_context(cfg, probes)
     out = []
     for name, engine in sorted(all_engines().items()):
