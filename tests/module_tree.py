@@ -39,4 +39,8 @@ def make_g16_module(tmp_path: Path) -> ModuleTree:
     (modulefiles / "g16" / "16.lua").write_text(
         f'prepend_path("PATH", "{bindir}")\nsetenv("GAUSS_EXEDIR", "{bindir}")\n'
     )
+    # The same as a Tcl modulefile (Environment Modules' format, which Lmod also reads).
+    (modulefiles / "g16" / "16-tcl").write_text(
+        f"#%Module1.0\nprepend-path PATH {bindir}\nsetenv GAUSS_EXEDIR {bindir}\n"
+    )
     return ModuleTree(modulefiles, bindir)

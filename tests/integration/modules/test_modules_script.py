@@ -162,3 +162,11 @@ def test_probe_fails_on_a_failing_setup_line(g16_module: ModuleTree) -> None:
         None,
         "molyte: an engine setup line failed (exit status 1)",
     )
+
+
+def test_a_tcl_modulefile_loads_too(tmp_path: Path, g16_module: ModuleTree) -> None:
+    job = module_job(tmp_path, g16_module, ["g16/16-tcl"])
+    done = run_script(job)
+    assert done.returncode == 0, done.stderr
+    assert (job.workdir / "where.txt").read_text().strip() == str(g16_module.bindir / "g16")
+    assert (job.workdir / "exedir.txt").read_text().strip() == str(g16_module.bindir)
