@@ -5,9 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 UI_STAMP := src/molyte/web/static/index.html
-# Debian packages (installed only when missing): what the engines need, and the browser tests.
+# Debian packages (installed only when missing): what the engines need, and the browser and
+# environment-modules tests (Lmod; it conflicts with Debian's environment-modules package).
 APT_RUNTIME := xtb
-APT_TEST := chromium
+APT_TEST := chromium lmod
 
 .PHONY: up test test-unit lint bench ui install system-deps test-deps apt-install postgres-up services-up services-down clean
 

@@ -34,6 +34,8 @@ class EngineContext:
     gaussian_bin: str = "g16"
     xtb_bin: str = "xtb"
     mpirun: str = "mpirun"
+    # Engines whose configured modules/setup did not yield their binary: not advertised.
+    missing: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

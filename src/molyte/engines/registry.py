@@ -32,7 +32,7 @@ def available_engines(ctx: EngineContext, job_types: Iterable[str]) -> dict[str,
     for name, engine in all_engines().items():
         if engine.job_type.value not in wanted:
             continue
-        if engine.available(ctx):
+        if name not in ctx.missing and engine.available(ctx):
             found[name] = engine
         else:
             log.warning("engine %s is not available on this machine: not advertised", name)

@@ -54,6 +54,10 @@ class BatchJob:
     modules: list[str] = field(default_factory=list)
     conda_env: str | None = None
     extra_directives: list[str] = field(default_factory=list)
+    # `module use` directories (before the loads) and free setup lines (after the env), from
+    # the worker's `engines:` config.
+    module_use: list[str] = field(default_factory=list)
+    setup: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:

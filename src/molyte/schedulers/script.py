@@ -1,7 +1,8 @@
 """The bash body every batch script shares, and the checks that keep it safe.
 
-Both schedulers render the same body: `set -euo pipefail`, `module load`, conda activation,
-exported environment, then the job's commands with every word quoted. The commands run in a
+Every scheduler renders the same body: `set -euo pipefail`, `module use`/`module load` (with
+`module` defined when the shell lacks it), conda activation, exported environment, the engine's
+setup lines, then the job's commands with every word quoted. The commands run in a
 subshell whose exit status is written to `EXIT_STATUS_FILE`, so the worker can tell "the script
 failed" (file present, non-zero) from "the scheduler killed or lost the job" (file missing).
 """
@@ -14,6 +15,13 @@ from pathlib import Path
 
 from molyte.errors import ConfigError
 from molyte.schedulers.base import BatchJob
+from molyte.schedulers.envsetup import (
+    conda_lines,
+    fail_function,
+    guarded,
+    module_lines,
+    setup_block,
+)
 
 EXIT_STATUS_FILE = "molyte-exit-status"
 # `start EPOCH HOST CPUS` when the commands begin, `end EPOCH` when they end: the run's wall
@@ -24,8 +32,6 @@ RUN_RECORD_FILE = "molyte-run"
 # with its own (not a shell's) idea of quoting.
 _PATH_RE = re.compile(r"^/[A-Za-z0-9_./+@:-]*$")
 _SLURM_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$")
-_MODULE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+/-]*$")
-_CONDA_ENV_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*|/[A-Za-z0-9_./+@-]+)$")
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DIRECTIVE_RE = re.compile(r"^--[a-z][a-z-]*(=[A-Za-z0-9_:.,/@+-]+)?$")
 # Options the worker relies on; a configured directive may not override them.
@@ -91,29 +97,16 @@ def render_body(job: BatchJob) -> list[str]:
     workdir = check_path(job.workdir, "work directory")
     if not job.commands:
         raise ConfigError(f"job {job.job_id} has no commands to run")
-    lines = ["set -euo pipefail", f"cd -- {shlex.quote(workdir)}"]
-    for module in job.modules:
-        if not _MODULE_RE.match(module):
-            raise ConfigError(
-                f"module name {module!r} may contain only letters, digits and _ . + / -"
-            )
-        lines.append(f"module load {module}")
-    if job.conda_env is not None:
-        if not _CONDA_ENV_RE.match(job.conda_env):
-            raise ConfigError(
-                f"conda environment {job.conda_env!r} must be a name or an absolute path"
-            )
-        # The conda_env setting applies only where conda is installed (DESIGN.md).
-        lines += [
-            "if command -v conda >/dev/null 2>&1; then",
-            '    eval "$(conda shell.bash hook)"',
-            f"    conda activate {shlex.quote(job.conda_env)}",
-            "fi",
-        ]
+    lines = ["set -euo pipefail", *fail_function(EXIT_STATUS_FILE)]
+    lines.append(f"cd -- {shlex.quote(workdir)}")
+    lines += guarded(module_lines(job.module_use, job.modules) + conda_lines(job.conda_env))
     for name, value in job.env.items():
         if not _ENV_NAME_RE.match(name):
             raise ConfigError(f"environment variable name {name!r} is not valid")
         lines.append(f"export {name}={shlex.quote(_check_word(value, f'value of {name}'))}")
+    # Free text from the worker's config (never from a job): a failing line ends the script
+    # with exit status 1 recorded and says so.
+    lines += setup_block(job.setup)
     cpus = job.resources.tasks * job.resources.cpus_per_task
     lines.append(
         f'printf "start %s %s {int(cpus)}\\n" "$(date +%s)" "$(uname -n)" > {RUN_RECORD_FILE}'

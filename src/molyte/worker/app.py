@@ -17,10 +17,14 @@ from molyte.schedulers.base import Scheduler
 from molyte.schedulers.registry import get_scheduler
 from molyte.worker.client import ServerUnavailable, WorkerClient
 from molyte.worker.config import WorkerConfig
+from molyte.worker.engine_setup import Probe, probe_binary
 from molyte.worker.loop import Uploader, Worker
 from molyte.worker.state import TrackedJob
 
 log = logging.getLogger(__name__)
+
+# Engines run as a binary the config names (`local.<name>_bin` or `engines.<name>.bin`).
+BINARY_ENGINES = ("lammps", "gaussian", "xtb")
 
 
 def resolve_binary(name: str) -> str:
@@ -35,14 +39,41 @@ def resolve_binary(name: str) -> str:
     return str(beside) if beside.exists() else name
 
 
-def engine_context(cfg: WorkerConfig) -> EngineContext:
-    """Batch jobs do not inherit the worker's PATH, so binaries are resolved here."""
+def engine_probes(cfg: WorkerConfig, report: bool = True) -> dict[str, Probe]:
+    """For each engine whose binary needs its modules or setup lines first, where it is then
+    (`molyte.worker.engine_setup`); engines without such setup are not in the result.
+    `report`: log what was found (`--check` prints it instead)."""
+    probes = {}
+    for name in BINARY_ENGINES:
+        setup = cfg.engine_setup(name)
+        if setup.needs_probe and setup.bin:
+            probes[name] = probe_binary(setup, setup.bin)
+            found = probes[name]
+            if not report:
+                continue
+            if found.path is None:
+                log.warning("engine %s: %s: not advertised", name, found.error)
+            else:
+                log.info("engine %s: %s found after its setup", name, found.path)
+    return probes
+
+
+def engine_context(cfg: WorkerConfig, probes: dict[str, Probe] | None = None) -> EngineContext:
+    """Batch jobs do not inherit the worker's PATH, so binaries are resolved here: after the
+    engine's modules when it has some (`engines:`), else on PATH."""
+    probes = engine_probes(cfg) if probes is None else probes
+    bins = {}
+    for name in BINARY_ENGINES:
+        binary = cfg.engine_setup(name).bin or name
+        found = probes[name].path if name in probes else None
+        bins[name] = found or resolve_binary(binary)
     return EngineContext(
         python=sys.executable,
-        lammps_bin=resolve_binary(cfg.local.lammps_bin),
-        gaussian_bin=resolve_binary(cfg.local.gaussian_bin),
-        xtb_bin=resolve_binary(cfg.local.xtb_bin),
+        lammps_bin=bins["lammps"],
+        gaussian_bin=bins["gaussian"],
+        xtb_bin=bins["xtb"],
         mpirun=resolve_binary(cfg.local.mpirun),
+        missing=frozenset(n for n, p in probes.items() if p.path is None),
     )
 
 

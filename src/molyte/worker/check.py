@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from molyte.engines.registry import all_engines
-from molyte.worker.app import engine_context
+from molyte.worker.app import BINARY_ENGINES, engine_context, engine_probes
 from molyte.worker.config import WorkerConfig
 
 SLURM_COMMANDS = ("sbatch", "squeue", "scancel", "scontrol")
@@ -94,20 +94,30 @@ def check_scheduler(cfg: WorkerConfig) -> Check:
 
 
 def check_engines(cfg: WorkerConfig) -> list[Check]:
-    ctx = engine_context(cfg)
+    """One line per engine: available or not, and for an engine with modules what was
+    loaded (or the module error), its env, and where its binary was found."""
+    probes = engine_probes(cfg, report=False)
+    ctx = engine_context(cfg, probes)
     out = []
     for name, engine in sorted(all_engines().items()):
         if engine.job_type.value not in cfg.worker.job_types:
             continue
-        ok = engine.available(ctx)
-        out.append(
-            Check(
-                f"engine {name}",
-                ok,
-                "available" if ok else "not found: not advertised",
-                required=False,
-            )
+        ok = name not in ctx.missing and engine.available(ctx)
+        setup = cfg.engine_setup(name)
+        parts = []
+        if setup.modules:
+            parts.append("modules " + " ".join(setup.modules))
+        if setup.env:
+            parts.append("env " + " ".join(f"{k}={v}" for k, v in setup.env.items()))
+        probe = probes.get(name)
+        if probe is not None and probe.path is None:
+            parts.append(probe.error)
+        elif ok and name in BINARY_ENGINES:
+            parts.append("binary " + getattr(ctx, f"{name}_bin"))
+        detail = ("available" if ok else "not found: not advertised") + "".join(
+            f"; {p}" for p in parts
         )
+        out.append(Check(f"engine {name}", ok, detail, required=False))
     if not any(c.ok for c in out):
         out.append(Check("engines", False, "no engine is available: nothing can run here"))
     return out

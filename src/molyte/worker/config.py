@@ -98,6 +98,74 @@ class LocalSection(Section):
     log_backups: int = Field(default=5, ge=0, le=100)
 
 
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)]
+# A binary: a command name, or an absolute (or ~) path of plain characters.
+BinaryName = Annotated[
+    str, StringConstraints(pattern=r"^(~?/[A-Za-z0-9_./+@:-]*|[A-Za-z0-9_.+-]+)$", max_length=1024)
+]
+# A `module use` directory: an absolute (or ~) path of plain characters.
+ModuleDir = Annotated[str, StringConstraints(pattern=r"^~?/[A-Za-z0-9_./+@:-]*$", max_length=1024)]
+ENGINE_NAMES = ("lammps", "gaussian", "pyscf", "xtb")
+
+
+def _one_line(value: str, what: str) -> str:
+    if "\x00" in value or "\n" in value or "\r" in value:
+        raise ValueError(f"{what} may not contain a NUL or a line break")
+    return value
+
+
+class EngineSetup(Section):
+    """How one engine is set up in a batch job: `module use` dirs, modules to load,
+    environment variables, extra shell lines, and its binary (name or path)."""
+
+    bin: BinaryName | None = None
+    module_use: list[ModuleDir] = Field(default_factory=list, max_length=32)
+    modules: list[ModuleName] = Field(default_factory=list, max_length=64)
+    # Exported as written (no `$VAR` expansion); a setup line can expand them.
+    env: dict[EnvName, str] = Field(default_factory=dict, max_length=128)
+    # Free shell text, run in the batch script after the modules and env; one line each.
+    setup: list[str] = Field(default_factory=list, max_length=64)
+
+    @field_validator("env")
+    @classmethod
+    def _env_values(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            _one_line(text, f"the value of {name}")
+        return value
+
+    @field_validator("setup")
+    @classmethod
+    def _setup_lines(cls, value: list[str]) -> list[str]:
+        for line in value:
+            _one_line(line, "a setup line")
+            # Kept out of the scheduler's header: a `#SBATCH`/`#$`/`#PBS`/`#BSUB` line would
+            # be read as a directive when a scheduler scans the script.
+            if line.lstrip().startswith("#"):
+                raise ValueError("a setup line may not start with # (schedulers read such lines)")
+        return value
+
+    @property
+    def needs_probe(self) -> bool:
+        """True when the binary can only be found after this setup has run."""
+        return bool(self.modules or self.setup)
+
+
+class EnginesSection(Section):
+    """Per-engine setup; `module_use` here applies to every engine, before the engine's own."""
+
+    module_use: list[ModuleDir] = Field(default_factory=list, max_length=32)
+    lammps: EngineSetup | None = None
+    gaussian: EngineSetup | None = None
+    pyscf: EngineSetup | None = None
+    xtb: EngineSetup | None = None
+
+    @model_validator(mode="after")
+    def _pyscf_has_no_binary(self) -> Self:
+        if self.pyscf is not None and self.pyscf.bin is not None:
+            raise ValueError("engines.pyscf.bin: PySCF runs in the worker's Python, it has no bin")
+        return self
+
+
 class WorkerSection(Section):
     name: WorkerName
     max_concurrent_jobs: int = Field(default=4, ge=1, le=10_000)
@@ -157,6 +225,7 @@ class WorkerConfig(Section):
     cos: CosSection | None = None
     local: LocalSection = LocalSection()
     scheduler: SchedulerSection = SchedulerSection()
+    engines: EnginesSection = EnginesSection()
 
     @model_validator(mode="after")
     def _secrets_from_env(self) -> Self:
@@ -185,6 +254,20 @@ class WorkerConfig(Section):
         """The partitions this worker offers: the default one first, then the others."""
         s = self.scheduler
         return list(dict.fromkeys(([s.partition] if s.partition else []) + s.partitions))
+
+    def engine_setup(self, engine: str) -> EngineSetup:
+        """One engine's setup, merged: the flat `local.<engine>_bin` key gives the binary
+        unless `engines.<engine>.bin` is set (that one wins); the section-wide `module_use`
+        directories come before the engine's own, for engines that load modules."""
+        own = getattr(self.engines, engine, None) if engine in ENGINE_NAMES else None
+        own = own or EngineSetup()
+        flat = getattr(self.local, f"{engine}_bin", None)
+        shared = self.engines.module_use if own.modules else []
+        use = [os.path.expanduser(d) for d in dict.fromkeys(shared + own.module_use)]
+        binary = own.bin or flat
+        if binary is not None and binary.startswith("~"):
+            binary = os.path.expanduser(binary)
+        return own.model_copy(update={"bin": binary, "module_use": use})
 
     def work_dir(self, job_type: str) -> Path:
         base = self.local.md_work_dir if job_type == "MD" else self.local.qc_work_dir

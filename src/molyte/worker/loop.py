@@ -315,18 +315,23 @@ class Worker:
         if problem is not None:
             partition = job.partition or s.partition or "the default partition"
             raise RefusedResources(f"the job asks for more than {partition} allows: {problem}")
+        # The engine's own setup (`engines.<name>`) after the scheduler-wide modules; the
+        # plan's variables (thread counts) win over the configured ones.
+        setup = self.cfg.engine_setup(job.engine)
         return BatchJob(
             job_id=job.job_id,
             workdir=job.workdir,
             commands=plan.commands,
             resources=res,
-            env=plan.env,
+            env={**setup.env, **plan.env},
             partition=job.partition or s.partition,
             account=s.account,
             qos=s.qos,
-            modules=list(s.modules),
+            modules=list(dict.fromkeys([*s.modules, *setup.modules])),
             conda_env=self.cfg.local.conda_env,
             extra_directives=list(s.extra_directives),
+            module_use=list(setup.module_use),
+            setup=list(setup.setup),
         )
 
     def follow(self) -> None:

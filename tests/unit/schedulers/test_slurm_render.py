@@ -43,13 +43,28 @@ EXPECTED = """\
 #SBATCH --constraint=avx2
 #SBATCH --exclusive
 set -euo pipefail
+molyte_setup_failed() { printf "molyte: %s\\n" "$1" >&2; printf "1\\n" > molyte-exit-status; \
+exit 1; }
 cd -- /scratch/molyte/jobs/42
-module load lammps/2023.08
-module load openmpi/4.1.5-gcc
-if command -v conda >/dev/null 2>&1; then
-    eval "$(conda shell.bash hook)"
-    conda activate molyte
+set +eu
+if ! type module >/dev/null 2>&1; then
+    for molyte_init in /usr/share/lmod/lmod/init/bash /etc/profile.d/lmod.sh \
+/usr/share/modules/init/bash /etc/profile.d/modules.sh /usr/share/Modules/init/bash \
+/opt/ohpc/admin/lmod/lmod/init/bash /usr/local/lmod/lmod/init/bash; do
+        if [ -r "$molyte_init" ]; then . "$molyte_init"; break; fi
+    done
 fi
+type module >/dev/null 2>&1 || molyte_setup_failed 'the module command is not defined and \
+no environment-modules init file was found'
+module load lammps/2023.08 || molyte_setup_failed 'module load lammps/2023.08 failed \
+(unknown module or a load error)'
+module load openmpi/4.1.5-gcc || molyte_setup_failed 'module load openmpi/4.1.5-gcc failed \
+(unknown module or a load error)'
+if command -v conda >/dev/null 2>&1; then
+    eval "$(conda shell.bash hook)" || molyte_setup_failed 'conda shell.bash hook failed'
+    conda activate molyte || molyte_setup_failed 'conda activate molyte failed'
+fi
+set -eu
 export OMP_NUM_THREADS=2
 export NOTE='a $HOME `x`'
 printf "start %s %s 8\\n" "$(date +%s)" "$(uname -n)" > molyte-run
