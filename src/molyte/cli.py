@@ -1,4 +1,4 @@
-"""The `molyte` command (DESIGN.md, "Command line")."""
+"""The `molyte` command (docs/architecture.md, "The HTTP contract": the command line)."""
 
 from __future__ import annotations
 

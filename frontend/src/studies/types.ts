@@ -1,4 +1,4 @@
-// Shapes of the studies, projects, provenance and usage JSON (DESIGN "Additions (second round)").
+// Shapes of the studies, projects, provenance and usage JSON (docs/architecture.md, "The HTTP contract").
 
 import type { JobState, JobType } from "../api/types";
 

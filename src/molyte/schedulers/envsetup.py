@@ -91,7 +91,7 @@ def module_lines(module_use: Sequence[str], modules: Sequence[str]) -> list[str]
 
 
 def conda_lines(conda_env: str | None) -> list[str]:
-    """Activate `conda_env` where conda is installed (DESIGN.md); under `set +u`."""
+    """Activate `conda_env` where conda is installed (the worker config says so); under `set +u`."""
     if conda_env is None:
         return []
     if not _CONDA_ENV_RE.match(conda_env):

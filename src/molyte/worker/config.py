@@ -1,5 +1,6 @@
-"""The worker's YAML config, read exactly as cluster admins already write it (DESIGN.md,
-"Worker configuration"), plus an optional `scheduler:` section.
+"""The worker's YAML config, read exactly as cluster admins already write it (`api`, `cos`,
+`local`, `worker`; see deployment/polling_worker_config.example.yaml), plus the optional
+`scheduler:` and `engines:` sections.
 
 Unknown keys and wrong types are refused at start with the key's path. Secrets may come from
 the environment instead of the file: MOLYTE_WORKER_TOKEN, MOLYTE_COS_SECRET_ID,

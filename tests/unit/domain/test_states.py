@@ -1,4 +1,4 @@
-"""The transition table of DESIGN.md, checked edge by edge."""
+"""The transition table of docs/architecture.md, checked edge by edge."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Request and response bodies of the job API (DESIGN.md, "HTTP contract")."""
+"""Request and response bodies of the job API (docs/architecture.md, "The HTTP contract")."""
 
 from __future__ import annotations
 

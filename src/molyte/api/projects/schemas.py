@@ -1,4 +1,4 @@
-"""Bodies of the project API (DESIGN.md, "Additions (second round)", Projects)."""
+"""Bodies of the project API (docs/architecture.md, "Studies, projects and search")."""
 
 from __future__ import annotations
 

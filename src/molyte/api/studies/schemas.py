@@ -1,4 +1,4 @@
-"""Bodies of the study API (DESIGN.md, "Additions (second round)", Studies)."""
+"""Bodies of the study API (docs/architecture.md, "Studies, projects and search")."""
 
 from __future__ import annotations
 
