@@ -1,4 +1,5 @@
-"""Job states and the one table of allowed transitions (docs/architecture.md, "The job lifecycle")."""
+"""Job states and the one table of allowed transitions (docs/architecture.md, "The job
+lifecycle")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The admin commands of the command line (docs/architecture.md), run as real processes on a fresh database."""
+"""The admin commands of the command line (docs/architecture.md), run as real processes on a
+fresh database."""
 
 from __future__ import annotations
 
