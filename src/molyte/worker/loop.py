@@ -61,6 +61,27 @@ class RefusedResources(MolyteError):
     status_code = 422
 
 
+# What each scheduler's submission is called in the log, and what its id is called.
+SUBMIT_COMMANDS = {
+    "slurm": ("sbatch", "Slurm job id"),
+    "sge": ("qsub", "Grid Engine job id"),
+    "pbs": ("qsub", "PBS job id"),
+    "lsf": ("bsub", "LSF job id"),
+    "local": ("run", "local job id"),
+}
+
+
+def _story(job: TrackedJob, what: str, action: str) -> None:
+    """One line of a job's story in the worker log: which job, what happened."""
+    log.info(
+        "%s job #%s: %s",
+        job.job_type,
+        job.job_id,
+        what,
+        extra={"job_id": job.job_id, "action": action},
+    )
+
+
 @dataclass
 class Stats:
     """Counters a test or an operator can read."""
@@ -180,6 +201,13 @@ class Worker:
                 wait_seconds=min(wait, 60.0),
                 cluster=self.cfg.worker.cluster,
             )
+            if jobs:
+                log.info(
+                    "%d pending job(s) found and claimed: %s",
+                    len(jobs),
+                    ", ".join(f"{j['type']} job #{j['id']}" for j in jobs),
+                    extra={"action": "claim"},
+                )
             for job in jobs:
                 self.stats.claimed += 1
                 self.start(job)
@@ -239,11 +267,14 @@ class Worker:
         )
         self.tracked[job_id] = job
         self.state.save(job)
+        _story(job, f"processing {job_type} job #{job_id} with {engine.name}", "claim")
         try:
             workdir.mkdir(parents=True, exist_ok=True)
+            _story(job, f"work directory created: {workdir}", "prepare")
             (workdir / SPEC_FILE).write_text(json.dumps(leased["spec"]))
             plan = engine.prepare(dict(leased["spec"]), workdir, self.ctx)
             script_path = self._write_script(job, plan)
+            _story(job, f"inputs and batch script {script_path.name} written", "prepare")
         except OSError as exc:
             reason = (
                 FailureReason.DISK_FULL
@@ -289,11 +320,9 @@ class Worker:
             return
         self.stats.submitted += 1
         self.state.save(job)
-        log.info(
-            "job %s submitted as %s",
-            job.job_id,
-            job.scheduler_id,
-            extra={"job_id": job.job_id, "action": "submit"},
+        command, label = SUBMIT_COMMANDS.get(self.scheduler.name, ("submit", "batch job id"))
+        _story(
+            job, f"`{command} {script_path.name}` submitted: {label} {job.scheduler_id}", "submit"
         )
         self._report(job, "QUEUED", scheduler_job_id=job.scheduler_id)
 
@@ -504,8 +533,16 @@ class Worker:
             self._fail(job, reason, message)
             return
         files = []
+        started, total = time.monotonic(), 0
         for path in result.files:
             files.append(self.upload(job, path))
+            total += int(files[-1].get("size") or 0)
+        _story(
+            job,
+            f"uploaded {len(files)} result files, {total:,} bytes in "
+            f"{time.monotonic() - started:.1f} s",
+            "upload",
+        )
         run = provenance.collect(job.workdir, job.engine, job.scheduler_id)
         summary = {**result.summary, "provenance": run}
         self.client.register_results(job.job_id, job.lease_token, files, summary)
@@ -528,6 +565,10 @@ class Worker:
     # -- reports and cleanup ----------------------------------------------------------------
     def _report(self, job: TrackedJob, state: str, **fields: Any) -> None:
         self.client.status(job.job_id, job.lease_token, state, **fields)
+        # PREPARED and SUBMITTING are the worker's own steps; the server still says CLAIMED.
+        before = "CLAIMED" if job.stage in ("PREPARED", "SUBMITTING") else job.stage
+        if state != before:
+            _story(job, f"{before} -> {state}", "status")
         job.stage = state
         if state in ("COMPLETED", "FAILED", "CANCELLED"):
             self._forget(job)
@@ -536,7 +577,13 @@ class Worker:
 
     def _fail(self, job: TrackedJob, reason: FailureReason, message: str) -> None:
         log.info(
-            "job %s failed: %s", job.job_id, reason, extra={"job_id": job.job_id, "action": "fail"}
+            "%s job #%s: %s -> FAILED (%s): %s",
+            job.job_type,
+            job.job_id,
+            job.stage,
+            reason,
+            message[:300],
+            extra={"job_id": job.job_id, "action": "fail"},
         )
         self.client.status(
             job.job_id,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from molyte.domain.states import JobType
 from molyte.schedulers.fake import RecordingRunner
@@ -232,3 +235,42 @@ def test_local_state_from_before_routing_is_upgraded(tmp_path: Path) -> None:
     assert (old.job_id, old.scheduler_id, old.partition) == (3, "9", None)
     state.save(TrackedJob(4, "MD", "lammps", "u", tmp_path, None, "CLAIMED", partition="gpu"))
     assert [j.partition for j in state.load()] == [None, "gpu"]
+
+
+class StoryClient(OneJobClient):
+    """Also takes the uploads and the registration of one job's results."""
+
+    def register_results(self, job_id: int, token: str, files: list[Any], summary: Any) -> None:
+        self.calls.append(("results", (job_id, len(files))))
+
+
+def test_the_worker_log_tells_each_job_story_one_line_per_step(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What an operator reads in the log (issue 15): claimed, processing, work directory,
+    script, `sbatch` and the Slurm id, each state change, the upload with its bytes, the end."""
+    runner = RecordingRunner({"sbatch": CommandResult(0, "456789\n", "")})
+    client = StoryClient()
+    worker = _worker(tmp_path, runner, client)
+    worker.upload = lambda job, path: {"name": path.name, "size": 1234, "sha256": "0" * 64}
+    caplog.set_level(logging.INFO, logger="molyte.worker.loop")
+    worker.cycle(claim_wait=0)
+    runner.responses["squeue"] = CommandResult(0, "456789|RUNNING|None|0\n", "")
+    worker.cycle(claim_wait=0)
+    (tmp_path / "qc" / "job-7" / "molyte-exit-status").write_text("0\n")
+    (tmp_path / "qc" / "job-7" / "result.txt").write_text("molyte\n")
+    runner.responses["squeue"] = CommandResult(0, "456789|COMPLETED|None|0\n", "")
+    worker.cycle(claim_wait=0)
+    lines = [r.getMessage() for r in caplog.records if "job #7" in r.getMessage()]
+    assert lines[0] == "1 pending job(s) found and claimed: QC job #7"
+    story = [line.removeprefix("QC job #7: ") for line in lines[1:]]
+    assert story[0] == "processing QC job #7 with pyscf"
+    assert story[1] == f"work directory created: {tmp_path / 'qc' / 'job-7'}"
+    assert story[2] == "inputs and batch script job.sh written"
+    assert story[3] == "`sbatch job.sh` submitted: Slurm job id 456789"
+    assert story[4:7] == ["CLAIMED -> QUEUED", "QUEUED -> RUNNING", "RUNNING -> POSTPROCESSING"]
+    assert story[7].startswith("uploaded 1 result files, 1,234 bytes in ")
+    assert story[8] == "POSTPROCESSING -> COMPLETED"
+    assert len(story) == 9
+    # No line per HTTP request at INFO.
+    assert not [r for r in caplog.records if r.name.startswith("httpx") and r.levelno <= 20]
