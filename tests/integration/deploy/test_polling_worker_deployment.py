@@ -170,6 +170,19 @@ def deploy_and_run(api: Api, server: LiveServer, user: str | None) -> None:
         assert "stopped" in stop.stdout
         assert set(worker_pids()) - before == set()
         text = log.read_text()
+        # The job's story, one line per step, as the admins' guide expects to read it.
+        sid, n = final["scheduler_job_id"], final["id"]
+        for step in (
+            f"pending job(s) found and claimed: QC job #{n}",
+            f"QC job #{n}: processing QC job #{n} with xtb",
+            f"QC job #{n}: work directory created:",
+            f"QC job #{n}: `sbatch job.sh` submitted: Slurm job id {sid}",
+            f"QC job #{n}: CLAIMED -> QUEUED",
+            f"QC job #{n}: uploaded ",
+            f"QC job #{n}: POSTPROCESSING -> COMPLETED",
+        ):
+            assert step in text, (step, text)
+        assert "HTTP Request" not in text  # no line per request
         assert api.worker_token not in text
         assert "Traceback" not in text
         assert not list(run_dir.glob("*.pid"))
