@@ -151,7 +151,7 @@ def seed(db_url: str, n_jobs: int) -> dict[str, int]:
             "COPY jobs (id, owner_id, type, name, spec, engine, state, priority, attempts, "
             "worker_name, scheduler_job_id, failure_reason, log_tail, summary, created_at, "
             "updated_at, finished_at, temperature, concentration, method, basis, density, "
-            "conductivity, energy_hartree, gap_ev, core_hours) FROM STDIN"
+            "conductivity, energy_hartree, gap_ev, core_hours, storage_prefix) FROM STDIN"
         ) as copy:
             for i in range(n_jobs):
                 owner = ids["alice"] if rng.random() < HEAVY_SHARE else rng.choice(others)
@@ -197,6 +197,7 @@ def seed(db_url: str, n_jobs: int) -> dict[str, int]:
                         energy,
                         round(rng.uniform(4, 10), 3) if energy else None,
                         round(rng.uniform(1, 64), 2) if done else None,
+                        f"{rng.getrandbits(128):032x}",
                     )
                 )
         cur.execute("SELECT setval(pg_get_serial_sequence('jobs', 'id'), %s)", (n_jobs,))
