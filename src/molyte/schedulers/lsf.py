@@ -27,10 +27,18 @@ from pathlib import Path
 from typing import Any
 
 from molyte.domain.failures import FailureReason
-from molyte.errors import ConfigError, ExternalCommandError, InvalidInput, SchedulerUnavailable
+from molyte.errors import ConfigError, ExternalCommandError
 from molyte.schedulers.base import BatchJob, BatchState, BatchStatus
 from molyte.schedulers.runner import InputCommandRunner, run_command
-from molyte.schedulers.script import check_path, check_resources, check_slurm_name, render_body
+from molyte.schedulers.script import (
+    check_option_directive,
+    check_path,
+    check_resources,
+    check_scheduler_id,
+    check_slurm_name,
+    command_failure,
+    render_body,
+)
 
 log = logging.getLogger(__name__)
 
@@ -93,29 +101,17 @@ _ALREADY_DONE = "Job has already finished"
 
 def command_error(what: str, output: str) -> ExternalCommandError:
     """`SchedulerUnavailable` when mbatchd did not answer, else `ExternalCommandError`."""
-    message = f"{what} failed: {output.strip()[:500]}"
-    if any(marker in output for marker in _NO_DAEMON):
-        return SchedulerUnavailable(message)
-    return ExternalCommandError(message)
+    return command_failure(what, output, _NO_DAEMON)
 
 
 def check_job_id(scheduler_id: str) -> str:
     """An LSF job id (digits); else `InvalidInput`."""
-    if not _JOB_ID_RE.match(scheduler_id):
-        raise InvalidInput(f"{scheduler_id!r} is not an LSF job id")
-    return scheduler_id
+    return check_scheduler_id(scheduler_id, _JOB_ID_RE, "an LSF")
 
 
 def check_directive(directive: str) -> str:
     """An extra `#BSUB` line such as `-M 4GB` or `-x`; else `ConfigError`."""
-    if not _DIRECTIVE_RE.match(directive):
-        raise ConfigError(
-            f"extra directive {directive!r} is not of the form -option or -option value "
-            "(value of letters, digits and _ = : . , / @ + -)"
-        )
-    if directive.split(" ", 1)[0] in _RESERVED:
-        raise ConfigError(f"extra directive {directive.split(' ', 1)[0]} is set by Molyte")
-    return directive
+    return check_option_directive(directive, _DIRECTIVE_RE, _RESERVED, "-option or -option value")
 
 
 # --- builders ----------------------------------------------------------------------------------

@@ -38,10 +38,18 @@ from pathlib import Path
 from typing import Any
 
 from molyte.domain.failures import FailureReason
-from molyte.errors import ConfigError, ExternalCommandError, InvalidInput, SchedulerUnavailable
+from molyte.errors import ConfigError, ExternalCommandError
 from molyte.schedulers.base import BatchJob, BatchState, BatchStatus
 from molyte.schedulers.runner import CommandRunner, run_command
-from molyte.schedulers.script import check_path, check_resources, check_slurm_name, render_body
+from molyte.schedulers.script import (
+    check_option_directive,
+    check_path,
+    check_resources,
+    check_scheduler_id,
+    check_slurm_name,
+    command_failure,
+    render_body,
+)
 
 log = logging.getLogger(__name__)
 
@@ -84,17 +92,12 @@ _SIGNAL_BASE = 256
 
 def command_error(what: str, output: str) -> ExternalCommandError:
     """`SchedulerUnavailable` when the server did not answer, else `ExternalCommandError`."""
-    message = f"{what} failed: {output.strip()[:500]}"
-    if any(marker in output for marker in _NO_SERVER):
-        return SchedulerUnavailable(message)
-    return ExternalCommandError(message)
+    return command_failure(what, output, _NO_SERVER)
 
 
 def check_job_id(scheduler_id: str) -> str:
     """A PBS job id (`123.server` or `123`); else `InvalidInput`."""
-    if not _JOB_ID_RE.match(scheduler_id):
-        raise InvalidInput(f"{scheduler_id!r} is not a PBS job id")
-    return scheduler_id
+    return check_scheduler_id(scheduler_id, _JOB_ID_RE, "a PBS")
 
 
 def sequence_number(scheduler_id: str) -> str:
@@ -103,20 +106,15 @@ def sequence_number(scheduler_id: str) -> str:
 
 
 def check_directive(directive: str) -> str:
-    """An extra `#PBS` line such as `-P project` or `-l place=excl`; else `ConfigError`."""
-    if not _DIRECTIVE_RE.match(directive):
-        raise ConfigError(
-            f"extra directive {directive!r} is not of the form -x or -x value "
-            "(value of letters, digits and _ = : . , / @ + -)"
-        )
-    option = directive.split(" ", 1)[0]
-    if option == "-l" and _EXTRA_RESOURCE_RE.match(directive):
-        resource = directive[3:].split("=", 1)[0]
-        if resource not in ("select", "walltime"):
-            return directive
-    if option in _RESERVED:
-        raise ConfigError(f"extra directive {directive} is set by Molyte")
-    return directive
+    """An extra `#PBS` line such as `-P project` or `-l place=excl`; else `ConfigError`. A
+    `-l` resource other than `select` and `walltime` (Molyte's own) may be added."""
+    if (
+        _DIRECTIVE_RE.match(directive)
+        and _EXTRA_RESOURCE_RE.match(directive)
+        and directive[3:].split("=", 1)[0] not in ("select", "walltime")
+    ):
+        return directive
+    return check_option_directive(directive, _DIRECTIVE_RE, _RESERVED, "-x or -x value")
 
 
 def walltime(minutes: int) -> str:

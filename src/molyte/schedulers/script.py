@@ -13,7 +13,7 @@ import re
 import shlex
 from pathlib import Path
 
-from molyte.errors import ConfigError
+from molyte.errors import ConfigError, ExternalCommandError, InvalidInput, SchedulerUnavailable
 from molyte.schedulers.base import BatchJob
 from molyte.schedulers.envsetup import (
     conda_lines,
@@ -66,6 +66,38 @@ def check_directive(directive: str) -> str:
     option = directive.split("=", 1)[0]
     if option in _RESERVED_DIRECTIVES:
         raise ConfigError(f"extra directive {option} is set by Molyte and may not be overridden")
+    return directive
+
+
+def command_failure(what: str, output: str, unavailable: tuple[str, ...]) -> ExternalCommandError:
+    """The error for a failed scheduler command: `SchedulerUnavailable` when its output has one
+    of the `unavailable` markers (the scheduler's server did not answer; the call may work
+    later), else `ExternalCommandError`."""
+    message = f"{what} failed: {output.strip()[:500]}"
+    if any(marker in output for marker in unavailable):
+        return SchedulerUnavailable(message)
+    return ExternalCommandError(message)
+
+
+def check_scheduler_id(scheduler_id: str, pattern: re.Pattern[str], kind: str) -> str:
+    """A job id as the worker stored it when it matches `pattern`; else `InvalidInput`."""
+    if not pattern.match(scheduler_id):
+        raise InvalidInput(f"{scheduler_id!r} is not {kind} job id")
+    return scheduler_id
+
+
+def check_option_directive(
+    directive: str, pattern: re.Pattern[str], reserved: frozenset[str], form: str
+) -> str:
+    """An extra `-option [value]` header line (Grid Engine, PBS, LSF); else `ConfigError`."""
+    if not pattern.match(directive):
+        raise ConfigError(
+            f"extra directive {directive!r} is not of the form {form} "
+            "(value of letters, digits and _ = : . , / @ + -)"
+        )
+    option = directive.split(" ", 1)[0]
+    if option in reserved:
+        raise ConfigError(f"extra directive {option} is set by Molyte")
     return directive
 
 

@@ -25,10 +25,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from molyte.domain.failures import FailureReason
-from molyte.errors import ConfigError, ExternalCommandError, InvalidInput, SchedulerUnavailable
+from molyte.errors import ConfigError, ExternalCommandError
 from molyte.schedulers.base import BatchJob, BatchState, BatchStatus
 from molyte.schedulers.runner import CommandRunner, run_command
-from molyte.schedulers.script import check_path, check_resources, check_slurm_name, render_body
+from molyte.schedulers.script import (
+    check_option_directive,
+    check_path,
+    check_resources,
+    check_scheduler_id,
+    check_slurm_name,
+    command_failure,
+    render_body,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,29 +80,17 @@ def map_qstat_state(code: str) -> BatchStatus:
 def command_error(what: str, output: str) -> ExternalCommandError:
     """`SchedulerUnavailable` when qmaster did not answer (the call may work later), else
     `ExternalCommandError`."""
-    message = f"{what} failed: {output.strip()[:500]}"
-    if any(marker in output for marker in _NO_QMASTER):
-        return SchedulerUnavailable(message)
-    return ExternalCommandError(message)
+    return command_failure(what, output, _NO_QMASTER)
 
 
 def check_job_id(scheduler_id: str) -> str:
     """A Grid Engine job id as the worker stored it (digits only); else `InvalidInput`."""
-    if not _JOB_ID_RE.match(scheduler_id):
-        raise InvalidInput(f"{scheduler_id!r} is not a Grid Engine job id")
-    return scheduler_id
+    return check_scheduler_id(scheduler_id, _JOB_ID_RE, "a Grid Engine")
 
 
 def check_directive(directive: str) -> str:
     """An extra `#$` line such as `-l h_vmem=4G`; else `ConfigError`."""
-    if not _DIRECTIVE_RE.match(directive):
-        raise ConfigError(
-            f"extra directive {directive!r} is not of the form -option or -option value "
-            "(value of letters, digits and _ = : . , / @ + -)"
-        )
-    if directive.split(" ", 1)[0] in _RESERVED:
-        raise ConfigError(f"extra directive {directive.split(' ', 1)[0]} is set by Molyte")
-    return directive
+    return check_option_directive(directive, _DIRECTIVE_RE, _RESERVED, "-option or -option value")
 
 
 # --- builders ----------------------------------------------------------------------------------

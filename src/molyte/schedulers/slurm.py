@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from molyte.domain.failures import FailureReason
-from molyte.errors import ExternalCommandError, InvalidInput, SchedulerUnavailable
+from molyte.errors import ExternalCommandError, InvalidInput
 from molyte.schedulers.base import BatchJob, BatchState, BatchStatus
 from molyte.schedulers.runner import CommandRunner, run_command
 from molyte.schedulers.script import (
@@ -23,6 +23,7 @@ from molyte.schedulers.script import (
     check_path,
     check_resources,
     check_slurm_name,
+    command_failure,
     render_body,
 )
 
@@ -86,10 +87,7 @@ def map_state(raw: str, exit_code: int | None = None) -> BatchStatus:
 def command_error(what: str, stderr: str) -> ExternalCommandError:
     """The error for a failed Slurm command: `SchedulerUnavailable` when the controller did
     not answer (the call may work later), else `ExternalCommandError`."""
-    message = f"{what} failed: {stderr.strip()[:500]}"
-    if _NO_CONTROLLER in stderr:
-        return SchedulerUnavailable(message)
-    return ExternalCommandError(message)
+    return command_failure(what, stderr, (_NO_CONTROLLER,))
 
 
 def check_job_id(scheduler_id: str) -> str:
