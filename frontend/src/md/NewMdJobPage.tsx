@@ -1,6 +1,6 @@
-import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
 import { usePageTitle } from "../components/usePageTitle";
-import { useNavigate, useSearchParams } from "react-router";
+import { useNavigate } from "react-router";
 import { ApiError, api, errorMessage } from "../api/client";
 import type { Job, Library, LibrarySalt, LibrarySolvent } from "../api/types";
 import { Depiction } from "../components/Depiction";
@@ -29,6 +29,7 @@ import { SystemSummary } from "./SystemSummary";
 import { useProjects } from "../projects/ProjectContext";
 import { mdChoices, mdStudySpec } from "../studies/choices";
 import { mdFormFromSpec } from "../studies/fromJob";
+import { StartFromJob } from "../studies/StartFromJob";
 import { StudyVariables, useStudyVariables } from "../studies/StudyVariables";
 import type { StudyCreated } from "../studies/types";
 import { buildStudyBody, studyErrorDetail } from "../studies/sweep";
@@ -51,26 +52,13 @@ const ADVANCED_PATHS = [
  * As a study form (`study`), it also asks which fields vary and submits the whole grid.
  */
 export function NewMdJobPage({ study = false }: { study?: boolean }) {
-  const [params] = useSearchParams();
-  const from = params.get("from");
-  const [start, setStart] = useState<MdFormState | null>(from ? null : initialMdForm());
-  const [loadError, setLoadError] = useState<string | null>(null);
-  useEffect(() => {
-    // "Make a study from this job": the form starts from that job's spec.
-    if (!from) return;
-    api<Job>(`/jobs/${encodeURIComponent(from)}`)
-      .then((job) => setStart({ ...mdFormFromSpec(job.spec), name: job.name }))
-      .catch((error: unknown) => setLoadError(errorMessage(error)));
-  }, [from]);
-  const { t } = useI18n();
-  if (loadError)
-    return (
-      <p className="error" role="alert">
-        {loadError}
-      </p>
-    );
-  if (!start) return <p className="loading">{t("common.loading")}</p>;
-  return <MdForm start={start} study={study} />;
+  return (
+    <StartFromJob
+      initial={initialMdForm}
+      fromSpec={mdFormFromSpec}
+      form={(start: MdFormState) => <MdForm start={start} study={study} />}
+    />
+  );
 }
 
 function MdForm({ start, study }: { start: MdFormState; study: boolean }) {

@@ -1,6 +1,6 @@
-import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
 import { usePageTitle } from "../components/usePageTitle";
-import { useNavigate, useSearchParams } from "react-router";
+import { useNavigate } from "react-router";
 import { ApiError, api, errorMessage } from "../api/client";
 import type { Job } from "../api/types";
 import { Depiction } from "../components/Depiction";
@@ -27,6 +27,7 @@ import {
 import { useProjects } from "../projects/ProjectContext";
 import { qcChoices } from "../studies/choices";
 import { qcFormFromSpec } from "../studies/fromJob";
+import { StartFromJob } from "../studies/StartFromJob";
 import { StudyVariables, useStudyVariables } from "../studies/StudyVariables";
 import type { StudyCreated } from "../studies/types";
 import { buildStudyBody, studyErrorDetail } from "../studies/sweep";
@@ -36,26 +37,13 @@ import { buildStudyBody, studyErrorDetail } from "../studies/sweep";
  * (`study`), it also asks which fields vary and submits the whole grid.
  */
 export function NewQcJobPage({ study = false }: { study?: boolean }) {
-  const [params] = useSearchParams();
-  const from = params.get("from");
-  const [start, setStart] = useState<QcFormState | null>(from ? null : initialQcForm());
-  const [loadError, setLoadError] = useState<string | null>(null);
-  useEffect(() => {
-    // "Make a study from this job": the form starts from that job's spec.
-    if (!from) return;
-    api<Job>(`/jobs/${encodeURIComponent(from)}`)
-      .then((job) => setStart({ ...qcFormFromSpec(job.spec), name: job.name }))
-      .catch((error: unknown) => setLoadError(errorMessage(error)));
-  }, [from]);
-  const { t } = useI18n();
-  if (loadError)
-    return (
-      <p className="error" role="alert">
-        {loadError}
-      </p>
-    );
-  if (!start) return <p className="loading">{t("common.loading")}</p>;
-  return <QcForm start={start} study={study} />;
+  return (
+    <StartFromJob
+      initial={initialQcForm}
+      fromSpec={qcFormFromSpec}
+      form={(start: QcFormState) => <QcForm start={start} study={study} />}
+    />
+  );
 }
 
 function QcForm({ start, study }: { start: QcFormState; study: boolean }) {
