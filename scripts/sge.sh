@@ -18,9 +18,19 @@ export SGE_ROOT=/var/lib/gridengine SGE_CELL=default DEBIAN_FRONTEND=noninteract
 COMMON="$SGE_ROOT/$SGE_CELL/common"
 HOST="$(hostname)"
 EXECD_PIDFILE=/var/run/gridengine/execd.pid
+REPORTING_PARAMS="accounting=true reporting=false flush_time=00:00:15 joblog=false sharelog=00:00:00 accounting_flush_time=00:00:00"
 
 log() { printf 'sge.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# A command that fails under `set -e` says which one it was, instead of ending the script silently.
+trap 'log "error: line $LINENO: \"$BASH_COMMAND\" failed (qmaster log: /var/spool/gridengine/qmaster/messages)"' ERR
+
+# run_qconf WHAT COMMAND...: run a qconf change; on failure show what qconf printed and stop.
+run_qconf() {
+    local what="$1" out
+    shift
+    out="$("$@" 2>&1)" || die "qconf could not change $what: $out"
+}
 
 # alive PID NAME: the process PID exists and is the program NAME (guards against PID reuse).
 alive() {
@@ -92,14 +102,20 @@ configure() {
     qconf -sh 2>/dev/null | grep -qx "$HOST" || qconf -ah "$HOST" >/dev/null
     qconf -ss 2>/dev/null | grep -qx "$HOST" || qconf -as "$HOST" >/dev/null
     # Root's jobs: Debian's min_uid 1000 would accept them at qsub and refuse them on the node.
-    # Accounting flushed at once, so `qacct -j` knows a job as soon as it ends.
-    qconf -sconf global | sed -e 's/^min_uid .*/min_uid 0/' -e 's/^min_gid .*/min_gid 0/' \
-        -e 's/flush_time=[0-9:]*/flush_time=00:00:00 accounting_flush_time=00:00:00/' \
-        >"$tmp/global"
-    grep -q accounting_flush_time "$tmp/global" || die "could not set accounting_flush_time"
-    (cd "$tmp" && qconf -Mconf global >/dev/null 2>&1)
+    # Accounting flushed at once, so `qacct -j` knows a job as soon as it ends. reporting_params
+    # is written whole (it may span continuation lines), so a second start writes the same value
+    # (an edit in place once doubled the line on every start, until qconf choked on it).
+    qconf -sconf global | awk -v params="$REPORTING_PARAMS" '
+        skip && /\\$/ { next }
+        skip { skip = 0; next }
+        $1 == "reporting_params" { print "reporting_params " params; skip = /\\$/; next }
+        $1 == "min_uid" { print "min_uid 0"; next }
+        $1 == "min_gid" { print "min_gid 0"; next }
+        { print }' >"$tmp/global"
+    grep -qx "reporting_params $REPORTING_PARAMS" "$tmp/global" || die "could not set reporting_params"
+    run_qconf "the global configuration" bash -c "cd '$tmp' && qconf -Mconf global"
     qconf -ssconf | sed -e 's/^schedule_interval .*/schedule_interval 0:0:1/' >"$tmp/sched"
-    qconf -Msconf "$tmp/sched" >/dev/null 2>&1
+    run_qconf "the scheduler configuration" qconf -Msconf "$tmp/sched"
     if ! qconf -sel 2>/dev/null | grep -qx "$HOST"; then
         printf 'hostname %s\nload_scaling NONE\ncomplex_values NONE\nuser_lists NONE\nxuser_lists NONE\nprojects NONE\nxprojects NONE\nusage_scaling NONE\nreport_variables NONE\n' \
             "$HOST" >"$tmp/exec"
