@@ -8,11 +8,11 @@ time budget, and adds the machine, the commands, the times and a summary of ever
 never edits a figure. One benchmark prints no target table of its own (transfer): its target is
 read here from the figure it prints (`derived_targets`).
 
-Budget: `make bench` must finish in 15 minutes on the project's 2-core machine, venv included,
-so the whole run gets TOTAL_BUDGET seconds and each benchmark the smaller of its own budget and
-what is left;
-one that overruns is interrupted (SIGINT, so its servers and databases are cleaned up) and the
-report says so. md_validation runs shortened here (see BENCHES); alone it runs at full length.
+Budget: `make bench` must finish in about half an hour on the project's 2-core machine, venv
+included (md_analysis alone runs MDAnalysis for about six minutes on the full 2,000-frame
+trajectory the target names), so the whole run gets TOTAL_BUDGET seconds and each benchmark the
+smaller of its own budget and what is left; one that overruns is interrupted (SIGINT, so its
+servers and databases are cleaned up) and the report says so. md_validation runs shortened here (see BENCHES); alone it runs at full length.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from common import PG_ADMIN_URL, TARGET_HEADERS, Target, percentile, psycopg, ta
 
 ROOT = Path(__file__).resolve().parents[1]
 # Seconds for all benchmarks: on a fresh clone `make bench` first creates the venv (about 3
-# minutes here), and the whole must stay under 15 minutes.
-TOTAL_BUDGET = 11 * 60
+# minutes here), and the whole must stay near half an hour.
+TOTAL_BUDGET = 27 * 60
 INTERRUPT_GRACE = 60  # seconds a benchmark gets to clean up after SIGINT
 COMMAND = "make bench"
 RAW_DIR = ROOT / ".bench" / "run_all"  # each benchmark's output as it finishes
@@ -59,7 +59,7 @@ BENCHES = (
     Bench("worker", "Worker with 1,000 tracked jobs", ("bench/worker.py",), 300),
     Bench("md_perf", "MD build time and LAMMPS speed", ("bench/md_perf.py",), 240),
     Bench(
-        "md_analysis", "MD analysis at 15,000 atoms x 2,000 frames", ("bench/md_analysis.py",), 300
+        "md_analysis", "MD analysis at 15,000 atoms x 2,000 frames", ("bench/md_analysis.py",), 600
     ),
     Bench(
         "md_validation",
