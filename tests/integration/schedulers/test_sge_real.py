@@ -4,6 +4,7 @@ past its time limit (`h_rt`) is a TIMEOUT."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,10 +16,12 @@ from molyte.schedulers.base import BatchJob, BatchStatus
 from molyte.schedulers.base import BatchState as S
 from molyte.schedulers.script import read_exit_status
 from molyte.schedulers.sge import SGEScheduler
+from support import ROOT
 
 pytestmark = [pytest.mark.sge, pytest.mark.usefixtures("sge")]
 
 Poll = Callable[..., list[BatchStatus]]
+SGE_SH = ROOT / "scripts" / "sge.sh"
 SMALL = Resources(tasks=1, cpus_per_task=1, memory_mb=100, walltime_minutes=5)
 
 
@@ -84,3 +87,35 @@ def test_time_limit_is_a_timeout(timeout_job: tuple[SGEScheduler, str, Path], po
     final = poll(scheduler, job_id, lambda s: s.state.finished, 150)[-1]
     assert (final.state, final.failure_reason) == (S.FAILED, F.TIMEOUT)
     assert read_exit_status(workdir) is None
+
+
+def global_config() -> str:
+    return subprocess.run(
+        ["qconf", "-sconf", "global"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+
+
+def reporting_params(config: str) -> str:
+    """The value of `reporting_params`, its continuation lines joined."""
+    lines = iter(config.splitlines())
+    for line in lines:
+        if line.startswith("reporting_params"):
+            value = [line.split(None, 1)[1]]
+            while value[-1].endswith("\\"):
+                value[-1] = value[-1][:-1]
+                value.append(next(lines).strip())
+            return " ".join(" ".join(value).split())
+    raise AssertionError("no reporting_params in the global configuration")
+
+
+def test_starting_again_leaves_the_cell_configuration_as_it_was() -> None:
+    """sge.sh configures the cell on every start; a second start must change nothing (an edit
+    in place once doubled `accounting_flush_time` per start until qconf choked on the line)."""
+    before = global_config()
+    started = subprocess.run([SGE_SH, "start"], capture_output=True, text=True, timeout=600)
+    assert started.returncode == 0, started.stderr
+    after = global_config()
+    assert after == before
+    params = reporting_params(after)
+    assert params.count("accounting_flush_time=") == 1
+    assert "accounting_flush_time=00:00:00" in params
