@@ -183,7 +183,7 @@ def test_cut_run_continues_from_its_restart_file(tmp_path: Path) -> None:
     assert summary["frames"] == 31  # NVT 1.5 ps, a frame every 50 steps, none twice
     with (tmp_path / "thermo.csv").open() as handle:
         steps = [int(r["step"]) for r in csv.DictReader(handle) if r["stage"] != "minimize"]
-    assert steps == sorted(steps) and steps[-1] == 3000
+    assert steps == sorted(steps) and steps[-1] == 3150  # compress 0.15, NPT 1.5, NVT 1.5 ps
 
 
 def test_molyte_md_analyze_re_runs_the_analysis(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ SETTINGS = ScriptSettings(
     temperature=300.0, pressure=1.0, timestep=2.0, anneal_temperature=450.0,
     thermo_interval=100, dump_interval=500, restart_interval=1000, seed=7, cutoff=10.0,
     minimize=True, dihedral_styles=["fourier", "opls"], shake_bonds=[3, 4], shake_angles=[9],
-    pair_ij=[(5, 6, 0.1, 3.3)],
+    pair_ij=[(5, 6, 0.1, 3.3)], compress_to=21.5,
 )  # fmt: skip
 
 
@@ -17,13 +17,24 @@ def test_schedule_in_steps() -> None:
     spec = MDSpec.model_validate(
         {
             "salts": [{"name": "LiPF6", "concentration": 1}], "solvents": [{"name": "EC"}],
-            "timestep": 2.0, "stages": {"npt_ps": 10, "anneal_ps": 4, "nvt_ps": 20.001},
+            "timestep": 2.0,
+            "stages": {"npt_ps": 10, "anneal_ps": 4, "nvt_ps": 20.001, "compress_ps": 2},
         }
     )  # fmt: skip
     assert schedule(spec) == [
-        Stage("minimize", 0, 0), Stage("anneal", 0, 2000), Stage("npt", 2000, 7000),
-        Stage("nvt", 7000, 17000),
+        Stage("minimize", 0, 0), Stage("compress", 0, 1000), Stage("anneal", 1000, 3000),
+        Stage("npt", 3000, 8000), Stage("nvt", 8000, 18000),
     ]  # fmt: skip
+    no_squeeze = spec.model_copy(
+        update={"stages": spec.effective_stages.model_copy(update={"compress_ps": 0})}
+    )
+    assert [stage.name for stage in schedule(no_squeeze)] == ["minimize", "anneal", "npt", "nvt"]
+    unset = spec.model_copy(
+        update={"stages": spec.effective_stages.model_copy(update={"compress_ps": None})}
+    )
+    assert schedule(unset)[1] == Stage("compress", 0, 500)  # a tenth of the 10 ps NPT
+    fast = MDSpec.model_validate({**spec.model_dump(), "stages": None, "preset": "fast"})
+    assert schedule(fast)[1] == Stage("compress", 0, 1000)  # 2 ps at most
     assert steps(0.0, 1.0) == 0 and steps(0.001, 1.0) == 10
 
 
@@ -63,3 +74,20 @@ def test_continuation_starts_at_the_restart_step() -> None:
     assert "dump            traj all dcd 500 traj.2.dcd" in in_nvt
     assert "file stress.2.dat" in in_nvt
     assert "run             15000 upto" in in_nvt
+
+
+def test_compress_stage_squeezes_the_box_to_the_liquid_edge_under_nvt() -> None:
+    stages = [Stage("minimize", 0, 0), Stage("compress", 0, 1000), Stage("npt", 1000, 6000)]
+    text = render_input(SETTINGS, stages)
+    order = [
+        "velocity        all create", '"MOLYTE_STAGE compress"',
+        "fix             ens all nvt temp 300.0 300.0 200.0",
+        "fix             squeeze all deform 1 x final 0.0 21.500000 y final 0.0 21.500000"
+        " z final 0.0 21.500000 remap x",
+        "run             1000 upto", "unfix           squeeze", '"MOLYTE_STAGE npt"',
+        "npt temp 300.0 300.0",
+    ]  # fmt: skip
+    positions = [text.index(needle) for needle in order]
+    assert positions == sorted(positions)
+    after = render_input(SETTINGS, stages, restart_file="restart.a.lammps", start_step=2000)
+    assert "deform" not in after and "MOLYTE_STAGE compress" not in after

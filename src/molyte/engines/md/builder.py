@@ -35,7 +35,8 @@ from molyte.engines.md.packing import pack
 from molyte.engines.md.topology import Kind, MoleculeFF
 from molyte.errors import InvalidInput
 
-# Packmol fills a box at this fraction of the estimated liquid density; NPT compresses it.
+# Packmol fills a box at this fraction of the estimated liquid density; the `compress` stage
+# squeezes it to that density before NPT.
 PACK_DENSITY = 0.8
 MIN_CUTOFF = 6.0
 DATA_FILE = "system.data"
@@ -112,6 +113,7 @@ def build(spec: MDSpec, workdir: Path, *, title: str = "Molyte MD") -> Build:
         shake_bonds=shake_bonds,
         shake_angles=shake_angles,
         pair_ij=system.gaff_pair_coeffs(),
+        compress_to=composition.box_length,
     )
     plan = schedule(spec)
     (workdir / DATA_FILE).write_text(render_data(system, f"{title} (Molyte; units real)"))

@@ -103,6 +103,7 @@ class MDEngine:
             minimize=False,
             shake_bonds=info["settings"]["shake_bonds"],
             shake_angles=info["settings"]["shake_angles"],
+            compress_to=info.get("box_length_estimate"),
         )
         stages = [Stage(s["name"], s["start"], s["end"]) for s in info["stages"]]
         segment = len(log_files(workdir))

@@ -3,11 +3,13 @@
 Stages, in order (lengths from the spec, in steps of the timestep, rounded to multiples of 10):
 1. `minimize`: energy minimisation of the packed box (no SHAKE: LAMMPS cannot minimise with it),
    then the step counter is reset to 0, velocities are drawn and SHAKE is switched on;
-2. `anneal` (optional): NPT, heating from T to the anneal temperature over the first half and
+2. `compress`: NVT while `fix deform` shrinks the box from Packmol's loose packing to the edge
+   at the estimated liquid density (`compress_to`), so NPT starts near its answer;
+3. `anneal` (optional): NPT, heating from T to the anneal temperature over the first half and
    cooling back to T over the second half;
-3. `npt`: NPT equilibration at (T, P). The box edge is averaged over the second half
+4. `npt`: NPT equilibration at (T, P). The box edge is averaged over the second half
    (`fix ave/time ... ave running`);
-4. `nvt`: the box is scaled to that average edge, then NVT production with the trajectory
+5. `nvt`: the box is scaled to that average edge, then NVT production with the trajectory
    (`dump dcd`, unwrapped, every `dump_interval` steps) and the off-diagonal pressure tensor
    every STRESS_INTERVAL steps (for the Green-Kubo viscosity; `fix ave/time` to a text file).
    LAMMPS cannot append to a DCD file, so each continuation writes its own segments
@@ -65,6 +67,7 @@ class ScriptSettings:
     shake_bonds: list[int] = field(default_factory=list)
     shake_angles: list[int] = field(default_factory=list)
     pair_ij: list[tuple[int, int, float, float]] = field(default_factory=list)
+    compress_to: float | None = None  # A, the box edge the compress stage ends at
 
 
 def segment_name(base: str, segment: int) -> str:
@@ -98,7 +101,13 @@ def schedule(spec: MDSpec) -> list[Stage]:
     stages = spec.effective_stages
     result = [Stage("minimize", 0, 0)] if stages.minimize else []
     step = 0
-    for name, ps in (("anneal", stages.anneal_ps), ("npt", stages.npt_ps), ("nvt", stages.nvt_ps)):
+    lengths = (
+        ("compress", stages.effective_compress_ps),
+        ("anneal", stages.anneal_ps),
+        ("npt", stages.npt_ps),
+        ("nvt", stages.nvt_ps),
+    )
+    for name, ps in lengths:
         n = steps(ps, spec.timestep)
         if n:
             result.append(Stage(name, step, step + n))
@@ -188,7 +197,19 @@ def render_input(
         if stage.name == "minimize" or stage.end <= start_step:
             continue
         out += ["", f'print           "{STAGE_MARK} {stage.name}"']
-        if stage.name == "anneal":
+        if stage.name == "compress":
+            out += [f"fix             ens all nvt temp {t} {t} {tdamp}"]
+            if s.compress_to is not None:
+                # From the box at the start of this run (a continuation resumes from where the
+                # restart left it) to the target edge at the stage's last step.
+                edge = f"final 0.0 {s.compress_to:.6f}"
+                box = f"x {edge} y {edge} z {edge}"
+                out.append(f"fix             squeeze all deform 1 {box} remap x")
+            out.append(f"run             {stage.end} upto")
+            if s.compress_to is not None:
+                out.append("unfix           squeeze")
+            out.append("unfix           ens")
+        elif stage.name == "anneal":
             mid = _half(stage)
             ta = s.anneal_temperature
             for (t0, t1), end in (((t, ta), mid), ((ta, t), stage.end)):
