@@ -14,17 +14,20 @@ from typing import Any
 from rdkit import Chem
 from rdkit.rdBase import BlockLogs
 
-# The summary key whose charges may feed an MD job: electrostatic-potential charges only
-# (Mulliken charges depend on the basis set and do not reproduce the potential outside).
-CHARGES_KEY = "esp_charges"
+# The summary keys whose charges may feed an MD job, best first: RESP charges (a job asked for
+# them), else the plain electrostatic-potential charges. Mulliken charges never (they depend on
+# the basis set and do not reproduce the potential outside).
+CHARGES_KEYS = ("resp_charges", "esp_charges")
 
 
 def charges_for_species(
     qc_spec: dict[str, Any], summary: dict[str, Any] | None, species_smiles: str
 ) -> list[float]:
-    """The QC job's ESP charges in the atom order of `species_smiles`; ValueError saying why
-    they do not fit (no charges, an XYZ molecule, another molecule)."""
-    charges = (summary or {}).get(CHARGES_KEY)
+    """The QC job's RESP charges, else its ESP charges, in the atom order of `species_smiles`;
+    ValueError saying why they do not fit (no charges, an XYZ molecule, another molecule)."""
+    found = summary or {}
+    # A job with RESP charges always has ESP charges too, so "no ESP charges" says it all.
+    charges = next((found[key] for key in CHARGES_KEYS if found.get(key)), None)
     if not charges:
         raise ValueError("it has no ESP charges (run it on pyscf, or on gaussian with Pop=MK)")
     qc_smiles = (qc_spec.get("molecule") or {}).get("smiles")

@@ -13,7 +13,14 @@ from collections.abc import Collection, Iterable
 from pydantic import BaseModel
 
 from molyte.domain.md_spec import MDSpec
-from molyte.domain.qc_spec import NOT_IN_GAUSSIAN, NOT_IN_PYSCF, XTB_METHOD, QCEngineName, QCSpec
+from molyte.domain.qc_spec import (
+    NOT_IN_GAUSSIAN,
+    NOT_IN_PYSCF,
+    XTB_METHOD,
+    ChargeScheme,
+    QCEngineName,
+    QCSpec,
+)
 
 ROUTE_SEPARATOR = "|"
 # Every route `engine_route` can return: the claim turns a worker's engines into the routes it
@@ -26,7 +33,8 @@ def engine_route(spec: BaseModel) -> str:
 
     MD runs on LAMMPS. A named QC engine is the only one. `auto`: GFN2-xTB only on xtb;
     otherwise Gaussian when it has the basis set and PySCF when it has the method, Gaussian
-    preferred (the route then names both, and the worker takes the first it has).
+    preferred (the route then names both, and the worker takes the first it has); RESP
+    charges only on PySCF (the spec's validation has refused what PySCF cannot run).
     """
     if isinstance(spec, MDSpec):
         return "lammps"
@@ -36,6 +44,8 @@ def engine_route(spec: BaseModel) -> str:
         return spec.engine.value
     if spec.method == XTB_METHOD:
         return "xtb"
+    if spec.charges is ChargeScheme.RESP:
+        return "pyscf"
     candidates = []
     if spec.basis not in NOT_IN_GAUSSIAN:
         candidates.append("gaussian")

@@ -121,7 +121,7 @@ class SolventSpec(StrictModel):
     """A library solvent by name, or any molecule by SMILES. A SMILES solvent may carry its own
     `charges` (one per atom in the SMILES order with hydrogens appended, as RDKit's AddHs
     numbers them) for GAFF2 types instead of AM1-BCC; the server copies them from a QC job's
-    ESP charges when the request names the job (`charges_from_job`)."""
+    RESP charges, or its ESP charges, when the request names the job (`charges_from_job`)."""
 
     name: str | None = Field(default=None, description="Library solvent, e.g. EC")
     smiles: Smiles | None = None
@@ -141,7 +141,8 @@ class SolventSpec(StrictModel):
         default=None,
         ge=1,
         le=2**63 - 1,
-        description="a completed QC job of this molecule whose ESP charges become `charges`",
+        description="a completed QC job of this molecule whose RESP (else ESP) charges become "
+        "`charges`",
     )
 
     @field_validator("name")

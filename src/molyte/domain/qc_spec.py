@@ -128,6 +128,14 @@ class Dispersion(StrEnum):
     GD3BJ = "GD3BJ"
 
 
+class ChargeScheme(StrEnum):
+    """Which charges are fitted to the electrostatic potential: `esp` the plain Merz-Kollman
+    fit (where the engine has one), `resp` also the two-stage restrained fit (PySCF only)."""
+
+    ESP = "esp"
+    RESP = "resp"
+
+
 def parse_xyz_atoms(text: str) -> list[tuple[str, float, float, float]]:
     """Atoms of a validated XYZ block as (element, x, y, z) in Angstrom."""
     atoms = []
@@ -305,6 +313,10 @@ class QCSpec(StrictModel):
     redox: RedoxKind = Field(
         default=RedoxKind.OXIDATION, description="oxidation or reduction, for redox"
     )
+    charges: ChargeScheme = Field(
+        default=ChargeScheme.ESP,
+        description="esp (Merz-Kollman) or resp (also two-stage RESP charges; engine pyscf)",
+    )
     temperature: float = Field(
         default=DEFAULT_TEMPERATURE_K,
         ge=50,
@@ -365,4 +377,26 @@ class QCSpec(StrictModel):
             raise ValueError(f"basis {self.basis} is not built into Gaussian")
         if self.engine is QCEngineName.PYSCF and self.method in NOT_IN_PYSCF:
             raise ValueError(f"method {self.method} is not available in PySCF")
+        return self
+
+    @model_validator(mode="after")
+    def _charge_scheme(self) -> Self:
+        """RESP is fitted by Molyte to the potential PySCF evaluates on the grid; xtb has no
+        potential and Gaussian's log has only its own fit, so neither can give RESP."""
+        if self.charges is not ChargeScheme.RESP:
+            return self
+        if self.method == XTB_METHOD or self.engine is QCEngineName.XTB:
+            raise ValueError(
+                f"charges resp needs the electrostatic potential of an HF or DFT density; "
+                f"{XTB_METHOD} on engine xtb has none (use charges esp, or HF/DFT on pyscf)"
+            )
+        if self.engine is QCEngineName.GAUSSIAN:
+            raise ValueError(
+                "charges resp runs on engine pyscf (or auto), not gaussian: the RESP fit needs "
+                "the potential at the grid points, which Molyte does not read from Gaussian"
+            )
+        if self.method in NOT_IN_PYSCF:
+            raise ValueError(
+                f"charges resp runs on engine pyscf, which has no method {self.method}"
+            )
         return self

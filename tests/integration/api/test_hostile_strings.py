@@ -140,6 +140,7 @@ def bases(job_type: JobType) -> list[dict[str, Any]]:
         return [md_body("base"), smiles]
     xyz = qc_body("xyz molecule")
     xyz["spec"]["molecule"] = {"xyz": "\n".join(WATER), "charge": 0, "multiplicity": 1}
+    xyz["spec"]["charges"] = "resp"
     xyz |= ROUTE
     redox = qc_body("redox")
     redox["spec"] |= {

@@ -1,5 +1,6 @@
-"""An MD job takes a completed QC job's ESP charges (`charges_from_job`), resolved by the server
-at submission into explicit `charges`, on SQLite and PostgreSQL; 422 naming the problem."""
+"""An MD job takes a completed QC job's RESP or ESP charges (`charges_from_job`), resolved by
+the server at submission into explicit `charges`, on SQLite and PostgreSQL; 422 naming the
+problem."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from support import Api, md_body
 ETHANOL_OCC = [-0.66, 0.25, -0.2, 0.42, 0.01, 0.02, 0.05, 0.05, 0.06]
 
 
-def _completed_qc(api: Api, smiles: str, summary: dict[str, Any]) -> int:
+def _completed_qc(api: Api, smiles: str, summary: dict[str, Any], **spec: Any) -> int:
     body = {
         "type": "QC",
         "name": f"{smiles} esp",
-        "spec": {"molecule": {"smiles": smiles}, "task": "sp", "engine": "pyscf"},
+        "spec": {"molecule": {"smiles": smiles}, "task": "sp", "engine": "pyscf", **spec},
     }
     job = api.submit(api.alice, body)
     [leased] = api.claim()
@@ -99,3 +100,31 @@ def test_explicit_charges_are_checked_against_the_smiles(api: Api) -> None:
         "/api/v1/jobs", json=_md({"smiles": "CCO", "charges": [0.0] * 9}), headers=api.alice
     )
     assert r.status_code == 201, r.text
+
+
+def test_a_resp_job_gives_its_resp_charges_not_its_esp_charges(api: Api) -> None:
+    resp = [q / 2 for q in ETHANOL_OCC]  # the same molecule, other numbers
+    qc_id = _completed_qc(
+        api, "OCC", {"esp_charges": ETHANOL_OCC, "resp_charges": resp}, charges="resp"
+    )
+    assert api.job(qc_id, api.alice)["spec"]["charges"] == "resp"
+    r = api.client.post(
+        "/api/v1/jobs", json=_md({"smiles": "OCC", "charges_from_job": qc_id}), headers=api.alice
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["spec"]["solvents"][1]["charges"] == resp
+
+
+def test_resp_where_there_is_no_potential_to_fit_is_refused(api: Api) -> None:
+    for spec, reason in (
+        ({"method": "GFN2-xTB"}, "GFN2-xTB on engine xtb has none"),
+        ({"engine": "gaussian"}, "charges resp runs on engine pyscf (or auto), not gaussian"),
+    ):
+        body = {
+            "type": "QC",
+            "name": "resp",
+            "spec": {"molecule": {"smiles": "CO"}, "task": "sp", "charges": "resp", **spec},
+        }
+        r = api.client.post("/api/v1/jobs", json=body, headers=api.alice)
+        assert r.status_code == 422, r.text
+        assert reason in str(r.json()["detail"])

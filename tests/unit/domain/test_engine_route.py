@@ -28,6 +28,10 @@ def qc(**fields: Any) -> QCSpec:
         ({"engine": "pyscf"}, "pyscf"),
         ({"engine": "gaussian"}, "gaussian"),
         ({"method": "GFN2-xTB", "engine": "xtb"}, "xtb"),
+        # RESP charges are fitted on PySCF only, so auto does not offer Gaussian
+        ({"engine": "auto", "charges": "resp"}, "pyscf"),
+        ({"engine": "pyscf", "charges": "resp"}, "pyscf"),
+        ({"engine": "auto", "charges": "esp"}, "gaussian|pyscf"),
     ],
 )
 def test_route_of_a_qc_spec(fields: dict[str, Any], route: str) -> None:

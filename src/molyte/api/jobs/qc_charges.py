@@ -1,4 +1,4 @@
-"""The rule that lets an MD job take a QC job's ESP charges: at submission, each SMILES
+"""The rule that lets an MD job take a QC job's ESP (or RESP) charges: at submission, each SMILES
 solvent with `charges_from_job` gets that job's charges copied into `charges`, so the stored
 spec is self-contained (a clone or rerun does not depend on the QC job still existing)."""
 
@@ -28,7 +28,7 @@ def _readable(db: Session, user: Principal, job: Job) -> bool:
 
 
 def resolve_qc_charges(db: Session, user: Principal, spec: MDSpec) -> MDSpec:
-    """Copy each `charges_from_job` QC job's ESP charges into its solvent's `charges` (atoms
+    """Copy each `charges_from_job` QC job's RESP or ESP charges into its solvent's `charges` (atoms
     matched to the solvent's SMILES); 422 at `solvents.N.charges_from_job` saying why a job's
     charges do not fit. Solvents that already have charges are left as they are (a clone)."""
     solvents = spec.model_dump(mode="json")["solvents"]

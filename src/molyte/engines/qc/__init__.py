@@ -19,7 +19,9 @@ geometry. Keys (values are null when a calculation does not produce them):
   `thermal_energy_hartree` (totals: electronic energy plus the thermal correction; no thermal
   energy from xtb), `thermo_temperature_k`, `thermo_pressure_atm` (null from xtb)
 - `esp_charges` (electrostatic-potential charges, one per atom in the job's atom order; PySCF's
-  Merz-Kollman fit in `esp.py`, Gaussian's `Pop=MK` fit) and `esp_charges_method`
+  Merz-Kollman fit in `esp.py`, Gaussian's `Pop=MK` fit) and `esp_charges_method`;
+  `resp_charges` and `resp_charges_method` (two-stage RESP fit to the same potential,
+  `resp.py`; PySCF jobs whose spec has `charges: "resp"`)
 - `homo_ev`, `lumo_ev`, `gap_ev` (over both spins), `dipole_debye` (magnitude) and
   `dipole_vector_debye`, `mulliken_charges` (one per atom)
 - `frequencies_cm1` (3N-6 harmonic frequencies, imaginary ones as negative numbers),

@@ -6,10 +6,11 @@ The method (Singh & Kollman, J. Comput. Chem. 5 (1984) 129; Besler, Merz & Kollm
 Chem. 11 (1990) 431): points on four shells around the atoms at 1.4, 1.6, 1.8 and 2.0 times
 their van der Waals radii, 1 point per square Angstrom, points inside any other atom's shell
 removed; the charges minimise the squared error of the potential at the points, with their sum
-fixed to the molecule's charge (one Lagrange multiplier, no restraint: plain ESP, not RESP).
+fixed to the molecule's charge (one Lagrange multiplier, no restraint: plain ESP; the
+restrained two-stage RESP fit to the same potential is in `resp.py`).
 No installable package does this for PySCF on CPU (psiresp runs its QM through Psi4;
 gpu4pyscf needs CUDA), so it is written here: `mk_grid` and `fit_charges` are pure numpy;
-`pyscf_esp_charges` evaluates the potential.
+`pyscf_esp_samples` evaluates the potential.
 Checked against Gaussian 09's Pop=MK for methane at B3LYP/6-311G(d,p): within 0.01 e
 (tests/integration/qc/test_qc_thermo_esp.py). In an implicit solvent the density is the
 solvent-polarised one, and only the molecule's own potential (nuclei and electrons) is
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -69,6 +71,16 @@ def mk_grid(symbols: Sequence[str], coords: NDArray[np.float64]) -> NDArray[np.f
     return np.concatenate(shells)
 
 
+def normal_equations(
+    coords: NDArray[np.float64], points: NDArray[np.float64], potential: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The normal equations `A q = B` of the least-squares fit of point charges at `coords` to
+    `potential` (hartree/e) at `points` (both in bohr): A_jk = sum_p 1/(r_pj r_pk) and
+    B_j = sum_p V_p/r_pj, unweighted and unnormalised (the form RESP's restraint is scaled to)."""
+    inverse = 1.0 / np.linalg.norm(points[:, None, :] - coords[None, :, :], axis=2)
+    return inverse.T @ inverse, inverse.T @ potential
+
+
 def fit_charges(
     coords: NDArray[np.float64],
     points: NDArray[np.float64],
@@ -77,19 +89,33 @@ def fit_charges(
 ) -> NDArray[np.float64]:
     """Atomic charges that best reproduce `potential` (hartree/e) at `points` with their sum
     fixed to `total_charge`; `coords` and `points` in bohr."""
-    inverse = 1.0 / np.linalg.norm(points[:, None, :] - coords[None, :, :], axis=2)
+    normal, rhs_charges = normal_equations(coords, points, potential)
     n = len(coords)
     # Normal equations of the least-squares fit bordered by the total-charge constraint.
     matrix = np.zeros((n + 1, n + 1))
-    matrix[:n, :n] = inverse.T @ inverse
+    matrix[:n, :n] = normal
     matrix[:n, n] = matrix[n, :n] = 1.0
-    rhs = np.concatenate([inverse.T @ potential, [total_charge]])
+    rhs = np.concatenate([rhs_charges, [total_charge]])
     solution: NDArray[np.float64] = np.linalg.solve(matrix, rhs)[:n]
     return solution
 
 
-def pyscf_esp_charges(mf: Any) -> list[float]:
-    """ESP charges of a converged PySCF SCF object `mf`, in atom order."""
+@dataclass(frozen=True)
+class EspSamples:
+    """A molecule's electrostatic potential at its Merz-Kollman points, what a fit needs:
+    atom symbols, atom and point coordinates (bohr), the potential there (hartree/e) and the
+    molecule's charge."""
+
+    symbols: list[str]
+    coords: NDArray[np.float64]
+    points: NDArray[np.float64]
+    potential: NDArray[np.float64]
+    total_charge: float
+
+
+def pyscf_esp_samples(mf: Any) -> EspSamples:
+    """The potential of a converged PySCF SCF object `mf` (nuclei and electrons) on the
+    Merz-Kollman grid of its molecule; NoRadiusError for an element without a radius."""
     mol = mf.mol
     symbols = [mol.atom_pure_symbol(i) for i in range(mol.natm)]
     coords_bohr = np.asarray(mol.atom_coords(unit="Bohr"))
@@ -105,5 +131,15 @@ def pyscf_esp_charges(mf: Any) -> list[float]:
         chunk = points[start : start + 512]
         integrals = mol.intor("int1e_grids", grids=chunk)
         potential[start : start + 512] -= np.einsum("pij,ij->p", integrals, dm)
-    charges = fit_charges(coords_bohr, points, potential, float(mol.charge))
+    return EspSamples(symbols, coords_bohr, points, potential, float(mol.charge))
+
+
+def esp_charges(samples: EspSamples) -> list[float]:
+    """The plain Merz-Kollman ESP charges of `samples`, in atom order."""
+    charges = fit_charges(samples.coords, samples.points, samples.potential, samples.total_charge)
     return [float(q) for q in charges]
+
+
+def pyscf_esp_charges(mf: Any) -> list[float]:
+    """ESP charges of a converged PySCF SCF object `mf`, in atom order."""
+    return esp_charges(pyscf_esp_samples(mf))

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from molyte.domain.failures import FailureReason
-from molyte.domain.qc_spec import SOLVENT_TABLE, QCSpec, SolvationModel, Task
-from molyte.engines.qc.esp import ESP_METHOD, NoRadiusError, pyscf_esp_charges
+from molyte.domain.qc_spec import SOLVENT_TABLE, ChargeScheme, QCSpec, SolvationModel, Task
+from molyte.engines.qc.esp import ESP_METHOD, NoRadiusError, esp_charges, pyscf_esp_samples
+from molyte.engines.qc.resp import RESP_METHOD, RespNotConvergedError, resp_charges
 from molyte.engines.qc.steps import HARTREE_TO_EV, Step, empty_step_summary
 
 # libxc names of the spec's functionals as PySCF spells them (B3LYP is the VWN-RPA variant,
@@ -54,6 +55,7 @@ def pyscf_params(spec: QCSpec, step: Step) -> dict[str, Any]:
         "threads": spec.resources.cpus_per_task,
         "temperature_k": spec.temperature,
         "pressure_pa": PRESSURE_PA,
+        "charges": spec.charges.value,
     }
 
 
@@ -187,11 +189,7 @@ def _calculate(params: dict[str, Any], log_path: Path, summary: dict[str, Any]) 
     summary["dipole_vector_debye"] = dipole
     summary["dipole_debye"] = sum(d * d for d in dipole) ** 0.5
     summary["mulliken_charges"] = [float(q) for q in mf.mulliken_pop(verbose=0)[1]]
-    try:
-        summary["esp_charges"] = pyscf_esp_charges(mf)
-        summary["esp_charges_method"] = ESP_METHOD
-    except NoRadiusError as exc:  # an element MK gives no radius: the rest of the job stands
-        summary["message"] = f"no ESP charges: {exc}"
+    _fit_charges(params, mf, summary)
     if task is Task.OPT_FREQ:
         hessian = mf.Hessian().kernel()
         modes = thermo.harmonic_analysis(mol, hessian, imaginary_freq=False)
@@ -205,6 +203,25 @@ def _calculate(params: dict[str, Any], log_path: Path, summary: dict[str, Any]) 
         summary["zero_point_energy_hartree"] = float(result["ZPE"][0])
         summary["thermo_temperature_k"] = float(params["temperature_k"])
         summary["thermo_pressure_atm"] = float(params["pressure_pa"]) / PRESSURE_PA
+
+
+def _fit_charges(params: dict[str, Any], mf: Any, summary: dict[str, Any]) -> None:
+    """ESP charges, and RESP charges when the spec asks for them, fitted to one evaluation of
+    the potential; a fit that cannot be made leaves a message, and the rest of the job stands."""
+    try:
+        samples = pyscf_esp_samples(mf)
+    except NoRadiusError as exc:  # an element MK gives no radius
+        summary["message"] = f"no ESP charges: {exc}"
+        return
+    summary["esp_charges"] = esp_charges(samples)
+    summary["esp_charges_method"] = ESP_METHOD
+    # Parameters written before the charge scheme existed have no "charges": plain ESP.
+    if params.get("charges") == ChargeScheme.RESP.value:
+        try:
+            summary["resp_charges"] = resp_charges(samples)
+            summary["resp_charges_method"] = RESP_METHOD
+        except (NoRadiusError, RespNotConvergedError) as exc:
+            summary["message"] = f"no RESP charges: {exc}"
 
 
 def _frontier(mf: Any) -> dict[str, float]:

@@ -121,6 +121,8 @@ def empty_step_summary(step: Step) -> dict[str, Any]:
         "energy_hartree": None,
         "esp_charges": None,
         "esp_charges_method": None,
+        "resp_charges": None,
+        "resp_charges_method": None,
         "geometry": [list(a) for a in step.atoms],
         "failure_reason": None,
         "message": None,
