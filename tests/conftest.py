@@ -100,6 +100,28 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty (never migrated) database on SQLite and on PostgreSQL, for tests of the
+    migrations themselves; the PostgreSQL one is dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    request.getfixturevalue("pg_database")  # skips (or fails in CI) without PostgreSQL
+    name = f"molyte_empty_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(_psycopg_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield _psycopg_url(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    with admin.connect() as conn:
+        conn.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
 @pytest.fixture
 def pg_url(pg_database: str) -> str:
     """A clean, migrated PostgreSQL database (for PostgreSQL-only tests)."""

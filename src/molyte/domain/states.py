@@ -3,7 +3,7 @@ lifecycle")."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 from molyte.errors import Conflict
 
@@ -71,3 +71,32 @@ def check_transition(current: JobState, new: JobState) -> None:
     """Raise `Conflict` (409) unless the lifecycle allows `current -> new`."""
     if not can_transition(current, new):
         raise Conflict(f"Illegal transition {current} -> {new}")
+
+
+class Transition(Enum):
+    """The named moves made outside `check_transition`'s job-by-job check: a new job's first
+    state, and the claim, whose SQL statement moves many PENDING rows at once. Each is an edge
+    of ALLOWED_TRANSITIONS (checked when this module loads); code that writes one takes its
+    states from here, never from a literal."""
+
+    _value_: tuple[JobState | None, JobState]
+
+    SUBMIT = (None, JobState.PENDING)  # None: the job did not exist
+    CLAIM = (JobState.PENDING, JobState.CLAIMED)
+
+    @property
+    def source(self) -> JobState | None:
+        return self._value_[0]
+
+    @property
+    def target(self) -> JobState:
+        return self._value_[1]
+
+
+def _check_named_transitions() -> None:
+    for t in Transition:
+        if t.source is not None and not can_transition(t.source, t.target):
+            raise AssertionError(f"{t} is not an edge of the transition table")
+
+
+_check_named_transitions()

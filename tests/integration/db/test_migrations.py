@@ -1,5 +1,6 @@
-"""The migrations build exactly the models' schema; 0003_user_email, 0003_scheduling and
-0010_live_progress go down and up."""
+"""The migrations build exactly the models' schema; the whole chain goes up, down to nothing
+and up again, each step down giving back the schema the step up had made; some go down and up
+with data; a database stamped with a revision id of an older release still upgrades."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def test_user_email_migration_goes_down_and_up(tmp_path: Path) -> None:
         return {c["name"] for c in inspect(engine).get_columns("users")}
 
     assert "email" in columns()
-    command.downgrade(alembic_config(url), "0003_user_email-1")
+    command.downgrade(alembic_config(url), "0004_user_email-1")
     assert "email" not in columns() and "username" in columns()
     upgrade(url)
     assert "email" in columns()
@@ -58,7 +59,7 @@ def test_scheduling_migration_goes_down_and_up(tmp_path: Path) -> None:
     jobs, users, indexes = schema()
     assert "cluster" in jobs and "claim_seq" in users
     assert {"ix_jobs_owner_pending", "ix_jobs_owner_active"} <= indexes
-    command.downgrade(alembic_config(url), "0003_list_indexes")
+    command.downgrade(alembic_config(url), "0005_list_indexes")
     jobs, users, indexes = schema()
     assert "cluster" not in jobs and "claim_seq" not in users and "partition" in jobs
     assert not {"ix_jobs_owner_pending", "ix_jobs_owner_active"} & indexes
@@ -72,7 +73,7 @@ def test_projects_studies_migration_goes_down_and_up_and_fills_search_keys(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'p.db'}"
-    command.upgrade(alembic_config(url), "0003_scheduling")
+    command.upgrade(alembic_config(url), "0006_scheduling")
     engine = create_engine(url)
     spec = (
         '{"salts": [{"name": "LiPF6", "concentration": 1.2}], "solvents": [{"name": "EC"}], '
@@ -98,7 +99,7 @@ def test_projects_studies_migration_goes_down_and_up_and_fills_search_keys(
         species = conn.exec_driver_sql("SELECT kind, name FROM job_species ORDER BY kind").all()
     assert tuple(row) == (310, 1.2, 1.3, 2.0)
     assert [tuple(s) for s in species] == [("salt", "LiPF6"), ("solvent", "EC")]
-    command.downgrade(alembic_config(url), "0003_scheduling")
+    command.downgrade(alembic_config(url), "0006_scheduling")
     db = inspect(engine)
     assert "projects" not in db.get_table_names() and "study_id" not in {
         c["name"] for c in db.get_columns("jobs")
@@ -131,7 +132,7 @@ def test_user_limits_migration_goes_down_and_up(database_url: str) -> None:
     }
     if engine.dialect.name == "postgresql":
         assert auth_triggers <= triggers
-    command.downgrade(alembic_config(url), "0003_scheduling")
+    command.downgrade(alembic_config(url), "0006_scheduling")
     columns, triggers = state()
     assert "max_pending_jobs" not in columns and "claim_seq" in columns
     assert not auth_triggers & triggers
@@ -168,7 +169,7 @@ def test_live_progress_migration_goes_down_and_up(
 
 def test_ids_keys_workers_migration_keeps_the_data_and_goes_down_and_up(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'k.db'}"
-    upgrade(url, "0003_scheduling")
+    upgrade(url, "0006_scheduling")
     engine = create_engine(url)
     spec = '{"method": "GFN2-xTB", "engine": "auto", "molecule": {"smiles": "O"}}'
     with engine.begin() as conn:
@@ -211,7 +212,7 @@ def test_ids_keys_workers_migration_keeps_the_data_and_goes_down_and_up(tmp_path
     assert (
         "priority DESC" in sql["ix_jobs_claim"] and "priority DESC" in sql["ix_jobs_owner_pending"]
     )
-    command.downgrade(alembic_config(url), "0003_scheduling")
+    command.downgrade(alembic_config(url), "0006_scheduling")
     with engine.begin() as conn:
         engines = [r[0] for r in conn.exec_driver_sql("SELECT engine FROM jobs ORDER BY id")]
     assert engines == ["auto", "xtb"]  # the spec said auto; the new job named no engine

@@ -6,7 +6,13 @@ import itertools
 
 import pytest
 
-from molyte.domain.states import ALLOWED_TRANSITIONS, JobState, can_transition, check_transition
+from molyte.domain.states import (
+    ALLOWED_TRANSITIONS,
+    JobState,
+    Transition,
+    can_transition,
+    check_transition,
+)
 from molyte.errors import Conflict
 
 S = JobState
@@ -45,3 +51,12 @@ def test_check_transition_raises_409_off_the_table(a: JobState, b: JobState) -> 
 def test_state_properties() -> None:
     assert {s for s in S if s.terminal} == {S.COMPLETED, S.FAILED, S.CANCELLED}
     assert {s for s in S if s.leased} == {S.CLAIMED, S.QUEUED, S.RUNNING, S.POSTPROCESSING}
+
+
+def test_the_named_transitions_are_edges_of_the_table() -> None:
+    assert {t.name: (t.source, t.target) for t in Transition} == {
+        "SUBMIT": (None, S.PENDING),
+        "CLAIM": (S.PENDING, S.CLAIMED),
+    }
+    for t in Transition:
+        assert t.source is None or (t.source, t.target) in EXPECTED

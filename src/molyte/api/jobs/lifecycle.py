@@ -1,5 +1,11 @@
 """The one place a job changes state: checks the transition table and records the event.
 
+Row by row through `move`; a new job through `submitted`; and PENDING -> CLAIMED, which one SQL
+statement makes for many jobs at once (`api/workers/repository.py` runs
+`db/sql/claim_pending.<dialect>.sql`), through `CLAIM` and `claim_writes`: the statement
+claims from `CLAIM.source` and writes the state and events `claim_writes` gives it. Events are
+built by `events.py`.
+
 It also remembers the jobs a transaction finished, so that `watch_finished` can tell metrics
 and notifications about them once (and only if) the transaction commits.
 """
@@ -9,18 +15,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from molyte.api.jobs import repository as repo
+from molyte.api.jobs.events import event_params, event_values, job_event
 from molyte.db.models import Job, JobEvent
-from molyte.domain.states import JobState, check_transition
+from molyte.domain.states import JobState, Transition, check_transition
 from molyte.notifications.messages import JobFinished
 
 log = logging.getLogger(__name__)
 _FINISHED = "molyte.finished"  # keys in Session.info
 _COMMITTING = "molyte.finished.committing"
+SUBMIT = Transition.SUBMIT
+CLAIM = Transition.CLAIM
 
 
 def move(
@@ -56,15 +66,49 @@ def move(
         job.finished_at = None
     repo.add(
         db,
-        JobEvent(
-            job_id=job.id,
-            time=now,
-            from_state=current.value,
-            to_state=new.value,
-            actor=actor,
-            message=message,
-        ),
+        job_event(job.id, time=now, from_state=current, to_state=new, actor=actor, message=message),
     )
+
+
+def note(db: Session, job: Job, *, actor: str, message: str, now: datetime) -> None:
+    """Add a timeline event that changes no state (news about the job, e.g. a resubmission)."""
+    state = JobState(job.state)
+    repo.add(
+        db,
+        job_event(job.id, time=now, from_state=state, to_state=state, actor=actor, message=message),
+    )
+
+
+def submitted(db: Session, job: Job, *, actor: str, now: datetime) -> JobEvent:
+    """Record a new job's first event; the job (flushed, so it has an id) is in its first
+    state, `Transition.SUBMIT`'s target."""
+    if job.state != SUBMIT.target.value:
+        raise ValueError(f"a new job starts {SUBMIT.target}, not {job.state}")
+    event = job_event(
+        job.id,
+        time=now,
+        from_state=SUBMIT.source,
+        to_state=SUBMIT.target,
+        actor=actor,
+        message="submitted",
+    )
+    repo.add(db, event)
+    return event
+
+
+def claim_writes(*, worker: str, actor: str, now: datetime) -> dict[str, Any]:
+    """The values a claim statement binds for what it writes: `to_state`, the state of the jobs
+    it leases, and `event_*`, the event of each (`events.event_params`). The state it claims
+    from is the statement's condition, rendered from `CLAIM.source` when it is loaded."""
+    assert CLAIM.source is not None
+    event = event_values(
+        time=now,
+        from_state=CLAIM.source,
+        to_state=CLAIM.target,
+        actor=actor,
+        message=f"claimed by {worker}",
+    )
+    return {"to_state": CLAIM.target.value, **event_params(event)}
 
 
 def _snapshot(job: Job) -> JobFinished:

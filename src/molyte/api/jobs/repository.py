@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from molyte.db.models import Job, JobEvent, JobLive, JobSpecies, ResultFile, User
+from molyte.domain.states import JobState
 
 
 def add(db: Session, obj: Job | JobEvent | ResultFile) -> None:
@@ -38,7 +39,10 @@ def owner_for_submit(db: Session, user_id: int) -> User | None:
 def count_pending(db: Session, owner_id: int, cap: int) -> int:
     """The owner's PENDING jobs, counted up to `cap` (an index range of at most `cap` rows)."""
     mine = (
-        select(Job.id).where(Job.owner_id == owner_id, Job.state == "PENDING").limit(cap).subquery()
+        select(Job.id)
+        .where(Job.owner_id == owner_id, Job.state == JobState.PENDING.value)
+        .limit(cap)
+        .subquery()
     )
     return int(db.scalar(select(func.count()).select_from(mine)) or 0)
 
@@ -197,14 +201,14 @@ def count_by_state(db: Session) -> dict[tuple[str, str], int]:
 def pending_by_priority(db: Session) -> dict[tuple[str, int], int]:
     rows = db.execute(
         select(Job.type, Job.priority, func.count())
-        .where(Job.state == "PENDING")
+        .where(Job.state == JobState.PENDING.value)
         .group_by(Job.type, Job.priority)
     )
     return {(t, int(p)): n for t, p, n in rows}
 
 
 def oldest_pending_created(db: Session) -> datetime | None:
-    return db.scalar(select(func.min(Job.created_at)).where(Job.state == "PENDING"))
+    return db.scalar(select(func.min(Job.created_at)).where(Job.state == JobState.PENDING.value))
 
 
 def live(db: Session, job_id: int) -> JobLive | None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from molyte.api.auth.principal import Principal
 from molyte.api.context import AppContext
+from molyte.api.jobs import lifecycle
 from molyte.api.jobs import repository as repo
 from molyte.api.jobs.lifecycle import move
 from molyte.api.jobs.preview import Previews, content_key
@@ -126,7 +127,7 @@ def submit(
         **keys.columns(),
         partition=body.partition,
         cluster=body.cluster,
-        state=JobState.PENDING.value,
+        state=lifecycle.SUBMIT.target.value,
         priority=body.priority,
         attempts=0,
         created_at=now,
@@ -135,15 +136,7 @@ def submit(
     repo.add(db, job)
     db.flush()
     repo.set_species(db, job.id, keys.species)
-    event = JobEvent(
-        job_id=job.id,
-        time=now,
-        from_state=None,
-        to_state="PENDING",
-        actor=user.actor,
-        message="submitted",
-    )
-    repo.add(db, event)
+    event = lifecycle.submitted(db, job, actor=user.actor, now=now)
     log.info("job submitted", extra={"job_id": job.id, "action": "submit"})
     return job, event
 

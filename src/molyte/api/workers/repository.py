@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,10 +12,12 @@ from typing import Any
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy import func, insert, or_, select, tuple_, update
+from sqlalchemy import bindparam, func, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from molyte.db.models import ACTIVE_SQL, ACTIVE_STATES, Job, JobEvent, User, Worker
+from molyte.api.jobs.lifecycle import CLAIM, claim_writes
+from molyte.db import sql
+from molyte.db.models import ACTIVE_STATES, Job, UTCDateTime, Worker
 from molyte.domain.engines import routes_served
 from molyte.domain.states import LEASED_STATES, JobState
 
@@ -33,17 +35,6 @@ class Capabilities:
     engines: Sequence[str] | None = None
     partitions: Sequence[str] = ()
     cluster: str | None = None
-
-
-def _claimable(can: Capabilities) -> list[Any]:
-    """WHERE clauses for jobs this worker can run."""
-    where: list[Any] = [Job.state == JobState.PENDING.value, Job.type.in_(list(can.job_types))]
-    if can.engines is not None:
-        # `jobs.engine` holds the job's engine route (`molyte.domain.engines`).
-        where.append(or_(Job.engine.is_(None), Job.engine.in_(routes_served(can.engines))))
-    where.append(or_(Job.partition.is_(None), Job.partition.in_(list(can.partitions))))
-    where.append(or_(Job.cluster.is_(None), Job.cluster == can.cluster))
-    return where
 
 
 def _order() -> list[Any]:
@@ -97,144 +88,20 @@ class ClaimResult:
     contended: bool = False
 
 
-# The claim order (README, "Scheduling"): priority first; within a priority, fair share: an
-# owner's k-th claimable job ranks `active + k`, where `active` counts the owner's jobs already
-# leased, so owners take turns and one owner's long queue does not starve another's few jobs;
-# then age. An owner with a running limit gets at most `limit - active` jobs.
-#
-# PostgreSQL does it in ONE statement (psycopg `%(name)s` parameters, on the claims' own async
-# connection pool, not the ORM): pick, lock, lease, record the events. Each owner's queue is
-# an index range of ix_jobs_owner_pending, walked in claim order; a walk that locks uses SKIP
-# LOCKED, so concurrent claimers pass each other's locked rows instead of waiting on them.
-# - How much of each queue to lock (`quota`), two ways to the same order:
-#   * few accounts (accounts x limit <= DIRECT_LOCKS): lock up to `limit` jobs of every
-#     account's queue at once, one walk each, and keep the best `limit`;
-#   * else read first (`firsts`, `heads`, without locks): only owners whose first job ranks
-#     in the top `limit` can be in the batch, and the top `limit` of their queues say how many
-#     jobs each gets; then lock just those, about `limit` rows.
-# - Leased jobs are counted only where it matters: not for a lone owner without a limit, and
-#   for a limited owner only up to its limit (`LIMIT NULL` is no limit).
-# - `fill` (second way only) runs when `fair` came up short because other claims held an
-#   owner's last jobs: jobs of owners without a running limit, in priority order, so a claim is
-#   never empty while a job it may take is free.
-# - The updates take their rows by id from an array: an index look-up whatever the planner
-#   guesses of the batch size (the plan is generic: see `ClaimPools`).
-# - Running limits under concurrency: the counts come from this statement's snapshot, so a
-#   claim for a limited owner locks the owner's row (in id order: no deadlock) and goes on only
-#   if `claim_seq` is unchanged, i.e. no other claim for that owner committed since the
-#   snapshot (PostgreSQL re-checks the WHERE clause on the newest version of a row it waited
-#   for), then bumps `claim_seq`. Losing that race leaves the owner's jobs PENDING, and the
-#   statement says so (a picked row without its claimed row) so the caller can try again.
-# ACTIVE_SQL is a constant (the leased states), not input.
-DIRECT_LOCKS = 64
-_PG_CLAIMABLE = """j.state = 'PENDING' AND j.type = ANY(%(types)s)
-          AND (%(any_engine)s OR j.engine IS NULL OR j.engine = ANY(%(routes)s))
-          AND (j.partition IS NULL OR j.partition = ANY(%(partitions)s))
-          AND (j.cluster IS NULL OR j.cluster = CAST(%(cluster)s AS text))"""
-_PG_CLAIM = f"""
-WITH accounts AS (
-    SELECT id, claim_seq,
-           NULLIF(COALESCE(max_running_jobs, %(default_max_running)s), 0) AS max_running
-    FROM users
-), direct AS (
-    SELECT count(*) * %(limit)s <= %(direct_locks)s AS yes FROM accounts
-), firsts AS (
-    SELECT a.id, a.claim_seq, a.max_running, f.priority, f.created_at, f.id AS job_id
-    FROM accounts a CROSS JOIN LATERAL (
-        SELECT j.id, j.priority, j.created_at FROM jobs j
-        WHERE j.owner_id = a.id AND {_PG_CLAIMABLE}
-        ORDER BY j.owner_id, j.priority DESC, j.created_at, j.id LIMIT 1
-    ) f
-    WHERE NOT (SELECT yes FROM direct)
-), owners AS (
-    SELECT * FROM firsts
-    UNION ALL
-    SELECT id, claim_seq, max_running, NULL, NULL, NULL FROM accounts
-    WHERE (SELECT yes FROM direct)
-), rooms AS (
-    SELECT o.*, LEAST(%(limit)s, COALESCE(o.max_running - o.active, %(limit)s)) AS room
-    FROM (
-        SELECT owners.*,
-               CASE WHEN max_running IS NOT NULL OR (SELECT count(*) FROM owners) > 1
-                    THEN (SELECT count(*) FROM (
-                        SELECT 1 FROM jobs a WHERE a.owner_id = owners.id AND a.{ACTIVE_SQL}
-                        LIMIT owners.max_running
-                    ) a)
-                    ELSE 0 END AS active
-        FROM owners
-    ) o
-    WHERE o.max_running IS NULL OR o.active < o.max_running
-), leaders AS (
-    SELECT * FROM rooms WHERE NOT (SELECT yes FROM direct)
-    ORDER BY priority DESC, active, created_at, job_id LIMIT %(limit)s
-), heads AS (
-    SELECT l.id AS owner_id, h.priority, h.created_at, h.id,
-           l.active + row_number() OVER (
-               PARTITION BY l.id ORDER BY h.priority DESC, h.created_at, h.id) AS share
-    FROM leaders l CROSS JOIN LATERAL (
-        SELECT j.id, j.priority, j.created_at FROM jobs j
-        WHERE j.owner_id = l.id AND {_PG_CLAIMABLE}
-        ORDER BY j.owner_id, j.priority DESC, j.created_at, j.id LIMIT l.room
-    ) h
-), quota AS (
-    SELECT owner_id, count(*) AS n FROM (
-        SELECT owner_id FROM heads ORDER BY priority DESC, share, created_at, id LIMIT %(limit)s
-    ) top GROUP BY owner_id
-    UNION ALL
-    SELECT id, room FROM rooms WHERE (SELECT yes FROM direct)
-), fair AS (
-    SELECT c.id, c.owner_id, c.priority, c.created_at, r.claim_seq, r.max_running,
-           r.active + row_number() OVER (
-               PARTITION BY c.owner_id ORDER BY c.priority DESC, c.created_at, c.id) AS share
-    FROM quota q JOIN rooms r ON r.id = q.owner_id CROSS JOIN LATERAL (
-        SELECT j.id, j.owner_id, j.priority, j.created_at FROM jobs j
-        WHERE j.owner_id = q.owner_id AND {_PG_CLAIMABLE}
-        ORDER BY j.owner_id, j.priority DESC, j.created_at, j.id LIMIT q.n
-        FOR UPDATE SKIP LOCKED
-    ) c
-), picked AS (
-    SELECT * FROM (
-        (SELECT 0 AS tier, id, owner_id, priority, created_at, claim_seq, max_running, share
-         FROM fair ORDER BY priority DESC, share, created_at, id LIMIT %(limit)s)
-        UNION ALL
-        SELECT 1, id, owner_id, priority, created_at, 0, NULL, NULL FROM (
-            SELECT j.id, j.owner_id, j.priority, j.created_at FROM jobs j
-            WHERE {_PG_CLAIMABLE}
-              AND j.id NOT IN (SELECT id FROM fair)
-              AND j.owner_id IN (SELECT id FROM owners WHERE max_running IS NULL)
-              AND NOT (SELECT yes FROM direct)
-            ORDER BY j.priority DESC, j.created_at, j.id LIMIT %(limit)s
-            FOR UPDATE SKIP LOCKED
-        ) fill
-    ) both_tiers LIMIT %(limit)s
-), fenced AS (
-    SELECT u.id FROM users u
-    JOIN (SELECT DISTINCT owner_id, claim_seq FROM picked WHERE max_running IS NOT NULL) p
-      ON p.owner_id = u.id
-    WHERE u.claim_seq = p.claim_seq
-    ORDER BY u.id
-    FOR NO KEY UPDATE OF u
-), bumped AS (
-    UPDATE users SET claim_seq = users.claim_seq + 1
-    WHERE users.id = ANY(ARRAY(SELECT id FROM fenced))
-), granted AS (
-    SELECT id FROM picked
-    WHERE max_running IS NULL OR owner_id IN (SELECT id FROM fenced)
-), claimed AS (
-    UPDATE jobs SET state = 'CLAIMED', worker_name = %(worker)s, lease_holder = %(actor)s,
-        lease_token = replace(CAST(gen_random_uuid() AS text), '-', ''),
-        lease_expires_at = %(expires)s, attempts = jobs.attempts + 1, updated_at = %(now)s
-    WHERE jobs.id = ANY(ARRAY(SELECT id FROM granted))
-    RETURNING jobs.id, jobs.type, jobs.name, jobs.priority, jobs.spec, jobs.engine,
-              jobs.partition, jobs.cluster, jobs.attempts, jobs.lease_token,
-              jobs.lease_expires_at, jobs.created_at, jobs.storage_prefix
-), events AS (
-    INSERT INTO job_events (job_id, time, from_state, to_state, actor, message)
-    SELECT id, %(now)s, 'PENDING', 'CLAIMED', %(actor)s, %(message)s FROM claimed
-)
-SELECT c.*, p.id AS picked_id FROM picked p LEFT JOIN claimed c ON c.id = p.id
-ORDER BY p.tier, p.priority DESC, p.share, p.created_at, p.id
-"""  # noqa: S608
+# The claim statements are `db/sql/claim_pending.<dialect>.sql` (the claim order and how it is
+# kept under concurrency are told there). They move jobs along `Transition.CLAIM` of the
+# lifecycle: its source state and the leased states are rendered in as literals (the partial
+# indexes need them literal), what they write is bound from `lifecycle.claim_writes`.
+DIRECT_LOCKS = 64  # accounts x limit up to which the PostgreSQL claim locks every queue at once
+
+
+def _claim_literals() -> dict[str, str]:
+    source = CLAIM.source
+    assert source is not None  # a claim moves jobs that exist
+    return {"source": sql.word(source.value), "leased": sql.words(ACTIVE_STATES)}
+
+
+_PG_CLAIM = sql.statement("claim_pending.postgresql", "claim_pending", _claim_literals())
 
 
 async def claim_postgres(pools: ClaimPools, q: ClaimQuery) -> ClaimResult:
@@ -259,7 +126,7 @@ async def claim_postgres(pools: ClaimPools, q: ClaimQuery) -> ClaimResult:
         "expires": q.lease_expires_at,
         "now": q.now,
         "actor": q.actor,
-        "message": f"claimed by {q.worker}",
+        **claim_writes(worker=q.worker, actor=q.actor, now=q.now),
     }
     for attempt in (1, 2):
         try:
@@ -339,97 +206,70 @@ class ClaimPools:
             await pool.close()
 
 
+def _sqlite_statement(name: str, times: Sequence[str] = ()) -> Any:
+    """A section of the SQLite claim; the parameters `times` are bound as the models store
+    times (text() alone would leave the format to the driver)."""
+    stmt = text(sql.statement("claim_pending.sqlite", name, _claim_literals()))
+    return stmt.bindparams(*(bindparam(t, type_=UTCDateTime()) for t in times))
+
+
+_SQLITE_PICK = _sqlite_statement("pick")
+_SQLITE_LEASE = _sqlite_statement("lease", ("expires", "now")).columns(
+    Job.id,
+    Job.type,
+    Job.name,
+    Job.priority,
+    Job.spec,
+    Job.engine,
+    Job.partition,
+    Job.cluster,
+    Job.attempts,
+    Job.lease_token,
+    Job.lease_expires_at,
+    Job.created_at,
+    Job.storage_prefix,
+)
+_SQLITE_EVENTS = _sqlite_statement("events", ("event_time",))
+
+
 def claim_sqlite(sessions: sessionmaker[Session], q: ClaimQuery) -> ClaimResult:
     """The claim on SQLite, which has no row locks: serialised in this process by a lock, and
-    against other processes by SQLite's write lock. Commits before the lock is released."""
+    against other processes by SQLite's write lock; the ids are picked, leased and their events
+    recorded in one transaction, committed before the lock is released."""
+    can = q.can
     with _sqlite_claim_lock, sessions.begin() as db:
-        ids = db.scalars(_sqlite_pick(q.can, q.limit, q.default_max_running)).all()
-        return ClaimResult(_lease_sqlite(db, q, ids))
-
-
-def _sqlite_pick(can: Capabilities, limit: int, default_max_running: int) -> Any:
-    """The ids to claim, in claim order (the same order and limits as `_PG_CLAIM`); run under
-    the claim lock, so the counts cannot change before the jobs are leased."""
-    active = (
-        select(Job.owner_id, func.count().label("n"))
-        .where(Job.state.in_(ACTIVE_STATES))
-        .group_by(Job.owner_id)
-        .subquery()
-    )
-    max_running = func.nullif(func.coalesce(User.max_running_jobs, default_max_running), 0)
-    share = func.coalesce(active.c.n, 0) + func.row_number().over(
-        partition_by=Job.owner_id, order_by=_order()
-    )
-    ranked = (
-        select(
-            Job.id,
-            Job.priority,
-            Job.created_at,
-            share.label("share"),
-            max_running.label("max_running"),
-        )
-        .join(User, User.id == Job.owner_id)
-        .outerjoin(active, active.c.owner_id == Job.owner_id)
-        .where(*_claimable(can))
-        .subquery()
-    )
-    return (
-        select(ranked.c.id)
-        .where(or_(ranked.c.max_running.is_(None), ranked.c.share <= ranked.c.max_running))
-        .order_by(ranked.c.priority.desc(), ranked.c.share, ranked.c.created_at, ranked.c.id)
-        .limit(limit)
-    )
-
-
-def _lease_sqlite(db: Session, q: ClaimQuery, ids: Sequence[int]) -> list[ClaimedJob]:
-    jobs: list[ClaimedJob] = []
-    for job_id in ids:
-        row = db.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.state == JobState.PENDING.value)
-            .values(
-                state=JobState.CLAIMED.value,
-                worker_name=q.worker,
-                lease_holder=q.actor,
-                lease_token=uuid.uuid4().hex,
-                lease_expires_at=q.lease_expires_at,
-                attempts=Job.attempts + 1,
-                updated_at=q.now,
-            )
-            .returning(
-                Job.id,
-                Job.type,
-                Job.name,
-                Job.priority,
-                Job.spec,
-                Job.engine,
-                Job.partition,
-                Job.cluster,
-                Job.attempts,
-                Job.lease_token,
-                Job.lease_expires_at,
-                Job.created_at,
-                Job.storage_prefix,
-            )
-        ).first()
-        if row is not None:
-            jobs.append(ClaimedJob(*row))
-    if jobs:
-        db.execute(
-            insert(JobEvent),
-            [
-                {
-                    "job_id": j.id,
-                    "time": q.now,
-                    "from_state": JobState.PENDING.value,
-                    "to_state": JobState.CLAIMED.value,
-                    "actor": q.actor,
-                    "message": f"claimed by {q.worker}",
-                }
-                for j in jobs
-            ],
-        )
-    return jobs
+        ids = db.scalars(
+            _SQLITE_PICK,
+            {
+                "types": json.dumps(list(can.job_types)),
+                "any_engine": can.engines is None,
+                "routes": json.dumps(routes_served(can.engines or [])),
+                "partitions": json.dumps(list(can.partitions)),
+                "cluster": can.cluster,
+                "default_max_running": q.default_max_running,
+                "limit": q.limit,
+            },
+        ).all()
+        if not ids:
+            return ClaimResult([])
+        writes = claim_writes(worker=q.worker, actor=q.actor, now=q.now)
+        rows = db.execute(
+            _SQLITE_LEASE,
+            {
+                "ids": json.dumps(list(ids)),
+                "worker": q.worker,
+                "actor": q.actor,
+                "expires": q.lease_expires_at,
+                "now": q.now,
+                "to_state": writes["to_state"],
+            },
+        ).all()
+        leased = {r[0]: ClaimedJob(*r) for r in rows}
+        jobs = [leased[i] for i in ids if i in leased]  # RETURNING has no order: claim order
+        if jobs:
+            events = {k: v for k, v in writes.items() if k.startswith("event_")}
+            db.execute(_SQLITE_EVENTS, {"ids": json.dumps([j.id for j in jobs]), **events})
+        return ClaimResult(jobs)
 
 
 def lease_states(

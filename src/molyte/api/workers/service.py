@@ -13,11 +13,11 @@ from starlette.concurrency import run_in_threadpool
 from molyte.api.auth import service as auth_service
 from molyte.api.auth.principal import Principal
 from molyte.api.jobs import repository as jobs_repo
-from molyte.api.jobs.lifecycle import move
+from molyte.api.jobs.lifecycle import move, note
 from molyte.api.workers import repository as repo
 from molyte.api.workers.schemas import ClaimRequest, Heartbeat, StatusUpdate
 from molyte.config import ServerSettings
-from molyte.db.models import Job, JobEvent, Worker
+from molyte.db.models import Job, Worker
 from molyte.domain.failures import REQUEUE_REASONS, FailureReason
 from molyte.domain.states import WORKER_REPORTABLE, JobState
 from molyte.errors import Conflict, InvalidInput, NotFound
@@ -125,17 +125,7 @@ def report_status(
         move(db, job, new, actor=principal.actor, message=message, now=now)
     elif body.message is not None and body.message != jobs_repo.last_event_message(db, job.id):
         # Same state with news (e.g. a resubmission after a repair): a note in the timeline.
-        jobs_repo.add(
-            db,
-            JobEvent(
-                job_id=job.id,
-                time=now,
-                from_state=current.value,
-                to_state=current.value,
-                actor=principal.actor,
-                message=body.message,
-            ),
-        )
+        note(db, job, actor=principal.actor, message=body.message, now=now)
     elif body.message is None and body.scheduler_job_id is None and not _has_progress(body):
         # A repeated report (a retried call) changes nothing.
         return job

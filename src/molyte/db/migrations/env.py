@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import pool
 
+from molyte.db.migrate import renumber_stamp
 from molyte.db.models import Base
 from molyte.db.session import make_engine
 
@@ -29,5 +30,6 @@ with engine.connect() as connection:
         render_as_batch=url.startswith("sqlite"),
     )
     with context.begin_transaction():
+        renumber_stamp(connection)  # ids of older releases, before Alembic reads the stamp
         context.run_migrations()
 engine.dispose()

@@ -1,7 +1,7 @@
 """claim index: partial on PENDING, in claim order (priority DESC, created_at, id)
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0002_claim_index_order
+Revises: 0001_initial_schema
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0002_claim_index_order"
+down_revision = "0001_initial_schema"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """PostgreSQL: NOTIFY waiting claims from a trigger; vacuum and analyze the queue sooner
 
 Revision ID: 0003_pending_notify
-Revises: 0002
+Revises: 0002_claim_index_order
 
 A row that becomes PENDING (a submission, a requeue by a worker, an admin or the sweeper)
 sends `NOTIFY molyte_jobs` from the same transaction, so long-polling claims wake on every
@@ -18,7 +18,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0003_pending_notify"
-down_revision = "0002"
+down_revision = "0002_claim_index_order"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """users.email: where a user's job notifications go (optional)
 
-Revision ID: 0003_user_email
+Revision ID: 0004_user_email
 Revises: 0003_pending_notify
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_user_email"
+revision = "0004_user_email"
 down_revision = "0003_pending_notify"
 branch_labels = None
 depends_on = None

@@ -10,8 +10,8 @@ The search (`q`: name ILIKE '%...%') cannot use a B-tree. On PostgreSQL a trigra
 allowed to create objects in the database may install it); where it cannot be installed the
 index is left out with a warning, and the search stays correct, only slower on large tables.
 
-Revision ID: 0003_list_indexes
-Revises: 0003_user_email
+Revision ID: 0005_list_indexes
+Revises: 0004_user_email
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import logging
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_list_indexes"
-down_revision = "0003_user_email"
+revision = "0005_list_indexes"
+down_revision = "0004_user_email"
 branch_labels = None
 depends_on = None
 

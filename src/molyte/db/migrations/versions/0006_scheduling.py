@@ -1,8 +1,8 @@
 """scheduling: fair share and running limits (per-owner indexes, users.claim_seq), routing
 (jobs.cluster, workers.cluster)
 
-Revision ID: 0003_scheduling
-Revises: 0003_list_indexes
+Revision ID: 0006_scheduling
+Revises: 0005_list_indexes
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_scheduling"
-down_revision = "0003_list_indexes"
+revision = "0006_scheduling"
+down_revision = "0005_list_indexes"
 branch_labels = None
 depends_on = None
 
@@ -44,7 +44,19 @@ def downgrade() -> None:
     op.drop_index("ix_jobs_owner_pending", table_name="jobs")
     with op.batch_alter_table("workers") as batch:
         batch.drop_column("cluster")
+    # SQLite drops the column by copying the table, and the copy's indexes come from
+    # reflection, which loses the DESC of the claim index: that one is made again.
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        op.drop_index("ix_jobs_claim", table_name="jobs")
     with op.batch_alter_table("jobs") as batch:
         batch.drop_column("cluster")
+    if sqlite:
+        op.create_index(
+            "ix_jobs_claim",
+            "jobs",
+            [sa.text("priority DESC"), "created_at", "id"],
+            sqlite_where=sa.text(PENDING),
+        )
     with op.batch_alter_table("users") as batch:
         batch.drop_column("claim_seq")

@@ -3,7 +3,7 @@ users.max_submissions_per_minute); PostgreSQL: NOTIFY on revocation so every ser
 drops its cached credentials at once
 
 Revision ID: 0007_user_limits
-Revises: 0003_scheduling
+Revises: 0006_scheduling
 
 A worker token revoked, or a user deactivated or deleted, by any path (the admin API, `molyte
 worker-token revoke` from another machine, SQL by hand) sends `NOTIFY molyte_auth` from the
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_user_limits"
-down_revision = "0003_scheduling"
+down_revision = "0006_scheduling"
 branch_labels = None
 depends_on = None
 
