@@ -12,7 +12,8 @@ Budget: `make bench` must finish in about half an hour on the project's 2-core m
 included (md_analysis alone runs MDAnalysis for about six minutes on the full 2,000-frame
 trajectory the target names), so the whole run gets TOTAL_BUDGET seconds and each benchmark the
 smaller of its own budget and what is left; one that overruns is interrupted (SIGINT, so its
-servers and databases are cleaned up) and the report says so. md_validation runs shortened here (see BENCHES); alone it runs at full length.
+servers and databases are cleaned up) and the report says so. md_validation runs shortened
+here (see BENCHES); alone it runs at full length.
 """
 
 from __future__ import annotations
