@@ -127,3 +127,62 @@ def test_md_job_from_form_to_results(page: Page, stack: tuple[Api, LiveServer]) 
     names = {f["name"] for f in results["files"]}
     assert {"final.pdb", "thermo.csv", "summary.json"} <= names
     assert results["summary"]["density"]["unit"] == "g/cm^3"
+
+
+def test_salt_free_neat_ionic_liquid_from_form(page: Page, stack: tuple[Api, LiveServer]) -> None:
+    """No salt and one ionic liquid, picked from the library the server lists: the job keeps
+    that composition on the list, on its page (run and analysed) and read back into the form."""
+    api, server = stack
+    sign_in(page, server.url)
+    page.goto(server.url + "/jobs/new/md")
+    form = page.get_by_test_id("md-form")
+    # The pickers are the server's library once it has loaded.
+    expect(form.locator('select[name="salts.0.name"]')).to_be_visible(timeout=20_000)
+    form.get_by_label("Remove salt 1").click()
+    expect(form.get_by_test_id("salt-free-note")).to_contain_text("salt-free")
+    expect(form.locator('[data-testid="salts"] select')).to_have_count(0)
+    form.get_by_label("Remove solvent 2").click()
+    liquid = form.locator('select[name="solvents.0.name"]')
+    expect(liquid.locator('optgroup[label="Ionic liquids"] option')).to_have_count(12)
+    liquid.select_option("[EMIM][TFSI]")
+    form.locator('input[name="molecules"]').fill("12")
+    form.locator('input[name="stages.npt_ps"]').fill("1")
+    form.locator('input[name="stages.nvt_ps"]').fill("1")
+    form.locator("details.advanced summary").click()
+    form.locator('input[name="dump_interval"]').fill("50")
+    form.locator('input[name="thermo_interval"]').fill("50")
+    summary = page.get_by_test_id("system-summary")
+    expect(summary.get_by_test_id("count-EMIM")).to_have_text("12", timeout=20_000)
+    expect(summary.get_by_test_id("count-TFSI")).to_have_text("12")
+    shot(page, "08-md-form-neat-ionic-liquid")
+    page.get_by_test_id("submit-job").click()
+    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    job_id = int(page.url.rsplit("/", 1)[1])
+    expect(page.get_by_test_id("job-name")).to_have_text("Neat EMIM TFSI")
+    expect(page.get_by_test_id("job-composition")).to_have_text("[EMIM][TFSI], no salt")
+    spec = api.job(job_id)["spec"]
+    assert spec["salts"] == []
+    assert [s["name"] for s in spec["solvents"]] == ["[EMIM][TFSI]"]
+    assert (spec["molecules"], spec["salt_pairs"], spec["box_length"]) == (12, None, None)
+
+    # Run to the end (a few seconds of LAMMPS): the results of a salt-free box read sensibly.
+    expect(page.locator('[data-state="COMPLETED"]')).to_be_visible(timeout=JOB_TIMEOUT_MS)
+    table = page.get_by_test_id("composition-table")
+    expect(table).to_contain_text("EMIM")
+    expect(table).to_contain_text("TFSI")
+    expect(page.locator("body")).not_to_contain_text("undefined")
+    shot(page, "09-md-detail-neat-ionic-liquid")
+
+    page.goto(server.url + "/jobs")
+    row = page.get_by_test_id(f"job-row-{job_id}")
+    expect(row).to_contain_text("Neat EMIM TFSI")
+    expect(row.get_by_test_id(f"composition-{job_id}")).to_have_text("[EMIM][TFSI], no salt")
+    shot(page, "10-job-list-neat-ionic-liquid")
+
+    # Read back into the form: still salt-free, the same liquid and count.
+    page.goto(f"{server.url}/jobs/new/md?from={job_id}")
+    form = page.get_by_test_id("md-form")
+    expect(form.get_by_test_id("salt-free-note")).to_be_visible(timeout=20_000)
+    expect(form.locator('select[name="solvents.0.name"]')).to_have_value("[EMIM][TFSI]")
+    expect(form.locator('input[name="molecules"]')).to_have_value("12")
+    expect(form.locator('input[name="salt_pairs"]')).to_have_count(0)

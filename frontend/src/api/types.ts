@@ -43,6 +43,10 @@ export interface LibrarySolvent {
   smiles?: string;
   density?: number;
   molar_mass?: number;
+  /** True for an ionic liquid: in ratios and molecule counts it is one ion pair. */
+  ionic_liquid?: boolean;
+  /** True when the ionic liquid's density is the server's estimate, not a measured one. */
+  density_estimated?: boolean;
 }
 
 export interface Library {

@@ -1,5 +1,6 @@
 // Every text the UI shows, in English (the default) and 中文. `zh` must have every key of `en`.
 
+import { mdEn, mdZh } from "./mdStrings";
 import { studyEn, studyZh } from "./studyStrings";
 
 export type Language = "en" | "zh";
@@ -59,15 +60,15 @@ const en = {
   "resources.memory": "Memory (MB)",
   "resources.walltime": "Wall time (min)",
   "md.title": "New MD job: electrolyte builder",
-  "md.libraryFailed": "The salt and solvent library could not be loaded: {error}",
+  "md.libraryFailed": "The salt and solvent library could not be loaded (type the names instead): {error}",
   "md.salts": "Salts",
   "md.salt": "Salt",
-  "md.searchLibrary": "Type to search the library",
+  "md.searchLibrary": "Library name",
   "md.concentration": "Concentration (mol/L)",
   "md.addSalt": "Add a salt",
   "md.removeSalt": "Remove salt {n}",
-  "md.solvents": "Solvents",
-  "md.solvent": "Solvent",
+  "md.solvents": "Solvents and ionic liquids",
+  "md.solvent": "Solvent or ionic liquid",
   "md.source": "Source",
   "md.fromLibrary": "Library",
   "md.fromSmiles": "SMILES",
@@ -110,7 +111,7 @@ const en = {
   "md.density": "Density",
   "md.mean": "mean",
   "md.conductivity": "Ionic conductivity",
-  "md.transference": "Li⁺ transference number",
+  "md.transference": "Cation transference number (t₊)",
   "md.shell": "Solvation shell: {kind}",
   "md.diffusion": "Diffusion coefficients",
   "md.unit": "Unit",
@@ -325,6 +326,7 @@ const en = {
   "tokens.revoke": "Revoke",
   "tokens.revokeToken": "Revoke token {name}",
   ...studyEn,
+  ...mdEn,
 };
 
 export type StringKey = keyof typeof en;
@@ -384,15 +386,15 @@ const zh: Record<StringKey, string> = {
   "resources.memory": "内存（MB）",
   "resources.walltime": "运行时限（分钟）",
   "md.title": "新建 MD 作业：电解液构建",
-  "md.libraryFailed": "无法加载盐与溶剂库：{error}",
+  "md.libraryFailed": "无法加载盐与溶剂库（请直接输入名称）：{error}",
   "md.salts": "盐",
   "md.salt": "盐",
-  "md.searchLibrary": "输入以搜索库",
+  "md.searchLibrary": "库中名称",
   "md.concentration": "浓度（mol/L）",
   "md.addSalt": "添加盐",
   "md.removeSalt": "移除第 {n} 种盐",
-  "md.solvents": "溶剂",
-  "md.solvent": "溶剂",
+  "md.solvents": "溶剂与离子液体",
+  "md.solvent": "溶剂或离子液体",
   "md.source": "来源",
   "md.fromLibrary": "库",
   "md.fromSmiles": "SMILES",
@@ -435,7 +437,7 @@ const zh: Record<StringKey, string> = {
   "md.density": "密度",
   "md.mean": "平均值",
   "md.conductivity": "离子电导率",
-  "md.transference": "Li⁺ 迁移数",
+  "md.transference": "阳离子迁移数（t₊）",
   "md.shell": "溶剂化结构：{kind}",
   "md.diffusion": "扩散系数",
   "md.unit": "单位",
@@ -650,6 +652,7 @@ const zh: Record<StringKey, string> = {
   "tokens.revoke": "吊销",
   "tokens.revokeToken": "吊销令牌 {name}",
   ...studyZh,
+  ...mdZh,
 };
 
 export const STRINGS: Record<Language, Record<StringKey, string>> = { en, zh };

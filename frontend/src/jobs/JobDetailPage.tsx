@@ -8,6 +8,7 @@ import { NotFound } from "../components/NotFound";
 import { usePolling } from "../components/usePolling";
 import { PRIORITIES } from "../forms/JobFormParts";
 import { useI18n } from "../i18n/I18nContext";
+import { describeMdComposition } from "../md/composition";
 import { ResultsSection } from "../results/ResultsSection";
 import { failureText } from "./failures";
 import { LiveSection } from "./LiveSection";
@@ -94,6 +95,7 @@ function JobDetail({ id }: { id: string }) {
   const isTerminal = TERMINAL_STATES.has(data.state);
   const isAdmin = user?.role === "ADMIN";
   const progress = data.progress;
+  const composition = data.type === "MD" ? describeMdComposition(data.spec, t) : null;
 
   return (
     <div className="page job-detail">
@@ -186,6 +188,12 @@ function JobDetail({ id }: { id: string }) {
         <section className="card">
           <h2>{t("job.details")}</h2>
           <dl className="facts">
+            {composition && (
+              <>
+                <dt>{t("md.composition")}</dt>
+                <dd data-testid="job-composition">{composition}</dd>
+              </>
+            )}
             <dt>{t("jobs.owner")}</dt>
             <dd>{data.owner ?? "—"}</dd>
             <dt>{t("job.worker")}</dt>

@@ -10,6 +10,7 @@ import { usePolling } from "../components/usePolling";
 import { useI18n } from "../i18n/I18nContext";
 import { formatTime, priorityKey } from "./format";
 import { formatDuration, timeLeft } from "./live";
+import { describeMdComposition } from "../md/composition";
 import { StateBadge } from "./StateBadge";
 
 const PAGE_SIZE = 20;
@@ -169,6 +170,7 @@ export function JobListPage() {
                   <td data-label="#">{job.id}</td>
                   <td data-label={t("jobs.name")}>
                     <Link to={`/jobs/${job.id}`}>{job.name}</Link>
+                    <Composition job={job} />
                   </td>
                   <td data-label={t("jobs.type")}>{job.type}</td>
                   <td data-label={t("jobs.state")}>
@@ -240,5 +242,17 @@ function ProgressCell({ job }: { job: Job }) {
         </span>
       )}
     </span>
+  );
+}
+
+/** An MD job's salts and solvents under its name (a name need not say what is in the box). */
+function Composition({ job }: { job: Job }) {
+  const { t } = useI18n();
+  const text = job.type === "MD" ? describeMdComposition(job.spec, t) : null;
+  if (!text) return null;
+  return (
+    <div className="muted small-text" data-testid={`composition-${job.id}`}>
+      {text}
+    </div>
   );
 }

@@ -2,9 +2,7 @@ import { useMemo, useState, type FormEvent } from "react";
 import { usePageTitle } from "../components/usePageTitle";
 import { useNavigate } from "react-router";
 import { ApiError, api, errorMessage } from "../api/client";
-import type { Job, Library, LibrarySalt, LibrarySolvent } from "../api/types";
-import { Depiction } from "../components/Depiction";
-import { Field } from "../components/Field";
+import type { Job, Library } from "../api/types";
 import { usePolling } from "../components/usePolling";
 import { mapValidationErrors, type FieldErrors } from "../forms/errors";
 import { FieldErrorsFor, GeneralErrors, NamePriorityFields, ResourcesFieldset } from "../forms/JobFormParts";
@@ -15,16 +13,17 @@ import {
   PRESET_STAGES,
   applyPreset,
   buildMdJob,
+  countPath,
   initialMdForm,
   mdFieldPaths,
   stagesToSend,
   suggestMdName,
   type MdFormState,
-  type RatioType,
-  type SaltRow,
-  type SolventRow,
   type StagesForm,
 } from "./mdForm";
+import { CompositionFields } from "./CompositionFields";
+import { NumberField } from "./fields";
+import { mdFormProblems, mergeErrors, placeSpecMessages } from "./mdRules";
 import { SystemSummary } from "./SystemSummary";
 import { useProjects } from "../projects/ProjectContext";
 import { mdChoices, mdStudySpec } from "../studies/choices";
@@ -34,9 +33,6 @@ import { StudyVariables, useStudyVariables } from "../studies/StudyVariables";
 import type { StudyCreated } from "../studies/types";
 import { buildStudyBody, studyErrorDetail } from "../studies/sweep";
 
-const MAX_SALTS = 4;
-const MAX_SOLVENTS = 6;
-const RATIO_TYPES: RatioType[] = ["mole", "mass", "volume"];
 // Fields inside "Advanced": it opens by itself when the server finds fault with one of them.
 const ADVANCED_PATHS = [
   "ion_charge_scale",
@@ -75,22 +71,29 @@ function MdForm({ start, study }: { start: MdFormState; study: boolean }) {
   const body = useMemo(() => buildMdJob(form), [form]);
   const paths = useMemo(() => mdFieldPaths(form), [form]);
   const live = useLiveValidation(body, paths);
-  const errors = submitErrors ?? live.errors;
   const choices = useMemo(() => mdChoices(form, t), [form, t]);
   const variables = useStudyVariables(choices, body.spec as Record<string, unknown>);
+  // The browser's own checks (instant, in the server's words), minus fields a study varies
+  // (each job gets its value from the study), then the server's verdict.
+  const problems = useMemo(() => {
+    const found = mdFormProblems(form);
+    if (study) for (const path of Object.keys(variables.parsed.vary)) delete found[path];
+    return found;
+  }, [form, study, variables.parsed.vary]);
+  const errors = mergeErrors(problems, placeSpecMessages(submitErrors ?? live.errors));
+  const sizePath = countPath(form);
+  const countLabel = sizePath === "salt_pairs" ? "md.saltPairs" : "md.molecules";
 
   const update = (change: Partial<MdFormState>) => {
     setSubmitErrors(null);
     setForm((previous) => ({ ...previous, ...change }));
   };
-  const setSalt = (index: number, change: Partial<SaltRow>) =>
-    update({ salts: form.salts.map((row, i) => (i === index ? { ...row, ...change } : row)) });
-  const setSolvent = (index: number, change: Partial<SolventRow>) =>
-    update({ solvents: form.solvents.map((row, i) => (i === index ? { ...row, ...change } : row)) });
   const setStages = (change: Partial<StagesForm>) => update({ stages: { ...form.stages, ...change } });
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    // The faults shown next to their fields would only come back from the server.
+    if (Object.keys(problems).length > 0) return;
     setSubmitting(true);
     try {
       if (study) {
@@ -119,8 +122,6 @@ function MdForm({ start, study }: { start: MdFormState; study: boolean }) {
     }
   };
 
-  const salts = library.data?.salts ?? [];
-  const solvents = library.data?.solvents ?? [];
   const stagesEdited = stagesToSend(form.preset, form.stages) !== undefined;
 
   return (
@@ -145,211 +146,7 @@ function MdForm({ start, study }: { start: MdFormState; study: boolean }) {
             />
           </section>
 
-          <fieldset className="card">
-            <legend>{t("md.salts")}</legend>
-            <FieldErrorsFor errors={errors} path="salts" />
-            <datalist id="salt-library">
-              {salts.map((salt) => (
-                <option key={salt.name} value={salt.name}>
-                  {salt.full_name}
-                </option>
-              ))}
-            </datalist>
-            {form.salts.map((salt, index) => (
-              <div className="row-item" key={index} data-testid={`salt-row-${index}`}>
-                <div className="grid row-grid">
-                  <Field
-                    path={`salts.${index}.name`}
-                    label={t("md.salt")}
-                    errors={errors[`salts.${index}.name`]}
-                    hint={describeSalt(salts, salt.name)}
-                  >
-                    {(control) => (
-                      <input
-                        {...control}
-                        list="salt-library"
-                        autoComplete="off"
-                        placeholder={t("md.searchLibrary")}
-                        value={salt.name}
-                        onChange={(e) => setSalt(index, { name: e.target.value })}
-                      />
-                    )}
-                  </Field>
-                  <Field
-                    path={`salts.${index}.concentration`}
-                    label={t("md.concentration")}
-                    errors={errors[`salts.${index}.concentration`]}
-                  >
-                    {(control) => (
-                      <input
-                        {...control}
-                        type="number"
-                        inputMode="decimal"
-                        step="0.1"
-                        min="0"
-                        max="10"
-                        value={salt.concentration}
-                        onChange={(e) => setSalt(index, { concentration: e.target.value })}
-                      />
-                    )}
-                  </Field>
-                  <RemoveButton
-                    disabled={form.salts.length <= 1}
-                    label={t("md.removeSalt", { n: index + 1 })}
-                    onClick={() => update({ salts: form.salts.filter((_, i) => i !== index) })}
-                  />
-                </div>
-                <FieldErrorsFor errors={errors} path={`salts.${index}`} />
-              </div>
-            ))}
-            <button
-              type="button"
-              className="secondary small"
-              disabled={form.salts.length >= MAX_SALTS}
-              onClick={() => update({ salts: [...form.salts, { name: "", concentration: "0.5" }] })}
-            >
-              {t("md.addSalt")}
-            </button>
-          </fieldset>
-
-          <fieldset className="card">
-            <legend>{t("md.solvents")}</legend>
-            <FieldErrorsFor errors={errors} path="solvents" />
-            <datalist id="solvent-library">
-              {solvents.map((solvent) => (
-                <option key={solvent.name} value={solvent.name}>
-                  {solvent.full_name}
-                </option>
-              ))}
-            </datalist>
-            <div className="field" role="radiogroup" aria-labelledby="ratio-type-label">
-              <span id="ratio-type-label" className="label">
-                {t("md.ratioType")}
-              </span>
-              <div className="segmented">
-                {RATIO_TYPES.map((type) => (
-                  <label key={type} className={form.ratio_type === type ? "selected" : ""}>
-                    <input
-                      type="radio"
-                      name="ratio_type"
-                      value={type}
-                      checked={form.ratio_type === type}
-                      onChange={() => update({ ratio_type: type })}
-                    />
-                    {t(`md.ratio.${type}`)}
-                  </label>
-                ))}
-              </div>
-              <FieldErrorsFor errors={errors} path="ratio_type" />
-            </div>
-            {form.solvents.map((solvent, index) => (
-              <div className="row-item" key={index} data-testid={`solvent-row-${index}`}>
-                <div className="grid row-grid solvent">
-                  <Field path={`solvents.${index}.kind`} label={t("md.source")}>
-                    {(control) => (
-                      <select
-                        {...control}
-                        value={solvent.kind}
-                        onChange={(e) => setSolvent(index, { kind: e.target.value as SolventRow["kind"] })}
-                      >
-                        <option value="library">{t("md.fromLibrary")}</option>
-                        <option value="smiles">{t("md.fromSmiles")}</option>
-                      </select>
-                    )}
-                  </Field>
-                  {solvent.kind === "library" ? (
-                    <Field
-                      path={`solvents.${index}.name`}
-                      label={t("md.solvent")}
-                      errors={errors[`solvents.${index}.name`]}
-                      hint={describeSolvent(solvents, solvent.name)}
-                    >
-                      {(control) => (
-                        <input
-                          {...control}
-                          list="solvent-library"
-                          autoComplete="off"
-                          placeholder={t("md.searchLibrary")}
-                          value={solvent.name}
-                          onChange={(e) => setSolvent(index, { name: e.target.value })}
-                        />
-                      )}
-                    </Field>
-                  ) : (
-                    <Field
-                      path={`solvents.${index}.smiles`}
-                      label="SMILES"
-                      errors={errors[`solvents.${index}.smiles`]}
-                    >
-                      {(control) => (
-                        <input
-                          {...control}
-                          className="mono"
-                          autoComplete="off"
-                          spellCheck={false}
-                          placeholder="COC(=O)OC"
-                          value={solvent.smiles}
-                          onChange={(e) => setSolvent(index, { smiles: e.target.value })}
-                        />
-                      )}
-                    </Field>
-                  )}
-                  <Field
-                    path={`solvents.${index}.ratio`}
-                    label={t("md.ratio")}
-                    errors={errors[`solvents.${index}.ratio`]}
-                  >
-                    {(control) => (
-                      <input
-                        {...control}
-                        type="number"
-                        inputMode="decimal"
-                        step="0.1"
-                        min="0"
-                        value={solvent.ratio}
-                        onChange={(e) => setSolvent(index, { ratio: e.target.value })}
-                      />
-                    )}
-                  </Field>
-                  <RemoveButton
-                    disabled={form.solvents.length <= 1}
-                    label={t("md.removeSolvent", { n: index + 1 })}
-                    onClick={() => update({ solvents: form.solvents.filter((_, i) => i !== index) })}
-                  />
-                </div>
-                {solvent.kind === "smiles" && (
-                  <div className="smiles-extra">
-                    <Depiction smiles={solvent.smiles} size={140} />
-                    <NumberField
-                      path={`solvents.${index}.density`}
-                      label={t("md.smilesDensity")}
-                      value={solvent.density}
-                      errors={errors}
-                      step="0.01"
-                      placeholder={t("md.estimated")}
-                      onChange={(density) => setSolvent(index, { density })}
-                    />
-                  </div>
-                )}
-                <FieldErrorsFor errors={errors} path={`solvents.${index}`} />
-              </div>
-            ))}
-            <button
-              type="button"
-              className="secondary small"
-              disabled={form.solvents.length >= MAX_SOLVENTS}
-              onClick={() =>
-                update({
-                  solvents: [
-                    ...form.solvents,
-                    { kind: "library", name: "", smiles: "", ratio: "1", density: "" },
-                  ],
-                })
-              }
-            >
-              {t("md.addSolvent")}
-            </button>
-          </fieldset>
+          <CompositionFields form={form} errors={errors} library={library.data ?? null} update={update} />
 
           <fieldset className="card">
             <legend>{t("md.system")}</legend>
@@ -358,7 +155,7 @@ function MdForm({ start, study }: { start: MdFormState; study: boolean }) {
                 {t("md.sizeBy")}
               </span>
               <div className="segmented">
-                {(["salt_pairs", "box_length"] as const).map((mode) => (
+                {(["count", "box_length"] as const).map((mode) => (
                   <label key={mode} className={form.size_mode === mode ? "selected" : ""}>
                     <input
                       type="radio"
@@ -367,29 +164,32 @@ function MdForm({ start, study }: { start: MdFormState; study: boolean }) {
                       checked={form.size_mode === mode}
                       onChange={() => update({ size_mode: mode })}
                     />
-                    {t(mode === "salt_pairs" ? "md.saltPairs" : "md.boxLength")}
+                    {t(mode === "box_length" ? "md.boxLength" : countLabel)}
                   </label>
                 ))}
               </div>
             </div>
             <div className="grid four">
-              {form.size_mode === "salt_pairs" ? (
-                <NumberField
-                  path="salt_pairs"
-                  label={t("md.saltPairs")}
-                  value={form.salt_pairs}
-                  errors={errors}
-                  step="1"
-                  onChange={(salt_pairs) => update({ salt_pairs })}
-                />
-              ) : (
+              {form.size_mode === "box_length" ? (
                 <NumberField
                   path="box_length"
                   label={t("md.boxLengthA")}
                   value={form.box_length}
                   errors={errors}
                   step="1"
+                  placeholder={t("md.serverDefault")}
                   onChange={(box_length) => update({ box_length })}
+                />
+              ) : (
+                <NumberField
+                  key={sizePath}
+                  path={sizePath}
+                  label={t(countLabel)}
+                  value={form[sizePath]}
+                  errors={errors}
+                  step="1"
+                  placeholder={t("md.serverDefault")}
+                  onChange={(value) => update({ [sizePath]: value })}
                 />
               )}
               <NumberField
@@ -607,70 +407,5 @@ function MdForm({ start, study }: { start: MdFormState; study: boolean }) {
         </aside>
       </form>
     </div>
-  );
-}
-
-function describeSalt(library: LibrarySalt[], name: string): string | undefined {
-  const salt = library.find((item) => item.name === name.trim());
-  if (!salt) return undefined;
-  const ions = salt.cation && salt.anion ? ` (${salt.cation} + ${salt.anion})` : "";
-  return `${salt.full_name ?? salt.name}${ions}`;
-}
-
-function describeSolvent(library: LibrarySolvent[], name: string): string | undefined {
-  const solvent = library.find((item) => item.name === name.trim());
-  if (!solvent) return undefined;
-  const density = solvent.density ? `, ${solvent.density} g/cm³` : "";
-  return `${solvent.full_name ?? solvent.name}${density}`;
-}
-
-function RemoveButton({
-  disabled,
-  label,
-  onClick,
-}: {
-  disabled: boolean;
-  label: string;
-  onClick: () => void;
-}) {
-  return (
-    <button
-      type="button"
-      className="icon-button remove"
-      aria-label={label}
-      title={label}
-      disabled={disabled}
-      onClick={onClick}
-    >
-      ×
-    </button>
-  );
-}
-
-interface NumberFieldProps {
-  path: string;
-  label: string;
-  value: string;
-  errors: FieldErrors;
-  step: string;
-  placeholder?: string;
-  onChange: (value: string) => void;
-}
-
-function NumberField({ path, label, value, errors, step, placeholder, onChange }: NumberFieldProps) {
-  return (
-    <Field path={path} label={label} errors={errors[path]}>
-      {(control) => (
-        <input
-          {...control}
-          type="number"
-          inputMode="decimal"
-          step={step}
-          placeholder={placeholder}
-          value={value}
-          onChange={(e) => onChange(e.target.value)}
-        />
-      )}
-    </Field>
   );
 }

@@ -5,9 +5,11 @@ import {
   applyPreset,
   buildMdJob,
   buildMdSpec,
+  countPath,
   initialMdForm,
   mdFieldPaths,
   stagesForm,
+  plainSpeciesName,
   stagesToSend,
   suggestMdName,
 } from "./mdForm";
@@ -39,6 +41,63 @@ describe("buildMdSpec", () => {
       dump_interval: 5000,
       resources: { tasks: 1, cpus_per_task: 1, memory_mb: 2000, walltime_minutes: 60 },
     });
+  });
+
+  it("sends no salts and sizes a salt-free box by molecules", () => {
+    const form = { ...initialMdForm(), salts: [], molecules: "150" };
+    const spec = buildMdSpec(form);
+    expect(spec.salts).toEqual([]);
+    expect(spec.solvents).toEqual([
+      { name: "EC", ratio: 1 },
+      { name: "DMC", ratio: 1 },
+    ]);
+    expect(spec.molecules).toBe(150);
+    expect(spec).not.toHaveProperty("salt_pairs");
+    expect(countPath(form)).toBe("molecules");
+  });
+
+  it("sends a neat ionic liquid as the only solvent of a salt-free box", () => {
+    const form = {
+      ...initialMdForm(),
+      name: "neat liquid",
+      salts: [],
+      solvents: [{ kind: "library" as const, name: "[EMIM][TFSI]", smiles: "", ratio: "1", density: "" }],
+      molecules: "12",
+    };
+    const body = buildMdJob(form);
+    expect(body).toMatchObject({ type: "MD", name: "neat liquid" });
+    expect(body.spec).toMatchObject({
+      salts: [],
+      solvents: [{ name: "[EMIM][TFSI]", ratio: 1 }],
+      molecules: 12,
+    });
+    expect(body.spec).not.toHaveProperty("salt_pairs");
+    expect(body.spec).not.toHaveProperty("box_length");
+  });
+
+  it("sends an ionic liquid with a salt as one solvent among others, sized by salt pairs", () => {
+    const form = {
+      ...initialMdForm(),
+      salts: [{ name: "LiTFSI", concentration: "0.5" }],
+      solvents: [
+        { kind: "library" as const, name: "[BMIM][TFSI]", smiles: "", ratio: "3", density: "" },
+        { kind: "library" as const, name: "TTE", smiles: "", ratio: "1", density: "" },
+      ],
+    };
+    const spec = buildMdSpec(form);
+    expect(spec.solvents).toEqual([
+      { name: "[BMIM][TFSI]", ratio: 3 },
+      { name: "TTE", ratio: 1 },
+    ]);
+    expect(spec.salt_pairs).toBe(20);
+    expect(spec).not.toHaveProperty("molecules");
+  });
+
+  it("sends no size when the count is left empty (the preset sizes the box)", () => {
+    const spec = buildMdSpec({ ...initialMdForm(), salt_pairs: " " });
+    expect(spec).not.toHaveProperty("salt_pairs");
+    expect(spec).not.toHaveProperty("molecules");
+    expect(spec).not.toHaveProperty("box_length");
   });
 
   it("sends box_length instead of salt_pairs when sizing by the box", () => {
@@ -134,6 +193,19 @@ describe("job body and names", () => {
     expect(suggestMdName(form)).toBe("1 M LiPF6 in EC + DMC + solvent 3");
   });
 
+  it("suggests a name a job may carry for a salt-free box", () => {
+    const form = {
+      ...initialMdForm(),
+      salts: [],
+      solvents: [{ kind: "library" as const, name: "[C4mpyr][FSI]", smiles: "", ratio: "1", density: "" }],
+    };
+    expect(suggestMdName(form)).toBe("Neat C4mpyr FSI");
+    expect(plainSpeciesName("[EMIM][TFSI]")).toBe("EMIM TFSI");
+    expect(plainSpeciesName("Mg(TFSI)2")).toBe("Mg(TFSI)2");
+    form.solvents.push({ kind: "library", name: "EC", smiles: "", ratio: "1", density: "" });
+    expect(suggestMdName(form)).toBe("Neat C4mpyr FSI + EC");
+  });
+
   it("uses the typed name and priority", () => {
     const form = { ...initialMdForm(), name: "  my run ", priority: 5 };
     const body = buildMdJob(form);
@@ -149,6 +221,7 @@ describe("job body and names", () => {
     expect(paths).toContain("salts.0.concentration");
     expect(paths).toContain("solvents.1.ratio");
     expect(paths).toContain("stages.nvt_ps");
+    expect(paths).toContain("molecules");
     expect(paths).toContain("resources.memory_mb");
     expect(paths).not.toContain("solvents.2");
   });

@@ -5,7 +5,8 @@ import { DEFAULT_RESOURCES, RESOURCE_PATHS, resourcesSpec, type ResourcesForm } 
 
 export type RatioType = "mole" | "mass" | "volume";
 export type Preset = "fast" | "standard" | "accurate";
-export type SizeMode = "salt_pairs" | "box_length";
+/** "count": salt pairs (a box with salts) or molecules (a salt-free box); or the box edge. */
+export type SizeMode = "count" | "box_length";
 
 export interface Stages {
   minimize: boolean;
@@ -52,7 +53,10 @@ export interface MdFormState {
   solvents: SolventRow[];
   ratio_type: RatioType;
   size_mode: SizeMode;
+  /** Formula units over all salts; sizes a box with salts. Empty: the preset's size. */
   salt_pairs: string;
+  /** Solvent molecules (an ionic-liquid ion pair counts one); sizes a salt-free box. */
+  molecules: string;
   box_length: string;
   temperature: string;
   pressure: string;
@@ -91,8 +95,9 @@ export function initialMdForm(): MdFormState {
       { kind: "library", name: "DMC", smiles: "", ratio: "1", density: "" },
     ],
     ratio_type: "mole",
-    size_mode: "salt_pairs",
+    size_mode: "count",
     salt_pairs: "20",
+    molecules: "100",
     box_length: "40",
     temperature: "298.15",
     pressure: "1.0",
@@ -140,6 +145,20 @@ export function solventSpec(solvent: SolventRow): Record<string, unknown> {
   return spec;
 }
 
+/** The spec field a "count" size fills: salt pairs with salts, molecules without (the server
+ * refuses salt_pairs for a salt-free box and molecules for one with salts). */
+export function countPath(form: Pick<MdFormState, "salts">): "salt_pairs" | "molecules" {
+  return form.salts.length > 0 ? "salt_pairs" : "molecules";
+}
+
+/** A library name as job names allow it: "[EMIM][TFSI]" -> "EMIM TFSI". */
+export function plainSpeciesName(name: string): string {
+  return name
+    .replace(/\]\s*\[/g, " ")
+    .replace(/[[\]]/g, "")
+    .trim();
+}
+
 /** The MD spec for `POST /jobs` from the form. */
 export function buildMdSpec(form: MdFormState): Record<string, unknown> {
   const spec: Record<string, unknown> = {
@@ -162,14 +181,17 @@ export function buildMdSpec(form: MdFormState): Record<string, unknown> {
     const value = numberValue(form[key]);
     if (value !== null) spec[key] = value;
   }
-  if (form.size_mode === "salt_pairs") spec.salt_pairs = numberValue(form.salt_pairs);
-  else spec.box_length = numberValue(form.box_length);
+  // An empty size field sends nothing: the server then sizes the box by the preset.
+  const sizePath = form.size_mode === "box_length" ? "box_length" : countPath(form);
+  const size = numberValue(form[sizePath]);
+  if (size !== null) spec[sizePath] = size;
   const stages = stagesToSend(form.preset, form.stages);
   if (stages) spec.stages = stages;
   return spec;
 }
 
-/** A job name from the composition, e.g. "1 M LiPF6 in EC + DMC" (only characters names allow). */
+/** A job name from the composition, e.g. "1 M LiPF6 in EC + DMC", or "Neat EMIM TFSI" for a
+ * salt-free box (only characters names allow). */
 export function suggestMdName(form: MdFormState): string {
   const salts = form.salts
     .map((salt) => {
@@ -179,10 +201,14 @@ export function suggestMdName(form: MdFormState): string {
     .filter((text) => text.trim() !== "")
     .join(" + ");
   const solvents = form.solvents
-    .map((solvent, index) => (solvent.kind === "library" ? solvent.name : `solvent ${index + 1}`))
+    .map((solvent, index) =>
+      solvent.kind === "library" ? plainSpeciesName(solvent.name) : `solvent ${index + 1}`,
+    )
     .filter((text) => text.trim() !== "")
     .join(" + ");
-  const name = solvents ? `${salts} in ${solvents}` : salts;
+  let name: string;
+  if (form.salts.length === 0) name = solvents ? `Neat ${solvents}` : "";
+  else name = solvents ? `${salts} in ${solvents}` : salts;
   const cleaned = name.replace(/[^\p{L}\p{N} .,()+\-_]/gu, "").trim();
   return cleaned.slice(0, 100) || "MD job";
 }
@@ -206,6 +232,7 @@ export function mdFieldPaths(form: MdFormState): string[] {
     "solvents",
     "ratio_type",
     "salt_pairs",
+    "molecules",
     "box_length",
     "temperature",
     "pressure",

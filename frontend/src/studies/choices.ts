@@ -1,11 +1,12 @@
 // The fields a study form offers to vary, per job type, labelled as the job form labels them.
 
 import type { Translate } from "../i18n/I18nContext";
-import { PRESETS, type MdFormState } from "../md/mdForm";
+import { PRESETS, countPath, type MdFormState } from "../md/mdForm";
 import { BASIS_SETS, ENGINES, METHODS, type QcFormState } from "../qc/qcForm";
 import type { LabelledChoice } from "./StudyVariables";
 
-/** MD: each salt's concentration, each solvent's ratio, the conditions, size and run lengths. */
+/** MD: each salt's concentration, each solvent's ratio, the conditions, size (salt pairs, or
+ * molecules of a salt-free box, or the box edge) and run lengths. */
 export function mdChoices(form: MdFormState, t: Translate): LabelledChoice[] {
   const choices: LabelledChoice[] = form.salts.map((salt, i) => ({
     path: `salts.${i}.concentration`,
@@ -21,10 +22,11 @@ export function mdChoices(form: MdFormState, t: Translate): LabelledChoice[] {
       }),
     }),
   );
+  const count = countPath(form);
   const size: LabelledChoice =
-    form.size_mode === "salt_pairs"
-      ? { path: "salt_pairs", kind: "number", label: t("md.saltPairs") }
-      : { path: "box_length", kind: "number", label: t("md.boxLengthA") };
+    form.size_mode === "box_length"
+      ? { path: "box_length", kind: "number", label: t("md.boxLengthA") }
+      : { path: count, kind: "number", label: t(count === "salt_pairs" ? "md.saltPairs" : "md.molecules") };
   choices.push(
     { path: "temperature", kind: "number", label: t("md.temperature") },
     { path: "pressure", kind: "number", label: t("md.pressure") },

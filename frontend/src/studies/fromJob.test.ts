@@ -28,6 +28,39 @@ describe("a job's spec back into the form", () => {
     expect(buildMdSpec(form)).toEqual(spec);
   });
 
+  it("keeps a salt-free spec salt-free, sized by molecules", () => {
+    const spec = buildMdSpec({ ...initialMdForm(), salts: [], molecules: "250", temperature: "350" });
+    expect(spec.salts).toEqual([]);
+    const form = mdFormFromSpec(spec);
+    expect(form.salts).toEqual([]);
+    expect(form.size_mode).toBe("count");
+    expect(form.molecules).toBe("250");
+    expect(buildMdSpec(form)).toEqual(spec);
+  });
+
+  it("gives back a neat ionic liquid, and a spec the preset sized", () => {
+    const neat = {
+      salts: [],
+      solvents: [{ name: "[BMIM][PF6]", ratio: 1 }],
+      ratio_type: "mole",
+      molecules: 12,
+      temperature: 298.15,
+      pressure: 1,
+      timestep: 1,
+      preset: "fast",
+      ion_charge_scale: 1,
+      thermo_interval: 1000,
+      dump_interval: 5000,
+      resources: { tasks: 1, cpus_per_task: 1, memory_mb: 2000, walltime_minutes: 60 },
+    };
+    expect(buildMdSpec(mdFormFromSpec(neat))).toEqual(neat);
+    const presetSized: Record<string, unknown> = { ...neat };
+    delete presetSized.molecules;
+    const form = mdFormFromSpec(presetSized);
+    expect(form.molecules).toBe("");
+    expect(buildMdSpec(form)).toEqual(presetSized);
+  });
+
   it("gives back the same QC spec the form would send", () => {
     const form = {
       ...initialQcForm(),

@@ -43,10 +43,14 @@ export function mdFormFromSpec(spec: Record<string, unknown>): MdFormState {
   const preset = oneOf<Preset>(spec.preset, PRESETS, form.preset);
   const stages = obj(spec.stages);
   const presetStages = PRESET_STAGES[preset];
-  const salts = arr(spec.salts).map((raw) => {
-    const salt = obj(raw) ?? {};
-    return { name: str(salt.name) ?? "", concentration: text(salt.concentration, "") };
-  });
+  // An empty list is a salt-free box and stays empty; only a spec without the list gets the
+  // form's default salt.
+  const salts = Array.isArray(spec.salts)
+    ? spec.salts.map((raw: unknown) => {
+        const salt = obj(raw) ?? {};
+        return { name: str(salt.name) ?? "", concentration: text(salt.concentration, "") };
+      })
+    : form.salts;
   const solvents = arr(spec.solvents).map((raw): SolventRow => {
     const solvent = obj(raw) ?? {};
     const smiles = str(solvent.smiles);
@@ -58,14 +62,22 @@ export function mdFormFromSpec(spec: Record<string, unknown>): MdFormState {
       density: text(solvent.density, ""),
     };
   });
+  // A job's spec with no size at all was sized by its preset: the count field stays empty.
+  const sized = [spec.salt_pairs, spec.molecules, spec.box_length].some((v) => num(v) !== undefined);
+  const presetSized = Array.isArray(spec.salts) && !sized;
   return {
     ...form,
-    salts: salts.length > 0 ? salts : form.salts,
+    salts,
     solvents: solvents.length > 0 ? solvents : form.solvents,
     ratio_type: oneOf<RatioType>(spec.ratio_type, ["mole", "mass", "volume"], form.ratio_type),
     size_mode:
-      num(spec.box_length) !== undefined && num(spec.salt_pairs) === undefined ? "box_length" : "salt_pairs",
-    salt_pairs: text(spec.salt_pairs, form.salt_pairs),
+      num(spec.box_length) !== undefined &&
+      num(spec.salt_pairs) === undefined &&
+      num(spec.molecules) === undefined
+        ? "box_length"
+        : "count",
+    salt_pairs: text(spec.salt_pairs, presetSized ? "" : form.salt_pairs),
+    molecules: text(spec.molecules, presetSized ? "" : form.molecules),
     box_length: text(spec.box_length, form.box_length),
     temperature: text(spec.temperature, form.temperature),
     pressure: text(spec.pressure, form.pressure),

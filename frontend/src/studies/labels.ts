@@ -7,6 +7,7 @@ const VARIABLE_KEYS: Record<string, StringKey> = {
   temperature: "md.temperature",
   pressure: "md.pressure",
   salt_pairs: "md.saltPairs",
+  molecules: "md.molecules",
   box_length: "md.boxLengthA",
   timestep: "md.timestep",
   preset: "md.preset",
