@@ -19,11 +19,14 @@ import {
   REDOX_KINDS,
   SOLVATION_SOLVENTS,
   TASKS,
+  THERMO_TASKS,
   buildQcJob,
   initialQcForm,
+  placeQcErrors,
   suggestQcName,
   type QcFormState,
 } from "./qcForm";
+import { ChargesField } from "./ChargesField";
 import { useProjects } from "../projects/ProjectContext";
 import { qcChoices } from "../studies/choices";
 import { qcFormFromSpec } from "../studies/fromJob";
@@ -56,7 +59,7 @@ function QcForm({ start, study }: { start: QcFormState; study: boolean }) {
   const [submitting, setSubmitting] = useState(false);
   const body = useMemo(() => buildQcJob(form), [form]);
   const live = useLiveValidation(body, QC_FIELD_PATHS);
-  const errors = submitErrors ?? live.errors;
+  const errors = placeQcErrors(submitErrors ?? live.errors);
   const choices = useMemo(() => qcChoices(form, t), [form, t]);
   const variables = useStudyVariables(choices, body.spec as Record<string, unknown>);
 
@@ -247,6 +250,27 @@ function QcForm({ start, study }: { start: QcFormState; study: boolean }) {
               )}
               {select("engine", "engine", t("qc.engine"), ENGINES, (value) =>
                 value === "auto" ? t("qc.engineAuto") : value,
+              )}
+              <ChargesField form={form} errors={errors} onChange={(charges) => update({ charges })} />
+              {THERMO_TASKS.includes(form.task) && (
+                <Field
+                  path="temperature"
+                  label={t("qc.temperature")}
+                  errors={errors.temperature}
+                  hint={t("qc.temperatureHint")}
+                >
+                  {(control) => (
+                    <input
+                      {...control}
+                      type="number"
+                      step="any"
+                      min="50"
+                      max="2000"
+                      value={form.temperature}
+                      onChange={(e) => update({ temperature: e.target.value })}
+                    />
+                  )}
+                </Field>
               )}
             </div>
           </fieldset>

@@ -1,5 +1,6 @@
 // QC job form: its state, the allowed keywords, and the spec it sends (field names follow the QC spec).
 
+import type { FieldErrors } from "../forms/errors";
 import { numberValue } from "../forms/numbers";
 import { DEFAULT_RESOURCES, RESOURCE_PATHS, resourcesSpec, type ResourcesForm } from "../forms/resources";
 
@@ -46,6 +47,31 @@ export const SOLVATION_SOLVENTS = [
 export const ENGINES = ["auto", "gaussian", "pyscf", "xtb"] as const;
 export const IONS = ["Li", "Na"] as const;
 export const REDOX_KINDS = ["oxidation", "reduction"] as const;
+/** How atomic charges are fitted to the electrostatic potential: Merz-Kollman, or also RESP. */
+export const CHARGE_SCHEMES = ["esp", "resp"] as const;
+export type ChargeScheme = (typeof CHARGE_SCHEMES)[number];
+/** Tasks with a frequency step, whose thermochemistry is taken at the spec's `temperature`. */
+export const THERMO_TASKS: readonly Task[] = ["opt_freq", "redox"];
+/** K, the server's default thermochemistry temperature (DEFAULT_TEMPERATURE_K). */
+export const DEFAULT_TEMPERATURE = "298.15";
+const XTB_METHOD = "GFN2-xTB";
+// Methods PySCF cannot run (NOT_IN_PYSCF in the server's QC spec), hence no RESP fit.
+const NOT_IN_PYSCF: readonly string[] = ["wB97X-D"];
+
+/** Why the server would refuse charges "resp" for this method and engine. */
+export type RespBlock = "xtb" | "gaussian" | "method";
+
+/**
+ * The server's rule for charges "resp" (QCSpec._charge_scheme), checked in the same order: RESP
+ * is fitted to the potential PySCF evaluates, so not with GFN2-xTB / engine xtb, not on engine
+ * gaussian, not with a method PySCF lacks. Null when RESP can be asked for.
+ */
+export function respBlock(form: Pick<QcFormState, "method" | "engine">): RespBlock | null {
+  if (form.method === XTB_METHOD || form.engine === "xtb") return "xtb";
+  if (form.engine === "gaussian") return "gaussian";
+  if (NOT_IN_PYSCF.includes(form.method)) return "method";
+  return null;
+}
 
 export interface QcFormState {
   name: string;
@@ -66,6 +92,9 @@ export interface QcFormState {
   engine: (typeof ENGINES)[number];
   ion: (typeof IONS)[number];
   redox: (typeof REDOX_KINDS)[number];
+  charges: ChargeScheme;
+  /** K; sent only for tasks with a frequency step (THERMO_TASKS). */
+  temperature: string;
   resources: ResourcesForm;
 }
 
@@ -90,6 +119,8 @@ export function initialQcForm(): QcFormState {
     engine: "auto",
     ion: "Li",
     redox: "oxidation",
+    charges: "esp",
+    temperature: DEFAULT_TEMPERATURE,
     resources: { ...DEFAULT_RESOURCES },
   };
 }
@@ -115,10 +146,12 @@ export function buildQcSpec(form: QcFormState): Record<string, unknown> {
     dispersion: form.dispersion,
     solvation,
     engine: form.engine,
+    charges: form.charges,
     resources: resourcesSpec(form.resources),
   };
   if (form.task === "binding_energy") spec.ion = form.ion;
   if (form.task === "redox") spec.redox = form.redox;
+  if (THERMO_TASKS.includes(form.task)) spec.temperature = numberValue(form.temperature);
   return spec;
 }
 
@@ -163,5 +196,26 @@ export const QC_FIELD_PATHS: readonly string[] = [
   "engine",
   "ion",
   "redox",
+  "charges",
+  "temperature",
   ...RESOURCE_PATHS,
 ];
+
+// The server refuses charges "resp" in its check of the whole spec (loc ["body", "spec"]), and
+// its messages all begin so.
+const RESP_REFUSAL = "charges resp ";
+
+/**
+ * `errors` with the server's refusals of charges "resp" moved from the general messages to the
+ * Charges field, where the user can change the choice.
+ */
+export function placeQcErrors(errors: FieldErrors): FieldErrors {
+  const general = errors[""] ?? [];
+  const refusals = general.filter((message) => message.startsWith(RESP_REFUSAL));
+  if (refusals.length === 0) return errors;
+  const placed: FieldErrors = { ...errors, charges: [...(errors.charges ?? []), ...refusals] };
+  const rest = general.filter((message) => !message.startsWith(RESP_REFUSAL));
+  if (rest.length > 0) placed[""] = rest;
+  else delete placed[""];
+  return placed;
+}

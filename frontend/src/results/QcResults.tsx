@@ -48,6 +48,7 @@ const KNOWN_KEYS = new Set([
   "thermo_temperature_k",
   "thermo_pressure_atm",
   "esp_charges_method",
+  "resp_charges_method",
 ]);
 
 const wanted = (name: string) => name === "final.xyz";
@@ -67,7 +68,18 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
   const solvationModel = str(solvation?.model);
   const charges = numbers(summary.mulliken_charges);
   const espCharges = numbers(summary.esp_charges);
-  const atomCount = Math.max(charges.length, espCharges.length);
+  const respCharges = numbers(summary.resp_charges);
+  const atomCount = Math.max(charges.length, espCharges.length, respCharges.length);
+  // How each fit was made, as the engine names it, shown under the table.
+  const fitMethods = [
+    { key: "esp", label: t("qc.esp"), method: str(summary.esp_charges_method), shown: espCharges.length > 0 },
+    {
+      key: "resp",
+      label: t("qc.resp"),
+      method: str(summary.resp_charges_method),
+      shown: respCharges.length > 0,
+    },
+  ].filter((fit) => fit.shown && fit.method);
   // Post-HF energies as the log printed them, lowest level first ({"MP2": -75.0, ...}).
   const postHf = Object.entries(obj(summary.post_hf_energies_hartree) ?? {}).filter(
     (entry): entry is [string, number] => num(entry[1]) !== undefined,
@@ -254,6 +266,11 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
                       {t("qc.esp")} (e)
                     </th>
                   )}
+                  {respCharges.length > 0 && (
+                    <th scope="col" className="num" title={str(summary.resp_charges_method)}>
+                      {t("qc.resp")} (e)
+                    </th>
+                  )}
                 </tr>
               </thead>
               <tbody>
@@ -263,11 +280,19 @@ export function QcResults({ summary, files }: { summary: Summary; files: ResultF
                     <td>{elements[index] ?? "?"}</td>
                     {charges.length > 0 && <td className="num">{charges[index]?.toFixed(4) ?? "—"}</td>}
                     {espCharges.length > 0 && <td className="num">{espCharges[index]?.toFixed(4) ?? "—"}</td>}
+                    {respCharges.length > 0 && (
+                      <td className="num">{respCharges[index]?.toFixed(4) ?? "—"}</td>
+                    )}
                   </tr>
                 ))}
               </tbody>
             </table>
-            {espCharges.length > 0 && <p className="muted">{t("qc.espHint")}</p>}
+            {fitMethods.map((fit) => (
+              <p key={fit.key} className="muted small-text" data-testid={`charges-method-${fit.key}`}>
+                {fit.label}: {fit.method}
+              </p>
+            ))}
+            {(espCharges.length > 0 || respCharges.length > 0) && <p className="muted">{t("qc.espHint")}</p>}
           </details>
         )}
       </section>

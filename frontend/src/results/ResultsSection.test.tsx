@@ -184,5 +184,50 @@ describe("QC results", () => {
     expect(table.querySelector("thead")?.textContent).toContain("ESP (e)");
     // shown in their own rows, not again among the other values
     expect(screen.getByTestId("qc-numbers").textContent).not.toContain("energy_method");
+    expect(screen.queryByTestId("charges-method-resp")).toBeNull();
+  });
+
+  it("shows RESP charges beside the ESP charges, named by their fit", async () => {
+    const respMethod = "two-stage RESP (Bayly et al. 1993) on the Merz-Kollman grid";
+    const results: Results = {
+      files: [],
+      summary: {
+        engine: "pyscf",
+        task: "sp",
+        method: "HF",
+        basis: "6-31G*",
+        geometry: [
+          ["C", 0, 0, 0],
+          ["O", 1.4, 0, 0],
+          ["H", 1.7, 0.9, 0],
+        ],
+        mulliken_charges: [-0.1, -0.5, 0.6],
+        esp_charges: [0.21, -0.65, 0.44],
+        esp_charges_method: "Merz-Kollman ESP fit",
+        resp_charges: [0.1234, -0.6, 0.4766],
+        resp_charges_method: respMethod,
+      },
+    };
+    render(
+      <I18nProvider>
+        <ResultsSection job={{ ...JOB, type: "QC" }} load={async () => results} quietErrors={false} />
+      </I18nProvider>,
+    );
+    const table = await screen.findByTestId("charges-table");
+    const header = Array.from(table.querySelectorAll("thead th")).map((cell) => cell.textContent);
+    expect(header).toEqual(["#", "Element", "Mulliken charges (e)", "ESP (e)", "RESP (e)"]);
+    expect(table.querySelector("thead th:last-child")?.getAttribute("title")).toBe(respMethod);
+    const rows = Array.from(table.querySelectorAll("tbody tr")).map((row) =>
+      Array.from(row.querySelectorAll("td")).map((cell) => cell.textContent),
+    );
+    expect(rows).toEqual([
+      ["1", "C", "-0.1000", "0.2100", "0.1234"],
+      ["2", "O", "-0.5000", "-0.6500", "-0.6000"],
+      ["3", "H", "0.6000", "0.4400", "0.4766"],
+    ]);
+    expect(screen.getByTestId("charges-method-resp").textContent).toBe(`RESP: ${respMethod}`);
+    expect(screen.getByTestId("charges-method-esp").textContent).toBe("ESP: Merz-Kollman ESP fit");
+    // the method is a label, not one more row among the other values
+    expect(screen.getByTestId("qc-numbers").textContent).not.toContain("resp_charges_method");
   });
 });

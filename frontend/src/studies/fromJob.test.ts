@@ -77,6 +77,27 @@ describe("a job's spec back into the form", () => {
     expect(buildQcSpec(qcFormFromSpec(spec))).toEqual(spec);
   });
 
+  it("keeps a QC spec's RESP charges and thermochemistry temperature", () => {
+    const spec = buildQcSpec({
+      ...initialQcForm(),
+      task: "opt_freq",
+      method: "HF",
+      engine: "pyscf",
+      charges: "resp",
+      temperature: "350",
+    });
+    expect(spec).toMatchObject({ charges: "resp", temperature: 350 });
+    const form = qcFormFromSpec(spec);
+    expect(form.charges).toBe("resp");
+    expect(form.temperature).toBe("350");
+    expect(buildQcSpec(form)).toEqual(spec);
+    // a stored spec from before these fields, or with a value the form does not know
+    expect(qcFormFromSpec({ task: "opt_freq", charges: "bogus" })).toMatchObject({
+      charges: "esp",
+      temperature: "298.15",
+    });
+  });
+
   it("falls back to the defaults for what a spec lacks or gets wrong", () => {
     const form = mdFormFromSpec({ preset: "bogus", temperature: "hot" });
     expect(form.preset).toBe("fast");

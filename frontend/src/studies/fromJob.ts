@@ -12,7 +12,15 @@ import {
   type RatioType,
   type SolventRow,
 } from "../md/mdForm";
-import { ENGINES, IONS, REDOX_KINDS, TASKS, initialQcForm, type QcFormState } from "../qc/qcForm";
+import {
+  CHARGE_SCHEMES,
+  ENGINES,
+  IONS,
+  REDOX_KINDS,
+  TASKS,
+  initialQcForm,
+  type QcFormState,
+} from "../qc/qcForm";
 import { arr, num, obj, str } from "../results/summary";
 
 /** A spec number as form text; `fallback` when the spec has none. */
@@ -127,6 +135,8 @@ export function qcFormFromSpec(spec: Record<string, unknown>): QcFormState {
     engine: oneOf(spec.engine, ENGINES, form.engine),
     ion: oneOf(spec.ion, IONS, form.ion),
     redox: oneOf(spec.redox, REDOX_KINDS, form.redox),
+    charges: oneOf(spec.charges, CHARGE_SCHEMES, form.charges),
+    temperature: text(spec.temperature, form.temperature),
     resources: resourcesForm(spec.resources),
   };
 }
