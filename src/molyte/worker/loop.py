@@ -28,7 +28,14 @@ from molyte.domain.engines import choose_engine, engine_route
 from molyte.domain.failures import FailureReason, describe_exit
 from molyte.domain.specs import parse_spec
 from molyte.domain.states import JobType
-from molyte.engines.base import Engine, EngineContext, EngineResult, RunPlan
+from molyte.engines.base import (
+    ContinuableEngine,
+    Engine,
+    EngineContext,
+    EngineResult,
+    RepairableEngine,
+    RunPlan,
+)
 from molyte.errors import ExternalCommandError, MolyteError, SchedulerUnavailable
 from molyte.schedulers.base import BatchJob, BatchState, BatchStatus, Scheduler
 from molyte.schedulers.script import EXIT_STATUS_FILE, read_exit_status
@@ -456,15 +463,13 @@ class Worker:
         plan: RunPlan | None = None
         continued = 0  # the number of this continuation, written once it is submitted
         reason = status.failure_reason
-        prepare_continue = getattr(engine, "prepare_continue", None)
-        prepare_repair = getattr(engine, "prepare_repair", None)
-        if reason is FailureReason.TIMEOUT and prepare_continue is not None:
+        if reason is FailureReason.TIMEOUT and isinstance(engine, ContinuableEngine):
             counter = job.workdir / CONTINUATIONS_FILE
             done = int(counter.read_text()) if counter.exists() else 0
             if done >= MAX_CONTINUATIONS:
                 return False
             try:
-                plan = prepare_continue(job.workdir, self.ctx)
+                plan = engine.prepare_continue(job.workdir, self.ctx)
             except MolyteError as exc:
                 log.info("job %s cannot be continued: %s", job.job_id, exc.message)
                 return False
@@ -472,12 +477,12 @@ class Worker:
             note = (
                 f"TIMEOUT: continued from the last restart file ({done + 1} of {MAX_CONTINUATIONS})"
             )
-        elif prepare_repair is not None:
+        elif isinstance(engine, RepairableEngine):
             science = engine.collect(job.workdir).failure_reason
             if science is None or science.is_infrastructure:
                 return False
             spec = json.loads((job.workdir / SPEC_FILE).read_text())
-            plan = prepare_repair(spec, job.workdir, self.ctx, science)
+            plan = engine.prepare_repair(spec, job.workdir, self.ctx, science)
             note = f"{science}: resubmitted with a repaired input"
         if plan is None:
             return False
