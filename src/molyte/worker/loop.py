@@ -37,6 +37,7 @@ from molyte.engines.base import (
     RunPlan,
 )
 from molyte.errors import ExternalCommandError, MolyteError, SchedulerUnavailable
+from molyte.protocol import FileEntry
 from molyte.schedulers.base import BatchJob, BatchState, BatchStatus, Scheduler
 from molyte.schedulers.script import EXIT_STATUS_FILE, read_exit_status
 from molyte.worker import provenance
@@ -51,6 +52,7 @@ from molyte.worker.config import WorkerConfig
 from molyte.worker.limits import mpi_ranks_problem
 from molyte.worker.progress import ProgressReporter
 from molyte.worker.state import LocalState, TrackedJob
+from molyte.worker.uploads import upload_result
 
 log = logging.getLogger(__name__)
 LOG_TAIL_BYTES = 4000
@@ -59,7 +61,7 @@ MAX_CONTINUATIONS = 3  # a run cut by its time limit is continued at most this o
 SPEC_FILE = "job-spec.json"  # the job's spec, kept for repairs after a restart
 BATCH_SCRIPT = "job.sh"
 EngineResolver = Callable[[Mapping[str, Any]], Engine]
-Uploader = Callable[[TrackedJob, Path], dict[str, Any]]
+Uploader = Callable[[TrackedJob, Path], FileEntry]
 
 
 class RefusedResources(MolyteError):
@@ -541,7 +543,7 @@ class Worker:
         started, total = time.monotonic(), 0
         for path in result.files:
             files.append(self.upload(job, path))
-            total += int(files[-1].get("size") or 0)
+            total += files[-1].size
         _story(
             job,
             f"uploaded {len(files)} result files, {total:,} bytes in "
@@ -550,14 +552,13 @@ class Worker:
         )
         run = provenance.collect(job.workdir, job.engine, job.scheduler_id)
         summary = {**result.summary, "provenance": run}
-        self.client.register_results(job.job_id, job.lease_token, files, summary)
+        entries = [f.model_dump(mode="json") for f in files]
+        self.client.register_results(job.job_id, job.lease_token, entries, summary)
         self._report(job, "COMPLETED", message=f"{len(files)} result files")
         self.stats.completed += 1
         self._forget(job)
 
-    def _upload_via_server(self, job: TrackedJob, path: Path) -> dict[str, Any]:
-        from molyte.storage.transfer import upload_result
-
+    def _upload_via_server(self, job: TrackedJob, path: Path) -> FileEntry:
         try:
             return upload_result(
                 self.client.http, self.client.base_url, job.job_id, job.lease_token, path

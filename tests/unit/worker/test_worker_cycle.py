@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from molyte.domain.states import JobType
+from molyte.protocol import FileEntry
 from molyte.schedulers.fake import RecordingRunner
 from molyte.schedulers.runner import CommandResult
 from molyte.schedulers.slurm import SlurmScheduler
@@ -252,7 +253,7 @@ def test_the_worker_log_tells_each_job_story_one_line_per_step(
     runner = RecordingRunner({"sbatch": CommandResult(0, "456789\n", "")})
     client = StoryClient()
     worker = _worker(tmp_path, runner, client)
-    worker.upload = lambda job, path: {"name": path.name, "size": 1234, "sha256": "0" * 64}
+    worker.upload = lambda job, path: FileEntry(name=path.name, size=1234, sha256="0" * 64)
     caplog.set_level(logging.INFO, logger="molyte.worker.loop")
     worker.cycle(claim_wait=0)
     runner.responses["squeue"] = CommandResult(0, "456789|RUNNING|None|0\n", "")
