@@ -59,3 +59,10 @@ def test_package_never_imports_the_server(package: str) -> None:
         for module, names in _imports(package).items()
     }
     assert {m: n for m, n in found.items() if n} == {}
+
+
+def test_both_sides_speak_through_the_protocol_package() -> None:
+    server = set().union(*_imports("api/workers").values(), *_imports("api/uploads").values())
+    worker = set().union(*_imports("worker").values())
+    assert any(_allowed(n, ("molyte.protocol",)) for n in server)
+    assert any(_allowed(n, ("molyte.protocol",)) for n in worker)
