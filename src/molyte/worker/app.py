@@ -18,7 +18,8 @@ from molyte.schedulers.registry import get_scheduler
 from molyte.worker.client import ServerUnavailable, WorkerClient
 from molyte.worker.config import WorkerConfig
 from molyte.worker.engine_setup import Probe, probe_binary
-from molyte.worker.loop import Uploader, Worker
+from molyte.worker.loop import Worker
+from molyte.worker.stages.context import Uploader
 from molyte.worker.state import TrackedJob
 from molyte.worker.uploads import upload_direct
 

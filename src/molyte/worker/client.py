@@ -156,6 +156,13 @@ class WorkerClient:
             ) from None
 
 
+def refused_here(exc: ValidationError) -> str:
+    """One log line for a body this worker could not build: the server would refuse it (422)."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "body"
+    return f"{exc.title} not sent ({exc.error_count()} errors), {where}: {first['msg']}"
+
+
 def _detail(r: httpx.Response) -> str:
     """The error's `detail` from a JSON reply, else the start of the body."""
     try:

@@ -32,6 +32,7 @@ from molyte.worker.client import (
     ServerUnavailable,
     WorkerClient,
     WorkerMisconfigured,
+    refused_here,
 )
 from molyte.worker.config import WorkerConfig
 from molyte.worker.progress import ProgressReporter
@@ -112,7 +113,7 @@ class Worker(Jobs):
                 log.warning("%s; trying again later", exc.message)
                 self._sleep_backoff()
             except ValidationError as exc:  # a body the server would refuse (422)
-                log.warning("a request could not be made: %s; trying again later", exc)
+                log.warning("%s; trying again later", refused_here(exc))
                 self._sleep_backoff()
         log.info("worker %s stopped", self.cfg.worker.name)
 
@@ -219,7 +220,7 @@ class Worker(Jobs):
                 log.warning(
                     "job %s: the server refused a report, trying again next cycle: %s",
                     job.job_id,
-                    exc.message if isinstance(exc, RequestRefused) else exc,
+                    exc.message if isinstance(exc, RequestRefused) else refused_here(exc),
                     extra={"job_id": job.job_id, "action": "follow"},
                 )
             except LeaseLost as exc:

@@ -31,6 +31,7 @@ from molyte.worker.client import (
     ServerUnavailable,
     WorkerClient,
     WorkerMisconfigured,
+    refused_here,
 )
 from molyte.worker.state import TrackedJob
 
@@ -287,7 +288,7 @@ class ProgressReporter:
             # A server from before live progress refuses the new fields (422), as it would a
             # report this worker cannot even build: the jobs run on; only their progress is
             # not shown.
-            why = exc.message if isinstance(exc, RequestRefused) else str(exc)
+            why = exc.message if isinstance(exc, RequestRefused) else refused_here(exc)
             log.warning("progress reports turned off: the server refused one: %s", why)
             self.refused = True
             return False

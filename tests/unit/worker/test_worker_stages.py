@@ -97,3 +97,26 @@ def test_a_state_file_written_before_the_stage_enum_loads(tmp_path: Path, stage:
     state.save(job)
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT stage FROM jobs").fetchall() == [(stage,)]
+
+
+def test_a_report_the_server_would_refuse_is_not_sent_and_the_job_waits(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A body the protocol refuses is handled as the server's 422 would be: that job's report
+    is tried again next cycle, the worker goes on."""
+
+    class Client(Recording):
+        def status(self, job_id: int, update: Any) -> None:
+            self.sent.append(("status", update.dump()))
+
+    client = Client()
+    w = worker(tmp_path, client)
+    bad = TrackedJob(1, "MD", "lammps", "t", tmp_path / "j1", "1 2", WorkerStage.SUBMITTING)
+    good = TrackedJob(2, "MD", "lammps", "t", tmp_path / "j2", "42", WorkerStage.SUBMITTING)
+    w.track(bad)
+    w.track(good)
+    w.cycle(claim_wait=0)
+    reports = [body for call, body in client.sent if call == "status"]
+    assert reports == [{"lease_token": "t", "state": "QUEUED", "scheduler_job_id": "42"}]
+    assert (w.tracked[1].stage, w.tracked[2].stage) == (WorkerStage.SUBMITTING, WorkerStage.QUEUED)
+    assert "StatusUpdate not sent (1 errors), scheduler_job_id: String should match" in caplog.text
