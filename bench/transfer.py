@@ -50,7 +50,7 @@ from common import (
     wait_for_http,
 )
 
-from molyte.storage.transfer import digest_file, upload_result
+from molyte.worker.uploads import digest_file, upload_result
 
 if TYPE_CHECKING:
     from botocore.model import OperationModel
@@ -190,7 +190,7 @@ def worker_upload(url: str, token: str, path: Path) -> tuple[Measurement, int]:
         entry = upload_result(http, url, job_id, lease, path, name=RESULT_NAME)
         r = http.post(
             f"/api/v1/workers/jobs/{job_id}/results",
-            json={"lease_token": lease, "files": [entry], "summary": {}},
+            json={"lease_token": lease, "files": [entry.model_dump()], "summary": {}},
         )
         end = time.perf_counter()
         r.raise_for_status()

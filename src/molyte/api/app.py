@@ -31,10 +31,10 @@ from molyte.api.middleware import LimitsAndMetrics
 from molyte.api.ops.endpoints import router as ops_router
 from molyte.api.ops.metrics import Metrics, Snapshot, WorkerSample
 from molyte.api.projects.endpoints import router as projects_router
-from molyte.api.results.endpoints import router as results_router
 from molyte.api.storage.endpoints import router as storage_router
 from molyte.api.studies.endpoints import router as studies_router
 from molyte.api.textguard import TextGuard
+from molyte.api.uploads.endpoints import router as uploads_router
 from molyte.api.workers import repository as workers_repo
 from molyte.api.workers import service as workers_service
 from molyte.api.workers.endpoints import router as workers_router
@@ -197,7 +197,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         auth_router,
         jobs_router,
         workers_router,
-        results_router,
+        uploads_router,
         admin_router,
         library_router,
         projects_router,

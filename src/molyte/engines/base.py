@@ -3,13 +3,17 @@
 An engine turns a validated job spec into input files plus the commands a batch script runs
 (on the compute node), and after the batch job ends turns the work directory into a summary,
 a list of result files and, when the run failed, a named failure reason.
+
+Two steps are optional, each declared as its own protocol: `ContinuableEngine.prepare_continue`
+(go on with a run cut by its time limit) and `RepairableEngine.prepare_repair` (rewrite the
+inputs after a science failure). The worker asks `isinstance(engine, ContinuableEngine)`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from molyte.domain.failures import FailureReason
 from molyte.domain.states import JobType
@@ -66,6 +70,7 @@ class EngineResult:
         return self.failure_reason is None
 
 
+@runtime_checkable
 class Engine(Protocol):
     """One simulation program (LAMMPS, Gaussian, PySCF, xtb, ...)."""
 
@@ -82,4 +87,24 @@ class Engine(Protocol):
 
     def collect(self, workdir: Path) -> EngineResult:
         """Read the finished run in `workdir`: summary, result files, failure reason."""
+        ...
+
+
+@runtime_checkable
+class ContinuableEngine(Engine, Protocol):
+    """An engine that can go on with a run its time limit cut, from its restart files."""
+
+    def prepare_continue(self, workdir: Path, ctx: EngineContext) -> RunPlan:
+        """Write the inputs that continue the cut run in `workdir` (InvalidInput: it cannot)."""
+        ...
+
+
+@runtime_checkable
+class RepairableEngine(Engine, Protocol):
+    """An engine with a repair policy for its science failures (e.g. Gaussian's SCF)."""
+
+    def prepare_repair(
+        self, spec: dict[str, Any], workdir: Path, ctx: EngineContext, failure: FailureReason
+    ) -> RunPlan | None:
+        """Rewrite the inputs for another attempt after `failure`; None: the policy gives up."""
         ...

@@ -9,17 +9,19 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 from molyte.engines.base import EngineContext
 from molyte.engines.registry import available_engines
+from molyte.protocol import FileEntry
 from molyte.schedulers.base import Scheduler
 from molyte.schedulers.registry import get_scheduler
 from molyte.worker.client import ServerUnavailable, WorkerClient
 from molyte.worker.config import WorkerConfig
 from molyte.worker.engine_setup import Probe, probe_binary
-from molyte.worker.loop import Uploader, Worker
+from molyte.worker.loop import Worker
+from molyte.worker.stages.context import Uploader
 from molyte.worker.state import TrackedJob
+from molyte.worker.uploads import upload_direct
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +98,10 @@ def direct_uploader(cfg: WorkerConfig) -> Uploader | None:
     if cfg.cos is None or not cfg.cos.usable:
         return None
     from molyte.storage.s3 import S3Store
-    from molyte.storage.transfer import upload_direct
 
     store = S3Store.from_cos(cfg.cos.secret_id, cfg.cos.secret_key, cfg.cos.region, cfg.cos.bucket)
 
-    def upload(job: TrackedJob, path: Path) -> dict[str, Any]:
+    def upload(job: TrackedJob, path: Path) -> FileEntry:
         if job.result_prefix is None:  # claimed from a server that does not say where
             raise ServerUnavailable(f"job {job.job_id}: the server gave no result_prefix")
         return upload_direct(store, job.result_prefix, path)

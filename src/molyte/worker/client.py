@@ -1,14 +1,28 @@
-"""The worker's HTTP client for the worker API. Outbound HTTPS only."""
+"""The worker's HTTP client for the worker API. Outbound HTTPS only.
+
+Every body is a `molyte.protocol` model, sent as `body.dump()` (unset optional fields left out,
+so older servers accept it); every reply is read into its protocol model.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import ValidationError
 
 from molyte import __version__
 from molyte.errors import MolyteError
+from molyte.protocol import (
+    ClaimRequest,
+    Heartbeat,
+    HeartbeatReply,
+    LeasedJob,
+    RegisterRequest,
+    Reply,
+    StatusUpdate,
+)
 from molyte.worker.config import API_PREFIX, server_root
 
 log = logging.getLogger(__name__)
@@ -51,6 +65,7 @@ _HINTS = {
     "(https://HOST or https://HOST/api/v1)",
 }
 _JOB_GONE = "Job not found"
+R = TypeVar("R", bound=Reply)
 
 
 class WorkerClient:
@@ -109,45 +124,43 @@ class WorkerClient:
     def me(self) -> dict[str, Any]:
         return dict(self._call("GET", "/auth/me"))
 
-    def heartbeat(self, body: dict[str, Any]) -> dict[str, Any]:
-        return dict(self._call("POST", "/workers/heartbeat", json=body))
+    def heartbeat(self, body: Heartbeat) -> HeartbeatReply:
+        path = "/workers/heartbeat"
+        return self._reply(HeartbeatReply, path, self._call("POST", path, json=body.dump()))
 
-    def claim(
-        self,
-        *,
-        worker_name: str,
-        job_types: list[str],
-        engines: list[str],
-        partitions: list[str] | None,
-        limit: int,
-        wait_seconds: float,
-        cluster: str | None = None,
-    ) -> list[dict[str, Any]]:
-        body: dict[str, Any] = {
-            "worker_name": worker_name,
-            "job_types": job_types,
-            "engines": engines,
-            "partitions": partitions,
-            "limit": limit,
-            "wait_seconds": wait_seconds,
-        }
-        if cluster is not None:  # sent only when set: older servers refuse unknown fields
-            body["cluster"] = cluster
-        return list(self._call("POST", "/workers/jobs/claim", json=body))
+    def claim(self, body: ClaimRequest) -> list[LeasedJob]:
+        """Lease jobs (a long poll while `body.wait_seconds`)."""
+        path = "/workers/jobs/claim"
+        reply = self._call("POST", path, json=body.dump())
+        if not isinstance(reply, list):
+            raise WorkerMisconfigured(f"POST {path} answered {type(reply).__name__}, not a list")
+        return [self._reply(LeasedJob, path, job) for job in reply]
 
-    def status(self, job_id: int, lease_token: str, state: str, **fields: Any) -> dict[str, Any]:
-        body = {
-            "lease_token": lease_token,
-            "state": state,
-            **{k: v for k, v in fields.items() if v is not None},
-        }
-        return dict(self._call("PUT", f"/workers/jobs/{job_id}/status", json=body))
+    def status(self, job_id: int, update: StatusUpdate) -> None:
+        """Report a job's state under its lease (the reply, the job, is not needed)."""
+        self._call("PUT", f"/workers/jobs/{job_id}/status", json=update.dump())
 
-    def register_results(
-        self, job_id: int, lease_token: str, files: list[dict[str, Any]], summary: dict[str, Any]
-    ) -> dict[str, Any]:
-        body = {"lease_token": lease_token, "files": files, "summary": summary}
-        return dict(self._call("POST", f"/workers/jobs/{job_id}/results", json=body))
+    def register_results(self, job_id: int, body: RegisterRequest) -> None:
+        self._call("POST", f"/workers/jobs/{job_id}/results", json=body.dump())
+
+    def _reply(self, model: type[R], path: str, data: Any) -> R:
+        """A reply read into its model; one that does not fit comes from another version of
+        Molyte (or from something that is not a Molyte server)."""
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise WorkerMisconfigured(
+                f"{self.base_url}{API_PREFIX}{path} answered with a {model.__name__} this "
+                f"worker does not understand ({exc.error_count()} errors, first: "
+                f"{exc.errors()[0]['msg']}): the server runs another version of Molyte"
+            ) from None
+
+
+def refused_here(exc: ValidationError) -> str:
+    """One log line for a body this worker could not build: the server would refuse it (422)."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "body"
+    return f"{exc.title} not sent ({exc.error_count()} errors), {where}: {first['msg']}"
 
 
 def _detail(r: httpx.Response) -> str:

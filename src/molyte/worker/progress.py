@@ -17,16 +17,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pydantic import ValidationError
+
+from molyte.domain.states import JobState
 from molyte.engines.qc.progress import SERIES_COLUMNS as QC_COLUMNS
 from molyte.engines.qc.progress import QcWatch, overall_progress, step_logs
 from molyte.engines.qc.workdir import load_run_input
 from molyte.errors import MolyteError
+from molyte.protocol import LiveSeries, StatusUpdate
 from molyte.worker.client import (
     LeaseLost,
     RequestRefused,
     ServerUnavailable,
     WorkerClient,
     WorkerMisconfigured,
+    refused_here,
 )
 from molyte.worker.state import TrackedJob
 
@@ -268,21 +273,23 @@ class ProgressReporter:
         if key == state.sent_key:
             return False
         try:
-            self.client.status(
-                job.job_id,
-                job.lease_token,
-                "RUNNING",
+            update = StatusUpdate(
+                lease_token=job.lease_token,
+                state=JobState.RUNNING,
                 progress=round(fraction, 4),
                 stage=stage[:200] if stage else None,
                 eta_seconds=eta_seconds(state.samples, fraction),
-                live={"columns": list(columns), "rows": rows},
+                live=LiveSeries(columns=list(columns), rows=rows),
             )
+            self.client.status(job.job_id, update)
         except (LeaseLost, ServerUnavailable, WorkerMisconfigured):
             raise  # the loop's business, as for every other call
-        except RequestRefused as exc:
-            # A server from before live progress refuses the new fields (422): the jobs run
-            # on; only their progress is not shown.
-            log.warning("progress reports turned off: the server refused one: %s", exc.message)
+        except (RequestRefused, ValidationError) as exc:
+            # A server from before live progress refuses the new fields (422), as it would a
+            # report this worker cannot even build: the jobs run on; only their progress is
+            # not shown.
+            why = exc.message if isinstance(exc, RequestRefused) else refused_here(exc)
+            log.warning("progress reports turned off: the server refused one: %s", why)
             self.refused = True
             return False
         state.sent_key = key

@@ -1,6 +1,8 @@
 """The worker's in-flight jobs, kept in a small SQLite file so a restart re-attaches to them.
 
-Keyed by the server URL and the worker name, so one work dir can serve several configs.
+Keyed by the server URL and the worker name, so one work dir can serve several configs. A job's
+stage is stored as its `WorkerStage` value (`molyte.protocol.stages`): the strings never change,
+so state files written by earlier versions load as they are.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from molyte.protocol import WorkerStage
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -40,10 +44,13 @@ class TrackedJob:
     # Last state the server acknowledged: CLAIMED, QUEUED, RUNNING, POSTPROCESSING;
     # or PREPARED (inputs and batch script written, sbatch not yet accepted: the controller did
     # not answer), or SUBMITTING between sbatch and the record of its id.
-    stage: str
+    stage: WorkerStage
     failure_reason: str | None = None
     partition: str | None = None  # the partition the job asked for (resubmissions use it too)
     result_prefix: str | None = None  # the lease's object key prefix (direct uploads use it)
+
+    def __post_init__(self) -> None:
+        self.stage = WorkerStage(self.stage)  # as read from the state file: its stored string
 
 
 class LocalState:
@@ -71,7 +78,9 @@ class LocalState:
                 (self.server, self.worker),
             ).fetchall()
         return [
-            TrackedJob(r[0], r[1], r[2], r[3], Path(r[4]), r[5], r[6], r[7], r[8], r[9])
+            TrackedJob(
+                r[0], r[1], r[2], r[3], Path(r[4]), r[5], WorkerStage(r[6]), r[7], r[8], r[9]
+            )
             for r in rows
         ]
 
@@ -90,7 +99,7 @@ class LocalState:
                     job.lease_token,
                     str(job.workdir),
                     job.scheduler_id,
-                    job.stage,
+                    job.stage.value,
                     job.failure_reason,
                     job.partition,
                     job.result_prefix,

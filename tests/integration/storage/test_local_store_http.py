@@ -26,11 +26,11 @@ from fastapi.responses import JSONResponse
 from molyte.api.storage.endpoints import registered_entries
 from molyte.api.storage.endpoints import router as storage_router
 from molyte.errors import InvalidInput, MolyteError
+from molyte.protocol import parse_upload_reply
 from molyte.storage.keys import filename_of
 from molyte.storage.local import LocalStore
 from molyte.storage.retry import RetryPolicy
 from molyte.storage.signing import UrlSigner
-from molyte.storage.transfer import put_with_instructions, sha256_file, upload_result
 from molyte.storage.uploads import (
     MIB,
     complete_upload,
@@ -38,6 +38,17 @@ from molyte.storage.uploads import (
     upload_instructions,
     verify_results,
 )
+from molyte.worker.uploads import put_with_instructions, sha256_file, upload_result
+
+
+def put_parts(
+    http: httpx.Client, body: dict[str, Any], path: Path, *args: Any, **kwargs: Any
+) -> list[Any]:
+    """The worker's upload client on the store's instructions (a dict, as the server's
+    `upload_instructions` returns it); the parts as `complete_upload` takes them."""
+    sent = put_with_instructions(http, parse_upload_reply(body), path, *args, **kwargs)
+    return [p.model_dump() for p in sent]
+
 
 SECRET = "integration-secret"
 
@@ -123,7 +134,7 @@ def test_worker_uploads_registers_and_user_downloads(
     unicode_name = write_file(tmp_path / "電解質 rdf.csv", 50, seed=3)
     with httpx.Client(headers={"Authorization": "Bearer worker-token"}, timeout=30) as http:
         entries = [
-            upload_result(http, base_url, 21, "lease", p, part_size=5 * MIB)
+            upload_result(http, base_url, 21, "lease", p, part_size=5 * MIB).dump()
             for p in (small, big, unicode_name)
         ]
         response = http.post(f"{base_url}/api/v1/workers/jobs/21/results", json={"files": entries})
@@ -163,7 +174,7 @@ def test_uploading_the_same_file_again_is_harmless(
         second = upload_result(http, base_url, 22, "lease", path)
     assert first == second
     assert store.list_prefix("results/22/") == ["results/22/out.bin"]
-    assert store.verify("results/22/out.bin", first["size"], first["sha256"]).size == 6 * MIB
+    assert store.verify("results/22/out.bin", first.size, first.sha256).size == 6 * MIB
 
 
 def test_mismatched_bytes_are_refused_and_nothing_is_kept(
@@ -305,9 +316,7 @@ def test_transfer_retries_while_the_server_is_down(tmp_path: Path) -> None:
 
     try:
         with httpx.Client() as http:
-            put_with_instructions(
-                http, body, path, f"http://127.0.0.1:{port}", RetryPolicy(5, 0.1, 0.2), sleep
-            )
+            put_parts(http, body, path, f"http://127.0.0.1:{port}", RetryPolicy(5, 0.1, 0.2), sleep)
     finally:
         uv.should_exit = True
         if thread.is_alive():

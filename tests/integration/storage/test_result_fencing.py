@@ -16,7 +16,7 @@ import boto3
 import httpx
 import pytest
 
-from molyte.storage.transfer import upload_result
+from molyte.worker.uploads import upload_result
 from support import Api, LiveServer, Moto, build_api, make_settings, qc_body
 
 
@@ -30,7 +30,7 @@ def finish_with(
     assert api.status(job, "QUEUED", scheduler_job_id="1").status_code == 200
     assert api.status(job, "RUNNING").status_code == 200
     with httpx.Client(headers=api.worker, timeout=30) as http:
-        entry = upload_result(http, server.url, job["id"], job["lease_token"], path)
+        entry = upload_result(http, server.url, job["id"], job["lease_token"], path).model_dump()
     body = {"lease_token": job["lease_token"], "files": [entry], "summary": {}}
     r = api.client.post(f"/api/v1/workers/jobs/{job['id']}/results", json=body, headers=api.worker)
     assert r.status_code == 200, r.text
@@ -165,7 +165,7 @@ def test_a_registered_name_keeps_its_checksum_under_its_lease(
     path.write_text("first\n")
     assert api.status(leased, "QUEUED", scheduler_job_id="1").status_code == 200
     with httpx.Client(headers=api.worker, timeout=30) as http:
-        entry = upload_result(http, server.url, job["id"], leased["lease_token"], path)
+        entry = upload_result(http, server.url, job["id"], leased["lease_token"], path).dump()
     body = {"lease_token": leased["lease_token"], "files": [entry], "summary": {}}
     url = f"/api/v1/workers/jobs/{job['id']}"
     assert api.client.post(f"{url}/results", json=body, headers=api.worker).status_code == 200

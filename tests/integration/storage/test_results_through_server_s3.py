@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from molyte.storage.s3 import S3Store
-from molyte.storage.transfer import upload_result
+from molyte.worker.uploads import upload_result
 from support import LiveServer, Moto, api_session, make_settings, qc_body, report_counts
 from worker_harness import test_worker, worker_config
 
@@ -146,7 +146,7 @@ def test_multipart_result_is_checked_by_the_store_checksum_not_read_back(
         with httpx.Client(base_url=server.url, headers=api.worker, timeout=60) as http:
             entry = upload_result(
                 http, server.url, job["id"], leased["lease_token"], path, part_size=5 * mib
-            )
+            ).model_dump()
             assert entry["size"] == path.stat().st_size
             wrong = {**entry, "sha256": hashlib.sha256(b"other").hexdigest()}
             body = {"lease_token": leased["lease_token"], "summary": {}}
@@ -156,7 +156,7 @@ def test_multipart_result_is_checked_by_the_store_checksum_not_read_back(
             again = upload_result(  # the refused object was deleted: upload it again
                 http, server.url, job["id"], leased["lease_token"], path, part_size=5 * mib
             )
-            assert again == entry
+            assert again.model_dump() == entry
             registered = http.post(results, json={**body, "files": [entry]})
             assert registered.json() == {"registered": 1, "bytes": entry["size"]}
         assert reads == []  # neither check downloaded the object

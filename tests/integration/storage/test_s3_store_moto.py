@@ -12,11 +12,11 @@ import httpx
 import pytest
 
 from molyte.errors import InvalidInput
+from molyte.protocol import parse_upload_reply
 from molyte.storage.base import ObjectInfo
 from molyte.storage.retry import RetryPolicy
 from molyte.storage.s3 import S3Store
 from molyte.storage.signing import UrlSigner
-from molyte.storage.transfer import digest_file, put_with_instructions, sha256_file, upload_direct
 from molyte.storage.uploads import (
     MIB,
     complete_upload,
@@ -24,7 +24,18 @@ from molyte.storage.uploads import (
     upload_instructions,
     verify_results,
 )
+from molyte.worker.uploads import digest_file, put_with_instructions, sha256_file, upload_direct
 from support import Moto
+
+
+def put_parts(
+    http: httpx.Client, body: dict[str, Any], path: Path, *args: Any, **kwargs: Any
+) -> list[Any]:
+    """The worker's upload client on the store's instructions (a dict, as the server's
+    `upload_instructions` returns it); the parts as `complete_upload` takes them."""
+    sent = put_with_instructions(http, parse_upload_reply(body), path, *args, **kwargs)
+    return [p.model_dump() for p in sent]
+
 
 pytestmark = pytest.mark.s3
 
@@ -85,7 +96,7 @@ def upload(
 ) -> dict[str, Any]:
     size, sha256 = sha256_file(path)
     body = instructions(store, job_id, path)
-    parts = put_with_instructions(http, body, path, BASE_URL, **retry)
+    parts = put_parts(http, body, path, BASE_URL, **retry)
     if body["multipart"]:
         complete_upload(store, f"results/{job_id}/", path.name, body["upload_id"], parts)
     return {"name": path.name, "size": size, "sha256": sha256}
@@ -128,7 +139,7 @@ def test_multipart_upload_over_the_threshold(store: S3Store, tmp_path: Path) -> 
     signed = body["parts"][0]["url"].split("X-Amz-SignedHeaders=")[1].split("&")[0]
     assert signed == "content-length%3Bhost%3Bx-amz-checksum-sha256"
     with httpx.Client() as http:
-        parts = put_with_instructions(http, body, path, BASE_URL)
+        parts = put_parts(http, body, path, BASE_URL)
     assert [p["part_number"] for p in parts] == [1, 2, 3]
     complete_upload(store, "results/12/", "traj.dcd", body["upload_id"], parts)
     reads = count_reads(store)
@@ -147,7 +158,7 @@ def test_a_damaged_part_is_refused_at_registration(store: S3Store, tmp_path: Pat
     size, sha256 = sha256_file(path)
     body = instructions(store, 19, path)
     with httpx.Client() as http:
-        parts = put_with_instructions(http, body, path, BASE_URL)
+        parts = put_parts(http, body, path, BASE_URL)
         # Part 2 again, same length, other bytes: moto does not check the signed checksum
         # (AWS and MinIO would refuse this PUT), so the bytes reach the object.
         second = body["parts"][1]
@@ -180,7 +191,7 @@ def test_checksum_mismatch_is_refused_and_nothing_is_kept(store: S3Store, tmp_pa
     body = upload_instructions(store, "results/13/", "rdf.csv", 1000, declared_sha)
     assert "x-amz-checksum-sha256" in body["url"].split("X-Amz-SignedHeaders=")[1].split("&")[0]
     with httpx.Client() as http:
-        put_with_instructions(http, body, sent, BASE_URL)  # moto does not check the header
+        put_parts(http, body, sent, BASE_URL)  # moto does not check the header
     with pytest.raises(InvalidInput, match="does not match its declared size and sha256"):
         verify_results(
             store, "results/13/", [{"name": "rdf.csv", "size": 1000, "sha256": declared_sha}]
@@ -196,7 +207,7 @@ def test_wrong_etag_aborts_the_multipart_upload(store: S3Store, tmp_path: Path) 
     path = write_file(tmp_path / "big.bin", 6 * MIB, seed=4)
     body = instructions(store, 14, path)
     with httpx.Client() as http:
-        parts = put_with_instructions(http, body, path, BASE_URL)
+        parts = put_parts(http, body, path, BASE_URL)
     parts[0]["etag"] = "0" * 32
     with pytest.raises(InvalidInput, match="refused the parts"):
         complete_upload(store, "results/14/", "big.bin", body["upload_id"], parts)
@@ -214,8 +225,11 @@ def test_path_traversal_names_are_refused(store: S3Store) -> None:
 def test_delete_prefix_and_direct_upload(store: S3Store, tmp_path: Path) -> None:
     a = write_file(tmp_path / "a.txt", 10)
     entry = upload_direct(store, "results/16/", a)
-    assert entry == {"name": "a.txt", **dict(zip(("size", "sha256"), sha256_file(a), strict=True))}
-    verify_results(store, "results/16/", [entry])
+    assert entry.model_dump() == {
+        "name": "a.txt",
+        **dict(zip(("size", "sha256"), sha256_file(a), strict=True)),
+    }
+    verify_results(store, "results/16/", [entry.model_dump()])
     upload_direct(store, "results/160/", a)
     store.create_multipart("results/16/pending.bin", "a" * 64, ["b" * 64])
     assert store.delete_prefix("results/16/") == 1
@@ -245,7 +259,7 @@ def test_upload_survives_a_store_restart(moto: Moto, store: S3Store, tmp_path: P
     def transfer() -> None:
         try:
             with httpx.Client(timeout=5) as http:
-                put_with_instructions(http, body, path, BASE_URL, RetryPolicy(10, 0.2, 1.0), sleep)
+                put_parts(http, body, path, BASE_URL, RetryPolicy(10, 0.2, 1.0), sleep)
         except BaseException as error:
             errors.append(error)
 
@@ -282,7 +296,7 @@ def test_multipart_survives_a_hung_store(moto: Moto, store: S3Store, tmp_path: P
 
     timeout = httpx.Timeout(1.0, connect=1.0)
     with httpx.Client(timeout=timeout, event_hooks={"request": [hang_once]}) as http:
-        parts = put_with_instructions(http, body, path, BASE_URL, RetryPolicy(10, 0.2, 1.0))
+        parts = put_parts(http, body, path, BASE_URL, RetryPolicy(10, 0.2, 1.0))
     assert paused and time.monotonic() - paused[0] >= 3.0
     assert len(part_two_sends) >= 2  # the hung attempt timed out and was sent again
     complete_upload(store, "results/18/", "traj.xtc", body["upload_id"], parts)

@@ -163,3 +163,17 @@ def test_cli_preview_prints_counts() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["counts"]["Li"] == 4 and data["atoms"] > 100
+
+
+def test_optional_engine_steps_are_declared_capabilities() -> None:
+    """The worker finds `prepare_continue` and `prepare_repair` by their protocols."""
+    from molyte.engines.base import ContinuableEngine, RepairableEngine
+    from molyte.engines.qc.gaussian import GaussianEngine
+    from molyte.testing import ScriptEngine
+
+    md, gaussian = MDEngine(), GaussianEngine()
+    script = ScriptEngine(JobType.MD, [["true"]])
+    assert all(isinstance(e, Engine) for e in (md, gaussian, script))
+    assert isinstance(md, ContinuableEngine) and not isinstance(md, RepairableEngine)
+    assert isinstance(gaussian, RepairableEngine) and not isinstance(gaussian, ContinuableEngine)
+    assert not isinstance(script, ContinuableEngine) and not isinstance(script, RepairableEngine)

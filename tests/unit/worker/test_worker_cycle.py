@@ -10,6 +10,15 @@ from typing import Any
 import pytest
 
 from molyte.domain.states import JobType
+from molyte.protocol import (
+    ClaimRequest,
+    FileEntry,
+    Heartbeat,
+    HeartbeatReply,
+    LeasedJob,
+    RegisterRequest,
+    StatusUpdate,
+)
 from molyte.schedulers.fake import RecordingRunner
 from molyte.schedulers.runner import CommandResult
 from molyte.schedulers.slurm import SlurmScheduler
@@ -29,17 +38,16 @@ class FakeClient:
     def __init__(self) -> None:
         self.calls: list[tuple[str, Any]] = []
 
-    def heartbeat(self, body: dict[str, Any]) -> dict[str, Any]:
-        self.calls.append(("heartbeat", len(body["running"])))
-        return {"cancel": [], "lease_seconds": 600}
+    def heartbeat(self, body: Heartbeat) -> HeartbeatReply:
+        self.calls.append(("heartbeat", len(body.running)))
+        return HeartbeatReply(cancel=[], lease_seconds=600)
 
-    def claim(self, **kwargs: Any) -> list[dict[str, Any]]:
-        self.calls.append(("claim", kwargs["limit"]))
+    def claim(self, body: ClaimRequest) -> list[LeasedJob]:
+        self.calls.append(("claim", body.limit))
         return []
 
-    def status(self, job_id: int, token: str, state: str, **fields: Any) -> dict[str, Any]:
-        self.calls.append(("status", (job_id, state)))
-        return {}
+    def status(self, job_id: int, update: StatusUpdate) -> None:
+        self.calls.append(("status", (job_id, update.state)))
 
 
 def test_two_hundred_tracked_jobs_one_squeue_per_cycle(tmp_path: Path) -> None:
@@ -79,15 +87,31 @@ NO_CONTROLLER_SQUEUE = CommandResult(1, "", (DATA / "squeue_no_controller.stderr
 NO_CONTROLLER_SBATCH = CommandResult(1, "", (DATA / "sbatch_no_controller.stderr").read_text())
 
 
+def leased(**fields: Any) -> LeasedJob:
+    """Job 7 as the claim's reply leases it; `fields` change it."""
+    job = {
+        "id": 7,
+        "type": "QC",
+        "name": "water",
+        "priority": 0,
+        "spec": PYSCF_SPEC,
+        "engine": "pyscf",
+        "attempts": 1,
+        "lease_token": "tok7",
+        "lease_expires_at": "2030-01-01T00:00:00+00:00",
+    }
+    return LeasedJob.model_validate({**job, **fields})
+
+
 class OneJobClient(FakeClient):
     """A server with one QC job to hand out on the first claim."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.jobs = [{"id": 7, "type": "QC", "lease_token": "tok7", "spec": PYSCF_SPEC}]
+        self.jobs = [leased()]
 
-    def claim(self, **kwargs: Any) -> list[dict[str, Any]]:
-        self.calls.append(("claim", kwargs["limit"]))
+    def claim(self, body: ClaimRequest) -> list[LeasedJob]:
+        self.calls.append(("claim", body.limit))
         jobs, self.jobs = self.jobs, []
         return jobs
 
@@ -98,28 +122,14 @@ class RoutingClient(FakeClient):
     def __init__(self) -> None:
         super().__init__()
         self.bodies: list[tuple[str, dict[str, Any]]] = []
-        self.jobs = [
-            {
-                "id": 7,
-                "type": "QC",
-                "name": "on gpu",
-                "priority": 0,
-                "spec": PYSCF_SPEC,
-                "engine": "pyscf",
-                "partition": "gpu",
-                "cluster": "hpc-b",
-                "attempts": 1,
-                "lease_token": "tok7",
-                "lease_expires_at": "2030-01-01T00:00:00+00:00",
-            }
-        ]
+        self.jobs = [leased(name="on gpu", partition="gpu", cluster="hpc-b")]
 
-    def heartbeat(self, body: dict[str, Any]) -> dict[str, Any]:
-        self.bodies.append(("heartbeat", body))
+    def heartbeat(self, body: Heartbeat) -> HeartbeatReply:
+        self.bodies.append(("heartbeat", body.dump()))  # as sent
         return super().heartbeat(body)
 
-    def claim(self, **kwargs: Any) -> list[dict[str, Any]]:
-        self.bodies.append(("claim", kwargs))
+    def claim(self, body: ClaimRequest) -> list[LeasedJob]:
+        self.bodies.append(("claim", body.dump()))
         jobs, self.jobs = self.jobs, []
         return jobs
 
@@ -240,8 +250,8 @@ def test_local_state_from_before_routing_is_upgraded(tmp_path: Path) -> None:
 class StoryClient(OneJobClient):
     """Also takes the uploads and the registration of one job's results."""
 
-    def register_results(self, job_id: int, token: str, files: list[Any], summary: Any) -> None:
-        self.calls.append(("results", (job_id, len(files))))
+    def register_results(self, job_id: int, body: RegisterRequest) -> None:
+        self.calls.append(("results", (job_id, len(body.files))))
 
 
 def test_the_worker_log_tells_each_job_story_one_line_per_step(
@@ -252,7 +262,7 @@ def test_the_worker_log_tells_each_job_story_one_line_per_step(
     runner = RecordingRunner({"sbatch": CommandResult(0, "456789\n", "")})
     client = StoryClient()
     worker = _worker(tmp_path, runner, client)
-    worker.upload = lambda job, path: {"name": path.name, "size": 1234, "sha256": "0" * 64}
+    worker.upload = lambda job, path: FileEntry(name=path.name, size=1234, sha256="0" * 64)
     caplog.set_level(logging.INFO, logger="molyte.worker.loop")
     worker.cycle(claim_wait=0)
     runner.responses["squeue"] = CommandResult(0, "456789|RUNNING|None|0\n", "")

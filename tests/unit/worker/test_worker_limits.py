@@ -14,7 +14,8 @@ from molyte.engines.md.engine import lammps_command
 from molyte.schedulers.slurm import SlurmScheduler
 from molyte.worker.config import parse_config
 from molyte.worker.limits import Limits, mpi_ranks_problem
-from molyte.worker.loop import RefusedResources, Worker
+from molyte.worker.loop import Worker
+from molyte.worker.stages.prepare import RefusedResources, batch_job
 from molyte.worker.state import LocalState, TrackedJob
 
 
@@ -74,6 +75,6 @@ def test_a_job_above_the_limits_is_refused_and_never_clamped(tmp_path: Path) -> 
     w = worker(tmp_path, partition="cpu", max_cpus_per_task=64)
     job = TrackedJob(7, "MD", "lammps", "tok", tmp_path / "job-7", None, "CLAIMED")
     with pytest.raises(RefusedResources, match=r"cpu allows: tasks 1024 > 64, cpus_per_task"):
-        w._batch_job(job, md_plan(1024, 128))
-    script = SlurmScheduler().render(w._batch_job(job, md_plan(8, 2)))
+        batch_job(w, job, md_plan(1024, 128))
+    script = SlurmScheduler().render(batch_job(w, job, md_plan(8, 2)))
     assert "#SBATCH --ntasks=8\n" in script and "mpirun -np 8 " in script

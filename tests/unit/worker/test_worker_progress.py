@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from molyte.protocol import StatusUpdate
 from molyte.worker.client import LeaseLost, RequestRefused
 from molyte.worker.progress import ProgressReporter, eta_seconds
 from molyte.worker.state import TrackedJob
@@ -24,9 +25,9 @@ class Recorder:
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
 
-    def status(self, job_id: int, token: str, state: str, **fields: Any) -> dict[str, Any]:
-        self.sent.append({"job_id": job_id, "token": token, "state": state, **fields})
-        return {}
+    def status(self, job_id: int, update: StatusUpdate) -> None:
+        body = update.model_dump(mode="json")  # None: not sent
+        self.sent.append({"job_id": job_id, "token": update.lease_token, **body})
 
 
 def md_job(tmp_path: Path) -> TrackedJob:
@@ -157,8 +158,8 @@ def test_a_burst_of_first_reports_is_capped(tmp_path: Path) -> None:
 
 def test_a_server_without_live_progress_turns_the_reports_off(tmp_path: Path) -> None:
     class OldServer(Recorder):
-        def status(self, job_id: int, token: str, state: str, **fields: Any) -> dict[str, Any]:
-            super().status(job_id, token, state, **fields)
+        def status(self, job_id: int, update: StatusUpdate) -> None:
+            super().status(job_id, update)
             raise RequestRefused("PUT /workers/jobs/1/status answered HTTP 422 'live: extra'")
 
     job, client = md_job(tmp_path), OldServer()
@@ -171,7 +172,7 @@ def test_a_server_without_live_progress_turns_the_reports_off(tmp_path: Path) ->
 
 def test_a_lost_lease_reaches_the_loop(tmp_path: Path) -> None:
     class Fenced(Recorder):
-        def status(self, job_id: int, token: str, state: str, **fields: Any) -> dict[str, Any]:
+        def status(self, job_id: int, update: StatusUpdate) -> None:
             raise LeaseLost("Stale lease token")
 
     job = md_job(tmp_path)

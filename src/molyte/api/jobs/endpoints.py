@@ -10,6 +10,7 @@ from molyte.api.deps import DB, MAX_ID, Ctx, CurrentUser, JobId
 from molyte.api.jobs import repository as jobs_repo
 from molyte.api.jobs import service
 from molyte.api.jobs.repository import JobFilters
+from molyte.api.jobs.results import links
 from molyte.api.jobs.schemas import (
     CloneIn,
     FileOut,
@@ -22,7 +23,6 @@ from molyte.api.jobs.schemas import (
     job_out,
     live_out,
 )
-from molyte.api.results.urls import links
 from molyte.domain.states import JobState, JobType
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])

@@ -20,7 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 
 from molyte.api.deps import DB
-from molyte.api.results import service as results_service
+from molyte.api.storage import service as storage_service
 from molyte.errors import ConfigError, InvalidInput, NotFound
 from molyte.storage.base import ObjectStore
 from molyte.storage.keys import (
@@ -150,7 +150,7 @@ async def upload_part(
 
 def registered_entries(prefix: str, db: DB) -> list[tuple[str, str]]:
     """`(key, name)` of the registered files that a zip link's prefix names (overridable)."""
-    return results_service.zip_entries(db, prefix)
+    return storage_service.zip_entries(db, prefix)
 
 
 @router.get("/zip/{prefix:path}")

@@ -11,14 +11,8 @@ from molyte.api.deps import DB, Ctx, CurrentWorker, JobId
 from molyte.api.jobs.schemas import JobOut, job_out
 from molyte.api.workers import repository as repo
 from molyte.api.workers import service
-from molyte.api.workers.schemas import (
-    ClaimRequest,
-    Heartbeat,
-    HeartbeatReply,
-    LeasedJob,
-    StatusUpdate,
-)
 from molyte.domain.states import JobType
+from molyte.protocol import ClaimRequest, Heartbeat, HeartbeatReply, LeasedJob, StatusUpdate
 from molyte.storage.keys import lease_prefix
 
 router = APIRouter(prefix="/workers", tags=["workers"])

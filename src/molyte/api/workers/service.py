@@ -15,12 +15,12 @@ from molyte.api.auth.principal import Principal
 from molyte.api.jobs import repository as jobs_repo
 from molyte.api.jobs.lifecycle import move, note
 from molyte.api.workers import repository as repo
-from molyte.api.workers.schemas import ClaimRequest, Heartbeat, StatusUpdate
 from molyte.config import ServerSettings
 from molyte.db.models import Job, Worker
 from molyte.domain.failures import REQUEUE_REASONS, FailureReason
 from molyte.domain.states import WORKER_REPORTABLE, JobState
 from molyte.errors import Conflict, InvalidInput, NotFound
+from molyte.protocol import ClaimRequest, Heartbeat, StatusUpdate
 
 log = logging.getLogger(__name__)
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from molyte.api.deps import DB, Ctx, CurrentWorker, JobId
-from molyte.api.results import service
-from molyte.api.results.schemas import CompleteRequest, RegisterRequest, UploadRequest
+from molyte.api.uploads import service
+from molyte.protocol import (
+    CompleteReply,
+    CompleteRequest,
+    RegisterReply,
+    RegisterRequest,
+    UploadReply,
+    UploadRequest,
+)
 
 router = APIRouter(prefix="/workers/jobs", tags=["workers"])
 
@@ -16,23 +21,23 @@ router = APIRouter(prefix="/workers/jobs", tags=["workers"])
 @router.post("/{job_id}/uploads")
 def request_upload(
     job_id: JobId, body: UploadRequest, worker: CurrentWorker, db: DB, ctx: Ctx
-) -> dict[str, Any]:
+) -> UploadReply:
     """A presigned PUT (or multipart part URLs) for one result file of a job we lease."""
-    return dict(service.upload_instructions(db, ctx, worker, job_id, body))
+    return service.upload_instructions(db, ctx, worker, job_id, body)
 
 
 @router.post("/{job_id}/uploads/complete")
 def complete_upload(
     job_id: JobId, body: CompleteRequest, worker: CurrentWorker, db: DB, ctx: Ctx
-) -> dict[str, Any]:
-    return dict(service.complete_upload(db, ctx, worker, job_id, body))
+) -> CompleteReply:
+    return service.complete_upload(db, ctx, worker, job_id, body)
 
 
 @router.post("/{job_id}/results")
 def register_results(
     job_id: JobId, body: RegisterRequest, worker: CurrentWorker, db: DB, ctx: Ctx
-) -> dict[str, Any]:
+) -> RegisterReply:
     """Register uploaded files after checking their size and checksum in the store."""
     total = service.register(db, ctx, worker, job_id, body)
     ctx.metrics.upload_bytes.inc(total)
-    return {"registered": len(body.files), "bytes": total}
+    return RegisterReply(registered=len(body.files), bytes=total)

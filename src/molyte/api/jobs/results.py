@@ -1,4 +1,5 @@
-"""Short-lived download URLs for result files and their zip."""
+"""Short-lived download URLs for a job's registered result files and their zip
+(`GET /jobs/{id}/results`)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
-"""Rules for result files: only the lease holder uploads; nothing is registered without
-its bytes."""
+"""Rules for a job's result files: only the lease holder uploads; nothing is registered
+without its bytes."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,30 +12,26 @@ from molyte import __version__
 from molyte.api.auth.principal import Principal
 from molyte.api.context import AppContext
 from molyte.api.jobs import repository as jobs_repo
-from molyte.api.results.schemas import CompleteRequest, RegisterRequest, UploadRequest
 from molyte.api.workers import repository as workers_repo
 from molyte.api.workers.service import held_job
 from molyte.db.models import Job, ResultFile
 from molyte.domain import provenance
 from molyte.domain.search_keys import result_keys
 from molyte.domain.states import JobState
-from molyte.errors import Conflict, NotFound
+from molyte.errors import Conflict
+from molyte.protocol import (
+    CompleteReply,
+    CompleteRequest,
+    MultipartUpload,
+    RegisterRequest,
+    SingleUpload,
+    UploadRequest,
+    parse_upload_reply,
+)
 from molyte.storage import uploads
 from molyte.storage.keys import lease_prefix
 
 SUMMARY_MAX_BYTES = 1_000_000
-_RESULT_PREFIX = re.compile(r"results/([1-9][0-9]{0,9})/([0-9a-f]{1,32})/")
-MAX_ID = 2_147_483_647
-
-
-def zip_entries(db: Session, prefix: str) -> list[tuple[str, str]]:
-    """`(key, name)` of the registered files of the job whose result prefix is `prefix`;
-    404 when no job has that prefix (deleted, or never existed)."""
-    match = _RESULT_PREFIX.fullmatch(prefix)
-    job = jobs_repo.get(db, int(match[1])) if match and int(match[1]) <= MAX_ID else None
-    if job is None or match is None or job.storage_prefix != match[2]:
-        raise NotFound("there are no results to zip")
-    return [(f.storage_key, f.name) for f in jobs_repo.files(db, job.id)]
 
 
 def upload_prefix(job: Job) -> str:
@@ -47,14 +42,14 @@ def upload_prefix(job: Job) -> str:
 
 def upload_instructions(
     db: Session, ctx: AppContext, principal: Principal, job_id: int, body: UploadRequest
-) -> Any:
+) -> SingleUpload | MultipartUpload:
     job = held_job(db, job_id, body.lease_token, principal)
     prefix = upload_prefix(job)
     row = jobs_repo.file_by_name(db, job_id, body.name)
     if row is not None and row.storage_key.startswith(prefix) and row.sha256 != body.sha256.lower():
         # A registered file never changes under its checksum; the same bytes may come again.
         raise Conflict(f"{body.name} is registered with another sha256")
-    return uploads.upload_instructions(
+    instructions = uploads.upload_instructions(
         ctx.store,
         upload_prefix(job),
         body.name,
@@ -64,19 +59,21 @@ def upload_instructions(
         part_sha256=body.part_sha256,
         multipart_threshold=ctx.settings.multipart_threshold_bytes,
     )
+    return parse_upload_reply(instructions)
 
 
 def complete_upload(
     db: Session, ctx: AppContext, principal: Principal, job_id: int, body: CompleteRequest
-) -> Any:
+) -> CompleteReply:
     job = held_job(db, job_id, body.lease_token, principal)
-    return uploads.complete_upload(
+    done = uploads.complete_upload(
         ctx.store,
         upload_prefix(job),
         body.name,
         body.upload_id,
         [p.model_dump() for p in body.parts],
     )
+    return CompleteReply.model_validate(done)
 
 
 def register(

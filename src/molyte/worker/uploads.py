@@ -1,4 +1,6 @@
-"""Worker side: send a result file to where the server's upload instructions say.
+"""The worker's upload client: send a result file to where the server's upload reply says
+(`POST /workers/jobs/{id}/uploads`, `molyte.protocol.uploads`), or with the worker's own `cos:`
+keys straight to the bucket; the stores themselves are in `molyte.storage`.
 
 Before asking, the worker hashes the file and each of its parts in one read; every upload URL
 the server returns is bound to those hashes, so a file that changed after hashing, or bytes
@@ -18,16 +20,28 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import httpx
 
 from molyte.errors import Conflict, InvalidInput, MolyteError
+from molyte.protocol import (
+    CompletedPart,
+    CompleteRequest,
+    FileEntry,
+    MultipartUpload,
+    PartUpload,
+    SingleUpload,
+    UploadRequest,
+    parse_upload_reply,
+)
 from molyte.storage.keys import result_key, validate_result_name
 from molyte.storage.retry import RetryPolicy, StoreUnavailableError, retry_call
-from molyte.storage.s3 import S3Store
 from molyte.storage.uploads import part_size_for
+
+if TYPE_CHECKING:  # boto3 is imported only by a worker that uploads with its own keys
+    from molyte.storage.s3 import S3Store
 
 CHUNK_BYTES = 1024 * 1024
 PARALLEL_PARTS = 4  # parts uploaded at once
@@ -167,38 +181,36 @@ def _without_length(given: Mapping[str, Any], length: int, path: Path) -> dict[s
 
 def put_with_instructions(
     http: httpx.Client,
-    instructions: Mapping[str, Any],
+    instructions: SingleUpload | MultipartUpload,
     path: Path,
     base_url: str,
     retry: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
-) -> list[dict[str, Any]]:
-    """Upload `path` as the server's upload response says; return `[{part_number, etag,
-    sha256}]` for `uploads/complete` (empty for a single PUT). Relative URLs are joined to
-    `base_url`."""
+) -> list[CompletedPart]:
+    """Upload `path` as the server's upload reply says; return the parts for
+    `uploads/complete` (empty for a single PUT). Relative URLs are joined to `base_url`."""
     policy = retry or RetryPolicy()
     size = Path(path).stat().st_size
-    if not instructions.get("multipart"):
-        headers = _without_length(instructions.get("headers") or {}, size, path)
-        url = urljoin(base_url, str(instructions["url"]))
+    if isinstance(instructions, SingleUpload):
+        headers = _without_length(instructions.headers, size, path)
+        url = urljoin(base_url, instructions.url)
         _put(http, url, path, 0, size, headers, policy, sleep)
         return []
-    part_size = int(instructions["part_size"])
-    parts = sorted(instructions["parts"], key=lambda p: int(p["part_number"]))
-    numbers = [int(p["part_number"]) for p in parts]
+    part_size = instructions.part_size
+    parts = sorted(instructions.parts, key=lambda p: p.part_number)
+    numbers = [p.part_number for p in parts]
     if numbers != list(range(1, len(parts) + 1)):
         raise InvalidInput("upload parts must be numbered 1, 2, 3, ... without gaps")
     if (len(parts) - 1) * part_size >= size or len(parts) * part_size < size:
         raise InvalidInput(f"{path} has {size} bytes, which does not fit {len(parts)} parts")
 
-    def send(part: Mapping[str, Any]) -> dict[str, Any]:
-        number = int(part["part_number"])
-        offset = (number - 1) * part_size
+    def send(part: PartUpload) -> CompletedPart:
+        offset = (part.part_number - 1) * part_size
         length = min(part_size, size - offset)
-        headers = _without_length(part.get("headers") or {}, length, path)
-        url = urljoin(base_url, str(part["url"]))
+        headers = _without_length(part.headers, length, path)
+        url = urljoin(base_url, part.url)
         etag = _put(http, url, path, offset, length, headers, policy, sleep)
-        return {"part_number": number, "etag": etag, "sha256": str(part["sha256"])}
+        return CompletedPart(part_number=part.part_number, etag=etag, sha256=part.sha256)
 
     # A few parts in flight at once: one TCP stream rarely fills a long link to the store.
     with ThreadPoolExecutor(max_workers=PARALLEL_PARTS) as pool:
@@ -214,9 +226,9 @@ def upload_result(
     name: str | None = None,
     retry: RetryPolicy | None = None,
     part_size: int | None = None,
-) -> dict[str, Any]:
+) -> FileEntry:
     """Hash the file and its parts, ask the server for upload URLs bound to them, send the
-    file, complete a multipart upload; return the `{name, size, sha256}` entry for
+    file, complete a multipart upload; return the file's entry for
     `POST /workers/jobs/{id}/results`. `part_size` defaults to `part_size_for` the file.
 
     A stale lease token (409) raises Conflict: the worker must then drop the job's results."""
@@ -227,9 +239,9 @@ def upload_result(
     root = root if root.endswith("/api/v1") else root + "/api/v1"
     api = f"{root}/workers/jobs/{job_id}"
 
-    def post(url: str, body: dict[str, Any]) -> dict[str, Any]:
-        def attempt() -> dict[str, Any]:
-            response = http.post(url, json=body)
+    def post(url: str, body: UploadRequest | CompleteRequest) -> Any:
+        def attempt() -> Any:
+            response = http.post(url, json=body.dump())
             if response.status_code >= 500 or response.status_code == 429:
                 raise _TransientStatusError(response.status_code)
             if response.status_code == 409:
@@ -240,43 +252,33 @@ def upload_result(
                     f"{response.text[:300]}",
                     response.status_code,
                 )
-            result: dict[str, Any] = response.json()
-            return result
+            return response.json()
 
         return retry_call(attempt, _is_transient, policy, "upload request")
 
-    instructions = post(
-        f"{api}/uploads",
-        {
-            "lease_token": lease_token,
-            "name": name,
-            "size": digest.size,
-            "sha256": digest.sha256,
-            # The server uses these only above its multipart threshold, which it alone knows.
-            "part_size": digest.part_size,
-            "part_sha256": digest.part_sha256,
-        },
+    request = UploadRequest(
+        lease_token=lease_token,
+        name=name,
+        size=digest.size,
+        sha256=digest.sha256,
+        # The server uses these only above its multipart threshold, which it alone knows.
+        part_size=digest.part_size,
+        part_sha256=digest.part_sha256,
     )
+    instructions = parse_upload_reply(post(f"{api}/uploads", request))
     parts = put_with_instructions(http, instructions, path, base_url, policy)
-    if instructions.get("multipart"):
-        post(
-            f"{api}/uploads/complete",
-            {
-                "lease_token": lease_token,
-                "name": name,
-                "upload_id": instructions["upload_id"],
-                "parts": parts,
-            },
+    if isinstance(instructions, MultipartUpload):
+        complete = CompleteRequest(
+            lease_token=lease_token, name=name, upload_id=instructions.upload_id, parts=parts
         )
-    return {"name": name, "size": digest.size, "sha256": digest.sha256}
+        post(f"{api}/uploads/complete", complete)
+    return FileEntry(name=name, size=digest.size, sha256=digest.sha256)
 
 
-def upload_direct(
-    store: S3Store, prefix: str, path: Path, name: str | None = None
-) -> dict[str, Any]:
+def upload_direct(store: S3Store, prefix: str, path: Path, name: str | None = None) -> FileEntry:
     """Upload straight to S3/COS with the worker's own `cos:` keys, under the lease's key
     `prefix` (the leased job's `result_prefix`); return the results entry."""
     name = validate_result_name(name or Path(path).name)
     size, sha256 = sha256_file(path)
     store.put(result_key(prefix, name), path)
-    return {"name": name, "size": size, "sha256": sha256}
+    return FileEntry(name=name, size=size, sha256=sha256)

@@ -1,13 +1,15 @@
 import hashlib
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from molyte.errors import Conflict, InvalidInput
+from molyte.protocol import MultipartUpload, SingleUpload, parse_upload_reply
 from molyte.storage.retry import RetryPolicy, StoreUnavailableError
-from molyte.storage.transfer import (
+from molyte.worker.uploads import (
     UploadRefusedError,
     digest_file,
     put_with_instructions,
@@ -16,6 +18,11 @@ from molyte.storage.transfer import (
 )
 
 FAST = RetryPolicy(attempts=4, base_delay=0.0, max_delay=0.0)
+
+
+def reply(**fields: Any) -> SingleUpload | MultipartUpload:
+    """An upload reply as the server sends it, with `fields` in it."""
+    return parse_upload_reply({"name": "data.bin", "key": "k", "expires_in": 60, **fields})
 
 
 def make_file(tmp_path: Path, size: int) -> Path:
@@ -60,11 +67,11 @@ def test_single_put_joins_url_sends_signed_headers_and_no_bearer(tmp_path: Path)
     http = httpx.Client(
         transport=httpx.MockTransport(handler), headers={"Authorization": "Bearer t"}
     )
-    instructions = {
-        "multipart": False,
-        "url": "/api/v1/storage/objects/results/1/data.bin?expires=1&signature=s",
-        "headers": {"Content-Length": "1000", "x-amz-checksum-sha256": "q"},
-    }
+    instructions = reply(
+        multipart=False,
+        url="/api/v1/storage/objects/results/1/data.bin?expires=1&signature=s",
+        headers={"Content-Length": "1000", "x-amz-checksum-sha256": "q"},
+    )
     assert put_with_instructions(http, instructions, path, "https://molyte.example/api/v1") == []
     (request,) = seen
     assert (
@@ -90,26 +97,23 @@ def test_multipart_sends_each_byte_range_with_its_headers(tmp_path: Path) -> Non
 
     http = httpx.Client(transport=httpx.MockTransport(handler))
     lengths = {1: 1000, 2: 1000, 3: 500}
-    instructions = {
-        "multipart": True,
-        "upload_id": "u",
-        "part_size": 1000,
-        "parts": [
-            {
-                "part_number": n,
-                "url": f"http://s3.local/b/k/{n}",
-                "headers": {"Content-Length": str(lengths[n]), "x-amz-checksum-sha256": f"c{n}"},
-                "sha256": f"{n:064x}",
-            }
-            for n in (3, 1, 2)
-        ],
-    }
-    parts = put_with_instructions(http, instructions, path, "http://server")
-    assert parts == [
+    parts = [
+        {
+            "part_number": n,
+            "url": f"http://s3.local/b/k/{n}",
+            "headers": {"Content-Length": str(lengths[n]), "x-amz-checksum-sha256": f"c{n}"},
+            "sha256": f"{n:064x}",
+        }
+        for n in (3, 1, 2)
+    ]
+    instructions = reply(multipart=True, upload_id="u", part_size=1000, parts=parts)
+    sent = put_with_instructions(http, instructions, path, "http://server")
+    assert [p.model_dump() for p in sent] == [
         {"part_number": n, "etag": f"etag-{n}", "sha256": f"{n:064x}"} for n in (1, 2, 3)
     ]
     assert received == {1: (data[:1000], "c1"), 2: (data[1000:2000], "c2"), 3: (data[2000:], "c3")}
-    instructions["parts"][0]["headers"]["Content-Length"] = "499"  # signed for another length
+    parts[0]["headers"]["Content-Length"] = "499"  # signed for another length
+    instructions = reply(multipart=True, upload_id="u", part_size=1000, parts=parts)
     with pytest.raises(InvalidInput, match="signed for 499"):
         put_with_instructions(http, instructions, path, "http://server")
 
@@ -127,7 +131,7 @@ def test_transient_failures_are_retried_with_the_same_bytes(tmp_path: Path) -> N
         return httpx.Response(outcome)
 
     http = httpx.Client(transport=httpx.MockTransport(handler))
-    instructions = {"multipart": False, "url": "http://s3/b/k", "headers": {}}
+    instructions = reply(multipart=False, url="http://s3/b/k", headers={})
     waits: list[float] = []
     put_with_instructions(http, instructions, path, "http://server", FAST, waits.append)
     assert bodies == [path.read_bytes()] * 3
@@ -142,7 +146,7 @@ def test_refusals_and_exhaustion(tmp_path: Path) -> None:
         calls.append(1)
         return httpx.Response(403, text="expired")
 
-    instructions = {"multipart": False, "url": "http://s3/b/k", "headers": {}}
+    instructions = reply(multipart=False, url="http://s3/b/k", headers={})
     with pytest.raises(UploadRefusedError, match="403") as caught:
         put_with_instructions(
             httpx.Client(transport=httpx.MockTransport(forbidden)),
@@ -167,25 +171,31 @@ def test_instructions_that_do_not_fit_the_file_are_refused(tmp_path: Path) -> No
     with pytest.raises(InvalidInput, match="10 bytes to send but the upload was signed for 11"):
         put_with_instructions(
             http,
-            {"multipart": False, "url": "/x", "headers": {"Content-Length": "11"}},
+            reply(multipart=False, url="/x", headers={"Content-Length": "11"}),
             path,
             "http://s",
         )
     with pytest.raises(InvalidInput, match="without gaps"):
         put_with_instructions(
             http,
-            {
-                "multipart": True,
-                "part_size": 5,
-                "parts": [{"part_number": n, "url": "/p"} for n in (1, 3)],
-            },
+            reply(
+                multipart=True,
+                upload_id="u",
+                part_size=5,
+                parts=[{"part_number": n, "url": "/p", "sha256": "0" * 64} for n in (1, 3)],
+            ),
             path,
             "http://s",
         )
     with pytest.raises(InvalidInput, match="does not fit"):
         put_with_instructions(
             http,
-            {"multipart": True, "part_size": 5, "parts": [{"part_number": 1, "url": "/p"}]},
+            reply(
+                multipart=True,
+                upload_id="u",
+                part_size=5,
+                parts=[{"part_number": 1, "url": "/p", "sha256": "0" * 64}],
+            ),
             path,
             "http://s",
         )
@@ -207,7 +217,7 @@ def test_a_large_file_is_streamed_not_loaded(tmp_path: Path) -> None:
             return httpx.Response(200)
 
     http = httpx.Client(transport=HashingTransport())
-    instructions = {"multipart": False, "url": "http://s3/b/k", "headers": {}}
+    instructions = reply(multipart=False, url="http://s3/b/k", headers={})
     tracemalloc.start()
     put_with_instructions(http, instructions, path, "http://s")
     _, peak = tracemalloc.get_traced_memory()

@@ -1,1 +1,0 @@
-"""Result files: upload instructions for workers, registration, download URLs, zip."""
