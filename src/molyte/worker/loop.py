@@ -16,7 +16,8 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 
 from pydantic import ValidationError
 
@@ -37,12 +38,12 @@ from molyte.worker.client import (
 from molyte.worker.config import WorkerConfig
 from molyte.worker.progress import ProgressReporter
 from molyte.worker.stages.context import Jobs, Stats, Uploader, log
-from molyte.worker.stages.follow import ask_scheduler
+from molyte.worker.stages.follow import Statuses, ask_scheduler
 from molyte.worker.stages.machine import advance, start
 from molyte.worker.stages.prepare import RefusedResources
 from molyte.worker.stages.report import drop
 from molyte.worker.stages.upload import through_server
-from molyte.worker.state import LocalState
+from molyte.worker.state import LocalState, TrackedJob
 
 __all__ = ["Stats", "Uploader", "Worker"]
 
@@ -159,9 +160,9 @@ class Worker(Jobs):
                 ", ".join(f"{j.type} job #{j.id}" for j in jobs),
                 extra={"action": "claim"},
             )
-        for job in jobs:
+        for leased in jobs:
             self.stats.claimed += 1
-            start(self, job)
+            self._guarded(leased.id, "claim", partial(start, self, leased))
 
     def heartbeat(self) -> None:
         """Say who this worker is and which leases it holds; cancel what the server names."""
@@ -204,30 +205,43 @@ class Worker(Jobs):
                 return
             if self.scheduler_down and job.scheduler_id in in_scheduler:
                 continue  # asked about again next cycle
-            try:
-                advance(self, job, statuses)
-                if job.stage is WorkerStage.RUNNING:  # progress and live numbers from its logs
-                    self.progress.report(job)
-            except SchedulerUnavailable as exc:
-                self.scheduler_down = True
-                log.warning(
-                    "job %s: the scheduler failed, trying again next cycle: %s",
-                    job.job_id,
-                    exc.message,
-                    extra={"job_id": job.job_id, "action": "follow"},
-                )
-            except (RequestRefused, ValidationError) as exc:
-                log.warning(
-                    "job %s: the server refused a report, trying again next cycle: %s",
-                    job.job_id,
-                    exc.message if isinstance(exc, RequestRefused) else refused_here(exc),
-                    extra={"job_id": job.job_id, "action": "follow"},
-                )
-            except LeaseLost as exc:
-                log.warning(
-                    "job %s is no longer ours (%s): dropping it",
-                    job.job_id,
-                    exc,
-                    extra={"job_id": job.job_id, "action": "fenced"},
-                )
+            self._guarded(job.job_id, "follow", partial(self._step, job, statuses))
+
+    def _step(self, job: TrackedJob, statuses: Statuses) -> None:
+        advance(self, job, statuses)
+        if job.stage is WorkerStage.RUNNING:  # progress and live numbers from its logs
+            self.progress.report(job)
+
+    def _guarded(self, job_id: int, action: str, step: Callable[[], None]) -> None:
+        """One job's step; what goes wrong with one job is that job's problem, never the loop's.
+        A scheduler failure is tried again next cycle; so is a report the server refused (the
+        stage advances only once a report is acknowledged); a lease lost (the job was cancelled
+        or given to another worker meanwhile, e.g. between its claim and its QUEUED report)
+        drops the job and cancels its batch job."""
+        try:
+            step()
+        except SchedulerUnavailable as exc:
+            self.scheduler_down = True
+            log.warning(
+                "job %s: the scheduler failed, trying again next cycle: %s",
+                job_id,
+                exc.message,
+                extra={"job_id": job_id, "action": action},
+            )
+        except (RequestRefused, ValidationError) as exc:
+            log.warning(
+                "job %s: the server refused a report, trying again next cycle: %s",
+                job_id,
+                exc.message if isinstance(exc, RequestRefused) else refused_here(exc),
+                extra={"job_id": job_id, "action": action},
+            )
+        except LeaseLost as exc:
+            log.warning(
+                "job %s is no longer ours (%s): dropping it",
+                job_id,
+                exc,
+                extra={"job_id": job_id, "action": "fenced"},
+            )
+            job = self.tracked.get(job_id)
+            if job is not None:
                 drop(self, job, cancel=True)

@@ -23,6 +23,7 @@ from molyte.schedulers.fake import RecordingRunner
 from molyte.schedulers.runner import CommandResult
 from molyte.schedulers.slurm import SlurmScheduler
 from molyte.testing import ScriptEngine
+from molyte.worker.client import LeaseLost
 from molyte.worker.config import parse_config
 from molyte.worker.loop import Worker
 from molyte.worker.state import LocalState, TrackedJob
@@ -183,6 +184,30 @@ def test_sbatch_without_controller_keeps_the_job_and_submits_it_later(tmp_path: 
     worker.cycle(claim_wait=0)
     assert _reports(client) == [(7, "QUEUED")]
     assert worker.tracked[7].scheduler_id == "55"
+
+
+class CancelledBeforeQueuedClient(OneJobClient):
+    """A user cancels job 7 between its claim and the worker's QUEUED report: the server
+    answers that report with 409, the lease is gone."""
+
+    def status(self, job_id: int, update: StatusUpdate) -> None:
+        super().status(job_id, update)
+        raise LeaseLost("stale lease token")
+
+
+def test_a_job_cancelled_before_its_queued_report_is_dropped_and_the_loop_goes_on(
+    tmp_path: Path,
+) -> None:
+    runner = RecordingRunner({"sbatch": CommandResult(0, "55\n", "")})
+    client = CancelledBeforeQueuedClient()
+    worker = _worker(tmp_path, runner, client)
+    worker.cycle(claim_wait=0)  # claims, prepares, submits, reports QUEUED: 409
+    assert _reports(client) == [(7, "QUEUED")]
+    assert 7 not in worker.tracked and worker.state.load() == []
+    assert runner.count("scancel") == 1  # its batch job does not run for nobody
+    assert worker.stats.dropped == 1
+    worker.cycle(claim_wait=0)  # and the loop goes on claiming
+    assert [c for c in client.calls if c[0] == "claim"] == [("claim", 4), ("claim", 4)]
 
 
 def test_sbatch_refusal_still_fails_the_job(tmp_path: Path) -> None:
