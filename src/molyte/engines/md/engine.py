@@ -39,8 +39,8 @@ from molyte.engines.md.lammps_input import (
     segments,
 )
 from molyte.engines.md.logparse import find_failure, log_files
-from molyte.engines.md.tools import find_tool
 from molyte.errors import InvalidInput
+from molyte.programs import find_program
 
 CONTINUE_INPUT = "in.continue.lammps"
 # Open MPI refuses to run as root without these; MPICH ignores them.
@@ -69,7 +69,10 @@ class MDEngine:
 
     def available(self, ctx: EngineContext) -> bool:
         """LAMMPS runs the job; Packmol is needed by `prepare` on this machine."""
-        return find_tool(ctx.lammps_bin) is not None and find_tool("packmol") is not None
+        return (
+            find_program(ctx.lammps_bin, beside_python=True) is not None
+            and find_program("packmol", beside_python=True) is not None
+        )
 
     def prepare(self, spec: dict[str, Any], workdir: Path, ctx: EngineContext) -> RunPlan:
         md = parse_md_spec(spec)

@@ -23,7 +23,6 @@ from molyte.engines.qc.workdir import (
     INPUT_FILE,
     SUMMARY_FILE,
     engine_result,
-    find_executable,
     load_run_input,
     scheduler_timeout,
     step_from_json,
@@ -33,6 +32,7 @@ from molyte.engines.qc.workdir import (
 )
 from molyte.engines.qc.xtb import step_xyz, xtb_command
 from molyte.errors import InvalidInput
+from molyte.programs import find_program
 
 RUNNER_MODULE = "molyte.engines.qc.run"
 
@@ -119,7 +119,7 @@ class XtbEngine(_RunnerEngine):
 
     def available(self, ctx: EngineContext) -> bool:
         """True when `ctx.xtb_bin` is an executable path or on PATH."""
-        return find_executable(ctx.xtb_bin) is not None
+        return find_program(ctx.xtb_bin) is not None
 
     def _check(self, spec: QCSpec) -> None:
         if spec.method != XTB_METHOD:

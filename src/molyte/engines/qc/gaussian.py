@@ -35,7 +35,6 @@ from molyte.engines.qc.steps import Step, combine, empty_step_summary, plan_step
 from molyte.engines.qc.workdir import (
     INPUT_FILE,
     engine_result,
-    find_executable,
     load_run_input,
     scheduler_timeout,
     step_from_json,
@@ -44,6 +43,7 @@ from molyte.engines.qc.workdir import (
     write_run_input,
 )
 from molyte.errors import InvalidInput
+from molyte.programs import find_program
 
 # Route keywords for the spec's methods (Gaussian spells several functionals differently).
 METHOD_KEYWORDS = {
@@ -416,7 +416,7 @@ class GaussianEngine:
 
     def available(self, ctx: EngineContext) -> bool:
         """True when `ctx.gaussian_bin` is an executable path or a command on PATH."""
-        return find_executable(ctx.gaussian_bin) is not None
+        return find_program(ctx.gaussian_bin) is not None
 
     def prepare(self, spec: dict[str, Any], workdir: Path, ctx: EngineContext) -> RunPlan:
         """Write one `.gjf` per step and `qc_input.json`; the plan runs Gaussian on each."""
