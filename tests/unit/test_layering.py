@@ -1,0 +1,122 @@
+"""The layering of docs/architecture.md, checked on the imports of every module under src/.
+
+Every `import molyte...` and `from molyte... import` counts, wherever it is (inside a function
+or under TYPE_CHECKING too): a lazy import is still an arrow between the parts.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+# (who, what it must not import, why). A name covers the module and everything below it.
+RULES: list[tuple[str, tuple[str, ...], str]] = [
+    (
+        "molyte.domain",
+        (
+            "molyte.api",
+            "molyte.db",
+            "molyte.engines",
+            "molyte.schedulers",
+            "molyte.storage",
+            "molyte.worker",
+            "molyte.notifications",
+            "molyte.config",
+            "molyte.programs",
+        ),
+        "the domain is pure rules and imports nothing of Molyte but errors",
+    ),
+    ("molyte.programs", ("molyte.",), "the program lookup sits below every layer"),
+    (
+        "molyte.engines",
+        ("molyte.api", "molyte.db", "molyte.worker"),
+        "engines know no web server, no database and no worker",
+    ),
+    (
+        "molyte.schedulers",
+        ("molyte.api", "molyte.db", "molyte.worker"),
+        "schedulers know no web server, no database and no worker",
+    ),
+    (
+        "molyte.storage",
+        ("molyte.api", "molyte.db", "molyte.worker", "molyte.engines", "molyte.schedulers"),
+        "the object stores serve both sides and know neither",
+    ),
+    ("molyte.worker", ("molyte.api", "molyte.db"), "the worker reaches the server over HTTP only"),
+]
+
+
+def _module_name(path: Path, src: Path = SRC) -> str:
+    parts = path.relative_to(src).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path, src: Path = SRC) -> set[str]:
+    """The Molyte modules `path` (a file under `src`) imports, relative imports resolved."""
+    name = _module_name(path, src)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            found.add(target)
+            # `from molyte.api import context` imports the module molyte.api.context.
+            found.update(f"{target}.{alias.name}" for alias in node.names)
+    return {m for m in found if m == "molyte" or m.startswith("molyte.")}
+
+
+def _under(module: str, prefix: str) -> bool:
+    if prefix.endswith("."):
+        return module.startswith(prefix)
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def _modules() -> dict[str, set[str]]:
+    return {_module_name(p): imports_of(p) for p in sorted((SRC / "molyte").rglob("*.py"))}
+
+
+MODULES = _modules()
+
+
+@pytest.mark.parametrize("who, forbidden, why", RULES, ids=[r[0] for r in RULES])
+def test_layering(who: str, forbidden: tuple[str, ...], why: str) -> None:
+    members = [m for m in MODULES if _under(m, who)]
+    assert members, f"no module under {who}: the rule is stale"
+    broken = sorted(
+        f"{module} imports {target}"
+        for module in members
+        for target in MODULES[module]
+        if any(_under(target, f) for f in forbidden) and not _under(target, who)
+    )
+    assert not broken, f"{why}:\n" + "\n".join(broken)
+
+
+def test_the_checker_sees_every_kind_of_import(tmp_path: Path) -> None:
+    """The rules above can fail: each form of import is found."""
+    package = tmp_path / "molyte" / "worker"
+    package.mkdir(parents=True)
+    probe = package / "probe.py"
+    probe.write_text(
+        "import molyte.api.app\n"
+        "from molyte.db import models\n"
+        "from ..storage.keys import result_key\n"
+        "def later() -> None:\n"
+        "    from molyte.api.context import AppContext\n"
+    )
+    found = imports_of(probe, tmp_path)
+    assert {
+        "molyte.api.app",
+        "molyte.db.models",
+        "molyte.storage.keys",
+        "molyte.api.context",
+    } <= found
