@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from molyte.domain.failures import FailureReason
+from molyte.domain.resources import Resources
 from molyte.domain.states import JobType
-from molyte.engines.base import EngineContext, EngineResult, Resources, RunPlan
+from molyte.engines.base import EngineContext, EngineResult, RunPlan
 
 __all__ = ["ScriptEngine"]
 

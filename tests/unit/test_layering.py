@@ -33,13 +33,14 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
     ("molyte.programs", ("molyte.",), "the program lookup sits below every layer"),
     (
         "molyte.engines",
-        ("molyte.api", "molyte.db", "molyte.worker"),
-        "engines know no web server, no database and no worker",
+        ("molyte.api", "molyte.db", "molyte.worker", "molyte.schedulers"),
+        "engines know no web server, no database, no worker and no scheduler",
     ),
     (
         "molyte.schedulers",
-        ("molyte.api", "molyte.db", "molyte.worker"),
-        "schedulers know no web server, no database and no worker",
+        ("molyte.api", "molyte.db", "molyte.worker", "molyte.engines"),
+        "schedulers know no web server, no database, no worker and no engine "
+        "(what a batch job asks, `Resources`, is in the domain)",
     ),
     (
         "molyte.storage",

@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from molyte.domain.failures import FailureReason
+from molyte.domain.resources import Resources
 from molyte.domain.states import JobType
-from molyte.engines.base import EngineContext, EngineResult, Resources, RunPlan
+from molyte.engines.base import EngineContext, EngineResult, RunPlan
 from molyte.schedulers.base import BatchState
 from molyte.schedulers.fake import FakeScheduler
 from molyte.testing import ScriptEngine

@@ -23,8 +23,9 @@ from pydantic import ValidationError
 
 from molyte.domain.failures import FailureReason
 from molyte.domain.md_spec import MDSpec
+from molyte.domain.resources import Resources
 from molyte.domain.states import JobType
-from molyte.engines.base import EngineContext, EngineResult, Resources, RunPlan
+from molyte.engines.base import EngineContext, EngineResult, RunPlan
 from molyte.engines.md.analyze import ERROR_FILE, SUMMARY
 from molyte.engines.md.builder import INPUT_FILE, SYSTEM_FILE, build
 from molyte.engines.md.lammps_input import (

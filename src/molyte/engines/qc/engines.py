@@ -13,8 +13,9 @@ from typing import Any
 
 from molyte.domain.engines import choose_engine, engine_route, route_engines
 from molyte.domain.qc_spec import NOT_IN_PYSCF, XTB_METHOD, QCSpec
+from molyte.domain.resources import Resources
 from molyte.domain.states import JobType
-from molyte.engines.base import Engine, EngineContext, EngineResult, Resources, RunPlan
+from molyte.engines.base import Engine, EngineContext, EngineResult, RunPlan
 from molyte.engines.qc.gaussian import Attempt, GaussianEngine, build_gjf
 from molyte.engines.qc.geometry import initial_geometry, xyz_text
 from molyte.engines.qc.pyscf_calc import pyscf_params

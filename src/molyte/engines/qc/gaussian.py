@@ -28,8 +28,9 @@ from molyte.domain.qc_spec import (
     SolvationModel,
     Task,
 )
+from molyte.domain.resources import Resources
 from molyte.domain.states import JobType
-from molyte.engines.base import EngineContext, EngineResult, Resources, RunPlan
+from molyte.engines.base import EngineContext, EngineResult, RunPlan
 from molyte.engines.qc.geometry import initial_geometry
 from molyte.engines.qc.steps import Step, combine, empty_step_summary, plan_steps
 from molyte.engines.qc.workdir import (
