@@ -121,3 +121,14 @@ def test_the_checker_sees_every_kind_of_import(tmp_path: Path) -> None:
         "molyte.storage.keys",
         "molyte.api.context",
     } <= found
+
+
+def test_only_the_memory_store_entry_loads_the_fakes() -> None:
+    """Test doubles (`molyte.fakes`) are for tests and benchmarks: production code does not
+    import them, except the `memory://` entry of the store registry."""
+    users = {
+        module
+        for module, targets in MODULES.items()
+        if not _under(module, "molyte.fakes") and any(_under(t, "molyte.fakes") for t in targets)
+    }
+    assert users == {"molyte.storage.registry"}

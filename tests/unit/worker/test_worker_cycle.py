@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from molyte.domain.states import JobType
-from molyte.schedulers.fake import RecordingRunner
+from molyte.fakes.engine import ScriptEngine
+from molyte.fakes.scheduler import RecordingRunner
 from molyte.schedulers.runner import CommandResult
 from molyte.schedulers.slurm import SlurmScheduler
-from molyte.testing import ScriptEngine
 from molyte.worker.config import parse_config
 from molyte.worker.loop import Worker
 from molyte.worker.state import LocalState, TrackedJob
