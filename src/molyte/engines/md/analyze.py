@@ -60,18 +60,15 @@ from typing import Any
 
 import numpy as np
 
-from molyte.engines.md.analysis import (
+from molyte.engines.md.lammps_input import LEGACY_TRAJECTORY, STRESS, TRAJECTORY, segments
+from molyte.engines.md.logparse import log_files, merge_thermo
+from molyte.engines.md.structure import (
     RDFAccumulator,
     first_shell,
     first_shell_contacts,
-    fit_diffusion,
     molecule_centres,
-    nernst_einstein,
     shell_counts,
-    transference_number,
 )
-from molyte.engines.md.lammps_input import LEGACY_TRAJECTORY, STRESS, TRAJECTORY, segments
-from molyte.engines.md.logparse import log_files, merge_thermo
 from molyte.engines.md.trajectory import (
     Frame,
     count_dcd_frames,
@@ -87,10 +84,13 @@ from molyte.engines.md.transport import (
     block_slopes,
     diffusion,
     einstein_helfand,
+    fit_diffusion,
     green_kubo_viscosity,
     msd_fft,
+    nernst_einstein,
     ratio,
     short,
+    transference_number,
     yeh_hummer,
 )
 
