@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from molyte.engines.md.analyze import analyze, read_stress
+from molyte.engines.md.analyze import analyze
 from molyte.engines.md.lammps_input import segments
+from molyte.engines.md.production import read_stress
 from molyte.engines.md.structure import (
     RDFAccumulator,
     first_shell,
