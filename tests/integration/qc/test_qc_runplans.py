@@ -13,7 +13,7 @@ import pytest
 import molyte
 from molyte.engines.base import EngineContext, EngineResult
 from molyte.engines.qc.cli import parse_output
-from molyte.engines.qc.engines import QC_ENGINES
+from molyte.engines.qc.registry import QC_ENGINES
 from molyte.programs import find_program
 
 ROOT = Path(__file__).parents[3]

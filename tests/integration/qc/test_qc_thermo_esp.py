@@ -18,8 +18,8 @@ from molyte.engines.base import EngineContext, EngineResult
 from molyte.engines.md import MDEngine
 from molyte.engines.md.builder import parameterise
 from molyte.engines.md.composition import smiles_species
-from molyte.engines.qc.engines import QC_ENGINES
 from molyte.engines.qc.esp import ESP_METHOD
+from molyte.engines.qc.registry import QC_ENGINES
 from molyte.programs import find_program
 
 pytestmark = pytest.mark.timeout(600)

@@ -9,8 +9,8 @@ from typing import Any
 import typer
 
 from molyte.domain.qc_spec import QCSpec
-from molyte.engines.qc.engines import render_input, resolve_engine_name
 from molyte.engines.qc.gaussian import parse_gaussian_log
+from molyte.engines.qc.registry import render_input, resolve_engine_name
 from molyte.engines.qc.workdir import SUMMARY_FILE, validate_spec
 from molyte.engines.qc.xtb import parse_xtb_output
 from molyte.errors import MolyteError
