@@ -48,6 +48,12 @@ RULES: list[tuple[str, tuple[str, ...], str]] = [
         "the object stores serve both sides and know neither",
     ),
     ("molyte.worker", ("molyte.api", "molyte.db"), "the worker reaches the server over HTTP only"),
+    (
+        "molyte.api.context",
+        ("molyte.api.",),
+        "the app context is infrastructure: features import it and attach their state to it, "
+        "it imports no feature",
+    ),
 ]
 
 

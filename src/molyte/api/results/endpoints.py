@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from molyte.api.deps import DB, Ctx, CurrentWorker, JobId
+from molyte.api.ops.metrics import Metrics
 from molyte.api.results import service
 from molyte.api.results.schemas import CompleteRequest, RegisterRequest, UploadRequest
 
@@ -34,5 +35,5 @@ def register_results(
 ) -> dict[str, Any]:
     """Register uploaded files after checking their size and checksum in the store."""
     total = service.register(db, ctx, worker, job_id, body)
-    ctx.metrics.upload_bytes.inc(total)
+    ctx.feature(Metrics).upload_bytes.inc(total)
     return {"registered": len(body.files), "bytes": total}
