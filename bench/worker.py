@@ -5,7 +5,7 @@
 One `molyte server` on a fresh PostgreSQL database serves every part.
 
 1. Scheduler calls per cycle (in this process): the real worker loop (`Worker.cycle`) with the
-   real `SlurmScheduler`, whose command runner is `RecordingRunner` (molyte.schedulers.fake):
+   real `SlurmScheduler`, whose command runner is `RecordingRunner` (molyte.fakes.scheduler):
    it records every argv and answers `sbatch` with a new id and `squeue` with RUNNING for each
    id asked. The worker claims 1,000 QC jobs over HTTP, "prepares" them with a script engine,
    submits and reports them QUEUED then RUNNING; then 20 more cycles are counted. Baseline: the
@@ -59,10 +59,10 @@ from common import (
 )
 
 from molyte.domain.states import JobType
-from molyte.schedulers.fake import RecordingRunner
+from molyte.fakes.engine import ScriptEngine
+from molyte.fakes.scheduler import RecordingRunner
 from molyte.schedulers.runner import CommandResult
 from molyte.schedulers.slurm import SlurmScheduler
-from molyte.testing import ScriptEngine
 from molyte.worker.client import WorkerClient
 from molyte.worker.config import WorkerConfig, parse_config
 from molyte.worker.loop import Worker

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from molyte.domain.states import JobType
-from molyte.testing import ScriptEngine
+from molyte.fakes.engine import ScriptEngine
 from molyte.worker.app import build_worker, make_scheduler
 from molyte.worker.client import WorkerClient
 from molyte.worker.config import WorkerConfig, parse_config

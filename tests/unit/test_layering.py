@@ -1,68 +1,161 @@
-"""The layering rules of docs/architecture.md ("The tree"), checked on every import statement
-of the package (lazy imports inside functions included)."""
+"""The layering of docs/architecture.md, checked on the imports of every module under src/.
+
+Every `import molyte...` and `from molyte... import` counts, wherever it is (inside a function
+or under TYPE_CHECKING too): a lazy import is still an arrow between the parts.
+"""
 
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[2] / "src" / "molyte"
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
-def _imports(package: str) -> dict[str, set[str]]:
-    """`{module file: molyte modules it imports}` for every file of `molyte.<package>`."""
-    found: dict[str, set[str]] = {}
-    for path in sorted((SRC / package).rglob("*.py")):
-        names: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Import):
-                names.update(a.name for a in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names.add(node.module)
-        found[str(path.relative_to(SRC))] = {n for n in names if n.split(".")[0] == "molyte"}
-    return found
+@dataclass(frozen=True)
+class Rule:
+    """`who` (a module and everything below it) must not import `forbidden`, save `allowed`."""
+
+    who: str
+    forbidden: tuple[str, ...]  # a name ending in "." covers everything under it, not itself
+    why: str
+    allowed: tuple[str, ...] = ()
 
 
-def _allowed(name: str, prefixes: tuple[str, ...]) -> bool:
-    return any(name == p or name.startswith(p + ".") for p in prefixes)
+RULES = [
+    Rule(
+        "molyte.domain",
+        ("molyte.",),
+        "the domain is pure rules and imports nothing of Molyte but errors",
+        allowed=("molyte.errors",),
+    ),
+    Rule("molyte.programs", ("molyte.",), "the program lookup sits below every layer"),
+    Rule(
+        "molyte.protocol",
+        ("molyte.",),
+        "the wire protocol is shared by server and worker and builds on the domain only",
+        allowed=("molyte.domain", "molyte.errors"),
+    ),
+    Rule(
+        "molyte.engines",
+        ("molyte.api", "molyte.db", "molyte.worker", "molyte.schedulers"),
+        "engines know no web server, no database, no worker and no scheduler",
+    ),
+    Rule(
+        "molyte.schedulers",
+        ("molyte.api", "molyte.db", "molyte.worker", "molyte.engines"),
+        "schedulers know no web server, no database, no worker and no engine "
+        "(what a batch job asks, `Resources`, is in the domain)",
+    ),
+    Rule(
+        "molyte.storage",
+        ("molyte.api", "molyte.db", "molyte.worker", "molyte.engines", "molyte.schedulers"),
+        "the object stores serve both sides and know neither",
+    ),
+    Rule(
+        "molyte.worker", ("molyte.api", "molyte.db"), "the worker reaches the server over HTTP only"
+    ),
+    Rule(
+        "molyte.api.context",
+        ("molyte.api.",),
+        "the app context is infrastructure: features import it and attach their state to it, "
+        "it imports no feature",
+    ),
+]
 
 
-# package -> the molyte modules it may import (besides itself)
-RULES = {
-    "domain": ("molyte.errors",),
-    "protocol": ("molyte.domain",),
-}
-# package -> the molyte modules it must never import
-FORBIDDEN = {
-    "worker": ("molyte.api", "molyte.db"),
-    "engines": ("molyte.api", "molyte.db", "molyte.worker"),
-    "schedulers": ("molyte.api", "molyte.db", "molyte.worker"),
-}
+def _module_name(path: Path, src: Path = SRC) -> str:
+    parts = path.relative_to(src).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-@pytest.mark.parametrize("package", sorted(RULES))
-def test_package_imports_only_what_it_may(package: str) -> None:
-    own = f"molyte.{package}"
-    outside = {
-        module: sorted(n for n in names if not _allowed(n, (own, *RULES[package])))
-        for module, names in _imports(package).items()
+def imports_of(path: Path, src: Path = SRC) -> set[str]:
+    """The Molyte modules `path` (a file under `src`) imports, relative imports resolved."""
+    name = _module_name(path, src)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            found.add(target)
+            # `from molyte.api import context` imports the module molyte.api.context.
+            found.update(f"{target}.{alias.name}" for alias in node.names)
+    return {m for m in found if m == "molyte" or m.startswith("molyte.")}
+
+
+def _under(module: str, prefix: str) -> bool:
+    if prefix.endswith("."):
+        return module.startswith(prefix)
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def _modules() -> dict[str, set[str]]:
+    return {_module_name(p): imports_of(p) for p in sorted((SRC / "molyte").rglob("*.py"))}
+
+
+MODULES = _modules()
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.who for r in RULES])
+def test_layering(rule: Rule) -> None:
+    members = [m for m in MODULES if _under(m, rule.who)]
+    assert members, f"no module under {rule.who}: the rule is stale"
+    broken = sorted(
+        f"{module} imports {target}"
+        for module in members
+        for target in MODULES[module]
+        if any(_under(target, f) for f in rule.forbidden)
+        and not _under(target, rule.who)
+        and not any(_under(target, a) for a in rule.allowed)
+    )
+    assert not broken, f"{rule.why}:\n" + "\n".join(broken)
+
+
+def test_the_checker_sees_every_kind_of_import(tmp_path: Path) -> None:
+    """The rules above can fail: each form of import is found."""
+    package = tmp_path / "molyte" / "worker"
+    package.mkdir(parents=True)
+    probe = package / "probe.py"
+    probe.write_text(
+        "import molyte.api.app\n"
+        "from molyte.db import models\n"
+        "from ..storage.keys import result_key\n"
+        "def later() -> None:\n"
+        "    from molyte.api.context import AppContext\n"
+    )
+    found = imports_of(probe, tmp_path)
+    assert {
+        "molyte.api.app",
+        "molyte.db.models",
+        "molyte.storage.keys",
+        "molyte.api.context",
+    } <= found
+
+
+def test_only_the_memory_store_entry_loads_the_fakes() -> None:
+    """Test doubles (`molyte.fakes`) are for tests and benchmarks: production code does not
+    import them, except the `memory://` entry of the store registry."""
+    users = {
+        module
+        for module, targets in MODULES.items()
+        if not _under(module, "molyte.fakes") and any(_under(t, "molyte.fakes") for t in targets)
     }
-    assert {m: n for m, n in outside.items() if n} == {}
-
-
-@pytest.mark.parametrize("package", sorted(FORBIDDEN))
-def test_package_never_imports_the_server(package: str) -> None:
-    found = {
-        module: sorted(n for n in names if _allowed(n, FORBIDDEN[package]))
-        for module, names in _imports(package).items()
-    }
-    assert {m: n for m, n in found.items() if n} == {}
+    assert users == {"molyte.storage.registry"}
 
 
 def test_both_sides_speak_through_the_protocol_package() -> None:
-    server = set().union(*_imports("api/workers").values(), *_imports("api/uploads").values())
-    worker = set().union(*_imports("worker").values())
-    assert any(_allowed(n, ("molyte.protocol",)) for n in server)
-    assert any(_allowed(n, ("molyte.protocol",)) for n in worker)
+    """The worker's endpoints on the server and the worker import the same protocol models."""
+    server = {t for m, ts in MODULES.items() if _under(m, "molyte.api.workers") for t in ts}
+    server |= {t for m, ts in MODULES.items() if _under(m, "molyte.api.uploads") for t in ts}
+    worker = {t for m, ts in MODULES.items() if _under(m, "molyte.worker") for t in ts}
+    assert any(_under(t, "molyte.protocol") for t in server)
+    assert any(_under(t, "molyte.protocol") for t in worker)

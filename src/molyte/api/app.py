@@ -74,27 +74,31 @@ def build_context(settings: ServerSettings) -> AppContext:
         notifications.job_finished(jobs)
 
     watch_finished(sessions, finished)
-    return AppContext(
+    ctx = AppContext(
         settings=settings,
         engine=engine,
         sessions=sessions,
         store=store_from_url(settings.resolved_storage_url, signing_key, settings.data_dir),
-        notifier=JobNotifier(dsn, on_auth_change=auth_service.credential_cache.clear),
-        metrics=metrics,
         notifications=notifications,
-        login_limiter=LoginLimiter(
+        signing_key=signing_key,
+        verification_keys=settings.verification_keys,
+        url_signer=UrlSigner(signing_key),
+    )
+    ctx.attach(
+        JobNotifier(dsn, on_auth_change=auth_service.credential_cache.clear),
+        metrics,
+        LoginLimiter(
             settings.login_max_failures,
             settings.login_window_seconds,
             settings.login_slowdown_seconds,
             settings.login_max_delay_seconds,
             settings.memory_table_entries,
         ),
-        previews=Previews(settings.validations_per_minute, settings.memory_table_entries),
-        signing_key=signing_key,
-        verification_keys=settings.verification_keys,
-        url_signer=UrlSigner(signing_key),
-        claim_pools=workers_repo.ClaimPools(dsn) if dsn else None,
+        Previews(settings.validations_per_minute, settings.memory_table_entries),
     )
+    if dsn:  # PostgreSQL only: the claim statement's async pools (one per event loop)
+        ctx.attach(workers_repo.ClaimPools(dsn))
+    return ctx
 
 
 def _sweep_once(ctx: AppContext) -> workers_service.SweepResult | None:
@@ -105,10 +109,10 @@ def _sweep_once(ctx: AppContext) -> workers_service.SweepResult | None:
             return None  # another server process is sweeping
         done = workers_service.sweep(db, ctx.settings)
         if done.requeued:
-            ctx.notifier.notify_on_commit(db, "any")
+            ctx.feature(JobNotifier).notify_on_commit(db, "any")
         db.commit()
-    ctx.metrics.lease_expiries.labels("requeued").inc(done.requeued)
-    ctx.metrics.lease_expiries.labels("failed").inc(done.failed)
+    ctx.feature(Metrics).lease_expiries.labels("requeued").inc(done.requeued)
+    ctx.feature(Metrics).lease_expiries.labels("failed").inc(done.failed)
     ctx.notifications.worker_offline(
         WorkerOffline(w.name, w.hostname, w.last_heartbeat) for w in done.offline
     )
@@ -159,14 +163,15 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ctx.notifier.start(asyncio.get_running_loop())
+        ctx.feature(JobNotifier).start(asyncio.get_running_loop())
         ctx.notifications.start()
         sweeper = asyncio.create_task(_sweeper(ctx))
         yield
         sweeper.cancel()
-        ctx.notifier.stop()
-        if ctx.claim_pools is not None:
-            await ctx.claim_pools.close()
+        ctx.feature(JobNotifier).stop()
+        pools = ctx.find(workers_repo.ClaimPools)
+        if pools is not None:
+            await pools.close()
         await run_in_threadpool(ctx.notifications.close)
         ctx.engine.dispose()
 
@@ -179,12 +184,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.ctx = ctx
-    ctx.metrics.track_database(lambda: _database_snapshot(ctx))
+    ctx.feature(Metrics).track_database(lambda: _database_snapshot(ctx))
 
     @app.exception_handler(MolyteError)
     async def _molyte_error(_request: Request, exc: MolyteError) -> JSONResponse:
         if isinstance(exc, StoreError):
-            ctx.metrics.storage_errors.inc()
+            ctx.feature(Metrics).storage_errors.inc()
             log.warning("object store error: %s", exc.message, extra={"action": "store"})
         if isinstance(exc, SpecInvalid):
             return JSONResponse({"detail": exc.errors}, status_code=exc.status_code)
@@ -220,7 +225,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         )
     app.add_middleware(
         LimitsAndMetrics,
-        metrics=ctx.metrics,
+        metrics=ctx.feature(Metrics),
         max_body=settings.max_request_bytes,
         csp=UI_CSP.format(extra=_store_origin(settings)),
     )

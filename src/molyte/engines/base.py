@@ -16,17 +16,8 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from molyte.domain.failures import FailureReason
+from molyte.domain.resources import Resources
 from molyte.domain.states import JobType
-
-
-@dataclass(frozen=True)
-class Resources:
-    """What a batch job asks of the scheduler."""
-
-    tasks: int = 1
-    cpus_per_task: int = 1
-    memory_mb: int = 2000
-    walltime_minutes: int = 60
 
 
 @dataclass(frozen=True)

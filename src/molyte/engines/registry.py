@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 def all_engines() -> dict[str, Engine]:
     """Every engine Molyte has, whether or not this machine can run it."""
-    from molyte.engines.qc.engines import QC_ENGINES
+    from molyte.engines.qc.registry import QC_ENGINES
 
     engines: dict[str, Engine] = {}
     try:

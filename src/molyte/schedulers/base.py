@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from molyte.domain.failures import FailureReason
-from molyte.engines.base import Resources
+from molyte.domain.resources import Resources
 
 
 class BatchState(StrEnum):

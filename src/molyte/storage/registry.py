@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 from molyte.errors import ConfigError
 from molyte.storage.base import ObjectStore
 from molyte.storage.local import LocalStore
-from molyte.storage.memory import MemoryStore
 from molyte.storage.s3 import S3Store
 from molyte.storage.signing import UrlSigner
 
@@ -24,6 +23,10 @@ def _local(url: str, secret_key: str, base_dir: Path) -> ObjectStore:
 
 
 def _memory(url: str, secret_key: str, base_dir: Path) -> ObjectStore:
+    # A test double (its URLs cannot be fetched), kept reachable by name for tests; imported
+    # here only, so production code never loads the fakes otherwise.
+    from molyte.fakes.storage import MemoryStore
+
     return MemoryStore()
 
 

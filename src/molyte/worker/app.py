@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import shutil
 import signal
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from types import FrameType
 
 from molyte.engines.base import EngineContext
 from molyte.engines.registry import available_engines
+from molyte.programs import find_program
 from molyte.protocol import FileEntry
 from molyte.schedulers.base import Scheduler
 from molyte.schedulers.registry import get_scheduler
@@ -34,11 +34,7 @@ def resolve_binary(name: str) -> str:
     where pip put `lmp` and `packmol`); a name found nowhere is returned unchanged."""
     if "/" in name:
         return str(Path(name).expanduser())
-    found = shutil.which(name)
-    if found:
-        return found
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.exists() else name
+    return find_program(name, beside_python=True) or name
 
 
 def engine_probes(cfg: WorkerConfig, report: bool = True) -> dict[str, Probe]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import ssl
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from molyte.engines.registry import all_engines
+from molyte.programs import find_program
 from molyte.worker.app import BINARY_ENGINES, engine_context, engine_probes
 from molyte.worker.config import WorkerConfig
 
@@ -87,7 +87,7 @@ def check_scheduler(cfg: WorkerConfig) -> Check:
         return Check("scheduler", True, "local scheduler (subprocesses on this machine)")
     kind = cfg.scheduler.type
     commands = SCHEDULER_COMMANDS[kind]
-    missing = [c for c in commands if shutil.which(c) is None]
+    missing = [c for c in commands if find_program(c) is None]
     if missing:
         return Check("scheduler", False, f"{kind} commands not on PATH: {', '.join(missing)}")
     return Check("scheduler", True, f"{kind}: " + ", ".join(commands) + " found")

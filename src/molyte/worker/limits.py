@@ -9,7 +9,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from molyte.engines.base import Resources
+from molyte.domain.resources import Resources
 
 # Without a local machine to measure (Slurm): generous ceilings a cluster admin narrows.
 SLURM_DEFAULTS = (64, 128, 256_000, 7 * 24 * 60)

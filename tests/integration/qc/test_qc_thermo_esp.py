@@ -18,10 +18,9 @@ from molyte.engines.base import EngineContext, EngineResult
 from molyte.engines.md import MDEngine
 from molyte.engines.md.builder import parameterise
 from molyte.engines.md.composition import smiles_species
-from molyte.engines.md.tools import find_tool
-from molyte.engines.qc.engines import QC_ENGINES
 from molyte.engines.qc.esp import ESP_METHOD
-from molyte.engines.qc.workdir import find_executable
+from molyte.engines.qc.registry import QC_ENGINES
+from molyte.programs import find_program
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -83,7 +82,7 @@ def test_pyscf_water_thermochemistry_and_esp_charges(tmp_path: Path) -> None:
     assert on_disk["esp_charges"] == charges
 
 
-@pytest.mark.skipif(find_executable("xtb") is None, reason="xtb is not installed")
+@pytest.mark.skipif(find_program("xtb") is None, reason="xtb is not installed")
 def test_xtb_water_thermochemistry_agrees_with_pyscf(tmp_path: Path) -> None:
     xtb = _water("xtb", tmp_path / "xtb", method="GFN2-xTB")
     _check_thermo(xtb, zpe_tolerance=0.08)
@@ -104,7 +103,8 @@ def test_xtb_water_thermochemistry_agrees_with_pyscf(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(
-    find_tool("antechamber") is None or find_tool("packmol") is None,
+    find_program("antechamber", beside_python=True) is None
+    or find_program("packmol", beside_python=True) is None,
     reason="AmberTools or packmol not installed",
 )
 def test_pyscf_esp_charges_become_the_charges_of_an_md_species(tmp_path: Path) -> None:
@@ -139,7 +139,7 @@ def test_pyscf_esp_charges_become_the_charges_of_an_md_species(tmp_path: Path) -
     assert solvent["charges"] == pytest.approx(md_charges, abs=1e-12)
 
 
-@pytest.mark.skipif(find_executable("xtb") is None, reason="xtb is not installed")
+@pytest.mark.skipif(find_program("xtb") is None, reason="xtb is not installed")
 def test_thermochemistry_at_the_jobs_temperature(tmp_path: Path) -> None:
     four_rt = FOUR_RT_HARTREE * 350.0 / 298.15
     for engine, spec in (

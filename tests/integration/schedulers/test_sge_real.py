@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from molyte.domain.failures import FailureReason as F
-from molyte.engines.base import Resources
+from molyte.domain.resources import Resources
 from molyte.schedulers.base import BatchJob, BatchStatus
 from molyte.schedulers.base import BatchState as S
 from molyte.schedulers.script import read_exit_status

@@ -63,7 +63,8 @@ def test_progress_and_live_thermo_of_a_running_lammps_job(
         assert first["series"]["columns"][:5] == ["step", "time_ps", "temp", "press", "density"]
         assert 0 <= first["progress"] < last["progress"] < 100
         assert last["series"]["rows"][-1][0] > first["series"]["rows"][-1][0]
-        assert last["stage"].startswith("npt: step ") and last["stage"].endswith(" of 8000")
+        # NPT ends at step 8800: 800 steps of compression (a tenth of NPT), then 8 ps of 1 fs
+        assert last["stage"].startswith("npt: step ") and last["stage"].endswith(" of 8800")
         density = [r[4] for r in last["series"]["rows"]]
         assert all(0.3 < d < 3.0 for d in density)  # g/cm^3 of a liquid
         assert final["progress"] == 100.0 and final["stage"] is None

@@ -11,11 +11,12 @@ import httpx
 import pytest
 
 from molyte.domain.failures import FailureReason
+from molyte.domain.resources import Resources
 from molyte.domain.states import JobType
-from molyte.engines.base import EngineContext, EngineResult, Resources, RunPlan
+from molyte.engines.base import EngineContext, EngineResult, RunPlan
+from molyte.fakes.engine import ScriptEngine
+from molyte.fakes.scheduler import FakeScheduler
 from molyte.schedulers.base import BatchState
-from molyte.schedulers.fake import FakeScheduler
-from molyte.testing import ScriptEngine
 from molyte.worker.client import WorkerClient
 from molyte.worker.loop import Worker
 from support import Api, LiveServer, build_api, make_settings, md_body, qc_body

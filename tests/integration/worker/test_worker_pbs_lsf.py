@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from molyte.domain.states import JobType
+from molyte.fakes.engine import ScriptEngine
 from molyte.schedulers.base import BatchState
 from molyte.schedulers.registry import get_scheduler
-from molyte.testing import ScriptEngine
 from molyte.worker.loop import Worker
 from support import LiveServer, api_session, make_settings
 from worker_harness import test_worker, worker_config

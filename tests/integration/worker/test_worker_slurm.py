@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from molyte.domain.states import JobType
-from molyte.testing import ScriptEngine
+from molyte.fakes.engine import ScriptEngine
 from molyte.worker.loop import Worker
 from support import Api, LiveServer, build_api, make_settings, qc_body, report_counts
 from worker_harness import spawn_worker, test_worker, worker_config

@@ -10,7 +10,7 @@ import pytest
 from molyte.domain.engines import ROUTES, choose_engine, engine_route, routes_served
 from molyte.domain.md_spec import MDSpec
 from molyte.domain.qc_spec import QCSpec
-from molyte.engines.qc.engines import resolve_engine_name
+from molyte.engines.qc.registry import resolve_engine_name
 
 
 def qc(**fields: Any) -> QCSpec:

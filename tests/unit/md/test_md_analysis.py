@@ -10,17 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from molyte.engines.md.analysis import (
+from molyte.engines.md.analyze import analyze
+from molyte.engines.md.lammps_input import segments
+from molyte.engines.md.production import read_stress
+from molyte.engines.md.structure import (
     RDFAccumulator,
     first_shell,
     first_shell_contacts,
-    fit_diffusion,
-    nernst_einstein,
     shell_counts,
-    transference_number,
 )
-from molyte.engines.md.analyze import analyze, read_stress
-from molyte.engines.md.lammps_input import segments
 from molyte.engines.md.trajectory import (
     count_dcd_frames,
     dcd_step_range,
@@ -28,7 +26,7 @@ from molyte.engines.md.trajectory import (
     read_dump,
     write_dcd,
 )
-from molyte.engines.md.transport import msd_fft
+from molyte.engines.md.transport import fit_diffusion, msd_fft, nernst_einstein, transference_number
 
 DATA = Path(__file__).parents[2] / "data" / "md"
 

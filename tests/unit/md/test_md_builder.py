@@ -14,11 +14,13 @@ from molyte.engines.md.builder import build
 from molyte.engines.md.gaff import molecule_from_prmtop
 from molyte.engines.md.lammps_data import BoxSystem, render_data
 from molyte.engines.md.library import library_molecule
-from molyte.engines.md.tools import find_tool
 from molyte.errors import InvalidInput
+from molyte.programs import find_program
 
 DATA = Path(__file__).parents[2] / "data" / "md"
-needs_packmol = pytest.mark.skipif(find_tool("packmol") is None, reason="packmol not installed")
+needs_packmol = pytest.mark.skipif(
+    find_program("packmol", beside_python=True) is None, reason="packmol not installed"
+)
 
 
 def sections(text: str) -> dict[str, list[str]]:

@@ -16,13 +16,15 @@ from molyte.domain.states import JobType
 from molyte.engines.base import Engine, EngineContext
 from molyte.engines.md import MDEngine
 from molyte.engines.md.cli import md_app
-from molyte.engines.md.tools import find_tool
 from molyte.errors import InvalidInput
+from molyte.programs import find_program
 
 DATA = Path(__file__).parents[2] / "data" / "md"
 EXAMPLE = Path(__file__).parents[3] / "examples" / "md-job.json"
 CTX = EngineContext(python=sys.executable, lammps_bin="lmp", mpirun="mpirun")
-needs_packmol = pytest.mark.skipif(find_tool("packmol") is None, reason="packmol not installed")
+needs_packmol = pytest.mark.skipif(
+    find_program("packmol", beside_python=True) is None, reason="packmol not installed"
+)
 
 
 def small_spec(tasks: int = 1) -> dict[str, object]:
@@ -169,7 +171,7 @@ def test_optional_engine_steps_are_declared_capabilities() -> None:
     """The worker finds `prepare_continue` and `prepare_repair` by their protocols."""
     from molyte.engines.base import ContinuableEngine, RepairableEngine
     from molyte.engines.qc.gaussian import GaussianEngine
-    from molyte.testing import ScriptEngine
+    from molyte.fakes.engine import ScriptEngine
 
     md, gaussian = MDEngine(), GaussianEngine()
     script = ScriptEngine(JobType.MD, [["true"]])

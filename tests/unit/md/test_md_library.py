@@ -16,8 +16,8 @@ from molyte.engines.md.library import (
     solvent_names,
     species_record,
 )
-from molyte.engines.md.tools import find_tool
 from molyte.engines.md.topology import KJ_PER_KCAL, ForceField, Kind, angles_of, dihedrals_of
+from molyte.programs import find_program
 
 CHARGES = {
     "Li": 1, "Na": 1, "Mg": 2, "Zn": 2, "EMIM": 1, "BMIM": 1, "C4mpyr": 1,
@@ -125,7 +125,9 @@ def test_ionic_liquids_are_catalogued_as_solvents() -> None:
     assert len([s for s in catalog.values() if s.get("ionic_liquid")]) == 12
 
 
-@pytest.mark.skipif(find_tool("antechamber") is None, reason="AmberTools not installed")
+@pytest.mark.skipif(
+    find_program("antechamber", beside_python=True) is None, reason="AmberTools not installed"
+)
 @pytest.mark.parametrize("name", GAFF2_SOLVENTS)
 def test_gaff2_library_diluents_build(name: str) -> None:
     molecule = library_molecule(name)

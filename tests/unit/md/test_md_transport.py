@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from scipy.signal import lfilter
 
-from molyte.engines.md.analysis import nernst_einstein
 from molyte.engines.md.transport import (
     Estimate,
     ResidenceCounter,
@@ -18,6 +17,7 @@ from molyte.engines.md.transport import (
     einstein_helfand,
     green_kubo_viscosity,
     msd_fft,
+    nernst_einstein,
     ratio,
     yeh_hummer,
     yeh_hummer_correction,

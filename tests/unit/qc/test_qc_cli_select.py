@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from molyte.domain.qc_spec import QCSpec
 from molyte.engines.base import EngineContext
 from molyte.engines.qc.cli import qc_app
-from molyte.engines.qc.engines import (
+from molyte.engines.qc.registry import (
     QC_ENGINES,
     engines_available,
     resolve_engine_name,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from molyte.engines.base import Resources
+from molyte.domain.resources import Resources
 from molyte.errors import ConfigError
 from molyte.schedulers.base import BatchJob
 from molyte.schedulers.script import render_body

@@ -8,9 +8,9 @@ import pytest
 
 from molyte.domain.failures import FailureReason as F
 from molyte.errors import ConfigError, ExternalCommandError
+from molyte.fakes.scheduler import FakeScheduler
 from molyte.schedulers.base import BatchState as S
 from molyte.schedulers.base import Scheduler
-from molyte.schedulers.fake import FakeScheduler
 from molyte.schedulers.local import LocalScheduler
 from molyte.schedulers.registry import get_scheduler
 from molyte.schedulers.slurm import SlurmScheduler

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from molyte.domain.failures import FailureReason as F
-from molyte.engines.base import Resources
+from molyte.domain.resources import Resources
 from molyte.errors import ConfigError, ExternalCommandError, SchedulerUnavailable
 from molyte.schedulers.base import BatchJob, BatchStatus
 from molyte.schedulers.base import BatchState as S

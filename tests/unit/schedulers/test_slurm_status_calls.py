@@ -9,9 +9,9 @@ import pytest
 
 from molyte.domain.failures import FailureReason as F
 from molyte.errors import ConfigError, ExternalCommandError, InvalidInput, SchedulerUnavailable
+from molyte.fakes.scheduler import RecordingRunner
 from molyte.schedulers.base import BatchState as S
 from molyte.schedulers.base import BatchStatus
-from molyte.schedulers.fake import RecordingRunner
 from molyte.schedulers.runner import CommandResult
 from molyte.schedulers.slurm import SlurmScheduler
 

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from molyte.errors import InvalidInput, NotFound
+from molyte.fakes.storage import MemoryStore
 from molyte.storage.base import ObjectStore, UploadedPart
-from molyte.storage.memory import MemoryStore
 
 
 def test_memory_store_keeps_the_rules(tmp_path: Path) -> None:

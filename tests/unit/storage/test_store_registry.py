@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from molyte.errors import ConfigError
+from molyte.fakes.storage import MemoryStore
 from molyte.storage.local import LocalStore
-from molyte.storage.memory import MemoryStore
 from molyte.storage.registry import store_from_url
 from molyte.storage.s3 import S3Store
 

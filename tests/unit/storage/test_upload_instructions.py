@@ -5,8 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from molyte.errors import InvalidInput
+from molyte.fakes.storage import MemoryStore
 from molyte.storage.local import LocalStore
-from molyte.storage.memory import MemoryStore
 from molyte.storage.signing import UrlSigner
 from molyte.storage.uploads import (
     MIB,

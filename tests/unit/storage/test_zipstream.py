@@ -4,7 +4,7 @@ import zipfile
 import pytest
 
 from molyte.errors import Forbidden
-from molyte.storage.memory import MemoryStore
+from molyte.fakes.storage import MemoryStore
 from molyte.storage.signing import UrlSigner
 from molyte.storage.zipstream import iter_zip, presign_zip_url
 

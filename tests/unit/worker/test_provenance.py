@@ -7,7 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from molyte.engines.base import Resources
+from molyte.domain.resources import Resources
 from molyte.schedulers.base import BatchJob
 from molyte.schedulers.script import render_body
 from molyte.worker import provenance

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from molyte.domain.states import JobType
+from molyte.fakes.engine import ScriptEngine
+from molyte.fakes.scheduler import RecordingRunner
 from molyte.protocol import (
     ClaimRequest,
     FileEntry,
@@ -19,10 +21,8 @@ from molyte.protocol import (
     RegisterRequest,
     StatusUpdate,
 )
-from molyte.schedulers.fake import RecordingRunner
 from molyte.schedulers.runner import CommandResult
 from molyte.schedulers.slurm import SlurmScheduler
-from molyte.testing import ScriptEngine
 from molyte.worker.client import LeaseLost
 from molyte.worker.config import parse_config
 from molyte.worker.loop import Worker

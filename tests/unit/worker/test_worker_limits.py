@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from molyte.engines.base import EngineContext, Resources, RunPlan
+from molyte.domain.resources import Resources
+from molyte.engines.base import EngineContext, RunPlan
 from molyte.engines.md.engine import lammps_command
 from molyte.schedulers.slurm import SlurmScheduler
 from molyte.worker.config import parse_config

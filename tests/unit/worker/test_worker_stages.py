@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from molyte.domain.states import JobType
+from molyte.fakes.engine import ScriptEngine
+from molyte.fakes.scheduler import FakeScheduler
 from molyte.protocol import ClaimRequest, Heartbeat, HeartbeatReply, LeasedJob, WorkerStage
-from molyte.schedulers.fake import FakeScheduler
-from molyte.testing import ScriptEngine
 from molyte.worker.config import parse_config
 from molyte.worker.loop import Worker
 from molyte.worker.stages.context import TRANSITIONS

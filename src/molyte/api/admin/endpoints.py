@@ -19,6 +19,7 @@ from molyte.api.auth.schemas import (
 from molyte.api.deps import DB, Ctx, CurrentAdmin, JobId, UserId
 from molyte.api.jobs.schemas import PRIORITY_MAX, PRIORITY_MIN, JobOut, job_out
 from molyte.api.workers import service as workers_service
+from molyte.api.workers.notify import JobNotifier
 from molyte.api.workers.schemas import WorkerOut
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -111,7 +112,7 @@ def list_workers(admin: CurrentAdmin, db: DB, ctx: Ctx) -> list[WorkerOut]:
 @router.post("/jobs/{job_id}/requeue")
 def requeue(job_id: JobId, admin: CurrentAdmin, db: DB, ctx: Ctx) -> JobOut:
     job = service.requeue(db, admin, job_id)
-    ctx.notifier.notify_on_commit(db, job.type)
+    ctx.feature(JobNotifier).notify_on_commit(db, job.type)
     return job_out(job)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from molyte.api.auth import repository as repo
 from molyte.api.auth.principal import Principal, Role
+from molyte.api.auth.ratelimit import LoginLimiter
 from molyte.api.auth.schemas import UserLimits
 from molyte.api.auth.security import (
     DUMMY_HASH,
@@ -117,13 +118,14 @@ def authenticate(db: Session, ctx: AppContext, token: str) -> Principal:
 
 def login(db: Session, ctx: AppContext, username: str, password: str, client: str) -> str:
     """A JWT for valid credentials; failures are throttled (see `ratelimit`)."""
-    ctx.login_limiter.check(username, client)
+    limiter = ctx.feature(LoginLimiter)
+    limiter.check(username, client)
     user = repo.user_by_name(db, username)
     ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
     if user is None or not ok or not user.active:
-        ctx.login_limiter.failed(username, client)
+        limiter.failed(username, client)
         raise NotAuthenticated("Incorrect username or password")
-    ctx.login_limiter.succeeded(username, client)
+    limiter.succeeded(username, client)
     return create_access_token(
         user.username, user.role, ctx.signing_key, ctx.settings.access_token_minutes
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from molyte.api.deps import DB, MAX_ID, Ctx, CurrentUser, JobId
 from molyte.api.jobs import repository as jobs_repo
 from molyte.api.jobs import service
+from molyte.api.jobs.preview import Previews
 from molyte.api.jobs.repository import JobFilters
 from molyte.api.jobs.results import links
 from molyte.api.jobs.schemas import (
@@ -23,6 +24,8 @@ from molyte.api.jobs.schemas import (
     job_out,
     live_out,
 )
+from molyte.api.ops.metrics import Metrics
+from molyte.api.workers.notify import JobNotifier
 from molyte.domain.states import JobState, JobType
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -32,8 +35,8 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 def submit(body: JobCreate, user: CurrentUser, db: DB, ctx: Ctx) -> JobOut:
     """Submit a job; answered 201 only once it is committed; 429 beyond the user's quotas."""
     job, first_event = service.submit(db, ctx.settings, user, body)
-    ctx.notifier.notify_on_commit(db, job.type)
-    ctx.metrics.jobs_submitted.labels(job.type).inc()
+    ctx.feature(JobNotifier).notify_on_commit(db, job.type)
+    ctx.feature(Metrics).jobs_submitted.labels(job.type).inc()
     return job_out(job, [first_event])
 
 
@@ -41,7 +44,7 @@ def submit(body: JobCreate, user: CurrentUser, db: DB, ctx: Ctx) -> JobOut:
 def validate(body: JobCreate, user: CurrentUser, ctx: Ctx) -> ValidationOut:
     """Check a job request without storing it; returns a preview of what it would build.
     Rate-limited per user (429); a request already previewed is answered from a cache."""
-    return ValidationOut(ok=True, preview=service.preview(ctx.previews, user, body))
+    return ValidationOut(ok=True, preview=service.preview(ctx.feature(Previews), user, body))
 
 
 # No control characters: PostgreSQL refuses a NUL in a text parameter (a 500, not a 422).
@@ -118,8 +121,8 @@ def get_job(job_id: JobId, user: CurrentUser, db: DB) -> JobOut:
 def clone(job_id: JobId, body: CloneIn, user: CurrentUser, db: DB, ctx: Ctx) -> JobOut:
     """Submit a job's request again, optionally with `spec_changes`; 201 once committed."""
     job, first_event = service.clone(db, ctx.settings, user, job_id, body)
-    ctx.notifier.notify_on_commit(db, job.type)
-    ctx.metrics.jobs_submitted.labels(job.type).inc()
+    ctx.feature(JobNotifier).notify_on_commit(db, job.type)
+    ctx.feature(Metrics).jobs_submitted.labels(job.type).inc()
     return job_out(job, [first_event])
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from molyte import __version__
 from molyte.api.deps import Ctx
+from molyte.api.ops.metrics import Metrics
 
 router = APIRouter(tags=["operations"])
 
@@ -22,4 +23,4 @@ def healthz(ctx: Ctx) -> dict[str, str]:
 
 @router.get("/metrics")
 def metrics(ctx: Ctx) -> Response:
-    return Response(ctx.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+    return Response(ctx.feature(Metrics).render(), media_type=CONTENT_TYPE_LATEST)

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from molyte.api.deps import DB, MAX_ID, Ctx, CurrentUser
+from molyte.api.ops.metrics import Metrics
 from molyte.api.studies import service
 from molyte.api.studies.schemas import StudyCreate, StudyCreated, StudyList, StudyOut, StudyRow
+from molyte.api.workers.notify import JobNotifier
 from molyte.db.models import Study
 from molyte.domain.states import JobType
 
@@ -34,8 +36,8 @@ def _out(study: Study, states: dict[str, int], rows: list[StudyRow] | None = Non
 def create(body: StudyCreate, user: CurrentUser, db: DB, ctx: Ctx) -> StudyCreated:
     """One job per point of the Cartesian product of `vary`; 422 (nothing stored) if any fails."""
     study, jobs = service.create(db, ctx, user, body)
-    ctx.notifier.notify_on_commit(db, study.type)
-    ctx.metrics.jobs_submitted.labels(study.type).inc(len(jobs))
+    ctx.feature(JobNotifier).notify_on_commit(db, study.type)
+    ctx.feature(Metrics).jobs_submitted.labels(study.type).inc(len(jobs))
     return StudyCreated(id=study.id, name=study.name, jobs=[j.id for j in jobs])
 
 

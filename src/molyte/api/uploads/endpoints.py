@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from molyte.api.deps import DB, Ctx, CurrentWorker, JobId
+from molyte.api.ops.metrics import Metrics
 from molyte.api.uploads import service
 from molyte.protocol import (
     CompleteReply,
@@ -39,5 +40,5 @@ def register_results(
 ) -> RegisterReply:
     """Register uploaded files after checking their size and checksum in the store."""
     total = service.register(db, ctx, worker, job_id, body)
-    ctx.metrics.upload_bytes.inc(total)
+    ctx.feature(Metrics).upload_bytes.inc(total)
     return RegisterReply(registered=len(body.files), bytes=total)

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Query
 
 from molyte.api.deps import DB, Ctx, CurrentWorker, JobId
 from molyte.api.jobs.schemas import JobOut, job_out
+from molyte.api.ops.metrics import Metrics
 from molyte.api.workers import repository as repo
 from molyte.api.workers import service
+from molyte.api.workers.notify import JobNotifier
 from molyte.domain.states import JobType
 from molyte.protocol import ClaimRequest, Heartbeat, HeartbeatReply, LeasedJob, StatusUpdate
 from molyte.storage.keys import lease_prefix
@@ -55,29 +57,31 @@ async def claim(body: ClaimRequest, worker: CurrentWorker, ctx: Ctx) -> list[Lea
     deadline = started + min(body.wait_seconds, ctx.settings.claim_max_wait_seconds)
     retries = CONTENDED_RETRIES
     while True:
-        seen = ctx.notifier.generation
-        result = await service.claim(ctx.claim_pools, ctx.sessions, ctx.settings, worker, body)
+        seen = ctx.feature(JobNotifier).generation
+        result = await service.claim(
+            ctx.find(repo.ClaimPools), ctx.sessions, ctx.settings, worker, body
+        )
         jobs = result.jobs
         if not jobs and result.contended and retries > 0:
             retries -= 1  # a claim for the same limited owner won: its jobs are still PENDING
             continue
         remaining = deadline - time.monotonic()
         if jobs or remaining <= 0:
-            ctx.metrics.observe_claim(len(jobs), time.monotonic() - started)
+            ctx.feature(Metrics).observe_claim(len(jobs), time.monotonic() - started)
             return [leased(j) for j in jobs]
-        await ctx.notifier.wait(seen, remaining)
+        await ctx.feature(JobNotifier).wait(seen, remaining)
 
 
 @router.put("/jobs/{job_id}/status")
 def status(job_id: JobId, body: StatusUpdate, worker: CurrentWorker, db: DB, ctx: Ctx) -> JobOut:
     job = service.report_status(db, ctx.settings, worker, job_id, body)
     if job.state == "PENDING":
-        ctx.notifier.notify_on_commit(db, job.type)
+        ctx.feature(JobNotifier).notify_on_commit(db, job.type)
     return job_out(job)
 
 
 @router.post("/heartbeat")
 def heartbeat(body: Heartbeat, worker: CurrentWorker, db: DB, ctx: Ctx) -> HeartbeatReply:
     cancel = service.heartbeat(db, ctx.settings, worker, body)
-    ctx.metrics.heartbeats.labels(body.name).inc()
+    ctx.feature(Metrics).heartbeats.labels(body.name).inc()
     return HeartbeatReply(cancel=cancel, lease_seconds=ctx.settings.lease_seconds)

@@ -3,7 +3,10 @@
 Modules: `library` (OPLS-AA species, package data), `gaff` (GAFF2/AM1-BCC for any SMILES),
 `composition` (counts and box size, `preview`), `packing` (Packmol), `lammps_data` and
 `lammps_input` (LAMMPS files), `builder` (all of it into a work dir), `engine` (`MDEngine`),
-`logparse` (thermo and failures from logs), `trajectory`, `analysis` and `analyze` (results),
+`logparse` (thermo and failures from logs), `trajectory` (DCD, dump and data readers), and the
+analysis after the run: `analyze` (the driver, `python -m molyte.engines.md.analyze`), `layout`,
+`production`, `solvation`, `transport_summary` and `outputs`, over the math of `structure` (RDF
+and shells per frame) and `transport` (diffusion, conductivity, viscosity with error bars);
 `cli` (`molyte md build`).
 
 `MDEngine`, `library_catalog` and `preview` are imported lazily, so that

@@ -23,8 +23,9 @@ from pydantic import ValidationError
 
 from molyte.domain.failures import FailureReason
 from molyte.domain.md_spec import MDSpec
+from molyte.domain.resources import Resources
 from molyte.domain.states import JobType
-from molyte.engines.base import EngineContext, EngineResult, Resources, RunPlan
+from molyte.engines.base import EngineContext, EngineResult, RunPlan
 from molyte.engines.md.analyze import ERROR_FILE, SUMMARY
 from molyte.engines.md.builder import INPUT_FILE, SYSTEM_FILE, build
 from molyte.engines.md.lammps_input import (
@@ -39,8 +40,8 @@ from molyte.engines.md.lammps_input import (
     segments,
 )
 from molyte.engines.md.logparse import find_failure, log_files
-from molyte.engines.md.tools import find_tool
 from molyte.errors import InvalidInput
+from molyte.programs import find_program
 
 CONTINUE_INPUT = "in.continue.lammps"
 # Open MPI refuses to run as root without these; MPICH ignores them.
@@ -69,7 +70,10 @@ class MDEngine:
 
     def available(self, ctx: EngineContext) -> bool:
         """LAMMPS runs the job; Packmol is needed by `prepare` on this machine."""
-        return find_tool(ctx.lammps_bin) is not None and find_tool("packmol") is not None
+        return (
+            find_program(ctx.lammps_bin, beside_python=True) is not None
+            and find_program("packmol", beside_python=True) is not None
+        )
 
     def prepare(self, spec: dict[str, Any], workdir: Path, ctx: EngineContext) -> RunPlan:
         md = parse_md_spec(spec)

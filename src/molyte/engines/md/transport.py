@@ -1,6 +1,8 @@
-"""Transport estimators with block-average uncertainties.
+"""Transport from a production run: the diffusive window of an MSD and Nernst-Einstein from
+self-diffusion (`fit_diffusion`, `nernst_einstein`, `transference_number`), and the estimators
+with block-average uncertainties.
 
-Every estimator here returns an `Estimate`: a value with the standard error of the mean over
+Every block estimator here returns an `Estimate`: a value with the standard error of the mean over
 contiguous blocks of the production run (each block is analysed as an independent run), or no
 value and the reason the run is too short for one. Units: lengths A, times ps, charges e,
 pressures atm, volumes A^3, temperatures K on input; SI-derived units on output (named where
@@ -16,14 +18,14 @@ import numpy as np
 import tidynamics
 from numpy.typing import NDArray
 
-from molyte.engines.md.analysis import (
-    A2_PER_PS_TO_CM2_PER_S,
-    BOLTZMANN,
-    ELEMENTARY_CHARGE,
-    MIN_FIT_POINTS,
-)
-
 Array = NDArray[np.float64]
+
+ELEMENTARY_CHARGE = 1.602176634e-19  # C
+BOLTZMANN = 1.380649e-23  # J/K
+A2_PER_PS_TO_CM2_PER_S = 1e-4  # 1 A^2/ps = 1e-16 cm^2 / 1e-12 s
+# A window of the MSD counts as diffusive where its log-log slope is within this of 1.
+SLOPE_TOLERANCE = 0.15
+MIN_FIT_POINTS = 3
 
 N_BLOCKS = 5
 MSD_CHUNK = 128  # particles per FFT in msd_fft: bounds its buffers to ~frames x 128 x 3
@@ -58,6 +60,79 @@ class Estimate:
 
 def short(reason: str, blocks: int = 0) -> Estimate:
     return Estimate(None, None, blocks, reason)
+
+
+@dataclass(frozen=True)
+class DiffusionFit:
+    D: float  # cm^2/s
+    window: tuple[float, float]  # ps
+    slope: float  # log-log slope of the MSD over the window
+    diffusive: bool  # the window's log-log slope is within SLOPE_TOLERANCE of 1
+
+
+def fit_diffusion(t: Array, values: Array) -> DiffusionFit | None:
+    """Self-diffusion coefficient from MSD(t) = 6 D t + c over the diffusive window.
+
+    The window is the longest run of consecutive lags whose local log-log slope is within
+    SLOPE_TOLERANCE of 1 (the later one on a tie); without one, the second half of the lags,
+    flagged as not diffusive.
+    """
+    mask = (t > 0) & (values > 0)
+    t, values = t[mask], values[mask]
+    if len(t) < 2:
+        return None
+    local = np.diff(np.log(values)) / np.diff(np.log(t))  # slope between points i and i+1
+    good = np.abs(local - 1.0) <= SLOPE_TOLERANCE
+    best: tuple[int, int] | None = None
+    i = 0
+    while i < len(good):
+        if good[i]:
+            j = i
+            while j + 1 < len(good) and good[j + 1]:
+                j += 1
+            # segments i..j cover points i..j+1
+            if j + 2 - i >= MIN_FIT_POINTS and (best is None or j + 2 - i >= best[1] - best[0]):
+                best = (i, j + 2)
+            i = j + 1
+        else:
+            i += 1
+    diffusive = best is not None
+    if best is None:
+        best = (len(t) // 2, len(t)) if len(t) >= 4 else (0, len(t))
+    a, b = best
+    tw, vw = t[a:b], values[a:b]
+    slope_6d = float(np.polyfit(tw, vw, 1)[0]) if len(tw) >= 2 else float(vw[0] / tw[0])
+    loglog = float(np.polyfit(np.log(tw), np.log(vw), 1)[0]) if len(tw) >= 2 else float("nan")
+    return DiffusionFit(
+        D=slope_6d / 6.0 * A2_PER_PS_TO_CM2_PER_S,
+        window=(float(tw[0]), float(tw[-1])),
+        slope=loglog,
+        diffusive=diffusive,
+    )
+
+
+def nernst_einstein(
+    counts: list[int],
+    charges: list[int],
+    diffusion_cm2_s: list[float],
+    volume_a3: float,
+    temperature: float,
+) -> float:
+    """Ionic conductivity (S/m) from self-diffusion: e^2 / (V kB T) sum_i N_i z_i^2 D_i."""
+    volume = volume_a3 * 1e-30
+    total = sum(
+        n * z * z * d * 1e-4 for n, z, d in zip(counts, charges, diffusion_cm2_s, strict=True)
+    )
+    return float(ELEMENTARY_CHARGE**2 / (volume * BOLTZMANN * temperature) * total)
+
+
+def transference_number(
+    counts: list[int], charges: list[int], diffusion_cm2_s: list[float]
+) -> float:
+    """Cation transference number from self-diffusion: cations' share of sum N z^2 D."""
+    terms = [n * z * z * d for n, z, d in zip(counts, charges, diffusion_cm2_s, strict=True)]
+    cations = sum(t for t, z in zip(terms, charges, strict=True) if z > 0)
+    return float(cations / sum(terms))
 
 
 def mean_and_error(values: Array) -> tuple[float, float]:

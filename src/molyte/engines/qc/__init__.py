@@ -34,6 +34,7 @@ geometry. Keys (values are null when a calculation does not produce them):
   `redox_potential_v` (vs Li/Li+), `redox_potential_absolute_v`, `redox_delta_g_ev`,
   `redox_kind`, `redox_reference` (see `molyte.engines.qc.steps` for the reference potential).
 
-Entry points: `QC_ENGINES`, `select_engine`, `engines_available` (`engines.py`), the runner
+Entry points: `QC_ENGINES`, `select_engine`, `engines_available` (`registry.py`; PySCF and xtb
+are in `runner_engines.py`, Gaussian in `gaussian.py`), the runner
 `python -m molyte.engines.qc.run DIR` (`run.py`) and the `molyte qc` commands (`cli.py`).
 """

@@ -9,11 +9,12 @@ from typing import Any
 import typer
 
 from molyte.domain.qc_spec import QCSpec
-from molyte.engines.qc.engines import render_input, resolve_engine_name
 from molyte.engines.qc.gaussian import parse_gaussian_log
-from molyte.engines.qc.workdir import SUMMARY_FILE, find_executable, validate_spec
+from molyte.engines.qc.registry import render_input, resolve_engine_name
+from molyte.engines.qc.workdir import SUMMARY_FILE, validate_spec
 from molyte.engines.qc.xtb import parse_xtb_output
 from molyte.errors import MolyteError
+from molyte.programs import find_program
 
 qc_app = typer.Typer(
     help="Quantum chemistry: build inputs and parse outputs.", no_args_is_help=True
@@ -51,7 +52,7 @@ def build(
     """Print the input the job would run (.gjf, xtb command + XYZ, or PySCF parameters)."""
     try:
         spec = load_spec(spec_file)
-        engine = resolve_engine_name(spec, find_executable(gaussian_bin) is not None)
+        engine = resolve_engine_name(spec, find_program(gaussian_bin) is not None)
         text = render_input(spec, engine, xtb_bin)
     except (MolyteError, ValueError) as exc:
         raise _fail(str(exc)) from None

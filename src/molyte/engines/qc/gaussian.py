@@ -28,14 +28,14 @@ from molyte.domain.qc_spec import (
     SolvationModel,
     Task,
 )
+from molyte.domain.resources import Resources
 from molyte.domain.states import JobType
-from molyte.engines.base import EngineContext, EngineResult, Resources, RunPlan
+from molyte.engines.base import EngineContext, EngineResult, RunPlan
 from molyte.engines.qc.geometry import initial_geometry
 from molyte.engines.qc.steps import Step, combine, empty_step_summary, plan_steps
 from molyte.engines.qc.workdir import (
     INPUT_FILE,
     engine_result,
-    find_executable,
     load_run_input,
     scheduler_timeout,
     step_from_json,
@@ -44,6 +44,7 @@ from molyte.engines.qc.workdir import (
     write_run_input,
 )
 from molyte.errors import InvalidInput
+from molyte.programs import find_program
 
 # Route keywords for the spec's methods (Gaussian spells several functionals differently).
 METHOD_KEYWORDS = {
@@ -416,7 +417,7 @@ class GaussianEngine:
 
     def available(self, ctx: EngineContext) -> bool:
         """True when `ctx.gaussian_bin` is an executable path or a command on PATH."""
-        return find_executable(ctx.gaussian_bin) is not None
+        return find_program(ctx.gaussian_bin) is not None
 
     def prepare(self, spec: dict[str, Any], workdir: Path, ctx: EngineContext) -> RunPlan:
         """Write one `.gjf` per step and `qc_input.json`; the plan runs Gaussian on each."""

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -36,14 +34,6 @@ def validate_spec(spec: dict[str, Any]) -> QCSpec:
             for err in exc.errors()
         )
         raise InvalidInput(f"invalid QC spec: {problems}") from exc
-
-
-def find_executable(program: str) -> str | None:
-    """The full path of `program` (a path or a command on PATH) if it is executable."""
-    if os.sep in program:
-        path = Path(program)
-        return str(path) if path.is_file() and os.access(path, os.X_OK) else None
-    return shutil.which(program)
 
 
 def write_run_input(

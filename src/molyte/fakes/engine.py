@@ -1,4 +1,4 @@
-"""Fakes for tests, shipped with the package (never reachable from a user's job spec).
+"""`ScriptEngine`: a test double of an engine (never reachable from a user's job spec).
 
 `ScriptEngine` runs fixed commands instead of a simulation, so the worker, schedulers and
 storage can be tested end to end without LAMMPS or PySCF. A worker only uses it when a test
@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from molyte.domain.failures import FailureReason
+from molyte.domain.resources import Resources
 from molyte.domain.states import JobType
-from molyte.engines.base import EngineContext, EngineResult, Resources, RunPlan
+from molyte.engines.base import EngineContext, EngineResult, RunPlan
 
 __all__ = ["ScriptEngine"]
 

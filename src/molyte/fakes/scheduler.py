@@ -1,4 +1,4 @@
-"""In-memory fakes for unit tests: a scriptable `FakeScheduler` and a `RecordingRunner`."""
+"""Scheduler test doubles: a scriptable `FakeScheduler` and a `RecordingRunner` of commands."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""Numerical analysis of MD trajectories: RDF, coordination, diffusion fits, first-shell contacts.
+"""Structure of the liquid, frame by frame: RDF with running coordination, the first-shell
+cutoff, cation-ligand contacts and SSIP/CIP/AGG counts, centres of mass (freud cell lists).
 
-All lengths in A, times in ps, cubic or orthorhombic periodic boxes (minimum image).
+All lengths in A, cubic or orthorhombic periodic boxes (minimum image). The passes over a
+trajectory that use these are in `solvation`; the transport math is in `transport`.
 """
 
 from __future__ import annotations
@@ -12,13 +14,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
-
-ELEMENTARY_CHARGE = 1.602176634e-19  # C
-BOLTZMANN = 1.380649e-23  # J/K
-A2_PER_PS_TO_CM2_PER_S = 1e-4  # 1 A^2/ps = 1e-16 cm^2 / 1e-12 s
-# A window of the MSD counts as diffusive where its log-log slope is within this of 1.
-SLOPE_TOLERANCE = 0.15
-MIN_FIT_POINTS = 3
 
 
 def wrapped(positions: Array, lengths: Array) -> tuple[freud.box.Box, Array]:
@@ -93,79 +88,6 @@ def molecule_centres(
     index = first_atom[:, None] + np.arange(n_atoms)[None, :]
     coords = positions[index]  # (m, n_atoms, 3)
     return np.asarray((coords * masses[None, :, None]).sum(axis=1) / masses.sum(), dtype=float)
-
-
-@dataclass(frozen=True)
-class DiffusionFit:
-    D: float  # cm^2/s
-    window: tuple[float, float]  # ps
-    slope: float  # log-log slope of the MSD over the window
-    diffusive: bool  # the window's log-log slope is within SLOPE_TOLERANCE of 1
-
-
-def fit_diffusion(t: Array, values: Array) -> DiffusionFit | None:
-    """Self-diffusion coefficient from MSD(t) = 6 D t + c over the diffusive window.
-
-    The window is the longest run of consecutive lags whose local log-log slope is within
-    SLOPE_TOLERANCE of 1 (the later one on a tie); without one, the second half of the lags,
-    flagged as not diffusive.
-    """
-    mask = (t > 0) & (values > 0)
-    t, values = t[mask], values[mask]
-    if len(t) < 2:
-        return None
-    local = np.diff(np.log(values)) / np.diff(np.log(t))  # slope between points i and i+1
-    good = np.abs(local - 1.0) <= SLOPE_TOLERANCE
-    best: tuple[int, int] | None = None
-    i = 0
-    while i < len(good):
-        if good[i]:
-            j = i
-            while j + 1 < len(good) and good[j + 1]:
-                j += 1
-            # segments i..j cover points i..j+1
-            if j + 2 - i >= MIN_FIT_POINTS and (best is None or j + 2 - i >= best[1] - best[0]):
-                best = (i, j + 2)
-            i = j + 1
-        else:
-            i += 1
-    diffusive = best is not None
-    if best is None:
-        best = (len(t) // 2, len(t)) if len(t) >= 4 else (0, len(t))
-    a, b = best
-    tw, vw = t[a:b], values[a:b]
-    slope_6d = float(np.polyfit(tw, vw, 1)[0]) if len(tw) >= 2 else float(vw[0] / tw[0])
-    loglog = float(np.polyfit(np.log(tw), np.log(vw), 1)[0]) if len(tw) >= 2 else float("nan")
-    return DiffusionFit(
-        D=slope_6d / 6.0 * A2_PER_PS_TO_CM2_PER_S,
-        window=(float(tw[0]), float(tw[-1])),
-        slope=loglog,
-        diffusive=diffusive,
-    )
-
-
-def nernst_einstein(
-    counts: list[int],
-    charges: list[int],
-    diffusion_cm2_s: list[float],
-    volume_a3: float,
-    temperature: float,
-) -> float:
-    """Ionic conductivity (S/m) from self-diffusion: e^2 / (V kB T) sum_i N_i z_i^2 D_i."""
-    volume = volume_a3 * 1e-30
-    total = sum(
-        n * z * z * d * 1e-4 for n, z, d in zip(counts, charges, diffusion_cm2_s, strict=True)
-    )
-    return float(ELEMENTARY_CHARGE**2 / (volume * BOLTZMANN * temperature) * total)
-
-
-def transference_number(
-    counts: list[int], charges: list[int], diffusion_cm2_s: list[float]
-) -> float:
-    """Cation transference number from self-diffusion: cations' share of sum N z^2 D."""
-    terms = [n * z * z * d for n, z, d in zip(counts, charges, diffusion_cm2_s, strict=True)]
-    cations = sum(t for t, z in zip(terms, charges, strict=True) if z > 0)
-    return float(cations / sum(terms))
 
 
 def first_shell_contacts(

@@ -1,4 +1,4 @@
-"""`memory://`: an in-process store for unit tests of the code that uses a store.
+"""`MemoryStore` (`memory://`): an in-process store for unit tests of the code that uses a store.
 
 It keeps the same rules as the real stores (validated keys, sha256 recorded on write, multipart
 ETags checked on completion). Its URLs use the `memory://` scheme: nothing can fetch them, which
