@@ -145,6 +145,19 @@ def make_accounts(db_url: str) -> tuple[str, str]:
     return "bench-pass-1", token
 
 
+def make_worker_token(db_url: str, worker_name: str) -> str:
+    """A worker token bound to `worker_name` (a token acts under one worker name only)."""
+    from molyte.api.auth import service
+    from molyte.db.session import make_engine, make_session_factory
+
+    engine = make_engine(psycopg(db_url))
+    with make_session_factory(engine)() as db:
+        _row, token = service.create_worker_token(db, f"token-{worker_name}", worker_name)
+        db.commit()
+    engine.dispose()
+    return token
+
+
 def insert_jobs(db_url: str, n: int, *, owner: str = "bench", job_type: str = "QC") -> None:
     from molyte.db.models import Job, User
 

@@ -50,6 +50,7 @@ from common import (
     cpu_seconds,
     insert_jobs,
     make_accounts,
+    make_worker_token,
     number,
     rss_mib,
     server_process,
@@ -347,13 +348,16 @@ def run(jobs: int, seconds: float) -> str:
             big_cfg = config(url, token, tmp / "big", WORKER_NAME, jobs, 0.1)
             insert_jobs(db_url, jobs)
             big = count_cycles(big_cfg, jobs)
-            one_cfg = config(url, token, tmp / "one", "bench-one", 4, 0.1)
+            # A token acts under one worker name: each further worker gets its own.
+            one_token = make_worker_token(db_url, "bench-one")
+            one_cfg = config(url, one_token, tmp / "one", "bench-one", 4, 0.1)
             insert_jobs(db_url, 1)
             one = count_cycles(one_cfg, 1)
 
             # Idle after the claims: a claim request the server still holds when a worker
             # stops would take jobs inserted later.
-            idle_cfg = config(url, token, tmp / "idle", "bench-idle", 4, 30)
+            idle_token = make_worker_token(db_url, "bench-idle")
+            idle_cfg = config(url, idle_token, tmp / "idle", "bench-idle", 4, 30)
             idle = measure_process("idle", idle_cfg, 0, tmp, seconds)
 
             # The same name and work dir as part 1: the process re-attaches to its 1,000 jobs.
