@@ -7,6 +7,8 @@ or under TYPE_CHECKING too): a lazy import is still an arrow between the parts.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,3 +161,18 @@ def test_both_sides_speak_through_the_protocol_package() -> None:
     worker = {t for m, ts in MODULES.items() if _under(m, "molyte.worker") for t in ts}
     assert any(_under(t, "molyte.protocol") for t in server)
     assert any(_under(t, "molyte.protocol") for t in worker)
+
+
+def test_the_worker_does_not_load_the_analysis_libraries() -> None:
+    """The MD analysis runs in the batch job; the worker process on the login node only builds
+    inputs and checks for result files, so it must not pay for freud, scipy and tidynamics
+    (about 75 MiB of resident memory per worker)."""
+    probe = (
+        "import sys, molyte.worker.app, molyte.engines.md.engine, molyte.engines.registry\n"
+        "print(sorted(m for m in ('freud', 'scipy', 'tidynamics', 'MDAnalysis')"
+        " if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "[]"

@@ -62,6 +62,7 @@ import numpy as np
 
 from molyte.engines.md.layout import layout
 from molyte.engines.md.logparse import log_files, merge_thermo
+from molyte.engines.md.names import ERROR_FILE, SUMMARY
 from molyte.engines.md.outputs import finite, write_structures, write_thermo
 from molyte.engines.md.production import last_frame, production
 from molyte.engines.md.solvation import first_pass, second_pass, write_rdfs
@@ -72,9 +73,6 @@ from molyte.engines.md.transport_summary import (
     transport_block,
     viscosity_block,
 )
-
-SUMMARY = "summary.json"
-ERROR_FILE = "analysis_error.txt"
 
 
 def mean_std(rows: list[dict[str, Any]], key: str) -> tuple[float | None, float | None, int]:

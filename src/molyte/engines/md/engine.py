@@ -26,7 +26,6 @@ from molyte.domain.md_spec import MDSpec
 from molyte.domain.resources import Resources
 from molyte.domain.states import JobType
 from molyte.engines.base import EngineContext, EngineResult, RunPlan
-from molyte.engines.md.analyze import ERROR_FILE, SUMMARY
 from molyte.engines.md.builder import INPUT_FILE, SYSTEM_FILE, build
 from molyte.engines.md.lammps_input import (
     LEGACY_TRAJECTORY,
@@ -40,6 +39,7 @@ from molyte.engines.md.lammps_input import (
     segments,
 )
 from molyte.engines.md.logparse import find_failure, log_files
+from molyte.engines.md.names import ERROR_FILE, SUMMARY
 from molyte.errors import InvalidInput
 from molyte.programs import find_program
 
