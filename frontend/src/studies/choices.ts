@@ -2,7 +2,7 @@
 
 import type { Translate } from "../i18n/I18nContext";
 import { PRESETS, countPath, type MdFormState } from "../md/mdForm";
-import { BASIS_SETS, ENGINES, METHODS, type QcFormState } from "../qc/qcForm";
+import { BASIS_SETS, ENGINES, METHODS, THERMO_TASKS, type QcFormState } from "../qc/qcForm";
 import type { LabelledChoice } from "./StudyVariables";
 
 /** MD: each salt's concentration, each solvent's ratio, the conditions, size (salt pairs, or
@@ -41,7 +41,8 @@ export function mdChoices(form: MdFormState, t: Translate): LabelledChoice[] {
   return choices;
 }
 
-/** QC: the method, basis set, engine, charge and multiplicity, and the solvent's ε. */
+/** QC: the method, basis set, engine, charge and multiplicity, the solvent's ε, and the
+ * thermochemistry temperature of tasks with a frequency step. */
 export function qcChoices(form: QcFormState, t: Translate): LabelledChoice[] {
   const choices: LabelledChoice[] = [
     { path: "method", kind: "text", options: METHODS, label: t("qc.method") },
@@ -52,6 +53,9 @@ export function qcChoices(form: QcFormState, t: Translate): LabelledChoice[] {
   ];
   if (form.solvation_model !== "none" && form.solvent_kind === "epsilon") {
     choices.push({ path: "solvation.epsilon", kind: "number", label: t("qc.epsilon") });
+  }
+  if (THERMO_TASKS.includes(form.task)) {
+    choices.push({ path: "temperature", kind: "number", label: t("qc.temperature") });
   }
   return choices;
 }

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import type { Translate } from "../i18n/I18nContext";
+import { initialQcForm } from "../qc/qcForm";
+import { qcChoices } from "./choices";
+
+const t: Translate = (key) => key;
+
+describe("what a QC study can vary", () => {
+  it("offers the thermochemistry temperature for tasks with a frequency step", () => {
+    const paths = qcChoices({ ...initialQcForm(), task: "opt_freq" }, t).map((c) => c.path);
+    expect(paths).toContain("temperature");
+    const temperature = qcChoices({ ...initialQcForm(), task: "opt_freq" }, t).find(
+      (c) => c.path === "temperature",
+    );
+    expect(temperature).toEqual({ path: "temperature", kind: "number", label: "qc.temperature" });
+  });
+
+  it("does not offer it where no frequency step uses it", () => {
+    const paths = qcChoices({ ...initialQcForm(), task: "opt" }, t).map((c) => c.path);
+    expect(paths).not.toContain("temperature");
+    expect(paths).toEqual(["method", "basis", "engine", "molecule.charge", "molecule.multiplicity"]);
+  });
+});
