@@ -2,15 +2,19 @@
 
     python bench/md_validation.py [--short] [--only NAME ...] [--charge-scale 1.0]
                                   [--atoms N] [--npt-ps PS] [--nvt-ps PS]
-                                  [--workdir .bench/md_validation]
+                                  [--workdir .bench/md_validation] [--reuse]
 
 Each system goes through the engine exactly as a job does: `builder.build` (library force
 field, Packmol, data file, input script), LAMMPS, then `analyze` (summary.json). The table
 gives the computed density (summary `density.mean`: mean over the second half of NPT) against
-experiment, and for the electrolytes the conductivity the analysis reports (summary key
-`conductivity`: the best estimator present, see `conductivity_of`) against experiment, each
-with the literature source of the experimental value. Values marked "unverified" were not
-checked against the paper in this project: treat them as approximate until someone does.
+experiment, and for the electrolytes the conductivities of the summary's `transport` block
+(Einstein-Helfand and Nernst-Einstein, each with its block-average error, the Haven ratio and
+the Green-Kubo viscosity) against experiment, each with the literature source of the
+experimental value. Einstein-Helfand is compared when the run was long enough for it, else
+Nernst-Einstein; the table says which. It also gives the salt concentration the box really
+holds (mol per litre of the simulated solution): the spec counts mol per litre of solvent.
+Values marked "unverified" were not checked against the paper in this project: treat them as
+approximate until someone does.
 
 Targets: density within 3 % of experiment; conductivity within a factor 1.5, at the spec's
 default ion charge scaling (1.0) unless `--charge-scale` says otherwise.
@@ -20,6 +24,7 @@ electrolytes, 1 ns NVT (hours on two cores). `--short` runs boxes of about 300 a
 and 2 ps NVT so that `make bench` finishes; a box still settling from its packing density after
 3 ps and a conductivity from 2 ps are not results, they only show the pipeline runs end to end.
 Interrupted (Ctrl-C, or run_all's budget), it prints the table of the systems done so far.
+`--reuse` prints the table again from folders already run (their summary.json).
 """
 
 from __future__ import annotations
@@ -51,13 +56,16 @@ DENSITY_PERCENT = 3.0
 COMPRESS_PS = 2.0
 CONDUCTIVITY_FACTOR = 1.5
 S_PER_M_TO_MS_PER_CM = 10.0
+AVOGADRO = 6.02214076e23
 
 # Literature sources of the experimental values (key -> citation).
 XU = "K. Xu, Chem. Rev. 104 (2004) 4303, Table 1 (25 C; EC at 40 C)"
 CRC = "CRC Handbook of Chemistry and Physics (25 C)"
 SUPPLIER = "supplier data sheet, 25 C (unverified)"
 UNVERIFIED_IL = "literature value recalled, 298 K (unverified: check before publishing)"
-UNVERIFIED_EL = "literature value recalled, 25 C (unverified: check before publishing)"
+# Electrolyte conductivities: rows of the CALiSol-23 dataset (Sci. Data 11 (2024), doi
+# 10.1038/s41597-024-03575-8), which gives each measurement with the DOI of its paper.
+CALISOL = "CALiSol-23 dataset (Sci. Data 2024, doi 10.1038/s41597-024-03575-8)"
 
 
 @dataclass(frozen=True)
@@ -82,11 +90,11 @@ NEAT: dict[str, Experiment] = {
     "water": Experiment(0.997, CRC),
     "VC": Experiment(1.355, SUPPLIER),
     "FEC": Experiment(1.454, SUPPLIER),
-    "TTE": Experiment(1.533, SUPPLIER),
-    "BTFE": Experiment(1.404, SUPPLIER),
+    "TTE": Experiment(1.533, SUPPLIER + "; 1.5323 at 23 C in the ComBat Li-S solvent table"),
+    "BTFE": Experiment(1.404, SUPPLIER + "; 1.3667 at 25 C in the ComBat Li-S solvent table"),
     "[EMIM][TFSI]": Experiment(1.519, UNVERIFIED_IL),
     "[EMIM][FSI]": Experiment(1.45, UNVERIFIED_IL),
-    "[EMIM][BF4]": Experiment(1.28, UNVERIFIED_IL),
+    "[EMIM][BF4]": Experiment(1.28, UNVERIFIED_IL + "; 1.279 in an electrospray code's table"),
     "[BMIM][TFSI]": Experiment(1.437, UNVERIFIED_IL),
     "[BMIM][BF4]": Experiment(1.201, UNVERIFIED_IL),
     "[BMIM][PF6]": Experiment(1.366, UNVERIFIED_IL),
@@ -110,7 +118,14 @@ ELECTROLYTES = (
         [{"name": "LiPF6", "concentration": 1.0}],
         [{"name": "EC", "ratio": 3}, {"name": "EMC", "ratio": 7}],
         "mass",
-        Experiment(None, "no value known to this project", 9.0, UNVERIFIED_EL),
+        Experiment(
+            None,
+            "no value known to this project",
+            9.5,
+            "A. Nyman, M. Behm, G. Lindbergh, Electrochim. Acta 53 (2008) 6356 (doi "
+            "10.1016/j.electacta.2008.04.023): 9.51 mS/cm at 298.14 K, 1.0008 mol/L; other papers "
+            f"at 1 M give 8.8-9.0 at 298 K (interpolated between 293 and 303 K); via {CALISOL}",
+        ),
     ),
     Electrolyte(
         "1 M LiPF6 in PC",
@@ -120,8 +135,10 @@ ELECTROLYTES = (
         Experiment(
             None,
             "no value known to this project",
-            5.8,
-            "M. Ue, K. Ida, S. Mori, J. Electrochem. Soc. 141 (1994) 2989 (recalled, unverified)",
+            6.1,
+            "doi 10.1021/je020219o: 5.24 mS/cm at 292.65 K and 6.80 at 302.55 K for 0.909 mol/kg "
+            "(about 1 mol/L), linearly interpolated to 298.15 K; 4.79 and 6.34 at 1.061 mol/kg; "
+            f"via {CALISOL}",
         ),
     ),
     Electrolyte(
@@ -129,7 +146,13 @@ ELECTROLYTES = (
         [{"name": "LiTFSI", "concentration": 1.0}],
         [{"name": "DME", "ratio": 1}, {"name": "DOL", "ratio": 1}],
         "volume",
-        Experiment(None, "no value known to this project", 10.0, UNVERIFIED_EL),
+        Experiment(
+            None,
+            "no value known to this project",
+            11.0,
+            "Bull. Korean Chem. Soc. 32 (2011) 3682 (doi 10.5012/bkcs.2011.32.10.3682): "
+            f"10.97 mS/cm at 298 K, 1 mol/L (one source, read off a figure); via {CALISOL}",
+        ),
     ),
 )
 
@@ -139,8 +162,9 @@ NEAT_HEADERS = (
     "source of the experiment", "wall s",
 )  # fmt: skip
 ELECTROLYTE_HEADERS = (
-    "electrolyte", "atoms", "density", "exp. density", "sigma mS/cm", "method",
-    "exp. sigma mS/cm", "computed/exp.", "source of the experiment", "wall s",
+    "electrolyte", "atoms", "ion pairs", "c mol/L (box)", "density", "NVT ps",
+    "sigma EH mS/cm", "sigma NE mS/cm", "Haven ratio", "viscosity mPa s", "exp. sigma mS/cm",
+    "computed/exp.", "source of the experiment", "wall s",
 )  # fmt: skip
 
 
@@ -156,28 +180,66 @@ FULL = Mode(atoms=3000, npt_ps=200, nvt_ps=1000, timestep=2.0)
 SHORT = Mode(atoms=300, npt_ps=3, nvt_ps=2, timestep=2.0)
 
 
-def conductivity_of(summary: dict[str, Any]) -> tuple[float | None, str]:
-    """The conductivity (S/m) and its method from summary.json, best estimator first.
+@dataclass(frozen=True)
+class Sigma:
+    """One conductivity estimate read from a summary, in mS/cm, or why there is none."""
 
-    Today's analysis writes `{"value", "unit", "method": "Nernst-Einstein"}`. An analysis that
-    adds a collective estimator (Einstein-Helfand, with cross correlations) may put it under the
-    same key or beside it as a dict per method; one whose method names Einstein-Helfand wins.
+    method: str
+    value: float | None
+    error: float | None
+    why_not: str = ""
+
+    def cell(self) -> str:
+        if self.value is None:
+            return "none"
+        return f"{self.value:.2f}" + ("" if self.error is None else f" ± {self.error:.2f}")
+
+
+def conductivities(summary: dict[str, Any]) -> tuple[Sigma, Sigma]:
+    """Einstein-Helfand and Nernst-Einstein conductivity from the summary's `transport` block.
+
+    Both carry block-average errors; either may be missing with the analysis's reason (a run too
+    short for a diffusive window). The summary's older top-level `conductivity` (Nernst-Einstein
+    from a fit over the whole run, given even when the MSD is not diffusive) is not used.
     """
-    entry = summary.get("conductivity")
-    candidates: list[dict[str, Any]] = []
-    if isinstance(entry, dict):
-        if "value" in entry:
-            candidates.append(entry)
-        candidates += [v for v in entry.values() if isinstance(v, dict) and "value" in v]
-    for key, value in summary.items():
-        if key.startswith("conductivity_") and isinstance(value, dict) and "value" in value:
-            candidates.append({"method": key.removeprefix("conductivity_"), **value})
-    usable = [c for c in candidates if isinstance(c.get("value"), int | float)]
-    if not usable:
-        return None, "none"
-    usable.sort(key=lambda c: "helfand" not in str(c.get("method", "")).lower())
-    best = usable[0]
-    return float(best["value"]), str(best.get("method", "unknown"))
+    transport = summary.get("transport") or {}
+
+    def read(key: str, method: str) -> Sigma:
+        entry = transport.get(key) or {}
+        value, error = entry.get("value"), entry.get("error")
+        if not isinstance(value, int | float):
+            return Sigma(method, None, None, str(entry.get("too_short") or "not in the summary"))
+        ms_cm = float(value) * S_PER_M_TO_MS_PER_CM
+        err = float(error) * S_PER_M_TO_MS_PER_CM if isinstance(error, int | float) else None
+        return Sigma(method, ms_cm, err)
+
+    return (
+        read("conductivity_einstein_helfand", "Einstein-Helfand"),
+        read("conductivity_nernst_einstein", "Nernst-Einstein"),
+    )
+
+
+def compared(eh: Sigma, ne: Sigma) -> Sigma | None:
+    """The estimate compared with experiment: Einstein-Helfand (it includes the ion-ion
+    correlations an experiment measures), else Nernst-Einstein, else none."""
+    return eh if eh.value is not None else ne if ne.value is not None else None
+
+
+def box_molarity(summary: dict[str, Any]) -> float | None:
+    """Salt formula units per litre of the simulated solution (mean NVT box)."""
+    pairs = sum((summary.get("salt_pairs") or {}).values())
+    edge = summary.get("box_length")
+    if not pairs or not isinstance(edge, int | float) or edge <= 0:
+        return None
+    return float(pairs / (AVOGADRO * float(edge) ** 3 * 1e-27))
+
+
+def estimate_cell(summary: dict[str, Any], key: str, digits: int) -> str:
+    entry = (summary.get("transport") or {}).get(key) or {}
+    value, error = entry.get("value"), entry.get("error")
+    if not isinstance(value, int | float):
+        return "none"
+    return f"{value:.{digits}f}" + ("" if error is None else f" ± {error:.{digits}f}")
 
 
 def neat_spec(name: str, mode: Mode, charge_scale: float, temperature: float) -> dict[str, Any]:
@@ -215,8 +277,16 @@ def electrolyte_spec(e: Electrolyte, mode: Mode, charge_scale: float) -> dict[st
     }
 
 
-def run(spec_data: dict[str, Any], workdir: Path) -> tuple[dict[str, Any], int, float]:
-    """Build, run LAMMPS and analyse one system: (summary, atoms, wall seconds)."""
+def run(
+    spec_data: dict[str, Any], workdir: Path, reuse: bool = False
+) -> tuple[dict[str, Any], int, float]:
+    """Build, run LAMMPS and analyse one system: (summary, atoms, wall seconds).
+
+    With `reuse`, a folder that already has its summary.json is read instead (wall time nan).
+    """
+    if reuse and (workdir / "summary.json").is_file():
+        summary = json.loads((workdir / "summary.json").read_text())
+        return summary, int(summary["atoms"]), math.nan
     started = time.monotonic()
     spec = MDSpec.model_validate(spec_data)
     built = build(spec, workdir, title=str(spec_data["solvents"]))
@@ -249,6 +319,11 @@ def main() -> None:
     parser.add_argument("--atoms", type=int, help="box size instead of the mode's")
     parser.add_argument("--npt-ps", type=float, help="NPT length instead of the mode's")
     parser.add_argument("--nvt-ps", type=float, help="NVT length (electrolytes) instead")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="read the summary.json of folders already run instead of running them again",
+    )
     args = parser.parse_args()
     mode = SHORT if args.short else FULL
     mode = Mode(
@@ -300,7 +375,7 @@ def run_all(
             continue
         spec = neat_spec(name, mode, args.charge_scale, exp.temperature)
         slug = name.replace("[", "").replace("]", "_").strip("_")
-        summary, atoms, seconds = run(spec, args.workdir / slug)
+        summary, atoms, seconds = run(spec, args.workdir / slug, args.reuse)
         rho = summary["density"]["mean"]
         dev = deviation(rho, exp.density)
         neat_rows.append(
@@ -318,35 +393,39 @@ def run_all(
             continue
         spec = electrolyte_spec(e, mode, args.charge_scale)
         slug = e.name.split(" in ")[1].split(" ")[0].replace(":", "_")
-        summary, atoms, seconds = run(spec, args.workdir / f"electrolyte_{slug}")
+        summary, atoms, seconds = run(spec, args.workdir / f"electrolyte_{slug}", args.reuse)
         rho = summary["density"]["mean"]
-        sigma, method = conductivity_of(summary)
-        ms_cm = None if sigma is None else sigma * S_PER_M_TO_MS_PER_CM
+        eh, ne = conductivities(summary)
+        best = compared(eh, ne)
         exp = e.experiment
         ratio = (
-            ms_cm / exp.conductivity
-            if ms_cm is not None and ms_cm > 0 and exp.conductivity
+            best.value / exp.conductivity
+            if best is not None and best.value and best.value > 0 and exp.conductivity
             else math.nan
         )
+        molarity = box_molarity(summary)
         electrolyte_rows.append(
-            (e.name, atoms, f"{rho:.4f}",
-             "n/a" if exp.density is None else f"{exp.density:.3f}",
-             "n/a" if ms_cm is None else f"{ms_cm:.2f}", method,
-             f"{exp.conductivity:g}", f"{ratio:.2f}", exp.conductivity_source,
-             f"{seconds:.0f}")
+            (e.name, atoms, sum(summary["salt_pairs"].values()),
+             "n/a" if molarity is None else f"{molarity:.2f}", f"{rho:.4f}",
+             f"{summary.get('production_ps', 0):g}", eh.cell(), ne.cell(),
+             estimate_cell(summary, "haven_ratio", 2), estimate_cell(summary, "viscosity", 2),
+             f"{exp.conductivity:g}",
+             "n/a" if best is None else f"{ratio:.2f} ({best.method})",
+             exp.conductivity_source, f"{seconds:.0f}")
         )  # fmt: skip
         if exp.density is not None:
             dev = deviation(rho, exp.density)
             targets.append(Target(f"{e.name}: density", abs(dev), DENSITY_PERCENT, "%"))
         factor = max(ratio, 1 / ratio) if ratio == ratio else math.nan
         targets.append(Target(f"{e.name}: conductivity factor", factor, CONDUCTIVITY_FACTOR, "x"))
+        for sigma in (eh, ne):
+            if sigma.value is None:
+                print(f"{e.name}: no {sigma.method} conductivity: {sigma.why_not}", file=sys.stderr)
         print(
-            f"done {e.name}: {rho:.4f} g/cm^3, sigma {ms_cm} mS/cm ({method}), {seconds:.0f} s",
+            f"done {e.name}: {rho:.4f} g/cm^3, sigma EH {eh.cell()}, NE {ne.cell()} mS/cm, "
+            f"{seconds:.0f} s",
             file=sys.stderr,
             flush=True,
-        )
-        (args.workdir / f"electrolyte_{slug}" / "bench_summary.json").write_text(
-            json.dumps(summary["conductivity"], indent=1)
         )
 
 
@@ -384,14 +463,21 @@ def report(
             "",
         ]
     if electrolyte_rows:
+        # The sources are long: the table names them [E1], [E2], ... and lists them below it.
+        sources = {row[-2]: f"[E{i}]" for i, row in enumerate(electrolyte_rows, start=1)}
+        rows = [(*row[:-2], sources[row[-2]], row[-1]) for row in electrolyte_rows]
         out += [
             "### Electrolytes (298.15 K)",
             "",
-            table(ELECTROLYTE_HEADERS, electrolyte_rows),
+            table(ELECTROLYTE_HEADERS, rows),
             "",
-            "Concentrations are per litre of solvent (see composition.py), slightly above the "
-            "experiments' per litre of solution. Nernst-Einstein ignores ion correlations and "
-            "usually overestimates; full ion charges usually make the dynamics too slow.",
+            *(f"- {key} {source}" for source, key in sources.items()),
+            "",
+            "EH: Einstein-Helfand (collective, with ion-ion correlations, what an experiment "
+            "measures); NE: Nernst-Einstein from the self-diffusion (no correlations); errors "
+            "are block-average standard errors. The spec counts mol per litre of solvent, so "
+            "the box holds less salt per litre of solution (the c column) than the "
+            "experiments' 1 mol/L.",
             "",
         ]
     out += ["### Targets", "", targets_table(targets)]
