@@ -96,7 +96,9 @@ def key_results(job_type: str, summary: dict[str, Any] | None) -> dict[str, floa
     uncertainty, where the analysis gave one, is beside it as `<column>_std` (the block
     standard error of transport numbers, the standard deviation of the density samples).
 
-    MD: density, conductivity (Einstein-Helfand where computed, else Nernst-Einstein), D of each
+    MD: density, conductivity (Einstein-Helfand where computed, else the block Nernst-Einstein;
+    none when the run was too short for both: the older whole-run number is read only from
+    summaries analysed before the `transport` block existed), D of each
     species, transference number, Haven ratio, viscosity, first-shell CN of each cation-site
     pair; QC: energy, HOMO/LUMO/gap, dipole, and redox or binding when computed.
     """
@@ -116,9 +118,12 @@ def key_results(job_type: str, summary: dict[str, Any] | None) -> dict[str, floa
         ne, ne_error = _estimate(transport.get("conductivity_nernst_einstein"))
         if eh is not None:
             out["conductivity_S_m"], out["conductivity_S_m_std"] = eh, eh_error
+        elif ne is not None:
+            out["conductivity_S_m"], out["conductivity_S_m_std"] = ne, ne_error
+        elif not transport:
+            out["conductivity_S_m"] = keys["conductivity"]  # analysed before the transport block
         else:
-            out["conductivity_S_m"] = keys["conductivity"]
-            out["conductivity_S_m_std"] = ne_error if ne is not None else None
+            out["conductivity_S_m"] = None  # the run was too short for either estimate
         if ne is not None:
             out["conductivity_NE_S_m"], out["conductivity_NE_S_m_std"] = ne, ne_error
         errors = {
@@ -130,8 +135,11 @@ def key_results(job_type: str, summary: dict[str, Any] | None) -> dict[str, floa
             if isinstance(entry, dict) and entry.get("species"):
                 name = f"D_{entry['species']}_cm2_s"
                 value, error = errors.get(entry["species"], (None, None))
-                out[name] = value if value is not None else _number(entry.get("D"))
-                out[f"{name}_std"] = error if value is not None else _number(entry.get("D_error"))
+                if entry["species"] in errors:  # the block estimate, or none if too short
+                    out[name], out[f"{name}_std"] = value, error
+                else:  # analysed before the transport block
+                    out[name] = _number(entry.get("D"))
+                    out[f"{name}_std"] = _number(entry.get("D_error"))
         out["transference_number"] = _number(summary.get("transference_number"))
         for key, column in (("haven_ratio", "haven_ratio"), ("viscosity", "viscosity_mPa_s")):
             value, error = _estimate(transport.get(key))

@@ -98,6 +98,27 @@ def test_key_results_carry_the_analysis_uncertainties() -> None:
     assert "viscosity_mPa_s" not in out  # too short: no number rather than a wrong one
 
 
+def test_a_run_too_short_for_transport_gives_no_conductivity_nor_d() -> None:
+    """The older whole-run numbers (given even when the MSD is not diffusive) are not shown in
+    place of block estimates the analysis declined; NE stands in where EH alone is missing."""
+    too_short = {"value": None, "error": None, "too_short": "blocks of 0.8 ps: too short"}
+    summary = {
+        "conductivity": {"value": 11.0, "method": "Nernst-Einstein"},
+        "diffusion": [{"species": "Li", "D": 3e-5, "D_error": None}],
+        "transport": {
+            "conductivity_einstein_helfand": too_short,
+            "conductivity_nernst_einstein": too_short,
+            "diffusion": [{"species": "Li", "D": too_short}],
+        },
+    }
+    out = key_results("MD", summary)
+    assert out["conductivity_S_m"] is None and out["D_Li_cm2_s"] is None
+    assert "conductivity_S_m_std" not in out and "D_Li_cm2_s_std" not in out
+    summary["transport"]["conductivity_nernst_einstein"] = {"value": 0.8, "error": 0.1}
+    out = key_results("MD", summary)
+    assert (out["conductivity_S_m"], out["conductivity_S_m_std"]) == (0.8, 0.1)
+
+
 def test_provenance_keeps_the_workers_values_and_fills_the_rest() -> None:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     end = start + timedelta(minutes=90)

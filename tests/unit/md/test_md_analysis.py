@@ -138,14 +138,10 @@ def test_dump_reader_drops_frames_written_again_after_a_restart(tmp_path: Path) 
     assert [f.step for f in read] == [0, 10, 20, 30, 40]
 
 
-def test_analyze_a_synthetic_work_dir(tmp_path: Path) -> None:
-    """One cation and one anion species of single atoms, diffusing on a grid, with a real log."""
+def synthetic_work_dir(tmp_path: Path, frames: list[np.ndarray]) -> None:
+    """A work dir of 32 Li+ and 32 Cl- single atoms in a 24 A box, with a real log."""
     n = 64
-    grid = (np.arange(4) * 6.0) + 1.0
-    lattice = np.array(np.meshgrid(grid, grid, grid, indexing="ij")).reshape(3, -1).T
-    walk = random_walk(0.2, 0.1, frames=60, particles=n, seed=5)
-    frames = [lattice + w for w in walk]
-    write_dump(tmp_path / "traj.lammpstrj", frames, [10 * k for k in range(60)], 24.0)
+    write_dump(tmp_path / "traj.lammpstrj", frames, [10 * k for k in range(len(frames))], 24.0)
     shutil.copy(DATA / "log_ok.lammps", tmp_path / "log.lammps")
     species = [
         {"name": "Li", "resname": "Li", "kind": "cation", "count": 32, "formal_charge": 1,
@@ -156,6 +152,18 @@ def test_analyze_a_synthetic_work_dir(tmp_path: Path) -> None:
     info = {"timestep_fs": 10.0, "temperature": 300.0, "n_atoms": n, "species": species,
             "salt_pairs": {"LiCl": 32}, "box_length_estimate": 24.0}  # fmt: skip
     (tmp_path / "system.json").write_text(json.dumps(info))
+
+
+def lattice_sites() -> np.ndarray:
+    grid = (np.arange(4) * 6.0) + 1.0
+    return np.array(np.meshgrid(grid, grid, grid, indexing="ij")).reshape(3, -1).T
+
+
+def test_analyze_a_synthetic_work_dir(tmp_path: Path) -> None:
+    """One cation and one anion species of single atoms, diffusing on a grid, with a real log."""
+    n = 64
+    walk = random_walk(0.2, 0.1, frames=60, particles=n, seed=5)
+    synthetic_work_dir(tmp_path, [lattice_sites() + w for w in walk])
     summary = analyze(tmp_path)
     assert json.loads((tmp_path / "summary.json").read_text()) == summary
     assert summary["engine"] == "lammps" and summary["composition"] == {"Li": 32, "Cl": 32}
@@ -178,6 +186,25 @@ def test_analyze_a_synthetic_work_dir(tmp_path: Path) -> None:
     assert pdb[0].startswith("CRYST1") and pdb[1][17:21].strip() == "Li"
     xyz = (tmp_path / "final.xyz").read_text().splitlines()
     assert xyz[0] == str(n) and xyz[2].startswith("Li ")
+
+
+def test_a_sub_diffusive_run_gets_no_conductivity_rather_than_a_wrong_one(tmp_path: Path) -> None:
+    """Ions still caged (MSD ~ t^0.5, far from diffusive): the whole-run Nernst-Einstein number
+    and t+ are withheld with a warning that says to run longer, and the block estimates say why."""
+    # fractional Brownian motion with Hurst exponent 1/4: stationary increments, MSD ~ lag^0.5
+    k = np.arange(1, 60, dtype=float)
+    cov = 0.5 * (k[:, None] ** 0.5 + k[None, :] ** 0.5 - np.abs(k[:, None] - k[None, :]) ** 0.5)
+    paths = np.linalg.cholesky(cov) @ np.random.default_rng(7).normal(size=(59, 64 * 3))
+    paths = np.vstack([np.zeros((1, 64 * 3)), paths]).reshape(60, 64, 3)
+    frames = [lattice_sites() + 1.5 * p for p in paths]
+    synthetic_work_dir(tmp_path, frames)
+    summary = analyze(tmp_path)
+    assert [d["diffusive"] for d in summary["diffusion"]] == [False, False]
+    assert summary["conductivity"] is None and summary["transference_number"] is None
+    assert any("not diffusive yet" in w and "Li, Cl" in w for w in summary["warnings"])
+    transport = summary["transport"]
+    assert transport["conductivity_nernst_einstein"]["value"] is None
+    assert "no diffusive window" in transport["conductivity_nernst_einstein"]["too_short"]
 
 
 def test_dcd_segments_chain_and_later_frames_replace_repeated_steps(tmp_path: Path) -> None:

@@ -128,7 +128,14 @@ def transport_block(
         any(s.formal_charge > 0 for s in charged) and any(s.formal_charge < 0 for s in charged)
     ):
         return transport
-    if len(ions) == len(charged):
+    settling = [s.name for s, _ in ions if not _diffusive(summary, s.name)]
+    if len(ions) == len(charged) and settling:
+        # A whole-run fit of a sub-diffusive MSD overestimates D: no number rather than a wrong one.
+        warnings.append(
+            f"no conductivity or transference number: the MSD of {', '.join(settling)} is not "
+            "diffusive yet; run the NVT stage longer"
+        )
+    elif len(ions) == len(charged):
         counts = [s.count for s, _ in ions]
         charges = [s.formal_charge for s, _ in ions]
         legacy = [
@@ -156,6 +163,10 @@ def transport_block(
     transport["conductivity_einstein_helfand"] = eh.as_dict("S/m", EH_METHOD)
     transport["haven_ratio"] = ratio(ne, eh).as_dict("1", HAVEN_METHOD)
     return transport
+
+
+def _diffusive(summary: dict[str, Any], species: str) -> bool:
+    return any(d["species"] == species and d["diffusive"] for d in summary["diffusion"])
 
 
 def _nernst_einstein_estimate(
