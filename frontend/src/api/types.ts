@@ -93,10 +93,19 @@ export interface JobPage {
   total: number;
 }
 
+/** Total salt the previewed box holds in each basis (null for a salt-free box). */
+export interface MdConcentrations {
+  basis: "solvent" | "solution" | "molal";
+  mol_per_l_solvent: number;
+  mol_per_l_solution_estimated: number;
+  mol_per_kg_solvent: number;
+}
+
 export interface MdPreview {
   counts?: Record<string, number>;
   box_length?: number;
   atoms?: number;
+  concentrations?: MdConcentrations | null;
 }
 
 export interface QcPreview {

@@ -7,7 +7,14 @@ import { FieldErrorsFor } from "../forms/JobFormParts";
 import { useI18n } from "../i18n/I18nContext";
 import { NumberField, RemoveButton, SpeciesPicker } from "./fields";
 import { describeSalt, describeSolvent, saltGroups, solventGroups } from "./library";
-import type { MdFormState, RatioType, SaltRow, SolventRow } from "./mdForm";
+import {
+  CONCENTRATION_BASES,
+  type ConcentrationBasis,
+  type MdFormState,
+  type RatioType,
+  type SaltRow,
+  type SolventRow,
+} from "./mdForm";
 
 const MAX_SALTS = 4;
 const MAX_SOLVENTS = 6;
@@ -48,6 +55,29 @@ export function CompositionFields({ form, errors, library, update }: Props) {
             {t("md.saltFree")}
           </p>
         )}
+        {/* A salt-free box has no concentration to count (the server refuses a basis for it). */}
+        {form.salts.length > 0 && (
+          <Field
+            path="concentration_basis"
+            label={t("md.concentrationBasis")}
+            errors={errors.concentration_basis}
+            hint={t(`md.basisHint.${form.concentration_basis}`)}
+          >
+            {(control) => (
+              <select
+                {...control}
+                value={form.concentration_basis}
+                onChange={(e) => update({ concentration_basis: e.target.value as ConcentrationBasis })}
+              >
+                {CONCENTRATION_BASES.map((basis) => (
+                  <option key={basis} value={basis}>
+                    {t(`md.basis.${basis}`)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        )}
         {form.salts.map((salt, index) => (
           <div className="row-item" key={index} data-testid={`salt-row-${index}`}>
             <div className="grid row-grid">
@@ -71,7 +101,7 @@ export function CompositionFields({ form, errors, library, update }: Props) {
               </Field>
               <NumberField
                 path={`salts.${index}.concentration`}
-                label={t("md.concentration")}
+                label={t(form.concentration_basis === "molal" ? "md.concentrationMolal" : "md.concentration")}
                 value={salt.concentration}
                 errors={errors}
                 step="0.1"

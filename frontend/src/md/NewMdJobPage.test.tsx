@@ -232,4 +232,77 @@ describe("composition of the MD form", () => {
     expect(screen.getByTestId("error-solvents").textContent).toBe("each solvent may appear once");
     expect(screen.queryByTestId("error-general")).toBeNull();
   });
+
+  it("sends a chosen concentration basis, previews the three bases and reads it back", async () => {
+    const stored = {
+      ...NEAT_SPEC,
+      salts: [{ name: "LiPF6", concentration: 1.0 }],
+      solvents: [
+        { ...NEAT_SPEC.solvents[0], name: "EC" },
+        { ...NEAT_SPEC.solvents[0], name: "DMC" },
+      ],
+      concentration_basis: "molal",
+      molecules: null,
+      salt_pairs: 20,
+    };
+    const preview = {
+      counts: { Li: 20, PF6: 20, EC: 112, DMC: 112 },
+      concentrations: {
+        basis: "molal",
+        mol_per_l_solvent: 1.19,
+        mol_per_l_solution_estimated: 1.0512,
+        mol_per_kg_solvent: 0.99953,
+      },
+    };
+    const calls = serve({
+      "POST /api/v1/jobs/validate": () => ({ json: { ok: true, preview } }),
+      "POST /api/v1/jobs": () => ({ status: 201, json: job(44, stored) }),
+      "GET /api/v1/jobs/44": () => ({ json: job(44, stored) }),
+    });
+    renderAt("/jobs/new/md");
+    const basis = await screen.findByLabelText("Concentrations are in");
+    expect(basis).toHaveProperty("value", "solvent");
+    expect(screen.getByLabelText("Concentration (mol/L)")).toBeTruthy();
+    fireEvent.change(basis, { target: { value: "molal" } });
+    expect(screen.getByLabelText("Concentration (mol/kg)")).toBeTruthy();
+    expect(screen.getByText(/molality/)).toBeTruthy();
+    expect((await screen.findByTestId("preview-per-kg")).textContent).toBe("1 mol/kg");
+    expect(screen.getByTestId("preview-basis").textContent).toBe("mol/kg of solvent");
+    expect(screen.getByTestId("preview-per-solution").textContent).toBe("1.05 mol/L");
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("submit-job"));
+    });
+    await screen.findByTestId("job-name");
+    const body = posted(calls);
+    expect(body.name).toBe("1 molal LiPF6 in EC + DMC");
+    expect(body.spec.concentration_basis).toBe("molal");
+    expect(screen.getByTestId("job-composition").textContent).toBe(
+      "1 mol/kg LiPF6 in EC + DMC (1:1 by mole)",
+    );
+
+    // "Run again" keeps the basis; the default is not sent at all.
+    cleanup();
+    const again = serve({
+      "GET /api/v1/jobs/44": () => ({ json: job(44, stored) }),
+      "POST /api/v1/jobs": () => ({ status: 201, json: job(45, stored) }),
+      "GET /api/v1/jobs/45": () => ({ json: job(45, stored) }),
+    });
+    renderAt("/jobs/new/md?from=44");
+    await waitFor(() =>
+      expect(screen.getByLabelText("Concentrations are in")).toHaveProperty("value", "molal"),
+    );
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("submit-job"));
+    });
+    await screen.findByTestId("job-name");
+    expect(posted(again).spec.concentration_basis).toBe("molal");
+  });
+
+  it("offers no basis for a salt-free box", async () => {
+    serve();
+    renderAt("/jobs/new/md");
+    await screen.findByLabelText("Concentrations are in");
+    fireEvent.click(screen.getByLabelText("Remove salt 1"));
+    expect(screen.queryByLabelText("Concentrations are in")).toBeNull();
+  });
 });

@@ -21,6 +21,15 @@ describe("an MD job's composition in words", () => {
     expect(describeMdComposition(spec, t)).toBe("1 M LiPF6 + 0.05 M LiNO3 in EC + COC(=O)OC (3:7 by volume)");
   });
 
+  it("says which basis a concentration counts by, unless it is the default", () => {
+    const spec = { salts: [{ name: "LiPF6", concentration: 1 }], solvents: [{ name: "PC" }] };
+    expect(describeMdComposition({ ...spec, concentration_basis: "solvent" }, t)).toBe("1 M LiPF6 in PC");
+    expect(describeMdComposition({ ...spec, concentration_basis: "solution" }, t)).toBe(
+      "1 M LiPF6 in PC, per litre of solution",
+    );
+    expect(describeMdComposition({ ...spec, concentration_basis: "molal" }, t)).toBe("1 mol/kg LiPF6 in PC");
+  });
+
   it("says a salt-free box has no salt (no '0 M undefined')", () => {
     const neat = { salts: [], solvents: [{ name: "[EMIM][TFSI]", ratio: 1 }], molecules: 12 };
     expect(describeMdComposition(neat, t)).toBe("[EMIM][TFSI], no salt");

@@ -43,6 +43,21 @@ describe("buildMdSpec", () => {
     });
   });
 
+  it("sends concentration_basis only when it is not the default and there are salts", () => {
+    expect(buildMdSpec(initialMdForm())).not.toHaveProperty("concentration_basis");
+    const molal = { ...initialMdForm(), concentration_basis: "molal" as const };
+    expect(buildMdSpec(molal).concentration_basis).toBe("molal");
+    expect(buildMdSpec({ ...molal, concentration_basis: "solution" }).concentration_basis).toBe("solution");
+    expect(buildMdSpec({ ...molal, concentration_basis: "solvent" })).not.toHaveProperty(
+      "concentration_basis",
+    );
+    // the server refuses a basis for a salt-free box
+    expect(buildMdSpec({ ...molal, salts: [] })).not.toHaveProperty("concentration_basis");
+    expect(suggestMdName(molal)).toBe("1 molal LiPF6 in EC + DMC");
+    expect(suggestMdName({ ...molal, concentration_basis: "solution" })).toBe("1 M LiPF6 in EC + DMC");
+    expect(mdFieldPaths(molal)).toContain("concentration_basis");
+  });
+
   it("sends no salts and sizes a salt-free box by molecules", () => {
     const form = { ...initialMdForm(), salts: [], molecules: "150" };
     const spec = buildMdSpec(form);

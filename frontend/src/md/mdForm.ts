@@ -4,6 +4,11 @@ import { numberText, numberValue } from "../forms/numbers";
 import { DEFAULT_RESOURCES, RESOURCE_PATHS, resourcesSpec, type ResourcesForm } from "../forms/resources";
 
 export type RatioType = "mole" | "mass" | "volume";
+/** What a salt's concentration counts per: litre of solvent mixture (the server's default),
+ * litre of solution, or kg of solvent mixture (mol/kg). */
+export type ConcentrationBasis = "solvent" | "solution" | "molal";
+export const CONCENTRATION_BASES: readonly ConcentrationBasis[] = ["solvent", "solution", "molal"];
+export const DEFAULT_CONCENTRATION_BASIS: ConcentrationBasis = "solvent";
 export type Preset = "fast" | "standard" | "accurate";
 /** "count": salt pairs (a box with salts) or molecules (a salt-free box); or the box edge. */
 export type SizeMode = "count" | "box_length";
@@ -52,6 +57,7 @@ export interface MdFormState {
   salts: SaltRow[];
   solvents: SolventRow[];
   ratio_type: RatioType;
+  concentration_basis: ConcentrationBasis;
   size_mode: SizeMode;
   /** Formula units over all salts; sizes a box with salts. Empty: the preset's size. */
   salt_pairs: string;
@@ -95,6 +101,7 @@ export function initialMdForm(): MdFormState {
       { kind: "library", name: "DMC", smiles: "", ratio: "1", density: "" },
     ],
     ratio_type: "mole",
+    concentration_basis: DEFAULT_CONCENTRATION_BASIS,
     size_mode: "count",
     salt_pairs: "20",
     molecules: "100",
@@ -151,6 +158,16 @@ export function countPath(form: Pick<MdFormState, "salts">): "salt_pairs" | "mol
   return form.salts.length > 0 ? "salt_pairs" : "molecules";
 }
 
+/** `{concentration_basis}` when it is not the default and there are salts (the server refuses
+ * one for a salt-free box), else nothing: a spec without it means what it always meant. */
+export function concentrationBasisToSend(form: Pick<MdFormState, "salts" | "concentration_basis">): {
+  concentration_basis?: ConcentrationBasis;
+} {
+  return form.salts.length > 0 && form.concentration_basis !== DEFAULT_CONCENTRATION_BASIS
+    ? { concentration_basis: form.concentration_basis }
+    : {};
+}
+
 /** A library name as job names allow it: "[EMIM][TFSI]" -> "EMIM TFSI". */
 export function plainSpeciesName(name: string): string {
   return name
@@ -168,6 +185,7 @@ export function buildMdSpec(form: MdFormState): Record<string, unknown> {
     })),
     solvents: form.solvents.map(solventSpec),
     ratio_type: form.ratio_type,
+    ...concentrationBasisToSend(form),
     temperature: numberValue(form.temperature),
     pressure: numberValue(form.pressure),
     timestep: numberValue(form.timestep),
@@ -190,13 +208,14 @@ export function buildMdSpec(form: MdFormState): Record<string, unknown> {
   return spec;
 }
 
-/** A job name from the composition, e.g. "1 M LiPF6 in EC + DMC", or "Neat EMIM TFSI" for a
- * salt-free box (only characters names allow). */
+/** A job name from the composition, e.g. "1 M LiPF6 in EC + DMC" ("1 molal LiPF6 ..." by
+ * mol/kg), or "Neat EMIM TFSI" for a salt-free box (only characters names allow: no "/"). */
 export function suggestMdName(form: MdFormState): string {
+  const unit = form.concentration_basis === "molal" ? "molal" : "M";
   const salts = form.salts
     .map((salt) => {
       const conc = numberValue(salt.concentration);
-      return typeof conc === "number" ? `${conc} M ${salt.name}` : salt.name;
+      return typeof conc === "number" ? `${conc} ${unit} ${salt.name}` : salt.name;
     })
     .filter((text) => text.trim() !== "")
     .join(" + ");
@@ -231,6 +250,7 @@ export function mdFieldPaths(form: MdFormState): string[] {
     "salts",
     "solvents",
     "ratio_type",
+    "concentration_basis",
     "salt_pairs",
     "molecules",
     "box_length",

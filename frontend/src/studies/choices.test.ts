@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Translate } from "../i18n/I18nContext";
+import { initialMdForm } from "../md/mdForm";
 import { initialQcForm } from "../qc/qcForm";
-import { qcChoices } from "./choices";
+import { mdChoices, qcChoices } from "./choices";
 
 const t: Translate = (key) => key;
 
@@ -19,5 +20,14 @@ describe("what a QC study can vary", () => {
     const paths = qcChoices({ ...initialQcForm(), task: "opt" }, t).map((c) => c.path);
     expect(paths).not.toContain("temperature");
     expect(paths).toEqual(["method", "basis", "engine", "molecule.charge", "molecule.multiplicity"]);
+  });
+});
+
+describe("what an MD study can vary", () => {
+  it("labels a salt's concentration in the form's unit", () => {
+    const label = (form: ReturnType<typeof initialMdForm>) =>
+      mdChoices(form, t).find((c) => c.path === "salts.0.concentration")?.label;
+    expect(label(initialMdForm())).toBe("study.saltConcentration");
+    expect(label({ ...initialMdForm(), concentration_basis: "molal" })).toBe("study.saltMolality");
   });
 });

@@ -11,7 +11,9 @@ export function mdChoices(form: MdFormState, t: Translate): LabelledChoice[] {
   const choices: LabelledChoice[] = form.salts.map((salt, i) => ({
     path: `salts.${i}.concentration`,
     kind: "number",
-    label: t("study.saltConcentration", { name: salt.name.trim() || String(i + 1) }),
+    label: t(form.concentration_basis === "molal" ? "study.saltMolality" : "study.saltConcentration", {
+      name: salt.name.trim() || String(i + 1),
+    }),
   }));
   form.solvents.forEach((solvent, i) =>
     choices.push({

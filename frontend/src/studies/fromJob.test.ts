@@ -21,6 +21,20 @@ describe("a job's spec back into the form", () => {
     expect(buildMdSpec(mdFormFromSpec(spec))).toEqual(spec);
   });
 
+  it("keeps the concentration basis, and a stored default stays unsent", () => {
+    for (const basis of ["solution", "molal"] as const) {
+      const spec = buildMdSpec({ ...initialMdForm(), concentration_basis: basis });
+      expect(spec.concentration_basis).toBe(basis);
+      expect(mdFormFromSpec(spec).concentration_basis).toBe(basis);
+      expect(buildMdSpec(mdFormFromSpec(spec))).toEqual(spec);
+    }
+    // The server stores every field; a job from before the field has none: both are "solvent".
+    const stored = { ...buildMdSpec(initialMdForm()), concentration_basis: "solvent" };
+    expect(mdFormFromSpec(stored).concentration_basis).toBe("solvent");
+    expect(buildMdSpec(mdFormFromSpec(stored))).not.toHaveProperty("concentration_basis");
+    expect(mdFormFromSpec({ concentration_basis: "molar" }).concentration_basis).toBe("solvent");
+  });
+
   it("keeps a box-length MD spec in box-length mode", () => {
     const spec = buildMdSpec({ ...initialMdForm(), size_mode: "box_length", box_length: "35" });
     const form = mdFormFromSpec(spec);

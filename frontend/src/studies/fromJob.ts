@@ -3,10 +3,12 @@
 import { numberText } from "../forms/numbers";
 import { DEFAULT_RESOURCES, type ResourcesForm } from "../forms/resources";
 import {
+  CONCENTRATION_BASES,
   PRESETS,
   PRESET_STAGES,
   initialMdForm,
   stagesForm,
+  type ConcentrationBasis,
   type MdFormState,
   type Preset,
   type RatioType,
@@ -78,6 +80,12 @@ export function mdFormFromSpec(spec: Record<string, unknown>): MdFormState {
     salts,
     solvents: solvents.length > 0 ? solvents : form.solvents,
     ratio_type: oneOf<RatioType>(spec.ratio_type, ["mole", "mass", "volume"], form.ratio_type),
+    // A job stored before the field existed has none: per litre of solvent, the default.
+    concentration_basis: oneOf<ConcentrationBasis>(
+      spec.concentration_basis,
+      CONCENTRATION_BASES,
+      form.concentration_basis,
+    ),
     size_mode:
       num(spec.box_length) !== undefined &&
       num(spec.salt_pairs) === undefined &&

@@ -1,15 +1,18 @@
 """The MD job spec: an electrolyte (salts, solvents, concentration) and a simulation protocol.
 
-Units: concentration mol/L, lengths in Angstrom, temperature K, pressure atm, timestep fs,
-stage lengths ps, intervals in MD steps, density g/cm^3.
+Units: concentration mol/L (or mol/kg, see below), lengths in Angstrom, temperature K,
+pressure atm, timestep fs, stage lengths ps, intervals in MD steps, density g/cm^3.
 
 A solvent is a library name (see `molyte.engines.md.library_catalog()`) or a SMILES string.
 A SMILES must be one molecule RDKit can parse, made of elements GAFF2 covers; it is then
 parameterised with GAFF2/AM1-BCC when the job is built. A library solvent may be an ionic
 liquid (`[EMIM][TFSI]`, ...): in ratios it counts as one ion pair, with the liquid's density.
 
-Salts: a concentration is mol of the salt's formula unit per litre of solvent mixture; a
-multivalent salt brings as many anions as balance its cation (Mg(TFSI)2: one Mg2+, two TFSI-).
+Salts: a concentration is mol of the salt's formula unit per litre of solvent mixture
+(`concentration_basis: "solvent"`, the default), per litre of solution (`"solution"`: what
+"1 M LiPF6 in EC:EMC" means in the laboratory) or per kg of solvent mixture (`"molal"`, mol/kg);
+`molyte.engines.md.composition` turns each into molecule counts. A multivalent salt brings as
+many anions as balance its cation (Mg(TFSI)2: one Mg2+, two TFSI-).
 `salts` may be empty (a neat solvent or blend); such a box is sized by `molecules` (solvent
 molecules, ionic-liquid ion pairs counting one each), `box_length`, or the preset.
 """
@@ -55,6 +58,15 @@ class RatioType(StrEnum):
     MOLE = "mole"
     MASS = "mass"
     VOLUME = "volume"
+
+
+class ConcentrationBasis(StrEnum):
+    """What a salt's `concentration` counts per: litre of solvent mixture, litre of solution,
+    or kg of solvent mixture (mol/kg)."""
+
+    SOLVENT = "solvent"
+    SOLUTION = "solution"
+    MOLAL = "molal"
 
 
 class Preset(StrEnum):
@@ -107,7 +119,9 @@ def check_charges(smiles: str, charges: list[float]) -> None:
 
 class SaltSpec(StrictModel):
     name: str = Field(description="Library salt, e.g. LiPF6")
-    concentration: float = Field(gt=0, le=10, description="mol/L")
+    concentration: float = Field(
+        gt=0, le=10, description="mol/L, or mol/kg with concentration_basis molal"
+    )
 
     @field_validator("name")
     @classmethod
@@ -224,6 +238,11 @@ class MDSpec(StrictModel):
     salts: list[SaltSpec] = Field(max_length=4, description="empty for a neat solvent or blend")
     solvents: list[SolventSpec] = Field(min_length=1, max_length=6)
     ratio_type: RatioType = RatioType.MOLE
+    concentration_basis: ConcentrationBasis = Field(
+        default=ConcentrationBasis.SOLVENT,
+        description="salt concentrations per litre of solvent mixture (solvent), per litre of "
+        "solution (solution) or per kg of solvent mixture (molal, mol/kg)",
+    )
     salt_pairs: int | None = Field(
         default=None,
         ge=1,
@@ -260,6 +279,11 @@ class MDSpec(StrictModel):
             raise ValueError("molecules sizes a salt-free box; with salts give salt_pairs")
         if not self.salts and self.salt_pairs is not None:
             raise ValueError("salt_pairs needs salts; size a salt-free box with molecules")
+        if not self.salts and self.concentration_basis is not ConcentrationBasis.SOLVENT:
+            raise ValueError(
+                "concentration_basis applies to salt concentrations; a salt-free box "
+                "(salts: []) takes none"
+            )
         names = [s.name for s in self.salts]
         if len(set(names)) != len(names):
             raise ValueError("each salt may appear once")

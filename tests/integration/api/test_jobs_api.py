@@ -121,3 +121,34 @@ def test_health_and_metrics(api: Api) -> None:
         ln.split("{")[0].split(" ")[0] for ln in text.splitlines() if ln and not ln.startswith("#")
     ]
     assert names and all(n.startswith("molyte_") for n in names)
+
+
+def test_concentration_basis_is_accepted_checked_and_previewed(api: Api) -> None:
+    # An existing request (no field) is stored with the default: per litre of solvent.
+    assert api.submit(api.alice, md_body("default"))["spec"]["concentration_basis"] == "solvent"
+    body = md_body("molal")
+    body["spec"]["concentration_basis"] = "molal"
+    assert api.submit(api.alice, body)["spec"]["concentration_basis"] == "molal"
+    r = api.client.post("/api/v1/jobs/validate", json=body, headers=api.alice)
+    assert r.status_code == 200, r.text
+    concentrations = r.json()["preview"]["concentrations"]
+    assert concentrations["basis"] == "molal"
+    assert set(concentrations) == {
+        "basis", "mol_per_l_solvent", "mol_per_l_solution_estimated", "mol_per_kg_solvent"
+    }  # fmt: skip
+
+    body["spec"]["concentration_basis"] = "molar"
+    r = api.client.post("/api/v1/jobs", json=body, headers=api.alice)
+    assert r.status_code == 422
+    assert [e["loc"] for e in r.json()["detail"]] == [["body", "spec", "concentration_basis"]]
+
+    # 9 mol of LiPF6 would take more than a litre of solution by itself (limit 8.69 mol/L)
+    body["spec"]["concentration_basis"] = "solution"
+    body["spec"]["salts"][0]["concentration"] = 9.0
+    for path in ("/api/v1/jobs", "/api/v1/jobs/validate"):
+        r = api.client.post(path, json=body, headers=api.alice)
+        assert r.status_code == 422, r.text
+        [error] = r.json()["detail"]
+        assert error["loc"] == ["body", "spec", "salts", 0, "concentration"]
+        assert "9 mol of LiPF6 per litre of solution leaves no room" in error["msg"]
+    assert job_count(api) == 2

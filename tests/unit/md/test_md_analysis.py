@@ -168,6 +168,7 @@ def test_analyze_a_synthetic_work_dir(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "summary.json").read_text()) == summary
     assert summary["engine"] == "lammps" and summary["composition"] == {"Li": 32, "Cl": 32}
     assert summary["residue_names"] == {"Li": "Li", "Cl": "Cl"}
+    assert summary["concentrations"] is None  # a system.json from before the field
     assert summary["density"]["unit"] == "g/cm^3" and 0.9 < summary["density"]["mean"] < 1.3
     with (tmp_path / "thermo.csv").open() as handle:
         rows = list(csv.DictReader(handle))

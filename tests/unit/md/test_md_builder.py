@@ -88,6 +88,8 @@ def test_build_writes_a_neutral_complete_box(tmp_path: Path) -> None:
     info = json.loads((tmp_path / "system.json").read_text())
     assert [s["name"] for s in info["species"]] == ["Li", "PF6", "EC", "DMC"]
     assert info["n_atoms"] == result.system.n_atoms
+    assert info["concentrations"]["basis"] == "solvent"  # the analysis copies it to the summary
+    assert info["concentrations"]["mol_per_l_solvent"] == pytest.approx(1.0, rel=0.15)
     coords = np.array([[float(v) for v in line.split()[4:7]] for line in sections(text)["Atoms"]])
     assert coords.min() >= 0 and coords.max() <= result.system.box_length
 

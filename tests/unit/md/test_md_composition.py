@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from molyte.domain.md_spec import MDSpec, RatioType
-from molyte.engines.md.composition import apportion, compose, mole_fractions, preview
+from molyte.domain.md_spec import ConcentrationBasis, MDSpec, RatioType
+from molyte.engines.md.composition import (
+    A3_PER_CM3,
+    AVOGADRO,
+    apportion,
+    compose,
+    library_species,
+    mole_fractions,
+    preview,
+    solution_limit_problem,
+)
 from molyte.errors import InvalidInput
 
 
@@ -154,3 +163,114 @@ def test_neat_ionic_liquid_and_box_length_of_a_neat_solvent() -> None:
     assert preview(make(salts=[], solvents=[{"name": "PC"}], salt_pairs=None))["counts"] == {
         "PC": 400  # the standard preset's salt-free size
     }
+
+
+# LiPF6 in PC (102.089 g/mol, 1.200 g/cm^3 -> v_mix = 85.0742 cm^3/mol), 10 formula units.
+# The ions' volumes of the model (RDKit vdW volume / 0.61, times N_A): Li+ 43.415 cm^3/mol,
+# PF6- 71.642 cm^3/mol -> v_salt = 115.057 cm^3/mol.
+V_LI, V_PF6 = 43.415, 71.642
+
+
+def lipf6_in_pc(basis: str | None, concentration: float = 1.0) -> MDSpec:
+    fields: dict[str, object] = {
+        "salts": [{"name": "LiPF6", "concentration": concentration}],
+        "solvents": [{"name": "PC"}],
+        "ratio_type": "mole",
+    }
+    if basis is not None:
+        fields["concentration_basis"] = basis
+    return make(**fields)
+
+
+def test_ion_volumes_of_the_model() -> None:
+    li, pf6 = library_species("Li"), library_species("PF6")
+    assert li.volume * AVOGADRO / A3_PER_CM3 == pytest.approx(V_LI, rel=1e-4)
+    assert pf6.volume * AVOGADRO / A3_PER_CM3 == pytest.approx(V_PF6, rel=1e-4)
+
+
+def test_per_litre_of_solvent_is_the_default_and_unchanged() -> None:
+    # 1000 / 85.0742 = 11.7544 PC per pair; 10 pairs -> 117.54 -> 118 (as before the field).
+    default = compose(lipf6_in_pc(None))
+    assert default.counts == {"Li": 10, "PF6": 10, "PC": 118}
+    assert compose(lipf6_in_pc("solvent")) == default
+    assert lipf6_in_pc(None).concentration_basis is ConcentrationBasis.SOLVENT
+    # What that box holds: 10 / (118 * 85.0742) * 1000 = 0.99612 mol/L of solvent (not 1.0:
+    #   118 is rounded from 117.54), 10 / (10038.76 + 10 * 115.057) * 1000 = 0.89371 mol/L of
+    #   solution (a "1 M" box of this basis is 0.89 M as a chemist counts it) and
+    #   10 / (118 * 102.089) * 1000 = 0.83011 mol/kg.
+    assert default.concentrations is not None
+    assert default.concentrations.as_dict() == pytest.approx(
+        {"basis": "solvent", "mol_per_l_solvent": 0.9961,
+         "mol_per_l_solution_estimated": 0.8937, "mol_per_kg_solvent": 0.8301},
+        abs=1e-4,
+    )  # fmt: skip
+
+
+def test_per_litre_of_solution() -> None:
+    # 1000 / 1.0 = s * 85.0742 + 115.057 -> s = 884.943 / 85.0742 = 10.4021; 10 pairs -> 104 PC
+    composition = compose(lipf6_in_pc("solution"))
+    assert composition.counts == {"Li": 10, "PF6": 10, "PC": 104}
+    # 104 * 85.0742 + 10 * 115.057 = 9998.29 cm^3 per mol of boxes -> 1.00017 mol/L (rounding
+    # 10.4021 * 10 to 104 shifts it from 1.0 by 0.02 %); the box volume is the same sum.
+    assert composition.concentrations is not None
+    assert composition.concentrations.per_litre_solution == pytest.approx(
+        10_000 / (104 * 102.089 / 1.2 + 10 * (V_LI + V_PF6)), rel=1e-4
+    )
+    assert composition.concentrations.per_litre_solution == pytest.approx(1.0, abs=3e-4)
+    assert composition.box_length**3 * AVOGADRO / A3_PER_CM3 == pytest.approx(
+        104 * 102.089 / 1.2 + 10 * (V_LI + V_PF6), rel=1e-4
+    )
+
+
+def test_molal() -> None:
+    # s = 1000 / (1.0 * 102.089) = 9.7954 PC per pair; 10 pairs -> 97.95 -> 98 PC,
+    #   i.e. 10 / (98 * 102.089) * 1000 = 0.99953 mol/kg
+    composition = compose(lipf6_in_pc("molal"))
+    assert composition.counts == {"Li": 10, "PF6": 10, "PC": 98}
+    assert composition.concentrations is not None
+    assert composition.concentrations.per_kg_solvent == pytest.approx(0.99953, rel=1e-4)
+    assert composition.concentrations.basis is ConcentrationBasis.MOLAL
+
+
+def test_molal_blend_and_ionic_liquid_count_per_solvent_unit() -> None:
+    # EC:DMC 1:1 by mass: x_EC = 0.50566, M_mix = 2 g / 0.0224571 mol = 89.059 g/mol (the
+    #   first test's numbers); 0.5 mol/kg -> s = 1000 / (0.5 * 89.059) = 22.457; 10 pairs ->
+    #   224.57 solvent: EC 224.57 * 0.50566 = 113.56 -> 114, DMC 111.01 -> 111
+    blend = compose(make(salts=[{"name": "LiPF6", "concentration": 0.5}],
+                         concentration_basis="molal"))  # fmt: skip
+    assert (blend.counts["EC"], blend.counts["DMC"]) == (114, 111)
+    # [EMIM][TFSI] ion pairs are the solvent units: 391.306 g/mol; 0.5 mol/kg LiTFSI ->
+    #   s = 1000 / (0.5 * 391.306) = 5.1111; 4 LiTFSI -> 20.44 -> 20 ion pairs
+    liquid = compose(make(salts=[{"name": "LiTFSI", "concentration": 0.5}],
+                          solvents=[{"name": "[EMIM][TFSI]"}], salt_pairs=4,
+                          concentration_basis="molal"))  # fmt: skip
+    assert liquid.counts == {"Li": 4, "EMIM": 20, "TFSI": 24}
+    assert liquid.concentrations is not None
+    assert liquid.concentrations.per_kg_solvent == pytest.approx(4000 / (20 * 391.306), rel=1e-3)
+
+
+def test_solution_basis_refuses_a_salt_that_fills_the_litre() -> None:
+    # 1000 / 115.057 = 8.691 mol/L: the salt alone fills the litre; just below is buildable.
+    assert solution_limit_problem(lipf6_in_pc("solution", 8.6)) is None
+    problem = solution_limit_problem(lipf6_in_pc("solution", 8.7))
+    assert problem is not None
+    assert "8.7 mol of LiPF6 per litre of solution" in problem and "less than 8.69 mol" in problem
+    with pytest.raises(InvalidInput, match="leaves no room for solvent"):
+        compose(lipf6_in_pc("solution", 8.7))
+    # the other bases have no such limit (the spec's own bound, 10, applies)
+    assert compose(lipf6_in_pc("solvent", 8.7)).counts["PC"] >= 1
+    assert solution_limit_problem(lipf6_in_pc("molal", 8.7)) is None
+
+
+def test_preview_reports_the_basis_and_all_three_concentrations() -> None:
+    result = preview(lipf6_in_pc("molal"))
+    assert result["concentrations"] == {
+        "basis": "molal",
+        "mol_per_l_solvent": pytest.approx(10_000 / (98 * 85.0742), abs=1e-4),
+        "mol_per_l_solution_estimated": pytest.approx(
+            10_000 / (98 * 85.0742 + 10 * (V_LI + V_PF6)), abs=2e-4
+        ),
+        "mol_per_kg_solvent": pytest.approx(0.9995, abs=1e-4),
+    }
+    neat = preview(make(salts=[], solvents=[{"name": "PC"}], salt_pairs=None))
+    assert neat["concentrations"] is None

@@ -137,3 +137,19 @@ def test_new_chemistry_examples_are_valid_and_neutral(name: str) -> None:
     assert isinstance(md, MDSpec)
     result = preview(md)
     assert result["total_charge"] == 0 and result["atoms"] > 100  # type: ignore[operator]
+
+
+def test_concentration_basis_is_optional_and_checked() -> None:
+    base = {"salts": [{"name": "LiPF6", "concentration": 1}], "solvents": [{"name": "PC"}]}
+    assert MDSpec.model_validate(base).concentration_basis == "solvent"  # stored jobs: as before
+    for basis in ("solvent", "solution", "molal"):
+        spec = MDSpec.model_validate({**base, "concentration_basis": basis})
+        assert spec.concentration_basis == basis
+    with pytest.raises(ValidationError, match="concentration_basis") as info:
+        MDSpec.model_validate({**base, "concentration_basis": "molar"})
+    assert "'solvent', 'solution' or 'molal'" in str(info.value)
+    # a salt-free box has no concentration to count: only the default passes
+    neat = {"salts": [], "solvents": [{"name": "PC"}]}
+    assert MDSpec.model_validate({**neat, "concentration_basis": "solvent"}).salts == []
+    with pytest.raises(ValidationError, match="a salt-free box"):
+        MDSpec.model_validate({**neat, "concentration_basis": "molal"})

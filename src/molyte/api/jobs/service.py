@@ -25,7 +25,7 @@ from molyte.config import ServerSettings
 from molyte.db.models import Job, JobEvent, JobLive, ResultFile, User
 from molyte.domain.common import NAME_MAX
 from molyte.domain.engines import engine_route
-from molyte.domain.md_spec import MDSpec
+from molyte.domain.md_spec import ConcentrationBasis, MDSpec
 from molyte.domain.qc_spec import QCSpec
 from molyte.domain.search_keys import spec_keys
 from molyte.domain.spec_paths import PathNotFound, set_path
@@ -41,13 +41,26 @@ log = logging.getLogger(__name__)
 def validate_spec(body: JobCreate) -> BaseModel:
     """The typed spec; 422 naming each bad field (`loc` starts with body, spec)."""
     try:
-        return parse_spec(body.type, body.spec)
+        spec = parse_spec(body.type, body.spec)
     except ValidationError as exc:
         errors: list[dict[str, object]] = [
             {"loc": ["body", "spec", *err["loc"]], "msg": err["msg"], "type": err["type"]}
             for err in exc.errors(include_url=False, include_context=False, include_input=False)
         ]
         raise SpecInvalid(errors) from exc
+    # Only a per-litre-of-solution spec needs the ions' volumes (and RDKit) to be judged.
+    if isinstance(spec, MDSpec) and spec.concentration_basis is ConcentrationBasis.SOLUTION:
+        from molyte.engines.md.composition import solution_limit_problem
+
+        problem = solution_limit_problem(spec)
+        if problem is not None:
+            where: list[object] = (
+                ["salts", 0, "concentration"] if len(spec.salts) == 1 else ["salts"]
+            )
+            raise SpecInvalid(
+                [{"loc": ["body", "spec", *where], "msg": problem, "type": "value_error"}]
+            )
+    return spec
 
 
 def check_quotas(

@@ -18,6 +18,9 @@ unwrapped; or `traj.lammpstrj` from a job run before the DCD), the pressure-tens
                 "window": "second half of the npt rows of thermo.csv"},
     "temperature": {"mean": K, "std": K, "unit": "K"},            # NVT rows
     "composition": {"<species>": count, ...}, "salt_pairs": {"<salt>": n, ...},
+    "concentrations": {"basis": "solvent" | "solution" | "molal", "mol_per_l_solvent": c,
+                       "mol_per_l_solution_estimated": c, "mol_per_kg_solvent": m} | null,
+                      # the built box's total salt (composition.py, step 6); null: no salt
     "residue_names": {"<species>": "<PDB residue name>", ...},
     "box_length": A (mean NVT box edge), "box_length_unit": "A", "atoms": n,
     "rdf": [{"pair": "Li-O(EC)", "file": "rdf_Li_O_EC.csv", "first_peak_r": A,
@@ -95,6 +98,7 @@ def analyze(workdir: Path, out: Path | None = None) -> dict[str, Any]:
         "composition": {s.name: s.count for s in species},
         "residue_names": {s.name: s.resname[:4] for s in species},
         "salt_pairs": info.get("salt_pairs", {}),
+        "concentrations": info.get("concentrations"),  # absent from a box built before
         "atoms": info["n_atoms"],
         "box_length_unit": "A",
     }

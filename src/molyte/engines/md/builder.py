@@ -170,6 +170,9 @@ def system_info(
         "n_atoms": system.n_atoms,
         "resources": spec.resources.model_dump(),
         "salt_pairs": composition.salt_pairs,
+        "concentrations": (
+            composition.concentrations.as_dict() if composition.concentrations else None
+        ),
         "stages": [{"name": st.name, "start": st.start, "end": st.end} for st in stages],
         "settings": {
             "anneal_temperature": settings.anneal_temperature,

@@ -1,16 +1,23 @@
 """Molecule counts and box size from concentrations and solvent ratios (pure, fast).
 
-The formula (used by `compose`, checked by hand in tests/unit/md/test_composition.py):
+The formula (used by `compose`, checked by hand in tests/unit/md/test_md_composition.py):
 
 1. Solvent mole fractions x_i from the ratios r_i: by mole x_i ~ r_i; by mass x_i ~ r_i / M_i;
    by volume x_i ~ r_i rho_i / M_i (M in g/mol, rho of the pure liquid in g/cm^3). An ionic
    liquid counts as one ion pair: M is the pair's mass, rho the liquid's density.
-2. Molar volume of the solvent mixture, ideal mixing: v_mix = sum_i x_i M_i / rho_i (cm^3/mol).
-3. The concentration c (mol/L) is counted per litre of solvent mixture: the volume the salt adds
-   on dissolving is neglected. So one litre holds 1000 / v_mix mol of solvent and c_tot = sum_k c_k
-   mol of salt formula units, and each formula unit comes with s = 1000 / (c_tot v_mix) solvent
-   molecules. A formula unit is one cation and z+/|z-| anions (Mg(TFSI)2: one Mg2+, two TFSI-),
-   so every salt is neutral by construction.
+2. Molar volume and mass of the solvent mixture, ideal mixing: v_mix = sum_i x_i M_i / rho_i
+   (cm^3/mol), M_mix = sum_i x_i M_i (g/mol).
+3. A formula unit is one cation and z+/|z-| anions (Mg(TFSI)2: one Mg2+, two TFSI-), so every
+   salt is neutral by construction. With c_tot = sum_k c_k, each formula unit comes with s solvent
+   molecules, by the spec's `concentration_basis`:
+   - "solvent" (default), mol per litre of solvent mixture: a litre of solvent holds 1000 / v_mix
+     mol of solvent, so s = 1000 / (c_tot v_mix); the volume the salt adds is neglected.
+   - "solution", mol per litre of solution: the litre is solvent and salt together, in the
+     volume model of step 5, 1000 / c_tot = s v_mix + v_salt, so s = (1000 / c_tot - v_salt) /
+     v_mix, where v_salt = sum_k (c_k / c_tot) sum_{j in unit k} v_j N_A (cm^3 per mol of formula
+     units, v_j as in step 5). At c_tot >= 1000 / v_salt the salt alone fills the litre (s <= 0):
+     the spec is refused (`solution_limit_problem`), never clamped.
+   - "molal", mol per kg of solvent mixture: s = 1000 / (c_tot M_mix).
 4. N formula units in all (the spec's `salt_pairs`, or from `box_length`, or the preset's
    default) are shared among the salts in proportion to c_k (largest remainders, at least one
    each); solvent i gets n_i = round(x_i N s), at least one. An ionic-liquid solvent adds n_i of
@@ -21,6 +28,10 @@ The formula (used by `compose`, checked by hand in tests/unit/md/test_compositio
    RDKit van der Waals volume divided by the packing fraction of organic liquids (0.61, the mean
    over the library solvents). A `box_length` L sets N = round(L^3 / V(one formula unit and its s
    solvent molecules)).
+6. What the box holds, in all three bases (`Concentrations`, from the rounded counts, so it may
+   differ a little from the spec): N / (sum_i n_i M_i / rho_i) per litre of solvent, N / V per
+   litre of (estimated) solution, N / (sum_i n_i M_i) per kg of solvent; an ionic-liquid solvent
+   counts as its n_i ion pairs.
 A SMILES solvent, a GAFF2 library entry or an ionic liquid without a given density gets
 rho = f M / (N_A V_vdW), f the same packing fraction (for an ionic liquid, the sum of its ions'
 volumes).
@@ -37,7 +48,13 @@ from numpy.typing import NDArray
 from rdkit import Chem
 from rdkit.Chem import AllChem, Descriptors
 
-from molyte.domain.md_spec import PRESET_MOLECULES, PRESET_SALT_PAIRS, MDSpec, RatioType
+from molyte.domain.md_spec import (
+    PRESET_MOLECULES,
+    PRESET_SALT_PAIRS,
+    ConcentrationBasis,
+    MDSpec,
+    RatioType,
+)
 from molyte.engines.md.geometry import embed
 from molyte.engines.md.library import (
     ionic_liquid_record,
@@ -75,12 +92,31 @@ class Species:
 
 
 @dataclass(frozen=True)
+class Concentrations:
+    """Salt formula units (all salts) the box holds, in each basis (module doc, step 6)."""
+
+    basis: ConcentrationBasis  # the one the spec's concentrations are given in
+    per_litre_solvent: float  # mol/L of solvent mixture
+    per_litre_solution: float  # mol/L of the estimated box volume
+    per_kg_solvent: float  # mol/kg of solvent mixture
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "basis": str(self.basis),
+            "mol_per_l_solvent": round(self.per_litre_solvent, 4),
+            "mol_per_l_solution_estimated": round(self.per_litre_solution, 4),
+            "mol_per_kg_solvent": round(self.per_kg_solvent, 4),
+        }
+
+
+@dataclass(frozen=True)
 class Composition:
     species: list[Species]  # cations, anions, molecular solvents, in box order
     counts: dict[str, int]  # molecules per species of the box
     salt_pairs: dict[str, int]  # formula units per salt
     box_length: float  # A, cube edge at the estimated liquid density
     solvent_counts: dict[str, int] = field(default_factory=dict)  # per spec solvent
+    concentrations: Concentrations | None = None  # None for a salt-free box
 
     @property
     def n_atoms(self) -> int:
@@ -251,10 +287,75 @@ def anions_per_cation(salt: str, cation: Species, anion: Species) -> int:
     return z_cation // z_anion
 
 
+@dataclass(frozen=True)
+class SaltUnit:
+    """One formula unit of a salt: a cation and as many anions as balance it."""
+
+    name: str
+    cation: Species
+    anion: Species
+    anions: int
+
+    @property
+    def volume(self) -> float:
+        """A^3, the ions' estimated volumes in the liquid."""
+        return self.cation.volume + self.anions * self.anion.volume
+
+
+def salt_units(spec: MDSpec) -> list[SaltUnit]:
+    """The spec's salts as formula units, in spec order."""
+    units = []
+    for salt in spec.salts:
+        record = salt_record(salt.name)
+        cation, anion = library_species(record["cation"]), library_species(record["anion"])
+        units.append(
+            SaltUnit(salt.name, cation, anion, anions_per_cation(salt.name, cation, anion))
+        )
+    return units
+
+
+def salt_molar_volume(spec: MDSpec, units: list[SaltUnit]) -> float:
+    """v_salt, cm^3 per mol of formula units averaged over the salts by concentration."""
+    c_total = sum(s.concentration for s in spec.salts)
+    mean = sum(s.concentration / c_total * u.volume for s, u in zip(spec.salts, units, strict=True))
+    return mean * AVOGADRO / A3_PER_CM3
+
+
+def solution_limit_problem(spec: MDSpec) -> str | None:
+    """Why a spec's per-litre-of-solution concentration cannot be built (its salt alone would
+    fill the litre, module doc step 3), or None. The server asks at submission."""
+    if not spec.salts or spec.concentration_basis is not ConcentrationBasis.SOLUTION:
+        return None
+    v_salt = salt_molar_volume(spec, salt_units(spec))
+    c_total = sum(s.concentration for s in spec.salts)
+    if 1000.0 / c_total > v_salt:
+        return None
+    names = " + ".join(s.name for s in spec.salts)
+    return (
+        f"{c_total:g} mol of {names} per litre of solution leaves no room for solvent: by the "
+        f"ions' estimated volume ({v_salt:.1f} cm^3 per mol of formula units) a litre of "
+        f"solution holds less than {1000.0 / v_salt:.2f} mol; give a lower concentration, or "
+        "concentration_basis 'solvent' or 'molal'"
+    )
+
+
+def solvent_per_unit(spec: MDSpec, v_mix: float, m_mix: float, v_salt: float) -> float:
+    """s: solvent molecules per salt formula unit in the spec's basis (module doc, step 3)."""
+    c_total = sum(s.concentration for s in spec.salts)
+    if spec.concentration_basis is ConcentrationBasis.MOLAL:
+        return 1000.0 / (c_total * m_mix)
+    if spec.concentration_basis is ConcentrationBasis.SOLUTION:
+        problem = solution_limit_problem(spec)
+        if problem is not None:
+            raise InvalidInput(problem)
+        return (1000.0 / c_total - v_salt) / v_mix
+    return 1000.0 / (c_total * v_mix)
+
+
 def compose(spec: MDSpec, solvents: list[Species] | None = None) -> Composition:
     """Counts of every species and the estimated box edge for `spec` (formula in module doc)."""
     solvents = solvent_species(spec) if solvents is None else solvents
-    salts = [salt_record(s.name) for s in spec.salts]
+    units = salt_units(spec)
     conc = [s.concentration for s in spec.salts]
     x = mole_fractions(
         [s.ratio for s in spec.solvents],
@@ -263,25 +364,17 @@ def compose(spec: MDSpec, solvents: list[Species] | None = None) -> Composition:
         [s.density or 0.0 for s in solvents],
     )
     v_mix = sum(xi * s.molar_mass / (s.density or 1.0) for xi, s in zip(x, solvents, strict=True))
+    m_mix = sum(xi * s.molar_mass for xi, s in zip(x, solvents, strict=True))
     solvent_volume = sum(xi * s.volume for xi, s in zip(x, solvents, strict=True))  # A^3 per mol.
 
-    cations = [library_species(s["cation"]) for s in salts]
-    anions = [library_species(s["anion"]) for s in salts]
-    nu = [
-        anions_per_cation(s["name"], cat, an)
-        for s, cat, an in zip(salts, cations, anions, strict=True)
-    ]
-    unit_volumes = [
-        cat.volume + n * an.volume for cat, an, n in zip(cations, anions, nu, strict=True)
-    ]
-    if salts:
+    if units:
         c_total = sum(conc)
-        solvent_per_pair = 1000.0 / (c_total * v_mix)
+        solvent_per_pair = solvent_per_unit(spec, v_mix, m_mix, salt_molar_volume(spec, units))
         if spec.salt_pairs is not None:
             n_pairs = spec.salt_pairs
         elif spec.box_length is not None:
             pair_volume = solvent_per_pair * solvent_volume + sum(
-                (c / c_total) * v for c, v in zip(conc, unit_volumes, strict=True)
+                (c / c_total) * u.volume for c, u in zip(conc, units, strict=True)
             )
             n_pairs = max(1, round(spec.box_length**3 / pair_volume))
         else:
@@ -302,9 +395,9 @@ def compose(spec: MDSpec, solvents: list[Species] | None = None) -> Composition:
     def add(name: str, n: int) -> None:
         counts[name] = counts.get(name, 0) + n
 
-    for cat, an, n_anions, n in zip(cations, anions, nu, pairs, strict=True):
-        add(cat.name, n)
-        add(an.name, n_anions * n)
+    for unit, n in zip(units, pairs, strict=True):
+        add(unit.cation.name, n)
+        add(unit.anion.name, unit.anions * n)
     solvent_counts = {
         s.name: max(1, round(xi * n_solvent)) for xi, s in zip(x, solvents, strict=True)
     }
@@ -319,7 +412,11 @@ def compose(spec: MDSpec, solvents: list[Species] | None = None) -> Composition:
             add(s.name, solvent_counts[s.name])
 
     molecular = [s for s in solvents if not s.ions]
-    ions_in_box = [*cations, *liquid_ions, *anions]
+    ions_in_box = [
+        *(u.cation for u in units),
+        *liquid_ions,
+        *(u.anion for u in units),
+    ]
     ordered = list(
         dict.fromkeys(
             [
@@ -329,19 +426,35 @@ def compose(spec: MDSpec, solvents: list[Species] | None = None) -> Composition:
             ]
         )
     )
-    volume = sum(n * v for n, v in zip(pairs, unit_volumes, strict=True))
+    volume = sum(n * u.volume for n, u in zip(pairs, units, strict=True))
     volume += sum(solvent_counts[s.name] * s.volume for s in solvents)
+    concentrations = None
+    if units:
+        # Step 6: in mol of boxes, so counts read as mol and A^3 as cm^3/mol after the factor.
+        n_units = sum(pairs)
+        solvent_cm3 = sum(
+            solvent_counts[s.name] * s.molar_mass / (s.density or 1.0) for s in solvents
+        )
+        solvent_g = sum(solvent_counts[s.name] * s.molar_mass for s in solvents)
+        concentrations = Concentrations(
+            basis=spec.concentration_basis,
+            per_litre_solvent=1000.0 * n_units / solvent_cm3,
+            per_litre_solution=1000.0 * n_units / (volume * AVOGADRO / A3_PER_CM3),
+            per_kg_solvent=1000.0 * n_units / solvent_g,
+        )
     return Composition(
         species=ordered,
         counts={s.name: counts[s.name] for s in ordered},
-        salt_pairs={s["name"]: n for s, n in zip(salts, pairs, strict=True)},
+        salt_pairs={u.name: n for u, n in zip(units, pairs, strict=True)},
         box_length=volume ** (1.0 / 3.0),
         solvent_counts=solvent_counts,
+        concentrations=concentrations,
     )
 
 
 def preview(spec: MDSpec) -> dict[str, object]:
-    """Counts per species, box edge (A) and atom count, without packmol or antechamber."""
+    """Counts per species, box edge (A), atom count and the salt concentration in all three
+    bases (`concentrations`, null without salts), without packmol or antechamber."""
     composition = compose(spec)
     return {
         "species": [
@@ -361,4 +474,7 @@ def preview(spec: MDSpec) -> dict[str, object]:
         "box_length": round(composition.box_length, 2),
         "atoms": composition.n_atoms,
         "total_charge": composition.total_charge,
+        "concentrations": (
+            composition.concentrations.as_dict() if composition.concentrations else None
+        ),
     }
