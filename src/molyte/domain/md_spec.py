@@ -238,10 +238,13 @@ class MDSpec(StrictModel):
     salts: list[SaltSpec] = Field(max_length=4, description="empty for a neat solvent or blend")
     solvents: list[SolventSpec] = Field(min_length=1, max_length=6)
     ratio_type: RatioType = RatioType.MOLE
+    # Left out of dumps (the stored spec, the worker's copy) at its default, so that a worker
+    # from before this field, whose spec refuses unknown fields, still runs the usual jobs.
     concentration_basis: ConcentrationBasis = Field(
         default=ConcentrationBasis.SOLVENT,
         description="salt concentrations per litre of solvent mixture (solvent), per litre of "
         "solution (solution) or per kg of solvent mixture (molal, mol/kg)",
+        exclude_if=lambda basis: basis is ConcentrationBasis.SOLVENT,
     )
     salt_pairs: int | None = Field(
         default=None,
