@@ -2,6 +2,7 @@
 
 import { mdEn, mdZh } from "./mdStrings";
 import { studyEn, studyZh } from "./studyStrings";
+import { transportEn, transportZh } from "./transportStrings";
 
 export type Language = "en" | "zh";
 
@@ -338,6 +339,7 @@ const en = {
   "tokens.revokeToken": "Revoke token {name}",
   ...studyEn,
   ...mdEn,
+  ...transportEn,
 };
 
 export type StringKey = keyof typeof en;
@@ -674,6 +676,7 @@ const zh: Record<StringKey, string> = {
   "tokens.revokeToken": "吊销令牌 {name}",
   ...studyZh,
   ...mdZh,
+  ...transportZh,
 };
 
 export const STRINGS: Record<Language, Record<StringKey, string>> = { en, zh };

@@ -6,6 +6,7 @@ import { parseCsv } from "./csv";
 import { useFileTexts } from "./useFileTexts";
 import { LazyPlot } from "./LazyPlot";
 import { LazyViewer } from "./LazyViewer";
+import { TransportTable } from "./TransportTable";
 import { densitySeries, msdSeries, rdfSeries, thermoQuantities, thermoSeries, thermoX } from "./mdPlots";
 import { arr, num, numbers, obj, otherScalars, prettyUnit, shellShares, str, type Summary } from "./summary";
 
@@ -19,6 +20,7 @@ const KNOWN_KEYS = new Set([
   "diffusion",
   "conductivity",
   "transference_number",
+  "transport",
   "temperature",
   "salt_pairs",
   "box_length_unit",
@@ -32,7 +34,10 @@ const KNOWN_KEYS = new Set([
 const wanted = (name: string) =>
   name === "thermo.csv" || name === "final.pdb" || /^(rdf|msd).*\.csv$/i.test(name);
 
-/** MD results: the numbers table, thermo/density/RDF/MSD plots and the final frame in 3D. */
+/**
+ * MD results: the numbers table, the transport section, thermo/density/RDF/MSD plots and the
+ * final frame in 3D.
+ */
 export function MdResults({ summary, files }: { summary: Summary; files: ResultFile[] }) {
   const { t } = useI18n();
   const { texts, errors, loading } = useFileTexts(files, wanted);
@@ -61,7 +66,10 @@ export function MdResults({ summary, files }: { summary: Summary; files: ResultF
   const density = obj(summary.density);
   const temperature = obj(summary.temperature);
   const warnings = arr(summary.warnings).filter((w): w is string => typeof w === "string");
-  const conductivity = obj(summary.conductivity);
+  // The transport block's block-averaged estimates, with errors, supersede the whole-run
+  // conductivity and diffusion (computed even when the MSD is not diffusive, no error bar).
+  const transport = obj(summary.transport);
+  const conductivity = transport ? undefined : obj(summary.conductivity);
   const others = otherScalars(summary, KNOWN_KEYS);
 
   return (
@@ -124,7 +132,10 @@ export function MdResults({ summary, files }: { summary: Summary; files: ResultF
             {num(summary.transference_number) !== undefined && (
               <tr>
                 <th scope="row">{t("md.transference")}</th>
-                <td>{formatNumber(summary.transference_number, 3)}</td>
+                <td data-testid="value-transference">
+                  {formatNumber(summary.transference_number, 3)}
+                  {transport && <span className="muted"> ({t("transport.wholeRun")})</span>}
+                </td>
               </tr>
             )}
             {shellShares(obj(summary.solvation_shell)).map(([kind, share]) => (
@@ -160,10 +171,12 @@ export function MdResults({ summary, files }: { summary: Summary; files: ResultF
             </ul>
           </div>
         )}
-        <DiffusionTable summary={summary} />
+        {!transport && <DiffusionTable summary={summary} />}
         <RdfTable summary={summary} />
         <Composition summary={summary} />
       </section>
+
+      {transport && <TransportTable transport={transport} />}
 
       {loading && <p className="loading">{t("results.loadingFiles")}</p>}
       {Object.entries(errors).map(([name, message]) => (
