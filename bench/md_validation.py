@@ -12,7 +12,8 @@ experiment, and for the electrolytes the conductivities of the summary's `transp
 the Green-Kubo viscosity) against experiment, each with the literature source of the
 experimental value. Einstein-Helfand is compared when the run was long enough for it, else
 Nernst-Einstein; the table says which. It also gives the salt concentration the box really
-holds (mol per litre of the simulated solution): the spec counts mol per litre of solvent.
+holds (mol per litre of the simulated solution); the specs ask for mol per litre of solution
+(`concentration_basis: "solution"`), whose salt volume is an estimate.
 Values marked "unverified" were not checked against the paper in this project: treat them as
 approximate until someone does.
 
@@ -265,6 +266,8 @@ def electrolyte_spec(e: Electrolyte, mode: Mode, charge_scale: float) -> dict[st
         "salts": e.salts,
         "solvents": e.solvents,
         "ratio_type": e.ratio_type,
+        # the experiments' concentrations are per litre of solution
+        "concentration_basis": "solution",
         "salt_pairs": max(3, round(mode.atoms / 160)),
         "temperature": e.experiment.temperature,
         "timestep": mode.timestep,
@@ -475,9 +478,8 @@ def report(
             "",
             "EH: Einstein-Helfand (collective, with ion-ion correlations, what an experiment "
             "measures); NE: Nernst-Einstein from the self-diffusion (no correlations); errors "
-            "are block-average standard errors. The spec counts mol per litre of solvent, so "
-            "the box holds less salt per litre of solution (the c column) than the "
-            "experiments' 1 mol/L.",
+            "are block-average standard errors. c is the salt per litre of the simulated box "
+            "(the spec's per-litre-of-solution count uses an estimated salt volume).",
             "",
         ]
     out += ["### Targets", "", targets_table(targets)]
