@@ -2,7 +2,7 @@ import { Fragment } from "react";
 import { useI18n } from "../i18n/I18nContext";
 import { formatNumber } from "../jobs/format";
 import { arr, num, numbers, obj, str, type Summary } from "./summary";
-import { displayUnit, estimate, estimateText, type Estimate } from "./transport";
+import { blockCounts, displayUnit, estimate, estimateText, type Estimate } from "./transport";
 
 interface Row {
   key: string;
@@ -24,7 +24,6 @@ export function TransportTable({ transport }: { transport: Summary }) {
   const cutoff = num(viscosity?.integration_cutoff_ps);
   const residences = arr(transport.residence_time).map(obj).filter(isSummary);
   const diffusion = arr(transport.diffusion).map(obj).filter(isSummary);
-  const blocks = num(transport.blocks);
 
   const rows = [
     { key: "eh", label: t("transport.eh"), raw: transport.conductivity_einstein_helfand },
@@ -61,6 +60,14 @@ export function TransportTable({ transport }: { transport: Summary }) {
     addMethod("D", estimate(entry.D));
     addMethod(t("transport.dYehHummer"), estimate(entry.D_yeh_hummer));
   }
+
+  const blocks = blockCounts(
+    [
+      ...rows.map((row) => row.estimate),
+      ...diffusion.flatMap((entry) => [estimate(entry.D), estimate(entry.D_yeh_hummer)]),
+    ],
+    num(transport.blocks),
+  );
 
   return (
     <section className="card" data-testid="transport">

@@ -10,6 +10,8 @@ export interface Estimate {
   unit: string;
   method?: string;
   tooShort?: string;
+  /** How many blocks the error is over (fewer than the usual 5 when the run is short). */
+  blocks?: number;
 }
 
 /** The estimate at `raw`, or undefined if it is not one. */
@@ -22,7 +24,22 @@ export function estimate(raw: unknown): Estimate | undefined {
     unit: str(e.unit) ?? "",
     method: str(e.method),
     tooShort: str(e.too_short),
+    blocks: num(e.blocks),
   };
+}
+
+/**
+ * The block counts behind the errors shown, as "5" or "3–5", from the estimates that have a
+ * value; `fallback` (the block's usual count) when none has.
+ */
+export function blockCounts(estimates: (Estimate | undefined)[], fallback?: number): string | undefined {
+  const counts = [
+    ...new Set(
+      estimates.flatMap((e) => (e?.value !== undefined && e.blocks !== undefined ? [e.blocks] : [])),
+    ),
+  ].sort((a, b) => a - b);
+  if (counts.length === 0) return fallback === undefined ? undefined : String(fallback);
+  return counts.length === 1 ? String(counts[0]) : `${counts[0]}–${counts[counts.length - 1]}`;
 }
 
 // The units a chemist reads these in; the summary is in SI-derived units.

@@ -54,6 +54,31 @@ def test_diffusive_particles_give_their_d() -> None:
     assert fit.window[1] > fit.window[0]
 
 
+def test_a_noisy_caged_msd_has_no_diffusive_window() -> None:
+    """MSD ~ t^0.7 with 3 % noise, sampled every 0.2 ps: between neighbouring lags the slope
+    swings by whole units and often passes near 1; over a factor 2 in time it stays near 0.7."""
+    t = 0.2 * np.arange(1001)
+    noise = 1.0 + 0.03 * np.random.default_rng(4).normal(size=t.size)
+    values = 2.0 * t**0.7 * noise
+    neighbours = np.diff(np.log(values[1:])) / np.diff(np.log(t[1:]))
+    near_one = np.abs(neighbours - 1.0) <= 0.15
+    assert np.any(near_one[:-1] & near_one[1:])  # a false window for a neighbour-slope test
+    fit = fit_diffusion(t, values)
+    assert fit is not None and not fit.diffusive
+    assert fit.slope == pytest.approx(0.7, abs=0.05)
+
+
+def test_an_msd_that_turns_diffusive_is_fitted_from_where_it_does() -> None:
+    """Caged (6 t^0.25 A^2) up to 20 ps, then diffusive with D = 0.1 A^2/ps (MSD = 0.6 t +
+    0.69): the window starts near 20 ps, runs to the last lag, and the fit gives D."""
+    t = 0.2 * np.arange(1001)
+    values = np.where(t < 20.0, 6.0 * t**0.25, 6.0 * 20.0**0.25 + 0.6 * (t - 20.0))
+    fit = fit_diffusion(t, values)
+    assert fit is not None and fit.diffusive
+    assert 15.0 <= fit.window[0] <= 25.0 and fit.window[1] == pytest.approx(200.0)
+    assert pytest.approx(0.1e-4, rel=0.02) == fit.D
+
+
 def test_ballistic_particles_have_slope_two_and_no_diffusive_window() -> None:
     velocities = np.random.default_rng(2).normal(size=(50, 3))
     t = np.arange(60) * 0.1

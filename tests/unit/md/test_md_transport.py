@@ -70,11 +70,16 @@ def test_block_diffusion_of_random_walkers() -> None:
     assert abs(d.value - 0.5e-4) < 4 * d.error
 
 
-def test_block_slopes_too_short_for_the_window() -> None:
-    x = random_walkers(100, 10, 0.5, seed=2)  # blocks of 20 frames: lags up to 10 ps
-    assert block_slopes(x, 1.0, (2.0, 50.0)).value is not None  # fitted over 2..10 ps
-    result = block_slopes(x, 1.0, (9.0, 50.0))  # diffusive only from 9 ps: 9 and 10 are left
-    assert result.value is None and "blocks of 20 ps" in str(result.too_short)
+def test_block_slopes_take_fewer_longer_blocks_then_say_too_short() -> None:
+    x = random_walkers(100, 10, 0.5, seed=2)  # 5 blocks of 20 frames: lags up to 10 ps
+    assert block_slopes(x, 1.0, (2.0, 50.0)).blocks == 5  # fitted over 2..10 ps
+    # diffusive only from 9 ps: 5 blocks leave lags 9 and 10, 4 blocks of 25 leave 9..12
+    fewer = block_slopes(x, 1.0, (9.0, 50.0))
+    assert fewer.blocks == 4 and fewer.value is not None and fewer.error is not None
+    # from 20 ps: even 3 blocks of 33 ps reach lags of 16 ps only
+    result = block_slopes(x, 1.0, (20.0, 50.0))
+    assert result.value is None and result.blocks == 3
+    assert "blocks of 33 ps" in str(result.too_short) and "at least 46 ps" in str(result.too_short)
 
 
 def test_einstein_helfand_of_independent_ions_equals_nernst_einstein() -> None:

@@ -25,6 +25,7 @@ BOLTZMANN = 1.380649e-23  # J/K
 A2_PER_PS_TO_CM2_PER_S = 1e-4  # 1 A^2/ps = 1e-16 cm^2 / 1e-12 s
 # A window of the MSD counts as diffusive where its log-log slope is within this of 1.
 SLOPE_TOLERANCE = 0.15
+LOCAL_SPAN = 2.0  # the local log-log slope at lag t is taken between t and 2t
 MIN_FIT_POINTS = 3
 
 N_BLOCKS = 5
@@ -70,19 +71,36 @@ class DiffusionFit:
     diffusive: bool  # the window's log-log slope is within SLOPE_TOLERANCE of 1
 
 
+def local_exponents(t: Array, values: Array) -> tuple[Array, Array, Array]:
+    """The MSD's local log-log slope beta(t) = log(MSD(2t) / MSD(t)) / log(2t / t), at every
+    positive lag t whose partner 2t is in range: (indices of t, indices of 2t, beta).
+
+    Taken over a factor LOCAL_SPAN in time rather than between neighbouring lags, where the
+    MSD's statistical noise (a few % at long lags) makes the slope swing by whole units.
+    """
+    starts = np.nonzero(t > 0)[0]
+    ends = np.searchsorted(t, LOCAL_SPAN * t[starts])
+    keep = ends < len(t)
+    starts, ends = starts[keep], ends[keep]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beta = np.log(values[ends] / values[starts]) / np.log(t[ends] / t[starts])
+    return starts, ends, np.asarray(beta, dtype=float)
+
+
 def fit_diffusion(t: Array, values: Array) -> DiffusionFit | None:
     """Self-diffusion coefficient from MSD(t) = 6 D t + c over the diffusive window.
 
-    The window is the longest run of consecutive lags whose local log-log slope is within
-    SLOPE_TOLERANCE of 1 (the later one on a tie); without one, the second half of the lags,
-    flagged as not diffusive.
+    The window is the longest run of consecutive lags whose local exponent (`local_exponents`)
+    is within SLOPE_TOLERANCE of 1, from its first lag t to the last one's 2t (the later run on
+    a tie); without one, the second half of the lags, flagged as not diffusive. An MSD still
+    caged at the end of the run therefore has no window, however noisy its tail.
     """
     mask = (t > 0) & (values > 0)
     t, values = t[mask], values[mask]
     if len(t) < 2:
         return None
-    local = np.diff(np.log(values)) / np.diff(np.log(t))  # slope between points i and i+1
-    good = np.abs(local - 1.0) <= SLOPE_TOLERANCE
+    starts, ends, beta = local_exponents(t, values)
+    good = np.abs(beta - 1.0) <= SLOPE_TOLERANCE
     best: tuple[int, int] | None = None
     i = 0
     while i < len(good):
@@ -90,16 +108,16 @@ def fit_diffusion(t: Array, values: Array) -> DiffusionFit | None:
             j = i
             while j + 1 < len(good) and good[j + 1]:
                 j += 1
-            # segments i..j cover points i..j+1
-            if j + 2 - i >= MIN_FIT_POINTS and (best is None or j + 2 - i >= best[1] - best[0]):
-                best = (i, j + 2)
+            if j + 1 - i >= MIN_FIT_POINTS and (best is None or j + 1 - i >= best[1] - best[0] + 1):
+                best = (int(starts[i]), int(ends[j]))
             i = j + 1
         else:
             i += 1
     diffusive = best is not None
     if best is None:
-        best = (len(t) // 2, len(t)) if len(t) >= 4 else (0, len(t))
-    a, b = best
+        a, b = (len(t) // 2, len(t)) if len(t) >= 4 else (0, len(t))
+    else:
+        a, b = best[0], best[1] + 1
     tw, vw = t[a:b], values[a:b]
     slope_6d = float(np.polyfit(tw, vw, 1)[0]) if len(tw) >= 2 else float(vw[0] / tw[0])
     loglog = float(np.polyfit(np.log(tw), np.log(vw), 1)[0]) if len(tw) >= 2 else float("nan")
@@ -194,29 +212,33 @@ def block_slopes(
     each of `n_blocks` contiguous blocks; value and error over the blocks.
 
     A block's MSD is used up to half the block's length (where every lag still averages over
-    many time origins), so the window's end is cut there. Too short when fewer than
-    MIN_FIT_POINTS lags of the window are left, i.e. the blocks are shorter than twice the
-    time the MSD takes to become diffusive.
+    many time origins), so the window's end is cut there. When the blocks are too short for
+    MIN_FIT_POINTS lags of the window (shorter than about twice the time the MSD takes to
+    become diffusive), fewer and longer blocks are used, down to MIN_BLOCKS; below that the run
+    is too short.
     """
-    size = series.shape[0] // n_blocks
-    max_lag = size // 2
-    t = np.arange(max_lag + 1) * dt_ps
-    fit = (window[0], min(window[1], max_lag * dt_ps))
-    inside = int(((t >= fit[0] - 1e-9) & (t <= fit[1] + 1e-9)).sum())
-    if inside < MIN_FIT_POINTS:
+    for count in range(n_blocks, MIN_BLOCKS - 1, -1):
+        size = series.shape[0] // count
+        max_lag = size // 2
+        t = np.arange(max_lag + 1) * dt_ps
+        fit = (window[0], min(window[1], max_lag * dt_ps))
+        if int(((t >= fit[0] - 1e-9) & (t <= fit[1] + 1e-9)).sum()) >= MIN_FIT_POINTS:
+            break
+    else:
+        size = series.shape[0] // MIN_BLOCKS
         return short(
             f"blocks of {size * dt_ps:g} ps: the MSD becomes diffusive at {window[0]:g} ps, "
             f"blocks of at least {2 * window[0] + 2 * MIN_FIT_POINTS * dt_ps:g} ps are needed",
-            n_blocks,
+            MIN_BLOCKS,
         )
     slopes = []
-    for b in range(n_blocks):
+    for b in range(count):
         values = msd_fft(series[b * size : (b + 1) * size])[: max_lag + 1]
         slope = _slope(t, values, fit)
         assert slope is not None  # the window holds MIN_FIT_POINTS lags
         slopes.append(slope)
     value, error = mean_and_error(np.array(slopes))
-    return Estimate(value, error, n_blocks)
+    return Estimate(value, error, count)
 
 
 def diffusion(slope: Estimate) -> Estimate:
