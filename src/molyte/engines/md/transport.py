@@ -71,15 +71,15 @@ class DiffusionFit:
     diffusive: bool  # the window's log-log slope is within SLOPE_TOLERANCE of 1
 
 
-def local_exponents(t: Array, values: Array) -> tuple[Array, Array, Array]:
+def local_exponents(t: Array, values: Array) -> tuple[NDArray[np.intp], NDArray[np.intp], Array]:
     """The MSD's local log-log slope beta(t) = log(MSD(2t) / MSD(t)) / log(2t / t), at every
     positive lag t whose partner 2t is in range: (indices of t, indices of 2t, beta).
 
     Taken over a factor LOCAL_SPAN in time rather than between neighbouring lags, where the
     MSD's statistical noise (a few % at long lags) makes the slope swing by whole units.
     """
-    starts = np.nonzero(t > 0)[0]
-    ends = np.searchsorted(t, LOCAL_SPAN * t[starts])
+    starts = np.nonzero(t > 0)[0].astype(np.intp)
+    ends = np.searchsorted(t, LOCAL_SPAN * t[starts]).astype(np.intp)
     keep = ends < len(t)
     starts, ends = starts[keep], ends[keep]
     with np.errstate(divide="ignore", invalid="ignore"):
