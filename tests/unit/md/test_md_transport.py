@@ -82,6 +82,18 @@ def test_block_slopes_take_fewer_longer_blocks_then_say_too_short() -> None:
     assert "blocks of 33 ps" in str(result.too_short) and "at least 46 ps" in str(result.too_short)
 
 
+def test_a_block_slope_not_above_zero_is_noise_not_a_number() -> None:
+    # particles oscillating with a period of 20 frames: their MSD falls from lag 10 to lag 20,
+    # as a noisy MSD may over a short window; a falling MSD gives no D, not a negative one
+    t = np.arange(200, dtype=float)
+    x = np.zeros((200, 5, 3))
+    x[:, :, 0] = np.cos(2 * np.pi * t / 20.0)[:, None]
+    result = block_slopes(x, 1.0, (12.0, 18.0))
+    assert result.value is None and result.blocks == 5
+    assert "not above zero" in str(result.too_short)
+    assert "run the NVT stage longer" in str(result.too_short)
+
+
 def test_einstein_helfand_of_independent_ions_equals_nernst_einstein() -> None:
     # 60 cations (D = 0.4 A^2/ps) and 60 anions (D = 0.2 A^2/ps), uncorrelated: the collective
     # charge displacement's MSD is sum z^2 MSD_i, so the two conductivities agree.

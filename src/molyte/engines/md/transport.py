@@ -238,6 +238,13 @@ def block_slopes(
         assert slope is not None  # the window holds MIN_FIT_POINTS lags
         slopes.append(slope)
     value, error = mean_and_error(np.array(slopes))
+    if value <= 0:
+        # An MSD cannot shrink: a mean slope at or below zero is noise, not a small number.
+        return short(
+            f"the MSD slope over {count} blocks is {value:.3g} ± {error:.2g} A^2/ps, not above "
+            "zero: the noise dominates, run the NVT stage longer",
+            count,
+        )
     return Estimate(value, error, count)
 
 
