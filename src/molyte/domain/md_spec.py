@@ -35,6 +35,7 @@ SALTS = (
     "LiPF6", "LiTFSI", "LiFSI", "LiBF4", "LiOTf",
     "NaPF6", "NaTFSI", "NaFSI", "NaBF4", "NaOTf",
     "LiNO3", "LiClO4", "NaClO4", "Mg(TFSI)2", "Zn(OTf)2",
+    "LiBOB", "LiDFOB", "NaBOB", "NaDFOB",
 )  # fmt: skip
 IONIC_LIQUIDS = tuple(
     f"[{cation}][{anion}]"

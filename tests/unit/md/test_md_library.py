@@ -22,6 +22,7 @@ from molyte.programs import find_program
 CHARGES = {
     "Li": 1, "Na": 1, "Mg": 2, "Zn": 2, "EMIM": 1, "BMIM": 1, "C4mpyr": 1,
     "PF6": -1, "BF4": -1, "TFSI": -1, "FSI": -1, "OTf": -1, "NO3": -1, "ClO4": -1,
+    "BOB": -1, "DFOB": -1,
 }  # fmt: skip
 IONS = list(CHARGES)
 MOLECULAR = [n for n in solvent_names() if ionic_liquid_record(n) is None]
@@ -134,3 +135,41 @@ def test_gaff2_library_diluents_build(name: str) -> None:
     assert molecule.forcefield is ForceField.GAFF2
     assert molecule.formal_charge == 0 and abs(molecule.total_charge) < 1e-9
     assert molecule.elements.count("F") == {"TTE": 8, "BTFE": 6}[name]
+
+
+@pytest.mark.parametrize(("name", "atoms", "rings"), [("BOB", 13, 2), ("DFOB", 9, 1)])
+def test_borate_anions_build_with_every_term(name: str, atoms: int, rings: int) -> None:
+    """The QC-derived borates: -1 e exactly (the boron's charge absorbs the rounding of the
+    others), a term for every bond, angle and dihedral, the carbonyl carbons kept planar."""
+    molecule = library_molecule(name)
+    assert molecule.n_atoms == atoms and molecule.kind is Kind.ANION
+    assert molecule.formal_charge == -1
+    assert abs(molecule.total_charge + 1.0) < 1e-9
+    bonds = [t.atoms for t in molecule.bonds]
+    assert len(bonds) == atoms + rings - 1  # a connected graph with `rings` rings
+    assert len(molecule.angles) == len(angles_of(atoms, bonds))  # type: ignore[arg-type]
+    assert len(molecule.dihedrals) == len(dihedrals_of(atoms, bonds))  # type: ignore[arg-type]
+    assert len(molecule.impropers) == 2 * rings  # one per carbonyl carbon
+    elements = molecule.elements
+    boron = elements.index("B")
+    b_o = [t for t in molecule.bonds if boron in t.atoms and elements[sum(t.atoms) - boron] == "O"]
+    assert len(b_o) == 4 if name == "BOB" else len(b_o) == 2
+    assert all(1.4 < t.coeffs[1] < 1.6 for t in b_o)  # B-O of the HF/6-31G* minimum
+
+
+def test_bob_separates_ring_and_cross_ring_o_b_o_angles() -> None:
+    """The two chelate rings have their own ring-O types, so the O-B-O angle inside a ring
+    (about 104 deg) and between the rings (about 112 deg) get their own terms."""
+    bob = library_molecule("BOB")
+    o_b_o = {t.label: t.coeffs[1] for t in bob.angles if t.label.count("O") == 2
+             and "-BB-" in t.label}  # fmt: skip
+    assert set(o_b_o) == {"OB1-BB-OB1", "OB2-BB-OB2", "OB1-BB-OB2"}
+    assert o_b_o["OB1-BB-OB1"] == o_b_o["OB2-BB-OB2"] < 109.0 < o_b_o["OB1-BB-OB2"]
+
+
+def test_borate_salts_are_catalogued() -> None:
+    salts = {s["name"]: s for s in library_catalog()["salts"]}
+    assert salts["LiBOB"] == {
+        "name": "LiBOB", "full_name": "lithium bis(oxalato)borate", "cation": "Li", "anion": "BOB",
+    }  # fmt: skip
+    assert salts["LiDFOB"]["anion"] == "DFOB" and salts["NaDFOB"]["cation"] == "Na"

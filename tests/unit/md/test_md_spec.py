@@ -124,9 +124,12 @@ def test_new_salts_and_ionic_liquids_are_allowed_names() -> None:
          "solvents": [{"name": "[C4mpyr][TFSI]"}, {"name": "TTE"}]}
     )  # fmt: skip
     assert spec.salts[0].name == "Mg(TFSI)2"
-    with pytest.raises(ValidationError, match="unknown salt 'LiBOB'"):
+    salts = [{"name": "LiBOB", "concentration": 0.5}, {"name": "LiDFOB", "concentration": 0.5}]
+    borates = MDSpec.model_validate({"salts": salts, "solvents": [{"name": "PC"}]})
+    assert [s.name for s in borates.salts] == ["LiBOB", "LiDFOB"]
+    with pytest.raises(ValidationError, match="unknown salt 'KBOB'"):
         MDSpec.model_validate(
-            {"salts": [{"name": "LiBOB", "concentration": 1}], "solvents": [{"name": "EC"}]}
+            {"salts": [{"name": "KBOB", "concentration": 1}], "solvents": [{"name": "EC"}]}
         )
 
 
