@@ -136,6 +136,7 @@ def bases(job_type: JobType) -> list[dict[str, Any]]:
     if job_type is JobType.MD:
         smiles = md_body("SMILES solvent")
         smiles["spec"]["solvents"] = [{"smiles": "C1COC(=O)O1", "ratio": 1.0, "density": 1.3}]
+        smiles["spec"]["concentration_basis"] = "molal"
         smiles |= ROUTE
         return [md_body("base"), smiles]
     xyz = qc_body("xyz molecule")
