@@ -134,9 +134,8 @@ def key_results(job_type: str, summary: dict[str, Any] | None) -> dict[str, floa
         for entry in summary.get("diffusion") or []:
             if isinstance(entry, dict) and entry.get("species"):
                 name = f"D_{entry['species']}_cm2_s"
-                value, error = errors.get(entry["species"], (None, None))
                 if entry["species"] in errors:  # the block estimate, or none if too short
-                    out[name], out[f"{name}_std"] = value, error
+                    out[name], out[f"{name}_std"] = errors[entry["species"]]
                 else:  # analysed before the transport block
                     out[name] = _number(entry.get("D"))
                     out[f"{name}_std"] = _number(entry.get("D_error"))

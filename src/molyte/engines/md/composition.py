@@ -326,7 +326,11 @@ def solution_limit_problem(spec: MDSpec) -> str | None:
     fill the litre, module doc step 3), or None. The server asks at submission."""
     if not spec.salts or spec.concentration_basis is not ConcentrationBasis.SOLUTION:
         return None
-    v_salt = salt_molar_volume(spec, salt_units(spec))
+    return _room_for_solvent(spec, salt_molar_volume(spec, salt_units(spec)))
+
+
+def _room_for_solvent(spec: MDSpec, v_salt: float) -> str | None:
+    """The refusal of `solution_limit_problem` for a known v_salt (cm^3/mol), or None."""
     c_total = sum(s.concentration for s in spec.salts)
     if 1000.0 / c_total > v_salt:
         return None
@@ -345,7 +349,7 @@ def solvent_per_unit(spec: MDSpec, v_mix: float, m_mix: float, v_salt: float) ->
     if spec.concentration_basis is ConcentrationBasis.MOLAL:
         return 1000.0 / (c_total * m_mix)
     if spec.concentration_basis is ConcentrationBasis.SOLUTION:
-        problem = solution_limit_problem(spec)
+        problem = _room_for_solvent(spec, v_salt)  # v_salt is already known: not recomputed
         if problem is not None:
             raise InvalidInput(problem)
         return (1000.0 / c_total - v_salt) / v_mix
