@@ -14,10 +14,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from md_validation import (  # noqa: E402
     FULL,
+    Sigma,
     box_molarity,
     compared,
     conductivities,
     report,
+    resolved,
 )
 
 
@@ -55,6 +57,21 @@ def test_nernst_einstein_stands_in_and_a_too_short_run_compares_nothing() -> Non
     assert compared(eh, ne) is None
     eh, ne = conductivities({"conductivity": {"value": 1.0}})  # no transport block at all
     assert (eh.value, ne.value) == (None, None) and eh.why_not == "not in the summary"
+
+
+def test_an_unresolved_einstein_helfand_gives_way_to_nernst_einstein() -> None:
+    # LiTFSI in DME:DOL after 1 ns: EH 4.2 ± 9.8 mS/cm is noise; NE 25.2 ± 4.0 is compared
+    eh = Sigma("Einstein-Helfand", 4.2, 9.8)
+    ne = Sigma("Nernst-Einstein", 25.2, 4.0)
+    assert not resolved(eh) and resolved(ne)
+    assert compared(eh, ne) is ne
+    # twice its error is the bar: 7.69 ± 2.33 (LiPF6 in PC) is resolved, 4.6 ± 2.33 is not
+    pc = Sigma("Einstein-Helfand", 7.69, 2.33)
+    assert compared(pc, ne) is pc
+    assert compared(Sigma("Einstein-Helfand", 4.6, 2.33), ne) is ne
+    # with no Nernst-Einstein, an unresolved Einstein-Helfand is still shown
+    none = Sigma("Nernst-Einstein", None, None, "too short")
+    assert compared(eh, none) is eh
 
 
 def test_box_molarity_counts_formula_units_per_litre_of_box() -> None:
