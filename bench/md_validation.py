@@ -18,7 +18,8 @@ Values marked "unverified" were not checked against the paper in this project: t
 approximate until someone does.
 
 Targets: density within 3 % of experiment; conductivity within a factor 1.5, at the spec's
-default ion charge scaling (1.0) unless `--charge-scale` says otherwise.
+default ion charge scaling (0.8 for a salt in molecular solvents, 1.0 with an ionic liquid)
+unless `--charge-scale` says otherwise.
 
 Modes: the default (full) mode runs boxes of about 3,000 atoms with 200 ps NPT and, for the
 electrolytes, 1 ns NVT (hours on two cores). `--short` runs boxes of about 300 atoms, 3 ps NPT
@@ -56,6 +57,7 @@ DENSITY_PERCENT = 3.0
 # is a tenth of NPT: 0.3 ps in the shortened mode).
 COMPRESS_PS = 2.0
 CONDUCTIVITY_FACTOR = 1.5
+DEFAULT_SCALE_TEXT = "the spec's default (0.8 for a salt in molecular solvents, 1.0 otherwise)"
 RESOLVED_SIGMAS = 2.0  # an Einstein-Helfand value below twice its error is not compared
 S_PER_M_TO_MS_PER_CM = 10.0
 AVOGADRO = 6.02214076e23
@@ -261,7 +263,9 @@ def estimate_cell(summary: dict[str, Any], key: str, digits: int) -> str:
     return f"{value:.{digits}f}" + ("" if error is None else f" ± {error:.{digits}f}")
 
 
-def neat_spec(name: str, mode: Mode, charge_scale: float, temperature: float) -> dict[str, Any]:
+def neat_spec(
+    name: str, mode: Mode, charge_scale: float | None, temperature: float
+) -> dict[str, Any]:
     liquid = ionic_liquid_record(name) is not None
     unit = ionic_liquid_species(name) if liquid else library_species(name)
     return {
@@ -271,14 +275,14 @@ def neat_spec(name: str, mode: Mode, charge_scale: float, temperature: float) ->
         "temperature": temperature,
         "timestep": mode.timestep,
         "stages": {"compress_ps": COMPRESS_PS, "npt_ps": mode.npt_ps, "nvt_ps": 0},
-        "ion_charge_scale": charge_scale,
+        **charge_scale_field(charge_scale),
         "thermo_interval": 100,
         "dump_interval": 10**6,
         "restart_interval": 10**6,
     }
 
 
-def electrolyte_spec(e: Electrolyte, mode: Mode, charge_scale: float) -> dict[str, Any]:
+def electrolyte_spec(e: Electrolyte, mode: Mode, charge_scale: float | None) -> dict[str, Any]:
     # about 13 solvent molecules of ~12 atoms per ion pair at 1 M: ~160 atoms per pair
     return {
         "salts": e.salts,
@@ -290,12 +294,17 @@ def electrolyte_spec(e: Electrolyte, mode: Mode, charge_scale: float) -> dict[st
         "temperature": e.experiment.temperature,
         "timestep": mode.timestep,
         "stages": {"compress_ps": COMPRESS_PS, "npt_ps": mode.npt_ps, "nvt_ps": mode.nvt_ps},
-        "ion_charge_scale": charge_scale,
+        **charge_scale_field(charge_scale),
         "thermo_interval": 100,
         "dump_interval": 100,
         "restart_interval": 10**6,
         **e.extra,
     }
+
+
+def charge_scale_field(charge_scale: float | None) -> dict[str, float]:
+    """The spec's `ion_charge_scale` entry: none (the spec's own default) unless one is asked."""
+    return {} if charge_scale is None else {"ion_charge_scale": charge_scale}
 
 
 def run(
@@ -335,7 +344,12 @@ def main() -> None:
     parser.add_argument(
         "--only", nargs="*", help="library liquids to run, and/or 'electrolytes' for the three"
     )
-    parser.add_argument("--charge-scale", type=float, default=1.0)
+    parser.add_argument(
+        "--charge-scale",
+        type=float,
+        help="ion charge scale of every system (default: the spec's own default, "
+        "0.8 for salts in molecular solvents, 1.0 with an ionic liquid)",
+    )
     parser.add_argument("--workdir", type=Path, default=Path(".bench/md_validation"))
     parser.add_argument("--atoms", type=int, help="box size instead of the mode's")
     parser.add_argument("--npt-ps", type=float, help="NPT length instead of the mode's")
@@ -456,7 +470,7 @@ def report(
     targets: list[Target],
     mode: Mode,
     short: bool,
-    charge_scale: float,
+    charge_scale: float | None,
 ) -> str:
     """The comparison with experiment as Markdown, with the target table run_all collects."""
     title = "shortened" if short else "full"
@@ -465,7 +479,8 @@ def report(
         "",
         f"Boxes of about {mode.atoms} atoms, {mode.npt_ps:g} ps NPT at {mode.timestep:g} fs "
         f"(electrolytes: then {mode.nvt_ps:g} ps NVT), 1 atm, ion charge scale "
-        f"{charge_scale:g}. Density: mean over the second half of NPT (g/cm^3).",
+        + (DEFAULT_SCALE_TEXT if charge_scale is None else f"{charge_scale:g}")
+        + ". Density: mean over the second half of NPT (g/cm^3).",
         "",
     ]
     if short:

@@ -314,6 +314,7 @@ function MdForm({ start, study }: { start: MdFormState; study: boolean }) {
                   value={form.ion_charge_scale}
                   errors={errors}
                   step="0.05"
+                  placeholder={t("md.chargeScaleDefault")}
                   onChange={(ion_charge_scale) => update({ ion_charge_scale })}
                 />
                 <NumberField

@@ -36,11 +36,18 @@ describe("buildMdSpec", () => {
       pressure: 1,
       timestep: 1,
       preset: "fast",
-      ion_charge_scale: 1,
       thermo_interval: 1000,
       dump_interval: 5000,
       resources: { tasks: 1, cpus_per_task: 1, memory_mb: 2000, walltime_minutes: 60 },
     });
+  });
+
+  it("leaves the ion charge scale to the server unless one is typed", () => {
+    // the server then picks 0.8 for salts in molecular solvents, 1.0 with an ionic liquid
+    expect(initialMdForm().ion_charge_scale).toBe("");
+    expect(buildMdSpec(initialMdForm())).not.toHaveProperty("ion_charge_scale");
+    expect(buildMdSpec({ ...initialMdForm(), ion_charge_scale: "1.0" }).ion_charge_scale).toBe(1);
+    expect(buildMdSpec({ ...initialMdForm(), ion_charge_scale: "0.75" }).ion_charge_scale).toBe(0.75);
   });
 
   it("sends concentration_basis only when it is not the default and there are salts", () => {

@@ -111,7 +111,8 @@ export function initialMdForm(): MdFormState {
     timestep: "1.0",
     preset: "fast",
     stages: stagesForm(PRESET_STAGES.fast),
-    ion_charge_scale: "1.0",
+    // empty: the server picks 0.8 for salts in molecular solvents, 1.0 with an ionic liquid
+    ion_charge_scale: "",
     thermo_interval: "1000",
     dump_interval: "5000",
     restart_interval: "",
@@ -190,12 +191,11 @@ export function buildMdSpec(form: MdFormState): Record<string, unknown> {
     pressure: numberValue(form.pressure),
     timestep: numberValue(form.timestep),
     preset: form.preset,
-    ion_charge_scale: numberValue(form.ion_charge_scale),
     thermo_interval: numberValue(form.thermo_interval),
     dump_interval: numberValue(form.dump_interval),
     resources: resourcesSpec(form.resources),
   };
-  for (const key of ["restart_interval", "cutoff", "seed"] as const) {
+  for (const key of ["ion_charge_scale", "restart_interval", "cutoff", "seed"] as const) {
     const value = numberValue(form[key]);
     if (value !== null) spec[key] = value;
   }

@@ -156,3 +156,23 @@ def test_concentration_basis_is_optional_and_checked() -> None:
     assert MDSpec.model_validate({**neat, "concentration_basis": "solvent"}).salts == []
     with pytest.raises(ValidationError, match="a salt-free box"):
         MDSpec.model_validate({**neat, "concentration_basis": "molal"})
+
+
+def test_ion_charge_scale_defaults_from_the_composition_and_is_stored() -> None:
+    # salts in molecular solvents: 0.8 (the validated transport choice)
+    assert MDSpec.model_validate(spec()).ion_charge_scale == 0.8
+    # an ionic liquid among the solvents keeps CL&P's full charges, as does a box with no salt
+    il = spec(solvents=[{"name": "[EMIM][TFSI]"}, {"name": "EC"}])
+    assert MDSpec.model_validate(il).ion_charge_scale == 1.0
+    neat = {"salts": [], "solvents": [{"name": "[BMIM][BF4]"}], "molecules": 50}
+    assert MDSpec.model_validate(neat).ion_charge_scale == 1.0
+    # a scale the request gives is kept, whatever the composition
+    assert MDSpec.model_validate(spec(ion_charge_scale=1.0)).ion_charge_scale == 1.0
+    assert MDSpec.model_validate({**il, "ion_charge_scale": 0.7}).ion_charge_scale == 0.7
+    # stored: the dumped spec carries the scale, so an older worker runs the same model
+    dumped = MDSpec.model_validate(spec()).model_dump(mode="json")
+    assert dumped["ion_charge_scale"] == 0.8
+    assert MDSpec.model_validate(dumped) == MDSpec.model_validate(spec())
+    # malformed lists are left to validation, which names the field
+    assert any(loc == "solvents" for loc, _ in errors(spec(solvents=5)))
+    assert any(loc.startswith("solvents.0") for loc, _ in errors(spec(solvents=[{"name": ["x"]}])))
