@@ -40,10 +40,9 @@ def test_a_3_by_2_md_study_creates_six_jobs_with_their_specs(api: Api) -> None:
         spec = job["spec"]
         points.append((spec["salts"][0]["concentration"], spec["temperature"]))
         assert job["study_id"] == created["id"] and job["state"] == "PENDING"
-        # Everything not varied is the base's.
+        # Everything not varied is the base's (the newer charges fields left out while unset).
         assert spec["solvents"] == [
-            {**s, "smiles": None, "density": None, "charges": None, "charges_from_job": None}
-            for s in base_spec["solvents"]
+            {**s, "smiles": None, "density": None} for s in base_spec["solvents"]
         ]
         assert spec["salt_pairs"] == 4 and spec["preset"] == "fast"
     assert points == [
@@ -211,3 +210,21 @@ def test_another_users_study_is_not_found(api: Api) -> None:
         assert r.status_code == 404 and r.json()["detail"] == "Study not found", (method, path)
     assert api.client.get("/api/v1/studies", headers=api.bob).json() == {"items": [], "total": 0}
     assert api.client.get(url, headers=api.admin).status_code == 200
+
+
+def test_a_study_may_vary_fields_the_stored_spec_leaves_out_at_their_defaults(api: Api) -> None:
+    body = md_study(concentration_basis=["solvent", "molal"])
+    body["base"]["spec"]["stages"] = {"npt_ps": 10, "nvt_ps": 10}
+    body["vary"]["stages.compress_ps"] = [0, 1.0]
+    r = api.client.post("/api/v1/studies", json=body, headers=api.alice)
+    assert r.status_code == 201, r.text
+    specs = [api.job(j)["spec"] for j in r.json()["jobs"]]
+    assert [(s.get("concentration_basis"), s["stages"]["compress_ps"]) for s in specs] == [
+        (None, 0), (None, 1.0), ("molal", 0), ("molal", 1.0)
+    ]  # fmt: skip
+    base = qc_body()
+    del base["name"]
+    qc = {"name": "T sweep", "type": "QC", "base": base, "vary": {"temperature": [298.15, 400]}}
+    r = api.client.post("/api/v1/studies", json=qc, headers=api.alice)
+    assert r.status_code == 201, r.text
+    assert [api.job(j)["spec"].get("temperature") for j in r.json()["jobs"]] == [None, 400]

@@ -24,7 +24,7 @@ from molyte.api.projects.access import Need, authorize, readable_projects
 from molyte.api.studies import repository as repo
 from molyte.api.studies.schemas import MAX_VALUES, StudyCreate, StudyRow
 from molyte.db.models import Job, Study
-from molyte.domain.common import NAME_MAX
+from molyte.domain.common import NAME_MAX, full_dump
 from molyte.domain.search_keys import key_results
 from molyte.domain.spec_paths import PathNotFound, set_path
 from molyte.domain.specs import parse_spec
@@ -114,7 +114,8 @@ def create(
         spec=body.base.spec,
     )
     try:
-        base = jobs_service.validate_spec(template).model_dump(mode="json")
+        # every field, so that `vary` may name one left out of stored specs at its default
+        base = full_dump(jobs_service.validate_spec(template))
     except SpecInvalid as exc:
         raise SpecInvalid(
             [{**e, "loc": ["body", "base", *list(e["loc"])[1:]]} for e in exc.errors]  # type: ignore[call-overload]
