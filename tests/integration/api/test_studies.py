@@ -58,6 +58,7 @@ def test_a_3_by_2_md_study_creates_six_jobs_with_their_specs(api: Api) -> None:
         "temperature": [298.15, 330],
     }
     assert study["states"] == {"PENDING": 6}
+    assert study["concentration_basis"] == "solvent"  # the jobs' (the spec's default)
     assert [row["job_id"] for row in study["rows"]] == created["jobs"]
     assert study["rows"][1]["values"] == {"salts.0.concentration": 0.5, "temperature": 330}
     assert all(row["results"] == {} for row in study["rows"])
@@ -66,6 +67,7 @@ def test_a_3_by_2_md_study_creates_six_jobs_with_their_specs(api: Api) -> None:
     )
     listed = api.client.get("/api/v1/studies", headers=api.alice).json()
     assert listed["total"] == 1 and listed["items"][0]["states"] == {"PENDING": 6}
+    assert listed["items"][0]["concentration_basis"] == "solvent"
 
 
 def test_a_bad_path_or_value_creates_nothing(api: Api) -> None:
@@ -222,9 +224,28 @@ def test_a_study_may_vary_fields_the_stored_spec_leaves_out_at_their_defaults(ap
     assert [(s.get("concentration_basis"), s["stages"]["compress_ps"]) for s in specs] == [
         (None, 0), (None, 1.0), ("molal", 0), ("molal", 1.0)
     ]  # fmt: skip
+    # the jobs count in two bases: the study names none
+    study = api.client.get(f"/api/v1/studies/{r.json()['id']}", headers=api.alice).json()
+    assert study["concentration_basis"] is None
     base = qc_body()
     del base["name"]
     qc = {"name": "T sweep", "type": "QC", "base": base, "vary": {"temperature": [298.15, 400]}}
     r = api.client.post("/api/v1/studies", json=qc, headers=api.alice)
     assert r.status_code == 201, r.text
     assert [api.job(j)["spec"].get("temperature") for j in r.json()["jobs"]] == [None, 400]
+
+
+def test_a_study_names_the_basis_its_concentrations_count_in(api: Api) -> None:
+    molal = md_study("molal sweep")
+    molal["base"]["spec"]["concentration_basis"] = "molal"
+    first = api.client.post("/api/v1/studies", json=molal, headers=api.alice).json()["id"]
+    base = qc_body()
+    del base["name"]
+    qc = {"name": "basis", "type": "QC", "base": base, "vary": {"basis": ["6-31G*", "def2-SVP"]}}
+    second = api.client.post("/api/v1/studies", json=qc, headers=api.alice).json()["id"]
+    study = api.client.get(f"/api/v1/studies/{first}", headers=api.alice).json()
+    assert study["concentration_basis"] == "molal"
+    listed = api.client.get("/api/v1/studies", headers=api.alice).json()["items"]
+    assert {s["id"]: s["concentration_basis"] for s in listed} == {first: "molal", second: None}
+    cancelled = api.client.post(f"/api/v1/studies/{first}/cancel", headers=api.alice).json()
+    assert cancelled["concentration_basis"] == "molal"

@@ -189,11 +189,18 @@ def rows(db: Session, study: Study) -> list[StudyRow]:
 
 def list_studies(
     db: Session, user: Principal, *, limit: int, offset: int
-) -> tuple[list[Study], int, dict[int, dict[str, int]]]:
+) -> tuple[list[Study], int, dict[int, dict[str, int]], dict[int, str | None]]:
+    """A page of the studies the caller may see, their total, and each one's job states and
+    concentration basis."""
     projects = readable_projects(db, user)
     owner_id = None if projects is None else user.user_id
     studies, total = repo.list_studies(db, owner_id, projects or [], limit=limit, offset=offset)
-    return studies, total, repo.states(db, [s.id for s in studies])
+    ids = [s.id for s in studies]
+    return studies, total, repo.states(db, ids), repo.concentration_bases(db, ids)
+
+
+def concentration_basis(db: Session, study: Study) -> str | None:
+    return repo.concentration_bases(db, [study.id])[study.id]
 
 
 def states(db: Session, study: Study) -> dict[str, int]:
