@@ -150,8 +150,9 @@ def seed(db_url: str, n_jobs: int) -> dict[str, int]:
         with cur.copy(
             "COPY jobs (id, owner_id, type, name, spec, engine, state, priority, attempts, "
             "worker_name, scheduler_job_id, failure_reason, log_tail, summary, created_at, "
-            "updated_at, finished_at, temperature, concentration, method, basis, density, "
-            "conductivity, energy_hartree, gap_ev, core_hours, storage_prefix) FROM STDIN"
+            "updated_at, finished_at, temperature, concentration, concentration_basis, method, "
+            "basis, density, conductivity, energy_hartree, gap_ev, core_hours, storage_prefix) "
+            "FROM STDIN"
         ) as copy:
             for i in range(n_jobs):
                 owner = ids["alice"] if rng.random() < HEAVY_SHARE else rng.choice(others)
@@ -190,6 +191,7 @@ def seed(db_url: str, n_jobs: int) -> dict[str, int]:
                         created + timedelta(hours=2) if finished else None,
                         chem.temperature,
                         chem.molar,
+                        "solvent" if chem.molar is not None else None,
                         "B3LYP" if job_type == "QC" else None,
                         "6-31G*" if job_type == "QC" else None,
                         density,

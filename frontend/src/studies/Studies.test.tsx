@@ -29,6 +29,7 @@ const STUDY = {
   type: "MD",
   variables: { "salts.0.concentration": [0.5, 1] },
   states: { COMPLETED: 2 },
+  concentration_basis: "molal",
   rows: [
     {
       job_id: 21,
@@ -157,6 +158,10 @@ describe("study page", () => {
         .slice(1)
         .map((row) => row.getAttribute("data-testid"));
     expect(order()).toEqual(["study-row-20", "study-row-21"]);
+    // the varied concentration is headed in the unit of the jobs' basis (molal here)
+    expect(screen.getByTestId("sort-v-salts.0.concentration").textContent).toBe(
+      "Salt 1 concentration (mol/kg of solvent)",
+    );
     fireEvent.click(screen.getByTestId("sort-r-density_g_cm3"));
     fireEvent.click(screen.getByTestId("sort-r-density_g_cm3"));
     expect(order()).toEqual(["study-row-21", "study-row-20"]);
@@ -176,6 +181,24 @@ describe("study page", () => {
       "21,COMPLETED,1,1.3,0.02",
       "20,COMPLETED,0.5,1.2,0.01",
     ]);
+  });
+
+  it("heads the concentration column in the basis the server names, and without a unit when none", async () => {
+    for (const [basis, heading] of [
+      ["solvent", "Salt 1 concentration (mol/L of solvent)"],
+      ["solution", "Salt 1 concentration (mol/L of solution)"],
+      [null, "Salt 1 concentration"],
+    ] as const) {
+      installFakeServer({
+        "GET /api/v1/auth/me": () => ({ json: ME }),
+        "GET /api/v1/projects": () => ({ json: [] }),
+        "GET /api/v1/studies/5": () => ({ json: { ...STUDY, concentration_basis: basis } }),
+      });
+      renderAt("/studies/5");
+      expect((await screen.findByTestId("sort-v-salts.0.concentration")).textContent).toBe(heading);
+      expect(screen.getByTestId("plot-x").textContent).toBe(heading);
+      cleanup();
+    }
   });
 
   it("says a missing study is not found", async () => {

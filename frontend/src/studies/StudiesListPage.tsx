@@ -71,7 +71,7 @@ export function StudiesListPage() {
                     <td data-label={t("jobs.type")}>{study.type}</td>
                     <td data-label={t("studies.varies")}>
                       {variablePaths(study.variables)
-                        .map((path) => variableLabel(path, t))
+                        .map((path) => variableLabel(path, t, study.concentration_basis))
                         .join(", ") || "—"}
                     </td>
                     <td data-label={t("studies.jobs")}>

@@ -73,6 +73,7 @@ function StudyView({ id }: { id: string }) {
   usePageTitle(data ? `${data.name} (${t("study.heading", { id: data.id })})` : t("studies.title"));
 
   const rows = useMemo(() => data?.rows ?? [], [data]);
+  const basis = data?.concentration_basis;
   const variables = useMemo(() => variablePaths(data?.variables), [data]);
   const results = useMemo(() => resultKeys(rows), [rows]);
   const sorted = useMemo(() => sortRows(rows, sort.column, sort.direction), [rows, sort]);
@@ -85,13 +86,13 @@ function StudyView({ id }: { id: string }) {
   const y = yChoice && yOptions.includes(yChoice) ? yChoice : preferredResult(yOptions);
   const series = useMemo(() => {
     if (!x || !y) return [];
-    return pointSeries(rows, variables, x, y, (path) => variableLabel(path, t)).map((s) => ({
+    return pointSeries(rows, variables, x, y, (path) => variableLabel(path, t, basis)).map((s) => ({
       label: s.label || resultLabel(y, t),
       x: s.x,
       y: s.y,
       errors: s.errors,
     }));
-  }, [rows, variables, x, y, t]);
+  }, [rows, variables, x, y, t, basis]);
 
   if (!/^\d+$/.test(id) || (study.error instanceof ApiError && study.error.status === 404)) {
     return <NotFound message={t("study.notFound")} />;
@@ -135,7 +136,7 @@ function StudyView({ id }: { id: string }) {
       case "state":
         return t("jobs.state");
       case "variable":
-        return variableLabel(column.path, t);
+        return variableLabel(column.path, t, basis);
       case "result": {
         const unit = unitOf(column.key);
         return unit ? `${resultLabel(column.key, t)} (${unit})` : resultLabel(column.key, t);
@@ -327,15 +328,15 @@ function StudyView({ id }: { id: string }) {
               <select id="plot-x" data-testid="plot-x" value={x} onChange={(e) => setXChoice(e.target.value)}>
                 {xOptions.map((path) => (
                   <option key={path} value={path}>
-                    {variableLabel(path, t)}
+                    {variableLabel(path, t, basis)}
                   </option>
                 ))}
               </select>
             </div>
             <LazyPlot
               testId="plot-study"
-              title={t("study.plotTitle", { y: resultLabel(y!, t), x: variableLabel(x!, t) })}
-              xLabel={variableLabel(x!, t)}
+              title={t("study.plotTitle", { y: resultLabel(y!, t), x: variableLabel(x!, t, basis) })}
+              xLabel={variableLabel(x!, t, basis)}
               yLabel={unitOf(y!) ? `${resultLabel(y!, t)} (${unitOf(y!)})` : resultLabel(y!, t)}
               series={series}
               points

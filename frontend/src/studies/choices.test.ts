@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Translate } from "../i18n/I18nContext";
+import { format, type Translate } from "../i18n/I18nContext";
+import { STRINGS, type StringKey } from "../i18n/strings";
 import { initialMdForm } from "../md/mdForm";
 import { initialQcForm } from "../qc/qcForm";
 import { mdChoices, qcChoices } from "./choices";
@@ -25,9 +26,15 @@ describe("what a QC study can vary", () => {
 
 describe("what an MD study can vary", () => {
   it("labels a salt's concentration in the form's unit", () => {
+    const en = (key: StringKey, values?: Record<string, string | number>) => format(STRINGS.en[key], values);
     const label = (form: ReturnType<typeof initialMdForm>) =>
-      mdChoices(form, t).find((c) => c.path === "salts.0.concentration")?.label;
-    expect(label(initialMdForm())).toBe("study.saltConcentration");
-    expect(label({ ...initialMdForm(), concentration_basis: "molal" })).toBe("study.saltMolality");
+      mdChoices(form, en).find((c) => c.path === "salts.0.concentration")?.label;
+    expect(label(initialMdForm())).toBe("Concentration of LiPF6 (mol/L of solvent)");
+    expect(label({ ...initialMdForm(), concentration_basis: "solution" })).toBe(
+      "Concentration of LiPF6 (mol/L of solution)",
+    );
+    expect(label({ ...initialMdForm(), concentration_basis: "molal" })).toBe(
+      "Concentration of LiPF6 (mol/kg of solvent)",
+    );
   });
 });

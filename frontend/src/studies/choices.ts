@@ -3,6 +3,7 @@
 import type { Translate } from "../i18n/I18nContext";
 import { PRESETS, countPath, type MdFormState } from "../md/mdForm";
 import { BASIS_SETS, ENGINES, METHODS, THERMO_TASKS, type QcFormState } from "../qc/qcForm";
+import { concentrationUnit } from "./labels";
 import type { LabelledChoice } from "./StudyVariables";
 
 /** MD: each salt's concentration, each solvent's ratio, the conditions, size (salt pairs, or
@@ -11,8 +12,9 @@ export function mdChoices(form: MdFormState, t: Translate): LabelledChoice[] {
   const choices: LabelledChoice[] = form.salts.map((salt, i) => ({
     path: `salts.${i}.concentration`,
     kind: "number",
-    label: t(form.concentration_basis === "molal" ? "study.saltMolality" : "study.saltConcentration", {
+    label: t("study.saltConcentration", {
       name: salt.name.trim() || String(i + 1),
+      unit: concentrationUnit(form.concentration_basis, t),
     }),
   }));
   form.solvents.forEach((solvent, i) =>

@@ -2,6 +2,7 @@
 
 import type { Translate } from "../i18n/I18nContext";
 import type { StringKey } from "../i18n/strings";
+import type { ConcentrationBasis } from "../md/mdForm";
 
 const VARIABLE_KEYS: Record<string, StringKey> = {
   temperature: "md.temperature",
@@ -23,12 +24,25 @@ const VARIABLE_KEYS: Record<string, StringKey> = {
   "solvation.epsilon": "qc.epsilon",
 };
 
-/** "salts.0.concentration" -> "Salt 1 concentration (M)"; unknown paths are shown as they are. */
-export function variableLabel(path: string, t: Translate): string {
+/** A salt concentration's unit as the MD form names the basis: "mol/L of solvent", "mol/L of
+ * solution" or "mol/kg of solvent". */
+export function concentrationUnit(basis: ConcentrationBasis, t: Translate): string {
+  return t(`md.basis.${basis}`);
+}
+
+/**
+ * "salts.0.concentration" -> "Salt 1 concentration (mol/L of solvent)", in the unit of the
+ * study's `basis` (no unit when the study has none: its jobs differ, or an older server did not
+ * say); unknown paths are shown as they are.
+ */
+export function variableLabel(path: string, t: Translate, basis?: ConcentrationBasis | null): string {
   const known = VARIABLE_KEYS[path];
   if (known) return t(known);
   const salt = /^salts\.(\d+)\.concentration$/.exec(path);
-  if (salt) return t("study.saltN", { n: Number(salt[1]) + 1 });
+  if (salt) {
+    const n = Number(salt[1]) + 1;
+    return basis ? t("study.saltN", { n, unit: concentrationUnit(basis, t) }) : t("study.saltNNoUnit", { n });
+  }
   const solvent = /^solvents\.(\d+)\.ratio$/.exec(path);
   if (solvent) return t("study.solventN", { n: Number(solvent[1]) + 1 });
   return path;

@@ -1,6 +1,7 @@
 // Shapes of the studies, projects, provenance and usage JSON (docs/architecture.md, "The HTTP contract").
 
 import type { JobState, JobType } from "../api/types";
+import type { ConcentrationBasis } from "../md/mdForm";
 
 /** A study's varied fields: `{path: [values]}` as the server stores them (a plain list also reads). */
 export type StudyVariables = Record<string, unknown[]> | string[];
@@ -29,6 +30,8 @@ export interface Study {
   variables: StudyVariables;
   /** Jobs per state. */
   states?: Record<string, number>;
+  /** What the jobs' salt concentrations count per; null when they have no salts or differ. */
+  concentration_basis?: ConcentrationBasis | null;
   rows: StudyRow[];
   project_id?: number | null;
   owner?: string | null;
@@ -42,6 +45,7 @@ export interface StudyListItem {
   type: JobType;
   variables?: StudyVariables;
   states?: Record<string, number>;
+  concentration_basis?: ConcentrationBasis | null;
   jobs?: number[];
   rows?: StudyRow[];
   project_id?: number | null;

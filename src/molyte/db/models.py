@@ -39,14 +39,16 @@ ACTIVE_STATES = tuple(s.value for s in JobState if s in LEASED_STATES)
 ACTIVE_SQL = "state IN (" + ", ".join(f"'{s}'" for s in ACTIVE_STATES) + ")"
 
 
-# Job columns searched by range (GET /jobs `<name>_min`/`_max`), each with its own index.
-RANGE_INDEXES = (
-    ("ix_jobs_temperature", "temperature"),
-    ("ix_jobs_concentration", "concentration"),
-    ("ix_jobs_density", "density"),
-    ("ix_jobs_conductivity", "conductivity"),
-    ("ix_jobs_energy", "energy_hartree"),
-    ("ix_jobs_gap", "gap_ev"),
+# Job columns searched by range (GET /jobs `<name>_min`/`_max`), each with its own index. A
+# concentration range is always searched within one basis (GET /jobs `concentration_basis`),
+# so its index leads with the basis.
+RANGE_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ix_jobs_temperature", ("temperature",)),
+    ("ix_jobs_concentration", ("concentration_basis", "concentration")),
+    ("ix_jobs_density", ("density",)),
+    ("ix_jobs_conductivity", ("conductivity",)),
+    ("ix_jobs_energy", ("energy_hartree",)),
+    ("ix_jobs_gap", ("gap_ev",)),
 )
 
 
@@ -183,8 +185,8 @@ class Job(Base):
         # The range indexes carry the visibility columns (PostgreSQL INCLUDE), so the count of a
         # user's matching jobs is an index-only scan instead of a visit to every matching row.
         *(
-            Index(name, column, postgresql_include=["owner_id", "project_id"])
-            for name, column in RANGE_INDEXES
+            Index(name, *columns, postgresql_include=["owner_id", "project_id"])
+            for name, columns in RANGE_INDEXES
         ),
         Index("ix_jobs_finished", "finished_at"),
         # SQLite would otherwise hand a deleted job's id to the next job, and with it the
@@ -234,9 +236,12 @@ class Job(Base):
     )
     # This job's point of its study: {dotted spec path: value}.
     study_values: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    # Search keys from the spec (K; mol/L summed over salts; QC method and basis) ...
+    # Search keys from the spec (K; salt concentrations summed, per the spec's
+    # concentration_basis: "solvent" (mol/L), "solution" (mol/L) or "molal" (mol/kg), null
+    # without salts; QC method and basis) ...
     temperature: Mapped[float | None] = mapped_column(Float, nullable=True)
     concentration: Mapped[float | None] = mapped_column(Float, nullable=True)
+    concentration_basis: Mapped[str | None] = mapped_column(String(16), nullable=True)
     method: Mapped[str | None] = mapped_column(String(64), nullable=True)
     basis: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # ... and from the result summary (g/cm^3, S/m, hartree, eV; core-hours for accounting).

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import to_jsonable_python
 
 NAME_MAX = 100
 SMILES_MAX = 300
@@ -68,6 +69,45 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(
         extra="forbid", str_strip_whitespace=False, frozen=True, allow_inf_nan=False
     )
+
+
+# Spec fields added after workers were deployed are left out of a spec's dump (the stored spec,
+# which is the worker's copy) while they hold their default (`Field(exclude_if=...)`): a worker
+# from before such a field refuses a spec that names it (`extra="forbid"`), even as null, and
+# so would refuse every job instead of only those that use the new field.
+
+
+def leave_out_unset(value: object) -> bool:
+    """`exclude_if` of a newer optional field whose default is None."""
+    return value is None
+
+
+def full_dump(model: BaseModel) -> dict[str, Any]:
+    """`model` as JSON with every field, those its dump leaves out at their defaults included:
+    the form in which each field has a dotted path for a study or a clone to replace
+    (`spec_paths.set_path`). Validating it gives `model` back."""
+    return _with_left_out(model, model.model_dump(mode="json"))
+
+
+def _with_left_out(model: BaseModel, dumped: dict[str, Any]) -> dict[str, Any]:
+    """`dumped` (the dump of `model`) with the fields it left out, in the fields' order."""
+    out: dict[str, Any] = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if name not in dumped:
+            out[name] = (
+                full_dump(value) if isinstance(value, BaseModel) else (to_jsonable_python(value))
+            )
+        elif isinstance(value, BaseModel):
+            out[name] = _with_left_out(value, dumped[name])
+        elif isinstance(value, list | tuple):
+            out[name] = [
+                _with_left_out(item, item_dumped) if isinstance(item, BaseModel) else item_dumped
+                for item, item_dumped in zip(value, dumped[name], strict=True)
+            ]
+        else:
+            out[name] = dumped[name]
+    return out
 
 
 class ResourcesSpec(StrictModel):

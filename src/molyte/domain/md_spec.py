@@ -31,7 +31,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from rdkit import Chem
 from rdkit.rdBase import BlockLogs
 
-from molyte.domain.common import ResourcesSpec, Smiles, StrictModel
+from molyte.domain.common import ResourcesSpec, Smiles, StrictModel, leave_out_unset
 
 # Salts and solvents the force-field library knows (kept equal to the engine's library by a
 # unit test). Any other solvent is given by SMILES.
@@ -159,10 +159,13 @@ class SolventSpec(StrictModel):
         le=3.0,
         description="g/cm^3 of the pure liquid, for a SMILES solvent; estimated when absent",
     )
+    # These two, newer than the first workers, are left out of dumps while unset (see
+    # `leave_out_unset`).
     charges: list[Annotated[float, Field(ge=-4, le=4, allow_inf_nan=False)]] | None = Field(
         default=None,
         max_length=1000,
         description="e per atom, SMILES order with hydrogens appended; replace AM1-BCC",
+        exclude_if=leave_out_unset,
     )
     charges_from_job: int | None = Field(
         default=None,
@@ -170,6 +173,7 @@ class SolventSpec(StrictModel):
         le=2**63 - 1,
         description="a completed QC job of this molecule whose RESP (else ESP) charges become "
         "`charges`",
+        exclude_if=leave_out_unset,
     )
 
     @field_validator("name")
@@ -219,8 +223,13 @@ class StagesSpec(StrictModel):
     """
 
     minimize: bool = True
+    # Newer than the first workers: left out of dumps while unset (see `leave_out_unset`).
     compress_ps: float | None = Field(
-        default=None, ge=0, le=1000, description="default: a tenth of npt_ps, at most 2 ps"
+        default=None,
+        ge=0,
+        le=1000,
+        description="default: a tenth of npt_ps, at most 2 ps",
+        exclude_if=leave_out_unset,
     )
     npt_ps: float = Field(default=100, ge=0, le=100_000)
     anneal_ps: float = Field(default=0, ge=0, le=100_000)
@@ -252,7 +261,8 @@ class MDSpec(StrictModel):
     solvents: list[SolventSpec] = Field(min_length=1, max_length=6)
     ratio_type: RatioType = RatioType.MOLE
     # Left out of dumps (the stored spec, the worker's copy) at its default, so that a worker
-    # from before this field, whose spec refuses unknown fields, still runs the usual jobs.
+    # from before this field, whose spec refuses unknown fields, still runs the usual jobs
+    # (see `common.leave_out_unset`).
     concentration_basis: ConcentrationBasis = Field(
         default=ConcentrationBasis.SOLVENT,
         description="salt concentrations per litre of solvent mixture (solvent), per litre of "
@@ -265,11 +275,12 @@ class MDSpec(StrictModel):
         le=5000,
         description="total formula units over all salts (ion pairs for 1:1 salts)",
     )
-    molecules: int | None = Field(
+    molecules: int | None = Field(  # newer than the first workers: see `leave_out_unset`
         default=None,
         ge=2,
         le=20_000,
         description="solvent molecules of a salt-free box (an ionic-liquid ion pair counts one)",
+        exclude_if=leave_out_unset,
     )
     box_length: float | None = Field(default=None, ge=15, le=300, description="Angstrom")
     temperature: float = Field(default=298.15, ge=200, le=1000, description="K")

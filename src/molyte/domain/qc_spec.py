@@ -313,15 +313,19 @@ class QCSpec(StrictModel):
     redox: RedoxKind = Field(
         default=RedoxKind.OXIDATION, description="oxidation or reduction, for redox"
     )
+    # These two are newer than the first workers: left out of dumps (the stored spec, the
+    # worker's copy) at their defaults, so a worker from before them still runs the usual jobs.
     charges: ChargeScheme = Field(
         default=ChargeScheme.ESP,
         description="esp (Merz-Kollman) or resp (also two-stage RESP charges; engine pyscf)",
+        exclude_if=lambda scheme: scheme is ChargeScheme.ESP,
     )
     temperature: float = Field(
         default=DEFAULT_TEMPERATURE_K,
         ge=50,
         le=2000,
         description="K, of the thermochemistry (ZPE, H, G) of frequency steps",
+        exclude_if=lambda kelvin: kelvin == DEFAULT_TEMPERATURE_K,
     )
     resources: ResourcesSpec = ResourcesSpec()
 

@@ -12,6 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# `md_spec.ConcentrationBasis.SOLVENT`, what a spec that names no basis means (kept as text so
+# that the migrations importing this module need not load the spec and RDKit; a test keeps them
+# equal).
+DEFAULT_CONCENTRATION_BASIS = "solvent"
 # Result columns and the summary keys they are copied from (MD first, then QC).
 RESULT_COLUMNS = ("density", "conductivity", "energy_hartree", "gap_ev")
 
@@ -22,6 +26,7 @@ class SpecKeys:
 
     temperature: float | None = None
     concentration: float | None = None
+    concentration_basis: str | None = None
     method: str | None = None
     basis: str | None = None
     species: list[tuple[str, str]] = field(default_factory=list)
@@ -30,6 +35,7 @@ class SpecKeys:
         return {
             "temperature": self.temperature,
             "concentration": self.concentration,
+            "concentration_basis": self.concentration_basis,
             "method": self.method,
             "basis": self.basis,
         }
@@ -39,6 +45,12 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
+
+
+def concentration_basis(spec: dict[str, Any]) -> str:
+    """The basis of a stored MD spec's salt concentrations ("solvent" when it names none)."""
+    basis = spec.get("concentration_basis")
+    return str(basis)[:16] if basis else DEFAULT_CONCENTRATION_BASIS
 
 
 def spec_keys(job_type: str, spec: dict[str, Any]) -> SpecKeys:
@@ -55,8 +67,11 @@ def spec_keys(job_type: str, spec: dict[str, Any]) -> SpecKeys:
         ]
         return SpecKeys(
             temperature=_number(spec.get("temperature")),
-            # Total salt concentration (mol/L): what "1 M" means for a one-salt electrolyte.
+            # Total salt concentration: what "1 M" means for a one-salt electrolyte, in the
+            # spec's basis (left out of the stored spec at its default, "solvent"), which a
+            # search must match: 1 mol/kg is not 1 mol/L.
             concentration=sum(c for c in concentrations if c is not None) if salts else None,
+            concentration_basis=concentration_basis(spec) if salts else None,
             species=species,
         )
     method, basis = spec.get("method"), spec.get("basis")

@@ -14,8 +14,9 @@ class PathNotFound(ValueError):
 def set_path(spec: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     """A copy of `spec` with `path` set to `value`; `PathNotFound` if the path does not exist.
 
-    A path exists when each part names a key of a mapping (the spec as validated, so fields
-    left at their defaults exist) or an index of a list; nothing is created on the way.
+    A path exists when each part names a key of a mapping or an index of a list; nothing is
+    created on the way. Give the spec with every field (`common.full_dump`), so that fields left
+    at their defaults exist, also those stored specs leave out.
     """
     parts = path.split(".")
     if not path or any(p == "" for p in parts):

@@ -153,3 +153,63 @@ def test_concentration_basis_is_accepted_checked_and_previewed(api: Api) -> None
         assert error["loc"] == ["body", "spec", "salts", 0, "concentration"]
         assert "9 mol of LiPF6 per litre of solution leaves no room" in error["msg"]
     assert job_count(api) == 2
+
+
+def test_newer_fields_are_stored_and_claimed_only_when_a_job_sets_them(api: Api) -> None:
+    # A worker from before stages.compress_ps, molecules, a solvent's charges, or QC charges
+    # and temperature refuses a spec naming any of them, even as null: usual jobs leave them out.
+    md = md_body("stages")
+    md["spec"]["stages"] = {"npt_ps": 10, "nvt_ps": 10}
+    md["spec"]["solvents"][1] = {"smiles": "COC(=O)OC", "ratio": 1.0}
+    usual_md = api.submit(api.alice, md)["spec"]
+    assert usual_md["stages"] == {
+        "minimize": True, "npt_ps": 10, "anneal_ps": 0, "anneal_temperature": 400, "nvt_ps": 10
+    }  # fmt: skip
+    assert "molecules" not in usual_md
+    assert usual_md["solvents"][1] == {
+        "name": None, "smiles": "COC(=O)OC", "ratio": 1.0, "density": None
+    }  # fmt: skip
+    usual_qc = api.submit(api.alice, qc_body())["spec"]
+    assert not {"charges", "temperature"} & set(usual_qc)
+    md["spec"]["stages"]["compress_ps"] = 0  # no compress stage: not the default, so kept
+    compressed = api.submit(api.alice, md)["spec"]
+    assert compressed["stages"]["compress_ps"] == 0
+    qc = qc_body()
+    qc["spec"]["temperature"] = 350
+    warm = api.submit(api.alice, qc)["spec"]
+    assert warm["temperature"] == 350 and "charges" not in warm
+    # the worker gets the stored form
+    claimed = {job["id"]: job["spec"] for job in api.claim(limit=10)}
+    assert sorted(claimed.values(), key=str) == sorted(
+        [usual_md, usual_qc, compressed, warm], key=str
+    )
+
+
+def test_a_clone_may_change_a_field_the_stored_spec_leaves_out(api: Api) -> None:
+    source = api.submit(api.alice, md_body())
+    assert "concentration_basis" not in source["spec"] and source["spec"]["stages"] is None
+    r = api.client.post(
+        f"/api/v1/jobs/{source['id']}/clone",
+        json={"spec_changes": {"concentration_basis": "molal"}},
+        headers=api.alice,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["spec"] == {**source["spec"], "concentration_basis": "molal"}
+    md = md_body("stages")
+    md["spec"]["stages"] = {"npt_ps": 10, "nvt_ps": 10}
+    staged = api.submit(api.alice, md)
+    r = api.client.post(
+        f"/api/v1/jobs/{staged['id']}/clone",
+        json={"spec_changes": {"stages.compress_ps": 1.5}},
+        headers=api.alice,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["spec"]["stages"] == {**staged["spec"]["stages"], "compress_ps": 1.5}
+    qc = api.submit(api.alice, qc_body())
+    r = api.client.post(
+        f"/api/v1/jobs/{qc['id']}/clone",
+        json={"spec_changes": {"temperature": 350}},
+        headers=api.alice,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["spec"] == {**qc["spec"], "temperature": 350}

@@ -278,6 +278,45 @@ def test_search_by_chemistry_condition_project_study_and_result(api: Api) -> Non
     assert ids(api.client.get("/api/v1/jobs", params={"salt": "LiPF6"}, headers=api.bob)) == set()
 
 
+def test_a_concentration_range_is_searched_within_one_basis(api: Api) -> None:
+    def md(name: str, conc: float, basis: str | None = None) -> int:
+        body = md_body(name)
+        body["spec"]["salts"] = [{"name": "LiPF6", "concentration": conc}]
+        if basis:
+            body["spec"]["concentration_basis"] = basis
+        return int(api.submit(api.alice, body)["id"])
+
+    solvent, solvent_named = md("1 M", 1.0), md("1 M named", 1.0, "solvent")
+    solution, molal, molal_2 = (
+        md("1 M sol", 1.0, "solution"),
+        md("1 m", 1.0, "molal"),
+        md("2 m", 2.0, "molal"),
+    )
+    neat = api.submit(api.alice, {**md_body("neat"), "spec": {**md_body()["spec"], "salts": [],
+        "salt_pairs": None, "molecules": 50}})["id"]  # fmt: skip
+    qc = api.submit(api.alice, qc_body())["id"]
+
+    def found(**params: Any) -> set[int]:
+        r = api.client.get("/api/v1/jobs", params=params, headers=api.alice)
+        assert r.status_code == 200, r.text
+        return ids(r)
+
+    # A range without a basis is in mol/L of solvent mixture, as it was when every job was.
+    assert found(concentration_min=0.5, concentration_max=1.5) == {solvent, solvent_named}
+    assert found(concentration_min=0.5) == {solvent, solvent_named}
+    assert found(concentration_min=0.5, concentration_basis="molal") == {molal, molal_2}
+    assert found(concentration_max=1.5, concentration_basis="molal") == {molal}
+    assert found(concentration_min=1, concentration_max=1, concentration_basis="solution") == {
+        solution
+    }
+    # The basis alone: the jobs counted in it (neither salt-free boxes nor QC jobs have one).
+    assert found(concentration_basis="solvent") == {solvent, solvent_named}
+    assert found(concentration_basis="molal", type="MD") == {molal, molal_2}
+    assert found() == {solvent, solvent_named, solution, molal, molal_2, neat, qc}
+    r = api.client.get("/api/v1/jobs", params={"concentration_basis": "molar"}, headers=api.alice)
+    assert r.status_code == 422
+
+
 def test_usage_sums_the_jobs_core_hours(api: Api) -> None:
     project = make_project(api, api.alice)
     first = api.submit(api.alice, {**md_body("one"), "project_id": project})["id"]

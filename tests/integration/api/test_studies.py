@@ -40,10 +40,9 @@ def test_a_3_by_2_md_study_creates_six_jobs_with_their_specs(api: Api) -> None:
         spec = job["spec"]
         points.append((spec["salts"][0]["concentration"], spec["temperature"]))
         assert job["study_id"] == created["id"] and job["state"] == "PENDING"
-        # Everything not varied is the base's.
+        # Everything not varied is the base's (the newer charges fields left out while unset).
         assert spec["solvents"] == [
-            {**s, "smiles": None, "density": None, "charges": None, "charges_from_job": None}
-            for s in base_spec["solvents"]
+            {**s, "smiles": None, "density": None} for s in base_spec["solvents"]
         ]
         assert spec["salt_pairs"] == 4 and spec["preset"] == "fast"
     assert points == [
@@ -59,6 +58,7 @@ def test_a_3_by_2_md_study_creates_six_jobs_with_their_specs(api: Api) -> None:
         "temperature": [298.15, 330],
     }
     assert study["states"] == {"PENDING": 6}
+    assert study["concentration_basis"] == "solvent"  # the jobs' (the spec's default)
     assert [row["job_id"] for row in study["rows"]] == created["jobs"]
     assert study["rows"][1]["values"] == {"salts.0.concentration": 0.5, "temperature": 330}
     assert all(row["results"] == {} for row in study["rows"])
@@ -67,6 +67,7 @@ def test_a_3_by_2_md_study_creates_six_jobs_with_their_specs(api: Api) -> None:
     )
     listed = api.client.get("/api/v1/studies", headers=api.alice).json()
     assert listed["total"] == 1 and listed["items"][0]["states"] == {"PENDING": 6}
+    assert listed["items"][0]["concentration_basis"] == "solvent"
 
 
 def test_a_bad_path_or_value_creates_nothing(api: Api) -> None:
@@ -211,3 +212,40 @@ def test_another_users_study_is_not_found(api: Api) -> None:
         assert r.status_code == 404 and r.json()["detail"] == "Study not found", (method, path)
     assert api.client.get("/api/v1/studies", headers=api.bob).json() == {"items": [], "total": 0}
     assert api.client.get(url, headers=api.admin).status_code == 200
+
+
+def test_a_study_may_vary_fields_the_stored_spec_leaves_out_at_their_defaults(api: Api) -> None:
+    body = md_study(concentration_basis=["solvent", "molal"])
+    body["base"]["spec"]["stages"] = {"npt_ps": 10, "nvt_ps": 10}
+    body["vary"]["stages.compress_ps"] = [0, 1.0]
+    r = api.client.post("/api/v1/studies", json=body, headers=api.alice)
+    assert r.status_code == 201, r.text
+    specs = [api.job(j)["spec"] for j in r.json()["jobs"]]
+    assert [(s.get("concentration_basis"), s["stages"]["compress_ps"]) for s in specs] == [
+        (None, 0), (None, 1.0), ("molal", 0), ("molal", 1.0)
+    ]  # fmt: skip
+    # the jobs count in two bases: the study names none
+    study = api.client.get(f"/api/v1/studies/{r.json()['id']}", headers=api.alice).json()
+    assert study["concentration_basis"] is None
+    base = qc_body()
+    del base["name"]
+    qc = {"name": "T sweep", "type": "QC", "base": base, "vary": {"temperature": [298.15, 400]}}
+    r = api.client.post("/api/v1/studies", json=qc, headers=api.alice)
+    assert r.status_code == 201, r.text
+    assert [api.job(j)["spec"].get("temperature") for j in r.json()["jobs"]] == [None, 400]
+
+
+def test_a_study_names_the_basis_its_concentrations_count_in(api: Api) -> None:
+    molal = md_study("molal sweep")
+    molal["base"]["spec"]["concentration_basis"] = "molal"
+    first = api.client.post("/api/v1/studies", json=molal, headers=api.alice).json()["id"]
+    base = qc_body()
+    del base["name"]
+    qc = {"name": "basis", "type": "QC", "base": base, "vary": {"basis": ["6-31G*", "def2-SVP"]}}
+    second = api.client.post("/api/v1/studies", json=qc, headers=api.alice).json()["id"]
+    study = api.client.get(f"/api/v1/studies/{first}", headers=api.alice).json()
+    assert study["concentration_basis"] == "molal"
+    listed = api.client.get("/api/v1/studies", headers=api.alice).json()["items"]
+    assert {s["id"]: s["concentration_basis"] for s in listed} == {first: "molal", second: None}
+    cancelled = api.client.post(f"/api/v1/studies/{first}/cancel", headers=api.alice).json()
+    assert cancelled["concentration_basis"] == "molal"

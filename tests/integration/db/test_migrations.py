@@ -4,9 +4,11 @@ with data; a database stamped with a revision id of an older release still upgra
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -218,4 +220,83 @@ def test_ids_keys_workers_migration_keeps_the_data_and_goes_down_and_up(tmp_path
     assert engines == ["auto", "xtb"]  # the spec said auto; the new job named no engine
     assert "storage_prefix" not in {c["name"] for c in inspect(engine).get_columns("jobs")}
     upgrade(url)
+    engine.dispose()
+
+
+def _concentration_index(engine: sa.Engine) -> list[str]:
+    indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("jobs")}
+    return list(indexes["ix_jobs_concentration"])
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_concentration_basis_migration_fills_the_basis_and_goes_down_and_up(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'c.db'}"
+        upgrade(url, "0010_live_progress")
+    else:
+        url = request.getfixturevalue("pg_url")  # migrated to the head
+        command.downgrade(alembic_config(url), "0010_live_progress")
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    when = sa.DateTime(timezone=True)
+    users = sa.table(
+        "users",
+        *map(sa.column, ("id", "username", "password_hash", "role", "max_priority", "claim_seq")),
+        sa.column("active", sa.Boolean()),
+        sa.column("created_at", when),
+    )
+    jobs = sa.table(
+        "jobs",
+        *map(sa.column, ("id", "owner_id", "type", "name", "state", "priority", "attempts")),
+        sa.column("storage_prefix"),
+        sa.column("spec", sa.JSON()),
+        sa.column("concentration", sa.Float()),
+        sa.column("created_at", when),
+        sa.column("updated_at", when),
+    )
+    md = {"salts": [{"name": "LiPF6", "concentration": 1.0}], "solvents": [{"name": "EC"}]}
+    specs = {  # id: (type, spec, its concentration search key)
+        1: ("MD", md, 1.0),  # from before the field: per litre of solvent
+        2: ("MD", {**md, "concentration_basis": "molal"}, 1.0),
+        3: ("MD", {**md, "concentration_basis": "solution"}, 1.0),
+        4: ("MD", {**md, "salts": [], "molecules": 50}, None),
+        5: ("QC", {"molecule": {"smiles": "O"}}, None),
+    }
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(users).values(
+                id=1, username="u", password_hash="x", role="USER", active=True,
+                max_priority=5, claim_seq=0, created_at=now,
+            )
+        )  # fmt: skip
+        conn.execute(
+            sa.insert(jobs),
+            [
+                {"id": i, "owner_id": 1, "type": kind, "name": f"j{i}", "state": "COMPLETED",
+                 "priority": 0, "attempts": 1, "storage_prefix": f"p{i}", "spec": spec,
+                 "concentration": conc, "created_at": now, "updated_at": now}
+                for i, (kind, spec, conc) in specs.items()
+            ],
+        )  # fmt: skip
+
+    def bases() -> list[tuple[int, str | None]]:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, concentration_basis FROM jobs ORDER BY id"))
+            return [(int(r[0]), r[1]) for r in rows]
+
+    filled = [(1, "solvent"), (2, "molal"), (3, "solution"), (4, None), (5, None)]
+    upgrade(url)
+    assert bases() == filled
+    assert _concentration_index(engine) == ["concentration_basis", "concentration"]
+    command.downgrade(alembic_config(url), "0010_live_progress")
+    columns = {c["name"] for c in inspect(engine).get_columns("jobs")}
+    assert "concentration_basis" not in columns and "concentration" in columns
+    assert _concentration_index(engine) == ["concentration"]
+    upgrade(url)
+    assert bases() == filled
+    with engine.begin() as conn:  # the shared PostgreSQL database as the next test expects it
+        conn.execute(text("DELETE FROM jobs"))
+        conn.execute(text("DELETE FROM users"))
     engine.dispose()

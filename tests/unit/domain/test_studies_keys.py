@@ -7,7 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from molyte.domain import provenance
-from molyte.domain.search_keys import key_results, result_keys, spec_keys
+from molyte.domain.md_spec import ConcentrationBasis
+from molyte.domain.search_keys import (
+    DEFAULT_CONCENTRATION_BASIS,
+    key_results,
+    result_keys,
+    spec_keys,
+)
 from molyte.domain.spec_paths import PathNotFound, set_path
 
 SPEC = {
@@ -47,6 +53,17 @@ def test_spec_keys() -> None:
     ]
     qc = spec_keys("QC", {"method": "B3LYP", "basis": "def2-SVP"})
     assert (qc.method, qc.basis, qc.temperature, qc.species) == ("B3LYP", "def2-SVP", None, [])
+
+
+def test_the_concentration_key_carries_its_basis() -> None:
+    # a stored spec names its basis only when it is not the default
+    assert spec_keys("MD", SPEC).columns()["concentration_basis"] == "solvent"
+    molal = spec_keys("MD", {**SPEC, "concentration_basis": "molal"})
+    assert (molal.concentration, molal.concentration_basis) == (1.25, "molal")
+    neat = spec_keys("MD", {**SPEC, "salts": []})
+    assert (neat.concentration, neat.concentration_basis) == (None, None)
+    assert spec_keys("QC", {"method": "HF"}).columns()["concentration_basis"] is None
+    assert DEFAULT_CONCENTRATION_BASIS == ConcentrationBasis.SOLVENT
 
 
 def test_result_keys_and_key_results() -> None:

@@ -26,6 +26,7 @@ from molyte.api.jobs.schemas import (
 )
 from molyte.api.ops.metrics import Metrics
 from molyte.api.workers.notify import JobNotifier
+from molyte.domain.md_spec import ConcentrationBasis
 from molyte.domain.states import JobState, JobType
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -71,6 +72,7 @@ def list_jobs(
     temperature_max: Bound = None,
     concentration_min: Bound = None,
     concentration_max: Bound = None,
+    concentration_basis: ConcentrationBasis | None = None,
     density_min: Bound = None,
     density_max: Bound = None,
     conductivity_min: Bound = None,
@@ -83,9 +85,14 @@ def list_jobs(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> JobList:
     """Own and projects' jobs (admins: all), newest first; filters by chemistry (salt, solvent,
-    engine, method, basis), by temperature (K) and total salt concentration (mol/L) ranges, by
+    engine, method, basis), by temperature (K) and total salt concentration ranges, by
     project and study, and by result ranges: density (g/cm^3), conductivity (S/m), energy
-    (hartree), gap (eV). Ranges include their ends."""
+    (hartree), gap (eV). Ranges include their ends.
+
+    `concentration_basis` keeps the MD jobs whose salt concentrations count in that basis; the
+    concentration range is in it (mol/L of solvent, mol/L of solution, mol/kg), and in
+    "solvent" (mol/L of solvent mixture) when the query names none: what the range meant
+    before jobs had other bases, and a number in one basis is not one in another."""
     bounds = {
         "temperature": (temperature_min, temperature_max),
         "concentration": (concentration_min, concentration_max),
@@ -94,6 +101,8 @@ def list_jobs(
         "energy": (energy_min, energy_max),
         "gap": (gap_min, gap_max),
     }
+    if concentration_basis is None and (concentration_min, concentration_max) != (None, None):
+        concentration_basis = ConcentrationBasis.SOLVENT
     filters = JobFilters(
         state=state.value if state else None,
         job_type=type.value if type else None,
@@ -103,6 +112,7 @@ def list_jobs(
         basis=basis,
         salt=salt,
         solvent=solvent,
+        concentration_basis=concentration_basis.value if concentration_basis else None,
         project_id=project_id,
         study_id=study_id,
         ranges=tuple((k, lo, hi) for k, (lo, hi) in bounds.items() if (lo, hi) != (None, None)),

@@ -85,7 +85,8 @@ def file_by_name(db: Session, job_id: int, name: str) -> ResultFile | None:
 class JobFilters:
     """What `GET /jobs` selects. `owner_id` and `project_ids` are the caller's visibility (own
     jobs, or jobs of these projects; both None: everything, for admins); the rest are the
-    query's filters. `ranges` are `(column, low, high)` over Job's numeric search columns."""
+    query's filters. `ranges` are `(column, low, high)` over Job's numeric search columns;
+    `concentration_basis` keeps jobs whose salt concentrations count in that basis."""
 
     owner_id: int | None = None
     project_ids: Sequence[int] = ()
@@ -97,6 +98,7 @@ class JobFilters:
     basis: str | None = None
     salt: str | None = None
     solvent: str | None = None
+    concentration_basis: str | None = None
     project_id: int | None = None
     study_id: int | None = None
     ranges: tuple[tuple[str, float | None, float | None], ...] = ()
@@ -131,6 +133,7 @@ def _conditions(f: JobFilters) -> list[ColumnElement[bool]]:
         (Job.engine, f.engine),
         (Job.method, f.method),
         (Job.basis, f.basis),
+        (Job.concentration_basis, f.concentration_basis),
         (Job.project_id, f.project_id),
         (Job.study_id, f.study_id),
     )

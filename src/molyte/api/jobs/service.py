@@ -23,7 +23,7 @@ from molyte.api.projects import repository as projects_repo
 from molyte.api.projects.access import Need, authorize, readable_projects
 from molyte.config import ServerSettings
 from molyte.db.models import Job, JobEvent, JobLive, ResultFile, User
-from molyte.domain.common import NAME_MAX
+from molyte.domain.common import NAME_MAX, full_dump
 from molyte.domain.engines import engine_route
 from molyte.domain.md_spec import ConcentrationBasis, MDSpec
 from molyte.domain.qc_spec import QCSpec
@@ -196,7 +196,7 @@ def clone(
     source = visible_job(db, user, job_id)
     owner = repo.owner_for_submit(db, user.user_id or 0)
     max_priority = owner.max_priority if owner is not None else 0
-    spec = dict(source.spec)
+    spec = addressable_spec(JobType(source.type), source.spec)
     for path, value in body.spec_changes.items():
         try:
             spec = set_path(spec, path, value)
@@ -214,6 +214,17 @@ def clone(
         spec=spec,
     )
     return submit(db, settings, user, request)
+
+
+def addressable_spec(job_type: JobType, stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored spec with every field, so that `spec_changes` may name one the stored form
+    leaves out at its default (`concentration_basis`, `stages.compress_ps`, ...). A spec that
+    no longer validates (a library name since removed) is taken as stored: the changes may be
+    what mends it, and submission checks the result."""
+    try:
+        return full_dump(parse_spec(job_type, stored))
+    except ValidationError:
+        return dict(stored)
 
 
 def copy_name(name: str) -> str:

@@ -12,13 +12,19 @@ from molyte.api.studies import service
 from molyte.api.studies.schemas import StudyCreate, StudyCreated, StudyList, StudyOut, StudyRow
 from molyte.api.workers.notify import JobNotifier
 from molyte.db.models import Study
+from molyte.domain.md_spec import ConcentrationBasis
 from molyte.domain.states import JobType
 
 router = APIRouter(prefix="/studies", tags=["studies"])
 StudyId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _out(study: Study, states: dict[str, int], rows: list[StudyRow] | None = None) -> StudyOut:
+def _out(
+    study: Study,
+    states: dict[str, int],
+    basis: str | None,
+    rows: list[StudyRow] | None = None,
+) -> StudyOut:
     return StudyOut(
         id=study.id,
         name=study.name,
@@ -28,6 +34,7 @@ def _out(study: Study, states: dict[str, int], rows: list[StudyRow] | None = Non
         created_at=study.created_at,
         variables=study.variables,
         states=states,
+        concentration_basis=ConcentrationBasis(basis) if basis else None,
         rows=rows or [],
     )
 
@@ -49,14 +56,15 @@ def list_studies(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> StudyList:
     """Own and projects' studies (admins: all), newest first, with their jobs' state counts."""
-    studies, total, states = service.list_studies(db, user, limit=limit, offset=offset)
-    return StudyList(items=[_out(s, states[s.id]) for s in studies], total=total)
+    studies, total, states, bases = service.list_studies(db, user, limit=limit, offset=offset)
+    return StudyList(items=[_out(s, states[s.id], bases[s.id]) for s in studies], total=total)
 
 
 @router.get("/{study_id}")
 def get_study(study_id: StudyId, user: CurrentUser, db: DB) -> StudyOut:
     study = service.visible(db, user, study_id)
-    return _out(study, service.states(db, study), service.rows(db, study))
+    basis = service.concentration_basis(db, study)
+    return _out(study, service.states(db, study), basis, service.rows(db, study))
 
 
 @router.get("/{study_id}/table.csv")
@@ -74,7 +82,8 @@ def table_csv(study_id: StudyId, user: CurrentUser, db: DB) -> Response:
 def cancel(study_id: StudyId, user: CurrentUser, db: DB) -> StudyOut:
     study = service.cancel(db, user, study_id)
     db.flush()
-    return _out(study, service.states(db, study), service.rows(db, study))
+    basis = service.concentration_basis(db, study)
+    return _out(study, service.states(db, study), basis, service.rows(db, study))
 
 
 @router.delete("/{study_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -40,6 +40,22 @@ def states(db: Session, study_ids: Sequence[int]) -> dict[int, dict[str, int]]:
     return out
 
 
+def concentration_bases(db: Session, study_ids: Sequence[int]) -> dict[int, str | None]:
+    """`{study id: basis}`: the one basis the salt concentrations of the study's jobs count in
+    (`jobs.concentration_basis`); None when its jobs have no salts (QC, salt-free boxes) or
+    more than one basis (a study that varies it)."""
+    found: dict[int, set[str]] = {i: set() for i in study_ids}
+    if study_ids:
+        rows = db.execute(
+            select(Job.study_id, Job.concentration_basis)
+            .where(Job.study_id.in_(study_ids), Job.concentration_basis.is_not(None))
+            .distinct()
+        )
+        for study_id, basis in rows:
+            found[int(study_id or 0)].add(str(basis))
+    return {i: next(iter(bases)) if len(bases) == 1 else None for i, bases in found.items()}
+
+
 def list_studies(
     db: Session, owner_id: int | None, project_ids: Sequence[int], *, limit: int, offset: int
 ) -> tuple[list[Study], int]:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from molyte.api.jobs.schemas import PRIORITY_MAX, PRIORITY_MIN
 from molyte.domain.common import JobName, RouteName
+from molyte.domain.md_spec import ConcentrationBasis
 from molyte.domain.states import JobState, JobType
 
 MAX_VARIABLES = 10
@@ -62,6 +63,10 @@ class StudyOut(BaseModel):
     created_at: datetime
     variables: dict[str, list[Any]]
     states: dict[str, int]
+    # What the jobs' salt concentrations count per, so that a varied concentration is shown in
+    # its unit: solvent or solution (mol/L), molal (mol/kg); null without salts or when the
+    # jobs differ (a study that varies concentration_basis).
+    concentration_basis: ConcentrationBasis | None = None
     rows: list[StudyRow] = Field(default_factory=list)
 
 

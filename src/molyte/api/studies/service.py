@@ -24,7 +24,7 @@ from molyte.api.projects.access import Need, authorize, readable_projects
 from molyte.api.studies import repository as repo
 from molyte.api.studies.schemas import MAX_VALUES, StudyCreate, StudyRow
 from molyte.db.models import Job, Study
-from molyte.domain.common import NAME_MAX
+from molyte.domain.common import NAME_MAX, full_dump
 from molyte.domain.search_keys import key_results
 from molyte.domain.spec_paths import PathNotFound, set_path
 from molyte.domain.specs import parse_spec
@@ -114,7 +114,8 @@ def create(
         spec=body.base.spec,
     )
     try:
-        base = jobs_service.validate_spec(template).model_dump(mode="json")
+        # every field, so that `vary` may name one left out of stored specs at its default
+        base = full_dump(jobs_service.validate_spec(template))
     except SpecInvalid as exc:
         raise SpecInvalid(
             [{**e, "loc": ["body", "base", *list(e["loc"])[1:]]} for e in exc.errors]  # type: ignore[call-overload]
@@ -188,11 +189,18 @@ def rows(db: Session, study: Study) -> list[StudyRow]:
 
 def list_studies(
     db: Session, user: Principal, *, limit: int, offset: int
-) -> tuple[list[Study], int, dict[int, dict[str, int]]]:
+) -> tuple[list[Study], int, dict[int, dict[str, int]], dict[int, str | None]]:
+    """A page of the studies the caller may see, their total, and each one's job states and
+    concentration basis."""
     projects = readable_projects(db, user)
     owner_id = None if projects is None else user.user_id
     studies, total = repo.list_studies(db, owner_id, projects or [], limit=limit, offset=offset)
-    return studies, total, repo.states(db, [s.id for s in studies])
+    ids = [s.id for s in studies]
+    return studies, total, repo.states(db, ids), repo.concentration_bases(db, ids)
+
+
+def concentration_basis(db: Session, study: Study) -> str | None:
+    return repo.concentration_bases(db, [study.id])[study.id]
 
 
 def states(db: Session, study: Study) -> dict[str, int]:

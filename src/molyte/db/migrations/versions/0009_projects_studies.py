@@ -144,6 +144,7 @@ def _backfill() -> None:
     for job_id, job_type, spec, summary in rows:
         keys = spec_keys(job_type, spec or {})
         values = {**keys.columns(), **result_keys(summary or {})}
+        values = {k: v for k, v in values.items() if k in jobs.c}  # later keys: later migrations
         bind.execute(sa.update(jobs).where(jobs.c.id == job_id).values(**values))
         if keys.species:
             bind.execute(
