@@ -264,7 +264,7 @@ def estimate_cell(summary: dict[str, Any], key: str, digits: int) -> str:
 
 
 def neat_spec(
-    name: str, mode: Mode, charge_scale: float | None, temperature: float
+    name: str, mode: Mode, charge_scale: float | None, temperature: float, seed: int | None = None
 ) -> dict[str, Any]:
     liquid = ionic_liquid_record(name) is not None
     unit = ionic_liquid_species(name) if liquid else library_species(name)
@@ -275,14 +275,16 @@ def neat_spec(
         "temperature": temperature,
         "timestep": mode.timestep,
         "stages": {"compress_ps": COMPRESS_PS, "npt_ps": mode.npt_ps, "nvt_ps": 0},
-        **charge_scale_field(charge_scale),
+        **optional_fields(charge_scale, seed),
         "thermo_interval": 100,
         "dump_interval": 10**6,
         "restart_interval": 10**6,
     }
 
 
-def electrolyte_spec(e: Electrolyte, mode: Mode, charge_scale: float | None) -> dict[str, Any]:
+def electrolyte_spec(
+    e: Electrolyte, mode: Mode, charge_scale: float | None, seed: int | None = None
+) -> dict[str, Any]:
     # about 13 solvent molecules of ~12 atoms per ion pair at 1 M: ~160 atoms per pair
     return {
         "salts": e.salts,
@@ -294,7 +296,7 @@ def electrolyte_spec(e: Electrolyte, mode: Mode, charge_scale: float | None) -> 
         "temperature": e.experiment.temperature,
         "timestep": mode.timestep,
         "stages": {"compress_ps": COMPRESS_PS, "npt_ps": mode.npt_ps, "nvt_ps": mode.nvt_ps},
-        **charge_scale_field(charge_scale),
+        **optional_fields(charge_scale, seed),
         "thermo_interval": 100,
         "dump_interval": 100,
         "restart_interval": 10**6,
@@ -302,9 +304,15 @@ def electrolyte_spec(e: Electrolyte, mode: Mode, charge_scale: float | None) -> 
     }
 
 
-def charge_scale_field(charge_scale: float | None) -> dict[str, float]:
-    """The spec's `ion_charge_scale` entry: none (the spec's own default) unless one is asked."""
-    return {} if charge_scale is None else {"ion_charge_scale": charge_scale}
+def optional_fields(charge_scale: float | None, seed: int | None) -> dict[str, float | int]:
+    """The spec's `ion_charge_scale` and `seed` entries: none (the spec's own defaults) unless
+    asked for."""
+    fields: dict[str, float | int] = {}
+    if charge_scale is not None:
+        fields["ion_charge_scale"] = charge_scale
+    if seed is not None:
+        fields["seed"] = seed
+    return fields
 
 
 def run(
@@ -351,6 +359,9 @@ def main() -> None:
         "0.8 for salts in molecular solvents, 1.0 with an ionic liquid)",
     )
     parser.add_argument("--workdir", type=Path, default=Path(".bench/md_validation"))
+    parser.add_argument(
+        "--seed", type=int, help="velocity and packing seed of every system (a replica run)"
+    )
     parser.add_argument("--atoms", type=int, help="box size instead of the mode's")
     parser.add_argument("--npt-ps", type=float, help="NPT length instead of the mode's")
     parser.add_argument("--nvt-ps", type=float, help="NVT length (electrolytes) instead")
@@ -408,7 +419,7 @@ def run_all(
     for name, exp in NEAT.items():
         if not wanted(name):
             continue
-        spec = neat_spec(name, mode, args.charge_scale, exp.temperature)
+        spec = neat_spec(name, mode, args.charge_scale, exp.temperature, args.seed)
         slug = name.replace("[", "").replace("]", "_").strip("_")
         summary, atoms, seconds = run(spec, args.workdir / slug, args.reuse)
         rho = summary["density"]["mean"]
@@ -426,7 +437,7 @@ def run_all(
     for e in ELECTROLYTES:
         if not wanted(e.name):
             continue
-        spec = electrolyte_spec(e, mode, args.charge_scale)
+        spec = electrolyte_spec(e, mode, args.charge_scale, args.seed)
         slug = e.name.split(" in ")[1].split(" ")[0].replace(":", "_")
         summary, atoms, seconds = run(spec, args.workdir / f"electrolyte_{slug}", args.reuse)
         rho = summary["density"]["mean"]
