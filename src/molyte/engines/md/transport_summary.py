@@ -38,8 +38,11 @@ EH_METHOD = (
 NE_METHOD = "Nernst-Einstein: e^2 / (V kB T) sum N_i z_i^2 D_i from the block self-diffusion"
 HAVEN_METHOD = "Haven ratio: Nernst-Einstein / Einstein-Helfand conductivity"
 GK_METHOD = (
-    "Green-Kubo: V / (kB T) times the integral of the autocorrelation of pxy, pxz, pyz "
-    "(mean of the three), integrated until the autocorrelation is within 2 standard errors of 0"
+    "Green-Kubo, time-decomposition method (Zhang, Otani & Maginn 2015): V / (kB T) times the "
+    "running integral of the autocorrelation of pxy, pxz, pyz (mean of the three) in each "
+    "block; a double exponential fitted to the blocks' mean integral from 0.5 ps to the "
+    "cut-off, where their standard deviation s reaches 40 % of it (weights 1 / t^b, s ~ t^b); "
+    "the viscosity is its plateau, the error a jackknife over blocks"
 )
 D_METHOD = "slope / 6 of the centre-of-mass MSD (system drift removed) over the diffusive window"
 YH_METHOD = "D + 2.837297 kB T / (6 pi eta L) (Yeh-Hummer, Green-Kubo eta of this run)"
