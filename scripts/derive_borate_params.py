@@ -10,7 +10,9 @@ this script makes them, once, and prints the lines that go into
 3. RESP charges (Bayly et al. 1993, `molyte.engines.qc.resp`) fitted to the HF/6-31G*
    potential, the RESP convention; atoms of one type get the mean of their charges, rounded
    to 1e-4 e, and the boron takes up the rounding so the ion adds up to -1 e exactly;
-4. bonds and angles by the Seminario method (`molyte.engines.md.seminario`), and the
+4. bonds by the Seminario method and angles by its modified form (Allen, Payne and Cole
+   2018; both in `molyte.engines.md.seminario`), from the Hessian times the square of a
+   frequency scaling factor (`--frequency-scale`, default 0.8982, HF/6-31G(d)), and the
    equilibrium lengths and angles of the optimised geometry, each averaged over the terms
    that a symmetry of the molecular graph maps onto each other (so the two rings of BOB- get
    the same numbers; the geometry optimisation does not keep the symmetry exactly);
@@ -18,8 +20,13 @@ this script makes them, once, and prints the lines that go into
    (the rules are `LJ_ANALOGUE`, `torsion_analogue` and `IMPROPER_ANALOGUE` below).
 
 HF/6-31G* rather than B3LYP: the RESP convention, and the analytic Hessians of both ions take
-minutes on one core (B3LYP's would take several times longer). HF harmonic force constants are
-larger than experiment's; no scaling is applied (data/README.md says so).
+minutes on one core (B3LYP's would take several times longer). HF harmonic frequencies are
+higher than the observed fundamentals; the usual cure is a scaling factor, 0.8982 +/- 0.0230
+for HF/6-31G(d) ("Uncertainties in scaling factors for ab initio vibrational frequencies",
+see data/README.md). A force constant goes as the square of a frequency, so the Hessian is
+multiplied by 0.8982^2 = 0.8068 before bonds and angles are fitted; `--frequency-scale 1`
+turns this off. The output also lists, per angle type, what the original Seminario method and
+the unscaled Hessian would give, for comparison.
 
 Run from the repository root (one core, about half an hour for the quantum chemistry):
     PYTHONPATH=src .venv/bin/python scripts/derive_borate_params.py --qc-cache DIR > out.txt
@@ -44,13 +51,20 @@ from rdkit import Chem
 
 from molyte.engines.md.geometry import embed
 from molyte.engines.md.library import ff_table, species_record
-from molyte.engines.md.seminario import HESSIAN_TO_KJ_MOL_A2, angle_constant, bond_constant
+from molyte.engines.md.seminario import (
+    HESSIAN_TO_KJ_MOL_A2,
+    angle_constant,
+    bond_constant,
+    modified_angle_constants,
+)
 from molyte.engines.md.topology import angles_of, dihedrals_of, improper_centres
 from molyte.engines.qc.esp import pyscf_esp_samples
 from molyte.engines.qc.resp import RESP_METHOD, resp_charges
 
 IONS = ("BOB", "DFOB")
 BASIS = "6-31G*"
+# HF/6-31G(d) harmonic -> fundamental frequency factor, 0.8982 +/- 0.0230 (data/README.md).
+FREQUENCY_SCALE = 0.8982
 MASSES = {"B": 10.811, "C": 12.011, "O": 15.999, "F": 18.998}
 # Lennard-Jones of the analogue types in opls_electrolytes.ff, by the atom's role.
 LJ_ANALOGUE = {
@@ -213,7 +227,7 @@ def averaged(
     return out
 
 
-def derive(name: str, cache: Path | None) -> dict[str, Any]:
+def derive(name: str, cache: Path | None, frequency_scale: float) -> dict[str, Any]:
     """Everything the .ff block of one anion needs, plus the figures the README quotes."""
     record = species_record(name)
     mol = Chem.MolFromSmiles(record["smiles"])
@@ -221,16 +235,27 @@ def derive(name: str, cache: Path | None) -> dict[str, Any]:
     symbols = [str(a.GetSymbol()) for a in mol.GetAtoms()]
     qc = quantum_chemistry(name, cache)
     coords = qc["coords"]
-    hessian = qc["hessian"] * HESSIAN_TO_KJ_MOL_A2  # kJ/mol/A^2; with A coordinates
+    raw = qc["hessian"] * HESSIAN_TO_KJ_MOL_A2  # kJ/mol/A^2; with A coordinates
+    hessian = raw * frequency_scale**2
     bonds = [(b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in mol.GetBonds()]
     bond_fits: dict[tuple[int, ...], tuple[float, float]] = {}
     for a, b in bonds:
         fit = bond_constant(hessian, coords, a, b)
         bond_fits[(a, b)] = (fit.length, fit.k)
-    angle_fits: dict[tuple[int, ...], tuple[float, float]] = {}
-    for a, b, c in angles_of(len(types), bonds):
-        fit = angle_constant(hessian, coords, a, b, c)
-        angle_fits[(a, b, c)] = (fit.theta, fit.k)
+    angles = angles_of(len(types), bonds)
+    angle_fits: dict[tuple[int, ...], tuple[float, float]] = {
+        fit.atoms: (fit.theta, fit.k) for fit in modified_angle_constants(hessian, coords, angles)
+    }
+    # For the record only: the original method, and both methods on the unscaled Hessian.
+    variants = {
+        "original, unscaled": [angle_constant(raw, coords, *t) for t in angles],
+        "modified, unscaled": modified_angle_constants(raw, coords, angles),
+        "original, scaled": [angle_constant(hessian, coords, *t) for t in angles],
+    }
+    angle_variants = {
+        label: averaged(mol, types, {f.atoms: (f.theta, f.k) for f in fits})
+        for label, fits in variants.items()
+    }
     torsions: dict[tuple[str, ...], tuple[str, ...]] = {}
     for quad in dihedrals_of(len(types), bonds):
         key = canonical(tuple(types[i] for i in quad))
@@ -253,6 +278,7 @@ def derive(name: str, cache: Path | None) -> dict[str, Any]:
         "charges": [float(q) for q in qc["charges"]],
         "bonds": averaged(mol, types, bond_fits),
         "angles": averaged(mol, types, angle_fits),
+        "angle_variants": angle_variants,
         "torsions": torsions,
         "impropers": sorted(impropers),
         "energy_hartree": float(qc["energy_hartree"]),
@@ -323,25 +349,52 @@ def versions() -> str:
     return f"PySCF {pyscf.__version__}, geomeTRIC {geometric.__version__}"
 
 
+def angle_comparison(result: dict[str, Any]) -> list[str]:
+    """Comment lines: each angle type's k (kJ/mol/rad^2) by the two methods, on the unscaled
+    and the scaled Hessian; the .ff uses the last column."""
+    variants = result["angle_variants"]
+    labels = [*variants, "modified, scaled (.ff)"]
+    lines = ["# angle k by method (kJ/mol/rad^2): " + " | ".join(labels)]
+    for key, fit in result["angles"].items():
+        ks = [variants[label][key][1] for label in variants] + [fit[1]]
+        lines.append(f"# {'-'.join(key):<14}" + "".join(f"{k:9.1f}" for k in ks))
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--qc-cache", type=Path, help="keep/reuse the QC results here")
+    parser.add_argument(
+        "--frequency-scale",
+        type=float,
+        default=FREQUENCY_SCALE,
+        help="frequency scaling factor; force constants are multiplied by its square "
+        f"(default {FREQUENCY_SCALE}, HF/6-31G(d); 1 for none)",
+    )
     args = parser.parse_args()
+    if not 0.5 < args.frequency_scale <= 1.5:
+        parser.error(f"--frequency-scale {args.frequency_scale} is not a frequency factor")
     stamp = datetime.date.today().isoformat()
+    scale = args.frequency_scale
     print(f"# derive_borate_params.py, {stamp}: RHF/{BASIS} (Cartesian d), {versions()}")
     print(f"# charges: {RESP_METHOD}")
+    print(
+        "# bonds: Seminario (1996); angles: modified Seminario (Allen, Payne, Cole 2018); "
+        f"Hessian scaled by {scale}^2 = {scale**2:.4f} (frequency scaling factor)"
+    )
     summary: dict[str, Any] = {}
     for name in IONS:
-        result = derive(name, args.qc_cache)
+        result = derive(name, args.qc_cache, scale)
         summary[name] = {k: round(v, 1) for k, v in result["times"].items()}
         print(f"\n## {name}: E = {result['energy_hartree']:.8f} hartree")
         print("# optimised geometry (A), SMILES order")
         for s, xyz in zip(result["symbols"], result["coords"], strict=True):
             print(f"#   {s:<2} {xyz[0]:10.5f} {xyz[1]:10.5f} {xyz[2]:10.5f}")
         freqs = result["frequencies"]
-        print(f"# lowest frequencies (cm^-1): {', '.join(f'{f:.1f}' for f in freqs[:4])}")
+        print(f"# lowest frequencies (cm^-1, unscaled): {', '.join(f'{f:.1f}' for f in freqs[:4])}")
         print(f"# highest: {freqs[-1]:.1f}; imaginary: none")
         print("# RESP charges per atom: " + " ".join(f"{q:+.4f}" for q in result["charges"]))
+        print("\n".join(angle_comparison(result)))
         for section, lines in ff_lines(result).items():
             print(f"{section}")
             print("\n".join(lines))

@@ -3,7 +3,7 @@
 The isolated anion is minimised under the library's own terms in LAMMPS `units real` (bonds,
 angles, OPLS torsions, cvff impropers, Lennard-Jones with geometric mixing and Coulomb, 1-2 and
 1-3 pairs excluded and 1-4 pairs halved) starting from the RHF/6-31G* minimum recorded in
-data/borates_derivation.txt. Its bonds and its angles at boron must stay near that geometry:
+data/borates_derivation.txt. Its bonds and angles (tightest at boron) must stay near it:
 a wrong type, a mis-assigned torsion analogue or a unit slip would move them.
 """
 
@@ -97,13 +97,14 @@ def test_force_field_minimum_is_the_qc_geometry(name: str) -> None:
     for t in molecule.bonds:
         i, j = t.atoms
         qc, mm = (float(np.linalg.norm(g[i] - g[j])) for g in (start, x))
-        # the oxalate C-C stretches most (about 0.025 A): its carbonyl O are 1-4 and repel
+        # the oxalate C-C stretches most (0.028 A BOB-, 0.031 A DFOB-): its carbonyl O are
+        # 1-4 and repel
         assert abs(mm - qc) < 0.035, (t.label, qc, mm)
     boron = molecule.elements.index("B")
     for t in molecule.angles:
-        if t.atoms[1] == boron:
-            qc, mm = (angle_at(g, t.atoms) for g in (start, x))
-            assert abs(mm - qc) < 1.5, (t.label, qc, mm)
+        qc, mm = (angle_at(g, t.atoms) for g in (start, x))
+        # at B at most 1.1 deg; C-C=O opens most (2.2 deg), the same 1-4 repulsion
+        assert abs(mm - qc) < (1.5 if t.atoms[1] == boron else 3.0), (t.label, qc, mm)
 
 
 def angle_at(x: np.ndarray, atoms: tuple[int, ...]) -> float:

@@ -1,4 +1,5 @@
-"""The Seminario method on Hessians of known harmonic force fields (built analytically)."""
+"""The Seminario method, original and modified, on Hessians of known harmonic force fields
+(built analytically)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ import pytest
 from molyte.engines.md.seminario import (
     HessianShapeError,
     angle_constant,
+    angle_shares,
     bond_constant,
     check_hessian,
+    modified_angle_constants,
 )
+from molyte.engines.md.topology import angles_of
+from molyte.errors import InvalidInput
 
 
 def bond_gradient(coords: np.ndarray, a: int, b: int) -> np.ndarray:
@@ -140,3 +145,125 @@ def test_bad_hessians_are_refused_with_a_clear_error() -> None:
         check_hessian(np.eye(6), coords.ravel())
     with pytest.raises(HessianShapeError, match="NaN"):
         check_hessian(np.full((6, 6), np.nan), coords)
+
+
+def centre(directions: list[tuple[float, float, float]], length: float = 1.0) -> np.ndarray:
+    """A central atom 0 at the origin with one bonded atom along each direction."""
+    units = [np.asarray(d) / np.linalg.norm(d) for d in directions]
+    return np.vstack([np.zeros(3), *(length * u for u in units)])
+
+
+def force_field_hessian(
+    coords: np.ndarray, bonds: list[tuple[int, int]], k_bond: float, k_angle: float
+) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """The Hessian of one k_bond on every bond and one k_angle on every angle, and the angles."""
+    angles = angles_of(len(coords), bonds)
+    terms = [(bond_gradient(coords, a, b), k_bond) for a, b in bonds]
+    terms += [(angle_gradient(coords, *t), k_angle) for t in angles]
+    return harmonic_hessian(coords, terms), angles
+
+
+def test_modified_method_leaves_a_lone_angle_as_it_was() -> None:
+    """No other angle bends either bond: both divisors are 1 and the methods agree."""
+    coords = triatomic(104.5, 0.96, 1.1)
+    hessian, angles = force_field_hessian(coords, [(0, 1), (1, 2)], 4600.0, 380.0)
+    assert angle_shares(coords, angles) == {(0, 1, 2): 1.0, (2, 1, 0): 1.0}
+    (modified,) = modified_angle_constants(hessian, coords, angles)
+    original = angle_constant(hessian, coords, 0, 1, 2)
+    assert modified.k == pytest.approx(original.k, rel=1e-12)
+    assert modified.theta == pytest.approx(104.5)
+
+
+def test_shares_at_symmetric_centres() -> None:
+    """Tetrahedral: the in-plane perpendiculars to one bond in the planes of its three angles
+    meet at cos = c/(1 + c) = -1/2 (c = -1/3), so each divisor is 1 + 1/4. Trigonal planar:
+    the two angles at a bond lie in one plane, divisor 2."""
+    tetrahedral = centre([(1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)])
+    shares = angle_shares(tetrahedral, angles_of(5, [(0, 1), (0, 2), (0, 3), (0, 4)]))
+    assert len(shares) == 12
+    assert all(v == pytest.approx(1.25, abs=1e-12) for v in shares.values())
+    planar = centre([(1, 0, 0), (-0.5, math.sqrt(3) / 2, 0), (-0.5, -math.sqrt(3) / 2, 0)])
+    shares = angle_shares(planar, angles_of(4, [(0, 1), (0, 2), (0, 3)]))
+    assert all(v == pytest.approx(2.0, abs=1e-12) for v in shares.values())
+
+
+def test_trigonal_planar_centre_modified_is_closer() -> None:
+    """BF3-like centre, one k on each of the three 120 deg angles. -H of a ligand and the centre
+    is symmetric here, k_b bb^T + 3k/R^2 pp^T (p the in-plane perpendicular): the original
+    method puts two 3k springs in series, 1.5 k; the modified one halves each, 0.75 k."""
+    k = 600.0
+    coords = centre([(1, 0, 0), (-0.5, math.sqrt(3) / 2, 0), (-0.5, -math.sqrt(3) / 2, 0)], 1.37)
+    bonds = [(0, 1), (0, 2), (0, 3)]
+    hessian, angles = force_field_hessian(coords, bonds, 2700.0, k)
+    for fit in modified_angle_constants(hessian, coords, angles):
+        assert fit.theta == pytest.approx(120.0)
+        assert fit.k == pytest.approx(0.75 * k, rel=1e-9)
+        original = angle_constant(hessian, coords, *fit.atoms).k
+        assert original == pytest.approx(1.5 * k, rel=1e-9)
+        assert abs(fit.k - k) < abs(original - k)
+    for a, b in bonds:
+        assert bond_constant(hessian, coords, a, b).k == pytest.approx(2700.0, rel=1e-9)
+
+
+def test_square_planar_centre_is_halved_by_the_modified_method() -> None:
+    """Four 90 deg angles (no trans terms) at a planar centre with stiff bonds: -H of a ligand
+    and the centre holds 2k/R^2 across the bond, so the original method returns k exactly and
+    the modified one, two angles sharing each bond in one plane, k/2. The correction is not an
+    improvement everywhere; this is the method's answer, not an error of the code."""
+    k = 300.0
+    coords = centre([(1, 0, 0), (0, 1, 0), (-1, 0, 0), (0, -1, 0)])
+    bonds = [(0, 1), (0, 2), (0, 3), (0, 4)]
+    angles = [(1, 0, 2), (2, 0, 3), (3, 0, 4), (4, 0, 1)]
+    terms = [(bond_gradient(coords, a, b), 1.0e6) for a, b in bonds]
+    terms += [(angle_gradient(coords, *t), k) for t in angles]
+    hessian = harmonic_hessian(coords, terms)
+    for fit in modified_angle_constants(hessian, coords, angles):
+        assert fit.k == pytest.approx(0.5 * k, rel=1e-3)
+        assert angle_constant(hessian, coords, *fit.atoms).k == pytest.approx(k, rel=1e-3)
+
+
+# DFOB-, RHF/6-31G* minimum (borates_derivation.txt), SMILES order F[B-]1(F)OC(=O)C(=O)O1.
+DFOB_COORDS = np.array(
+    [
+        [-1.98735, 0.29287, 1.09058],
+        [-1.21267, -0.08540, 0.02796],
+        [-1.97359, -0.57182, -1.00011],
+        [-0.19661, -1.08966, 0.44979],
+        [1.00659, -0.64428, 0.27208],
+        [2.02629, -1.20622, 0.51122],
+        [0.89293, 0.77797, -0.31589],
+        [1.81200, 1.47620, -0.59952],
+        [-0.36759, 1.05035, -0.43611],
+    ]
+)
+DFOB_BONDS = [(0, 1), (1, 2), (1, 3), (3, 4), (4, 5), (4, 6), (6, 7), (6, 8), (8, 1)]
+
+
+def test_oxalatoborate_ring_of_a_known_force_field() -> None:
+    """DFOB-'s geometry, every bond 3000 kJ/mol/A^2 and every angle 600 kJ/mol/rad^2: the
+    original method returns about twice the angle constants, the modified one is closer on
+    average, but neither is exact. The ring O (one angle, B-O-C) gets no correction, yet its
+    block also carries the angles at B and C: both methods return about 2.6 k there."""
+    k = 600.0
+    hessian, angles = force_field_hessian(DFOB_COORDS, DFOB_BONDS, 3000.0, k)
+    modified = np.array([f.k for f in modified_angle_constants(hessian, DFOB_COORDS, angles)])
+    original = np.array([angle_constant(hessian, DFOB_COORDS, *t).k for t in angles])
+    assert np.mean(original) / k == pytest.approx(1.93, abs=0.02)
+    assert np.mean(modified) / k == pytest.approx(1.34, abs=0.02)
+    rms_modified, rms_original = (
+        float(np.sqrt(np.mean((x / k - 1) ** 2))) for x in (modified, original)
+    )
+    assert rms_modified < 0.7 * rms_original
+    for angle, kmod, korig in zip(angles, modified, original, strict=True):
+        if angle[1] in (3, 8):  # B-O-C at a ring O
+            assert kmod == pytest.approx(korig, rel=1e-12)
+            assert kmod / k == pytest.approx(2.61, abs=0.02)
+        else:
+            assert kmod < 0.85 * korig
+
+
+def test_modified_method_refuses_a_repeated_angle() -> None:
+    coords = triatomic(104.5)
+    hessian, _ = force_field_hessian(coords, [(0, 1), (1, 2)], 4600.0, 380.0)
+    with pytest.raises(InvalidInput, match="listed twice"):
+        modified_angle_constants(hessian, coords, [(0, 1, 2), (2, 1, 0)])

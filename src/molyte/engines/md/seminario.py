@@ -11,14 +11,27 @@ The block is not symmetric when angle terms couple the two atoms; should its eig
 out complex, only their real parts (and those of the eigenvectors) are used. The force
 constants are in the Hessian's energy unit per length^2 (bonds) and per rad^2 (angles), in the
 form E = k/2 (x - x0)^2 of fftool's `.ff` files.
-This is the original method, not the "modified Seminario" of A. E. A. Allen, M. C. Payne,
-D. J. Cole, J. Chem. Theory Comput. (2018), doi 10.1021/acs.jctc.7b00785, which corrects
-each angle for the other angles that share its bonds.
+`angle_constant` is that original method. `modified_angle_constants` is the "modified
+Seminario method" (A. E. A. Allen, M. C. Payne, D. J. Cole, "Harmonic force constants for
+molecular mechanics force fields via Hessian matrix projection", J. Chem. Theory Comput. 2018,
+doi 10.1021/acs.jctc.7b00785). The perpendicular stiffness of an end atom A of the
+angle A-B-C is shared by every angle A-B-X that bends the same bond B-A, so the modified method
+divides it by 1 + (mean over the other angles A-B-X of (u_PA(ABC) . u_PA(ABX))^2), u_PA(ABX)
+being the in-plane unit vector perpendicular to B-A in the plane of A-B-X: an angle whose
+opening moves A the same way as this one's takes half the stiffness, one that moves A at right
+angles to it (out of this plane) none. Bonds are the same in both methods. The mean (not the
+sum) over the other angles is what the authors' published code computes; the paper's own
+text was not available to check.
 
 What the method gives is not the input of a harmonic force field in general: for an isolated
 bend between two very stiff bonds of equal length it returns k_theta (1 + s)/2 with
 s = sin(theta) - cos(theta), exact at 90 degrees and about 14 % high at the tetrahedral angle
 (the bond eigenvector tilts into the bend; `tests/unit/md/test_md_seminario.py` checks both).
+Neither method is exact where several angles meet: on Hessians of known force fields the tests
+find, for one k on every angle, 1.5 k (original) and 0.75 k (modified) at a trigonal planar
+centre, k and k/2 at a square planar one. Where a block has a degenerate eigenvalue (a centre
+of high symmetry) its eigenvectors in that plane are arbitrary and sum_i lambda_i |u . v_i|
+depends on which are returned; real molecules of low symmetry are not affected.
 """
 
 from __future__ import annotations
@@ -119,27 +132,83 @@ def bond_constant(
     return BondConstant((a, b), float(np.linalg.norm(axis)), k)
 
 
-def angle_constant(
-    hessian: NDArray[np.float64], coords: NDArray[np.float64], a: int, b: int, c: int
+def _in_plane_perpendicular(
+    coords: NDArray[np.float64], end: int, centre: int, other: int
+) -> NDArray[np.float64]:
+    """The unit vector in the plane end-centre-other, perpendicular to the bond centre-end:
+    the direction in which `end` moves when the angle opens (u_PA of Seminario)."""
+    u_end = _unit(coords[end] - coords[centre])
+    u_other = _unit(coords[other] - coords[centre])
+    normal = _unit(np.cross(u_other, u_end))
+    return np.cross(normal, u_end)
+
+
+def _angle_k(
+    hessian: NDArray[np.float64],
+    coords: NDArray[np.float64],
+    angle: tuple[int, int, int],
+    shares: tuple[float, float] = (1.0, 1.0),
 ) -> AngleConstant:
-    """The Seminario force constant of the angle a-b-c (b central), per rad^2."""
-    check_hessian(hessian, coords)
+    """k of the angle a-b-c from the perpendicular stiffnesses of a and c, each divided by its
+    share (1 in the original method), added in series: 1/k = 1/(R_ab^2 k_a) + 1/(R_cb^2 k_c)."""
+    a, b, c = angle
     ab = coords[a] - coords[b]
     cb = coords[c] - coords[b]
-    u_ab, u_cb = _unit(ab), _unit(cb)
-    normal = _unit(np.cross(u_cb, u_ab))
-    # In-plane directions perpendicular to each bond, in which a and c move to open the angle.
-    u_pa = np.cross(normal, u_ab)
-    u_pc = np.cross(u_cb, normal)
-    r_ab2 = float(ab @ ab)
-    r_cb2 = float(cb @ cb)
-    k_a = _stiffness(hessian, a, b, u_pa)
-    k_c = _stiffness(hessian, c, b, u_pc)
+    k_a = _stiffness(hessian, a, b, _in_plane_perpendicular(coords, a, b, c)) / shares[0]
+    k_c = _stiffness(hessian, c, b, _in_plane_perpendicular(coords, c, b, a)) / shares[1]
     if k_a <= 0.0 or k_c <= 0.0:
         raise InvalidInput(
             f"angle {a}-{b}-{c}: a perpendicular stiffness is not positive "
             f"({k_a:.3g}, {k_c:.3g}); is the geometry a minimum of this Hessian?"
         )
-    k = 1.0 / (1.0 / (r_ab2 * k_a) + 1.0 / (r_cb2 * k_c))
-    cosine = float(np.clip(u_ab @ u_cb, -1.0, 1.0))
+    k = 1.0 / (1.0 / (float(ab @ ab) * k_a) + 1.0 / (float(cb @ cb) * k_c))
+    cosine = float(np.clip(_unit(ab) @ _unit(cb), -1.0, 1.0))
     return AngleConstant((a, b, c), float(np.degrees(np.arccos(cosine))), k)
+
+
+def angle_constant(
+    hessian: NDArray[np.float64], coords: NDArray[np.float64], a: int, b: int, c: int
+) -> AngleConstant:
+    """The original Seminario force constant of the angle a-b-c (b central), per rad^2."""
+    check_hessian(hessian, coords)
+    return _angle_k(hessian, coords, (a, b, c))
+
+
+def angle_shares(
+    coords: NDArray[np.float64], angles: list[tuple[int, int, int]]
+) -> dict[tuple[int, int, int], float]:
+    """For each angle a-b-c and each of its ends (key (end, b, other end)), the divisor of the
+    modified Seminario method: 1 + the mean of (u_P . u_P')^2 over the other angles of
+    `angles` at b that bend the same bond b-end, u_P and u_P' the in-plane perpendiculars to
+    that bond in the two angles' planes; 1 when no other angle bends that bond."""
+    perpendicular = {}
+    for a, b, c in angles:
+        perpendicular[(a, b, c)] = _in_plane_perpendicular(coords, a, b, c)
+        perpendicular[(c, b, a)] = _in_plane_perpendicular(coords, c, b, a)
+    shares = {}
+    for (end, centre, other), u in perpendicular.items():
+        overlaps = [
+            float(u @ v) ** 2
+            for (end2, centre2, other2), v in perpendicular.items()
+            if end2 == end and centre2 == centre and other2 != other
+        ]
+        shares[(end, centre, other)] = 1.0 + (float(np.mean(overlaps)) if overlaps else 0.0)
+    return shares
+
+
+def modified_angle_constants(
+    hessian: NDArray[np.float64],
+    coords: NDArray[np.float64],
+    angles: list[tuple[int, int, int]],
+) -> list[AngleConstant]:
+    """The modified Seminario force constants (per rad^2) of `angles` (a, b, c with b
+    central), in their order. `angles` must hold every angle of the molecule at each central
+    atom it names: the correction of one angle depends on its neighbours."""
+    check_hessian(hessian, coords)
+    if len({(min(a, c), b, max(a, c)) for a, b, c in angles}) != len(angles):
+        raise InvalidInput("an angle is listed twice")
+    shares = angle_shares(coords, angles)
+    return [
+        _angle_k(hessian, coords, (a, b, c), (shares[(a, b, c)], shares[(c, b, a)]))
+        for a, b, c in angles
+    ]
