@@ -53,8 +53,9 @@ SOLVENTS = (
 
 # Default ion charge scales (`default_charge_scale`). With full charges the ions of 1 M LiPF6 in
 # EC:EMC are still caged after 160 ps and a run gives no conductivity; at 0.8 (the usual
-# electronic-polarisation correction of fixed-charge models) the validation benchmark puts LP57
-# and LiPF6/PC within 1.03-1.26x of experiment (engines/md/data/README.md). CL&P's ionic
+# electronic-polarisation correction of fixed-charge models) the validation benchmark puts the
+# Einstein-Helfand conductivity of LP57, LiPF6/PC and LiTFSI in DME:DOL within 0.73-1.26x of
+# experiment in 1 ns runs (engines/md/data/README.md). CL&P's ionic
 # liquids are fitted to densities at full charge, so boxes with one keep it.
 SALT_CHARGE_SCALE = 0.8
 FULL_CHARGE_SCALE = 1.0
