@@ -118,7 +118,9 @@ def test_md_study_from_form_to_plot(page: Page, stack: tuple[Api, LiveServer]) -
     expect(page.get_by_test_id("plot-x")).to_have_value(CONCENTRATION)
     plot = page.get_by_test_id("plot-study")
     expect(plot.locator("canvas").first).to_be_visible(timeout=30_000)
-    expect(plot).to_have_attribute("aria-label", "Density against Salt 1 concentration (M)")
+    expect(plot).to_have_attribute(
+        "aria-label", "Density against Salt 1 concentration (mol/L of solvent)"
+    )
 
     # Sorting by density puts the rows in density order, both ways.
     page.get_by_test_id("sort-r-density_g_cm3").click()
