@@ -22,9 +22,11 @@ default ion charge scaling (0.8 for a salt in molecular solvents, 1.0 with an io
 unless `--charge-scale` says otherwise.
 
 Modes: the default (full) mode runs boxes of about 3,000 atoms with 200 ps NPT and, for the
-electrolytes, 1 ns NVT (hours on two cores). `--short` runs boxes of about 300 atoms, 3 ps NPT
-and 2 ps NVT so that `make bench` finishes; a box still settling from its packing density after
-3 ps and a conductivity from 2 ps are not results, they only show the pipeline runs end to end.
+electrolytes, 1 ns NVT (on the project's 2-core machine about 5 hours per electrolyte, one per
+core; `--atoms 1200 --npt-ps 30 --nvt-ps 1000` takes about an hour). `--short` runs boxes of
+about 300 atoms, 3 ps NPT and 2 ps NVT so that `make bench` finishes; a box still settling
+from its packing density after 3 ps and a conductivity from 2 ps are not results, they only
+show the pipeline runs end to end.
 Interrupted (Ctrl-C, or run_all's budget), it prints the table of the systems done so far.
 `--reuse` prints the table again from folders already run (their summary.json).
 """
