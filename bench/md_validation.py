@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from molyte.domain.md_spec import MDSpec
+from molyte.domain.md_spec import FULL_CHARGE_SCALE, SALT_CHARGE_SCALE, MDSpec
 from molyte.engines.md.analyze import analyze
 from molyte.engines.md.builder import build
 from molyte.engines.md.composition import ionic_liquid_species, library_species
@@ -59,7 +59,10 @@ DENSITY_PERCENT = 3.0
 # is a tenth of NPT: 0.3 ps in the shortened mode).
 COMPRESS_PS = 2.0
 CONDUCTIVITY_FACTOR = 1.5
-DEFAULT_SCALE_TEXT = "the spec's default (0.8 for a salt in molecular solvents, 1.0 otherwise)"
+DEFAULT_SCALE_TEXT = (
+    f"the spec's default ({SALT_CHARGE_SCALE:g} for a salt in molecular solvents, "
+    f"{FULL_CHARGE_SCALE:g} otherwise)"
+)
 RESOLVED_SIGMAS = 2.0  # an Einstein-Helfand value below twice its error is not compared
 S_PER_M_TO_MS_PER_CM = 10.0
 AVOGADRO = 6.02214076e23

@@ -52,9 +52,11 @@ def _backfill() -> None:
     bind.execute(sa.update(jobs).where(with_salts).values(concentration_basis="solvent"))
     # Only specs that name a basis can have another one: read those alone.
     named = sa.cast(jobs.c.spec, sa.Text()).like('%"concentration_basis"%')
+    from molyte.domain.search_keys import DEFAULT_CONCENTRATION_BASIS, concentration_basis
+
     for job_id, spec in bind.execute(sa.select(jobs.c.id, jobs.c.spec).where(with_salts, named)):
-        basis = spec.get("concentration_basis") if isinstance(spec, dict) else None
-        if basis in BASES and basis != "solvent":
+        basis = concentration_basis(spec) if isinstance(spec, dict) else None
+        if basis in BASES and basis != DEFAULT_CONCENTRATION_BASIS:
             bind.execute(
                 sa.update(jobs).where(jobs.c.id == job_id).values(concentration_basis=basis)
             )
