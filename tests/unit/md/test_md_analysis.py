@@ -291,7 +291,7 @@ def test_analyze_a_dcd_work_dir_reports_transport_with_errors(tmp_path: Path) ->
     assert ne["value"] == pytest.approx(57.38, rel=0.25) and ne["error"] > 0
     assert eh["too_short"] is not None or eh["value"] == pytest.approx(ne["value"], rel=0.6)
     assert transport["haven_ratio"]["unit"] == "1"
-    visc = transport["viscosity"]  # 2 ns of stress in 5 blocks: 400 ps blocks
+    visc = transport["viscosity"]  # 400 ps of stress (8,000 samples) in 5 blocks of 80 ps
     assert visc["unit"] == "mPa s" and visc["samples"] == 8000
     assert (visc["value"] is None) == (visc["too_short"] is not None)
     for entry in transport["diffusion"]:

@@ -241,3 +241,23 @@ def test_msd_fft_in_chunks_equals_one_chunk() -> None:
     x = random_walkers(30, 300, 0.3, seed=4)  # 300 particles: three chunks of 128
     direct = [0.0] + [float(((x[k:] - x[:-k]) ** 2).sum(-1).mean()) for k in range(1, 30)]
     assert msd_fft(x) == pytest.approx(direct, rel=1e-9, abs=1e-9)
+
+
+def test_green_kubo_refuses_a_box_that_holds_a_shear_stress() -> None:
+    # The two-timescale fluid stress of 1 ns has a run mean of a few hundredths of its spread;
+    # a box that holds 40 atm of shear (a glass, an unrelaxed box) would add 40^2 t to every
+    # running integral: 1600 atm^2 x 30 ps = 4.8e4 atm^2 ps by t_cut, 12x the fluid's 4e3.
+    fluid = two_timescale_stress(100_000, 3)
+    assert float(np.max(np.abs(fluid.mean(axis=0)) / fluid.std(axis=0))) < 0.05
+    eta, _ = green_kubo_viscosity(fluid, 10.0, 30.0**3, 300.0)
+    assert eta.value is not None
+    held = fluid + np.array([0.0, 40.0, 0.0])
+    eta, cut = green_kubo_viscosity(held, 10.0, 30.0**3, 300.0)
+    assert eta.value is None and cut is None
+    reason = str(eta.too_short)
+    assert reason.startswith("the mean shear stress is not zero (") and "a fluid" in reason
+    held_mean = 40.0 + float(fluid[:, 1].mean())
+    assert float(reason.split("(")[1].split()[0]) == pytest.approx(held_mean, abs=0.05)
+    # a small offset, inside what the blocks' noise allows, changes nothing
+    nudged = fluid + np.array([0.0, 1.0, 0.0])
+    assert green_kubo_viscosity(nudged, 10.0, 30.0**3, 300.0)[0].value is not None

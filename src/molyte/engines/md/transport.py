@@ -46,6 +46,11 @@ GK_FIT_FROM_PS = 0.5
 GK_FIT_POINTS = 2000  # the fit thins the lags to about this many (the running integral is smooth)
 # The fitted plateau may exceed the integral reached at t_cut by this share; more is a guess.
 GK_MAX_EXTRAPOLATION = 0.25
+# A fluid's mean shear stress is zero. A run whose mean stands this far out of its blocks' noise
+# (t, with the blocks' standard error) and is this large a share of the stress's spread holds a
+# residual stress (a solid, a glass, an unrelaxed box): <P>^2 t would swell the integral.
+GK_MEAN_STRESS_T = 5.0
+GK_MEAN_STRESS_SHARE = 0.2
 MIN_DEPARTURES = 10  # residence time: fewer observed exits than this is not a lifetime
 
 
@@ -359,6 +364,34 @@ def gk_running_integrals(off_diagonal_atm: Array, dt_fs: float, n_blocks: int) -
     return np.concatenate([np.zeros((n_blocks, 1)), np.cumsum(steps, axis=1)], axis=1)
 
 
+def residual_stress(p: Array, n_blocks: int) -> str | None:
+    """Why Green-Kubo does not apply to the stress samples `p` (n, k), or None for a fluid.
+
+    The autocorrelation is of the stress itself, not of its fluctuations (`gk_running_integrals`
+    says why), so a mean stress <P> adds <P>^2 t to every running integral. A fluid's is zero:
+    a run's mean is only noise, whose size the block means tell. A mean of any component at
+    least GK_MEAN_STRESS_T block standard errors from zero and GK_MEAN_STRESS_SHARE of the
+    stress's standard deviation is a stress the box holds, not noise: a fluid run of 1 ns has a
+    mean of a few hundredths of the spread.
+    """
+    size = len(p) // n_blocks
+    blocks = p[: size * n_blocks].reshape(n_blocks, size, -1).mean(axis=1)
+    mean = blocks.mean(axis=0)
+    error = blocks.std(axis=0, ddof=1) / math.sqrt(n_blocks)
+    spread = p.std(axis=0)
+    held = (np.abs(mean) >= GK_MEAN_STRESS_T * error) & (
+        np.abs(mean) > GK_MEAN_STRESS_SHARE * spread
+    )
+    if not held.any():
+        return None
+    k = int(np.argmax(np.abs(mean) / np.maximum(spread, 1e-30)))
+    return (
+        f"the mean shear stress is not zero ({mean[k]:.3g} +- {error[k]:.2g} atm against a "
+        f"spread of {spread[k]:.3g} atm): the box holds a residual stress (a solid or glass, "
+        "or not relaxed), and Green-Kubo applies to a fluid"
+    )
+
+
 def gk_block_counts(run_ps: float) -> list[int]:
     """The block counts Green-Kubo tries, in order: blocks of GK_BLOCK_PS (at most
     GK_MAX_BLOCKS), then half as many, and so on down to N_BLOCKS."""
@@ -490,7 +523,7 @@ def green_kubo_viscosity(
     N_BLOCKS blocks, when they scatter by 40 % within GK_MIN_FIT_LAGS lags, when the mean
     integral is not above zero at t_cut, when no fit converges, or when the fit adds more than
     GK_MAX_EXTRAPOLATION of the integral reached at t_cut beyond it, a plateau the data do not
-    show.
+    show; and when the box holds a mean shear stress (`residual_stress`).
     """
     p = np.asarray(off_diagonal_atm, dtype=float).reshape(len(off_diagonal_atm), -1)
     run_ps = len(p) * dt_fs / 1000.0
@@ -502,6 +535,9 @@ def green_kubo_viscosity(
             f"{GK_MIN_BLOCK_PS:g} ps of pressure samples",
             counts[-1],
         ), None
+    held = residual_stress(p, counts[-1])
+    if held is not None:
+        return short(held, counts[-1]), None
     scale = volume_a3 * 1e-30 / (BOLTZMANN * temperature) * ATM_TO_PA**2 * 1e-12 * 1e3
     for count in counts:
         integrals = gk_running_integrals(p, dt_fs, count) * scale  # mPa s
