@@ -71,7 +71,11 @@ AVOGADRO = 6.02214076e23
 XU = "K. Xu, Chem. Rev. 104 (2004) 4303, Table 1 (25 C; EC at 40 C)"
 CRC = "CRC Handbook of Chemistry and Physics (25 C)"
 SUPPLIER = "supplier data sheet, 25 C (unverified)"
-UNVERIFIED_IL = "literature value recalled, 298 K (unverified: check before publishing)"
+# Ionic liquids: vibrating-tube densities at 298.15 K and 101.325 kPa as NIST ILThermo (SRD 147)
+# lists them (read from its data sets; the set id is ILThermo's), each with its paper.
+TOKUDA = "H. Tokuda et al., J. Phys. Chem. B 110 (2006) 19593, via NIST ILThermo set"
+STOPPA = "A. Stoppa et al., J. Chem. Eng. Data 55 (2010) 1768, via NIST ILThermo set"
+SEKI = "S. Seki et al., J. Chem. Eng. Data 57 (2012) 2211, via NIST ILThermo set"
 # Electrolyte conductivities: rows of the CALiSol-23 dataset (Sci. Data 11 (2024), doi
 # 10.1038/s41597-024-03575-8), which gives each measurement with the DOI of its paper.
 CALISOL = "CALiSol-23 dataset (Sci. Data 2024, doi 10.1038/s41597-024-03575-8)"
@@ -101,13 +105,13 @@ NEAT: dict[str, Experiment] = {
     "FEC": Experiment(1.454, SUPPLIER),
     "TTE": Experiment(1.533, SUPPLIER + "; 1.5323 at 23 C in the ComBat Li-S solvent table"),
     "BTFE": Experiment(1.404, SUPPLIER + "; 1.3667 at 25 C in the ComBat Li-S solvent table"),
-    "[EMIM][TFSI]": Experiment(1.519, UNVERIFIED_IL),
-    "[EMIM][FSI]": Experiment(1.45, UNVERIFIED_IL),
-    "[EMIM][BF4]": Experiment(1.28, UNVERIFIED_IL + "; 1.279 in an electrospray code's table"),
-    "[BMIM][TFSI]": Experiment(1.437, UNVERIFIED_IL),
-    "[BMIM][BF4]": Experiment(1.201, UNVERIFIED_IL),
-    "[BMIM][PF6]": Experiment(1.366, UNVERIFIED_IL),
-    "[C4mpyr][TFSI]": Experiment(1.395, UNVERIFIED_IL),
+    "[EMIM][TFSI]": Experiment(1.519, TOKUDA + " JCjyz"),
+    "[EMIM][FSI]": Experiment(1.4414, SEKI + " kFnAm"),
+    "[EMIM][BF4]": Experiment(1.2801, STOPPA + " pfalD"),
+    "[BMIM][TFSI]": Experiment(1.437, TOKUDA + " TCKeA"),
+    "[BMIM][BF4]": Experiment(1.202, TOKUDA + " SFOtK"),
+    "[BMIM][PF6]": Experiment(1.368, TOKUDA + " ywqJN"),
+    "[C4mpyr][TFSI]": Experiment(1.395, TOKUDA + " GeYVO"),
 }
 
 

@@ -156,8 +156,8 @@ def test_neat_ionic_liquid_and_box_length_of_a_neat_solvent() -> None:
                           molecules=30))  # fmt: skip
     assert liquid.counts == {"BMIM": 30, "BF4": 30}
     assert [s.name for s in liquid.species] == ["BMIM", "BF4"]
-    # 30 pairs of 225.8 g/mol at 1.201 g/cm^3
-    assert liquid.box_length**3 == pytest.approx(30 * 225.8 / 1.201 / 0.602214076, rel=2e-3)
+    # 30 pairs of 225.8 g/mol at 1.202 g/cm^3
+    assert liquid.box_length**3 == pytest.approx(30 * 225.8 / 1.202 / 0.602214076, rel=2e-3)
     pc = compose(make(salts=[], solvents=[{"name": "PC"}], salt_pairs=None, box_length=30))
     assert pc.box_length == pytest.approx(30, rel=0.01)
     assert preview(make(salts=[], solvents=[{"name": "PC"}], salt_pairs=None))["counts"] == {
