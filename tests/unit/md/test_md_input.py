@@ -76,7 +76,7 @@ def test_continuation_starts_at_the_restart_step() -> None:
     assert "run             15000 upto" in in_nvt
 
 
-def test_compress_stage_squeezes_the_box_to_the_liquid_edge_under_nvt() -> None:
+def test_compress_stage_squeezes_the_box_to_the_liquid_edge_then_holds_it() -> None:
     stages = [Stage("minimize", 0, 0), Stage("compress", 0, 1000), Stage("npt", 1000, 6000)]
     text = render_input(SETTINGS, stages)
     order = [
@@ -84,10 +84,20 @@ def test_compress_stage_squeezes_the_box_to_the_liquid_edge_under_nvt() -> None:
         "fix             ens all nvt temp 300.0 300.0 200.0",
         "fix             squeeze all deform 1 x final 0.0 21.500000 y final 0.0 21.500000"
         " z final 0.0 21.500000 remap x",
-        "run             1000 upto", "unfix           squeeze", '"MOLYTE_STAGE npt"',
-        "npt temp 300.0 300.0",
+        "run             500 upto", "unfix           squeeze",  # squeezed over the first half
+        "run             1000 upto", "unfix           ens",  # held at that volume
+        '"MOLYTE_STAGE npt"', "npt temp 300.0 300.0",
     ]  # fmt: skip
     positions = [text.index(needle) for needle in order]
     assert positions == sorted(positions)
+    # a continuation inside the hold does not squeeze again; one after the stage skips it
+    holding = render_input(SETTINGS, stages, restart_file="restart.a.lammps", start_step=700)
+    assert "deform" not in holding and "run             1000 upto" in holding
+    assert holding.index("MOLYTE_STAGE compress") < holding.index("MOLYTE_STAGE npt")
+    squeezing = render_input(SETTINGS, stages, restart_file="restart.a.lammps", start_step=300)
+    assert "deform" in squeezing and "run             500 upto" in squeezing
     after = render_input(SETTINGS, stages, restart_file="restart.a.lammps", start_step=2000)
     assert "deform" not in after and "MOLYTE_STAGE compress" not in after
+    # a stage of one step quantum cannot be halved: it squeezes all the way, once
+    tiny = render_input(SETTINGS, [Stage("compress", 0, 10), Stage("npt", 10, 100)])
+    assert "deform" in tiny and tiny.count("run             10 upto") == 1
