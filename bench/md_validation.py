@@ -55,9 +55,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Target, table, targets_table
 
 DENSITY_PERCENT = 3.0
-# Every mode squeezes Packmol's box to the liquid estimate for 2 ps before NPT (a spec's default
-# is a tenth of NPT: 0.3 ps in the shortened mode).
-COMPRESS_PS = 2.0
 CONDUCTIVITY_FACTOR = 1.5
 DEFAULT_SCALE_TEXT = (
     f"the spec's default ({SALT_CHARGE_SCALE:g} for a salt in molecular solvents, "
@@ -187,10 +184,13 @@ class Mode:
     npt_ps: float
     nvt_ps: float
     timestep: float
+    # The compress stage (squeeze, then hold) before NPT: None is a spec's default, a tenth of
+    # NPT and at most 10 ps; the shortened mode's 3 ps of NPT would give 0.3, so it takes 2.
+    compress_ps: float | None = None
 
 
 FULL = Mode(atoms=3000, npt_ps=200, nvt_ps=1000, timestep=2.0)
-SHORT = Mode(atoms=300, npt_ps=3, nvt_ps=2, timestep=2.0)
+SHORT = Mode(atoms=300, npt_ps=3, nvt_ps=2, timestep=2.0, compress_ps=2.0)
 
 
 @dataclass(frozen=True)
@@ -283,7 +283,7 @@ def neat_spec(
         "molecules": max(10, round(mode.atoms / unit.n_atoms)),
         "temperature": temperature,
         "timestep": mode.timestep,
-        "stages": {"compress_ps": COMPRESS_PS, "npt_ps": mode.npt_ps, "nvt_ps": 0},
+        "stages": {"compress_ps": mode.compress_ps, "npt_ps": mode.npt_ps, "nvt_ps": 0},
         **optional_fields(charge_scale, seed),
         "thermo_interval": 100,
         "dump_interval": 10**6,
@@ -304,7 +304,7 @@ def electrolyte_spec(
         "salt_pairs": max(3, round(mode.atoms / 160)),
         "temperature": e.experiment.temperature,
         "timestep": mode.timestep,
-        "stages": {"compress_ps": COMPRESS_PS, "npt_ps": mode.npt_ps, "nvt_ps": mode.nvt_ps},
+        "stages": {"compress_ps": mode.compress_ps, "npt_ps": mode.npt_ps, "nvt_ps": mode.nvt_ps},
         **optional_fields(charge_scale, seed),
         "thermo_interval": 100,
         "dump_interval": 100,
@@ -386,6 +386,7 @@ def main() -> None:
         npt_ps=args.npt_ps or mode.npt_ps,
         nvt_ps=args.nvt_ps or mode.nvt_ps,
         timestep=mode.timestep,
+        compress_ps=mode.compress_ps,
     )
     unknown = sorted(set(NEAT) - set(solvent_names()))
     if unknown:

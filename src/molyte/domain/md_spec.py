@@ -211,16 +211,19 @@ class SolventSpec(StrictModel):
         return self
 
 
-COMPRESS_PS_MAX = 2.0  # ps, the compress stage when the spec does not say
+COMPRESS_PS_MAX = 10.0  # ps, the compress stage when the spec does not say
 
 
 class StagesSpec(StrictModel):
     """Stage lengths in picoseconds: minimise, compress, optional anneal, NPT, NVT production.
 
     Packmol fills a box looser than the liquid (it needs room to place molecules without
-    overlaps); `compress_ps` of NVT squeezes it to the estimated liquid density before NPT, so
-    NPT starts near its answer instead of spending tens of ps contracting from 80 % of it.
-    Unset, it is a tenth of NPT and at most COMPRESS_PS_MAX.
+    overlaps); `compress_ps` of NVT squeezes it to the estimated liquid density over its first
+    half and holds that volume over its second, so NPT starts near its answer instead of
+    spending tens of ps contracting from 80 % of it. Unset, it is a tenth of NPT and at most
+    COMPRESS_PS_MAX: the squeezed packing needs several ps to relax (in a 600-atom EC box its
+    pressure fell from 6,000 atm to about zero in 6-8 ps); cut short, the barostat's first
+    swing overshoots to a density 10 % low, opens voids, and the box creeps back for 50 ps.
     """
 
     minimize: bool = True
@@ -229,7 +232,7 @@ class StagesSpec(StrictModel):
         default=None,
         ge=0,
         le=1000,
-        description="default: a tenth of npt_ps, at most 2 ps",
+        description="default: a tenth of npt_ps, at most 10 ps",
         exclude_if=leave_out_unset,
     )
     npt_ps: float = Field(default=100, ge=0, le=100_000)

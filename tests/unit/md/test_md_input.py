@@ -34,7 +34,9 @@ def test_schedule_in_steps() -> None:
     )
     assert schedule(unset)[1] == Stage("compress", 0, 500)  # a tenth of the 10 ps NPT
     fast = MDSpec.model_validate({**spec.model_dump(), "stages": None, "preset": "fast"})
-    assert schedule(fast)[1] == Stage("compress", 0, 1000)  # 2 ps at most
+    assert schedule(fast)[1] == Stage("compress", 0, 1000)  # a tenth of its 20 ps NPT
+    standard = MDSpec.model_validate({**spec.model_dump(), "stages": None, "preset": "standard"})
+    assert schedule(standard)[1] == Stage("compress", 0, 5000)  # 10 ps at most (of 1 ns NPT)
     assert steps(0.0, 1.0) == 0 and steps(0.001, 1.0) == 10
 
 
