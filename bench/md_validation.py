@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from molyte.domain.md_spec import FULL_CHARGE_SCALE, SALT_CHARGE_SCALE, MDSpec
+from molyte.domain.md_spec import COMPRESS_PS_MAX, FULL_CHARGE_SCALE, SALT_CHARGE_SCALE, MDSpec
 from molyte.engines.md.analyze import analyze
 from molyte.engines.md.builder import build
 from molyte.engines.md.composition import ionic_liquid_species, library_species
@@ -485,6 +485,14 @@ def run_all(
         )
 
 
+def compress_text(mode: Mode) -> str:
+    """How long the compress stage (squeeze to the liquid estimate, then hold) runs."""
+    if mode.compress_ps is not None:
+        return f"{mode.compress_ps:g} ps of compression (squeeze, then hold)"
+    spec_ps = min(COMPRESS_PS_MAX, mode.npt_ps / 10.0)
+    return f"{spec_ps:g} ps of compression (squeeze, then hold; the spec's default)"
+
+
 def report(
     neat_rows: list[tuple[Any, ...]],
     electrolyte_rows: list[tuple[Any, ...]],
@@ -498,7 +506,8 @@ def report(
     out = [
         f"## MD validation against experiment ({title} mode)",
         "",
-        f"Boxes of about {mode.atoms} atoms, {mode.npt_ps:g} ps NPT at {mode.timestep:g} fs "
+        f"Boxes of about {mode.atoms} atoms, {compress_text(mode)}, {mode.npt_ps:g} ps NPT at "
+        f"{mode.timestep:g} fs "
         f"(electrolytes: then {mode.nvt_ps:g} ps NVT), 1 atm, ion charge scale "
         + (DEFAULT_SCALE_TEXT if charge_scale is None else f"{charge_scale:g}")
         + ". Density: mean over the second half of NPT (g/cm^3).",
