@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from molyte.domain.md_spec import COMPRESS_PS_MAX, FULL_CHARGE_SCALE, SALT_CHARGE_SCALE, MDSpec
+from molyte.domain.md_spec import FULL_CHARGE_SCALE, SALT_CHARGE_SCALE, MDSpec, StagesSpec
 from molyte.engines.md.analyze import analyze
 from molyte.engines.md.builder import build
 from molyte.engines.md.composition import ionic_liquid_species, library_species
@@ -487,10 +487,9 @@ def run_all(
 
 def compress_text(mode: Mode) -> str:
     """How long the compress stage (squeeze to the liquid estimate, then hold) runs."""
-    if mode.compress_ps is not None:
-        return f"{mode.compress_ps:g} ps of compression (squeeze, then hold)"
-    spec_ps = min(COMPRESS_PS_MAX, mode.npt_ps / 10.0)
-    return f"{spec_ps:g} ps of compression (squeeze, then hold; the spec's default)"
+    stages = StagesSpec(compress_ps=mode.compress_ps, npt_ps=mode.npt_ps)
+    source = "" if mode.compress_ps is not None else "; the spec's default"
+    return f"{stages.effective_compress_ps:g} ps of compression (squeeze, then hold{source})"
 
 
 def report(

@@ -5,13 +5,8 @@ Stages, in order (lengths from the spec, in steps of the timestep, rounded to mu
    then the step counter is reset to 0, velocities are drawn and SHAKE is switched on;
 2. `compress`: NVT while `fix deform` shrinks the box from Packmol's loose packing to the edge
    at the estimated liquid density (`compress_to`) over the stage's first half, then NVT at that
-   volume over its second half, so NPT starts near its answer. A box just squeezed is at
-   thousands of atm: its packing has not relaxed. The barostat's first swing then overshoots
-   to a density far too low, which a viscous liquid takes 50 ps and more to recover from. In
-   a 600-atom [BMIM][PF6] box held for 1 ps the pressure fell from 10,000 to 2,000 atm, the
-   swing bottomed at 1.20 g/cm^3 instead of 1.17, and the density over 30-60 ps of NPT was
-   1.320 instead of 1.299 (experiment 1.368; 3,000 atoms and 200 ps of NPT reached 1.326
-   without the hold);
+   volume over its second half (its packing relaxes before the barostat acts; why and how long
+   in `StagesSpec`), so NPT starts near its answer;
 3. `anneal` (optional): NPT, heating from T to the anneal temperature over the first half and
    cooling back to T over the second half;
 4. `npt`: NPT equilibration at (T, P). The box edge is averaged over the second half
@@ -126,6 +121,15 @@ def _half(stage: Stage) -> int:
     return stage.start + (stage.end - stage.start) // 2 // STEP_QUANTUM * STEP_QUANTUM
 
 
+def _squeeze_end(stage: Stage, compress_to: float | None) -> int:
+    """The step the compress stage's squeeze ends at: its middle (the rest holds the volume),
+    its end when it is too short to halve, its start when there is no edge to squeeze to."""
+    if compress_to is None:
+        return stage.start
+    half = _half(stage)
+    return half if half > stage.start else stage.end
+
+
 def render_input(
     settings: ScriptSettings,
     stages: list[Stage],
@@ -206,20 +210,19 @@ def render_input(
         out += ["", f'print           "{STAGE_MARK} {stage.name}"']
         if stage.name == "compress":
             out += [f"fix             ens all nvt temp {t} {t} {tdamp}"]
-            # a stage too short to halve (one step quantum) is all squeeze
-            mid = _half(stage) if _half(stage) > stage.start else stage.end
-            if s.compress_to is not None and start_step < mid:
+            squeeze_end = _squeeze_end(stage, s.compress_to)
+            if start_step < squeeze_end:
                 # From the box at the start of this run (a continuation resumes from where the
-                # restart left it) to the target edge at the stage's middle step.
+                # restart left it) to the target edge at squeeze_end.
                 edge = f"final 0.0 {s.compress_to:.6f}"
                 box = f"x {edge} y {edge} z {edge}"
                 out += [
                     f"fix             squeeze all deform 1 {box} remap x",
-                    f"run             {mid} upto",
+                    f"run             {squeeze_end} upto",
                     "unfix           squeeze",
                 ]
-            if mid < stage.end or s.compress_to is None:
-                if s.compress_to is not None:
+            if squeeze_end < stage.end:
+                if squeeze_end > stage.start:
                     out.append("# hold the squeezed box: its packing relaxes before the barostat")
                 out.append(f"run             {stage.end} upto")
             out.append("unfix           ens")
